@@ -1,0 +1,102 @@
+// Throwaway PostgreSQL clusters for local development, tests and benchmarks.
+// Postgres refuses to run as root, so as root the cluster belongs to (and runs as) the `postgres`
+// user that Debian's package creates.
+import { execFileSync, spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+
+const CANDIDATE_BIN_DIRS = [
+  process.env.PG_BIN,
+  ...(fs.existsSync("/usr/lib/postgresql")
+    ? fs
+        .readdirSync("/usr/lib/postgresql")
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`)
+    : []),
+  "/usr/local/pgsql/bin",
+].filter(Boolean);
+
+/** The directory holding initdb/pg_ctl/postgres, or null when PostgreSQL is not installed. */
+export function findPgBin() {
+  for (const dir of CANDIDATE_BIN_DIRS) {
+    if (fs.existsSync(path.join(dir, "initdb")) && fs.existsSync(path.join(dir, "pg_ctl"))) return dir;
+  }
+  return null;
+}
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+function runAsOwner(bin, args, opts = {}) {
+  if (isRoot()) return execFileSync("runuser", ["-u", "postgres", "--", bin, ...args], opts);
+  return execFileSync(bin, args, opts);
+}
+
+/**
+ * Starts (creating when missing) a cluster in `dir` listening on 127.0.0.1:`port` with trust auth.
+ * Returns { url, port, stop() }. `database` is created when missing.
+ */
+export async function startCluster({ dir, port, database = "payments", extraConf = [] }) {
+  const bin = findPgBin();
+  if (!bin) throw new Error("PostgreSQL binaries not found (install the postgresql package)");
+  fs.mkdirSync(dir, { recursive: true });
+  if (isRoot()) execFileSync("chown", ["-R", "postgres:postgres", dir]);
+  if (!fs.existsSync(path.join(dir, "PG_VERSION"))) {
+    runAsOwner(path.join(bin, "initdb"), ["-D", dir, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync"], {
+      stdio: "pipe",
+    });
+    fs.appendFileSync(
+      path.join(dir, "postgresql.conf"),
+      [
+        "listen_addresses = '127.0.0.1'",
+        "unix_socket_directories = ''",
+        "max_connections = 200",
+        "shared_buffers = 256MB",
+        "fsync = off",
+        "synchronous_commit = off",
+        "full_page_writes = off",
+        ...extraConf,
+        "",
+      ].join("\n"),
+    );
+  }
+  const logFile = path.join(dir, "server.log");
+  runAsOwner(path.join(bin, "pg_ctl"), ["-D", dir, "-l", logFile, "-o", `-p ${port}`, "-w", "-t", "60", "start"], {
+    stdio: "pipe",
+  });
+  const stop = (mode = "fast") => {
+    try {
+      runAsOwner(path.join(bin, "pg_ctl"), ["-D", dir, "-m", mode, "-w", "stop"], { stdio: "pipe" });
+    } catch {
+      // already stopped
+    }
+  };
+  const psql = path.join(bin, "psql");
+  const exists = execFileSync(
+    psql,
+    [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-tAc",
+      `SELECT 1 FROM pg_database WHERE datname='${database}'`,
+    ],
+    { encoding: "utf8" },
+  ).trim();
+  if (exists !== "1") {
+    execFileSync(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-c", `CREATE DATABASE ${database}`], {
+      stdio: "pipe",
+    });
+  }
+  return { url: `postgres://postgres@127.0.0.1:${port}/${database}`, port, bin, dir, stop };
+}
+
+/** Runs `fn` with a child process that is killed when this process exits. */
+export function spawnChild(cmd, args, opts) {
+  const child = spawn(cmd, args, { stdio: "inherit", ...opts });
+  const kill = () => child.kill("SIGTERM");
+  process.on("exit", kill);
+  return child;
+}

@@ -1,0 +1,211 @@
+// Portal admin API (/admin/v1): the back office's contract. Other tools rely on its exact shape.
+import { and, eq, isNull } from "drizzle-orm";
+import { requireAdmin } from "../../auth/admin";
+import { keyCacheTtl, newApiKeySecret } from "../../auth/api-keys";
+import { database } from "../../db/request-db";
+import { accounts, apiKeys, workspaces } from "../../db/schema";
+import { cacheKey, forgetKey, readGatewayState, writeAccountState, writeGatewayState } from "../../edge/kv-state";
+import { accountToJson, edgeStateOf, findAccount } from "../../ledger/accounts";
+import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
+import { postEntry } from "../../ledger/posting";
+import { entryToJson } from "../../ledger/serialize";
+import { sha256Hex } from "../../lib/crypto";
+import { AppError } from "../../lib/errors";
+import { checkCurrencyPrecision, isNegative, isZero, type ParsedAmount } from "../../lib/money";
+import { createSurface } from "../shared/surface";
+import * as routes from "./routes";
+
+export const adminApi = createSurface((err, requestId) => ({
+  error: {
+    code: err.kind,
+    message: err.message,
+    ...(err.details ? { details: err.details } : {}),
+    ...(err.status >= 500 ? { request_id: requestId } : {}),
+  },
+}));
+
+adminApi.use("*", requireAdmin);
+
+const FOREIGN_KEY_VIOLATION = "23503";
+const isForeignKeyViolation = (err: unknown) => (err as { code?: string }).code === FOREIGN_KEY_VIOLATION;
+
+adminApi.openapi(routes.createWorkspace, async (c) => {
+  const { name } = c.req.valid("json");
+  const [row] = await database(c).insert(workspaces).values({ name }).returning();
+  if (!row) throw new Error("insert returned no row");
+  return c.json({ id: row.id, name: row.name, created_at: row.createdAt.toISOString() }, 201);
+});
+
+adminApi.openapi(routes.createAccount, async (c) => {
+  const { workspace_id } = c.req.valid("param");
+  const input = c.req.valid("json");
+  if (input.overdraft_limit && isNegative(input.overdraft_limit.value)) {
+    throw new AppError("bad_request", "overdraft_limit must not be negative");
+  }
+  const row = await database(c)
+    .insert(accounts)
+    .values({
+      workspaceId: workspace_id,
+      currency: input.currency,
+      status: input.status,
+      overdraftLimit: input.overdraft_limit?.value ?? "0",
+    })
+    .returning()
+    .then((rows) => rows[0])
+    .catch((err) => {
+      if (isForeignKeyViolation(err)) throw new AppError("not_found", "Workspace not found");
+      throw err;
+    });
+  if (!row) throw new Error("insert returned no row");
+  await writeAccountState(c.env.EDGE_KV, row.id, edgeStateOf(row));
+  return c.json(accountToJson(row), 201);
+});
+
+adminApi.openapi(routes.patchAccount, async (c) => {
+  const { account_id } = c.req.valid("param");
+  const { status } = c.req.valid("json");
+  const [row] = await database(c)
+    .update(accounts)
+    .set({ status, updatedAt: new Date() })
+    .where(eq(accounts.id, account_id))
+    .returning();
+  if (!row) throw new AppError("not_found", "Account not found");
+  await writeAccountState(c.env.EDGE_KV, row.id, edgeStateOf(row));
+  return c.json(accountToJson(row), 200);
+});
+
+adminApi.openapi(routes.createApiKey, async (c) => {
+  const { workspace_id } = c.req.valid("param");
+  const input = c.req.valid("json");
+  const db = database(c);
+  if (input.account_id) {
+    const account = await findAccount(db, input.account_id);
+    if (!account || account.workspaceId !== workspace_id) {
+      throw new AppError("bad_request", "account_id: no such account in this workspace", {
+        account_id: ["no such account in this workspace"],
+      });
+    }
+  }
+  const { key, prefix } = newApiKeySecret(input.mode);
+  const secretHash = await sha256Hex(key);
+  const row = await db
+    .insert(apiKeys)
+    .values({
+      workspaceId: workspace_id,
+      accountId: input.account_id ?? null,
+      prefix,
+      secretHash,
+      permissions: input.permissions,
+      mode: input.mode,
+    })
+    .returning()
+    .then((rows) => rows[0])
+    .catch((err) => {
+      if (isForeignKeyViolation(err)) throw new AppError("not_found", "Workspace not found");
+      throw err;
+    });
+  if (!row) throw new Error("insert returned no row");
+  await cacheKey(
+    c.env.EDGE_KV,
+    secretHash,
+    { id: row.id, workspace_id: row.workspaceId, account_id: row.accountId, permissions: row.permissions },
+    keyCacheTtl(c.env),
+  );
+  return c.json({ id: row.id, key, prefix, permissions: row.permissions }, 201);
+});
+
+adminApi.openapi(routes.revokeApiKey, async (c) => {
+  const { id } = c.req.valid("param");
+  const db = database(c);
+  const [revoked] = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning({ secretHash: apiKeys.secretHash });
+  const secretHash =
+    revoked?.secretHash ??
+    (await db.select({ secretHash: apiKeys.secretHash }).from(apiKeys).where(eq(apiKeys.id, id)))[0]?.secretHash;
+  if (!secretHash) throw new AppError("not_found", "API key not found");
+  // Deleting the cache entry is what stops KV-decided answers; data answers re-check the database.
+  await forgetKey(c.env.EDGE_KV, secretHash);
+  return c.body(null, 204);
+});
+
+/** Shared by adjustments and imports: an admin posting, idempotent when a key is given. */
+async function adminPosting(
+  c: Parameters<Parameters<typeof adminApi.openapi>[1]>[0],
+  accountId: string,
+  amount: ParsedAmount,
+  posting: {
+    source: "portal" | "sms_gateway";
+    type: "adjustment" | "deposit" | "usage";
+    description: string;
+    occurredAt?: Date;
+  },
+  fingerprintOf: unknown,
+) {
+  const db = database(c);
+  const account = await findAccount(db, accountId);
+  if (!account) throw new AppError("not_found", "Account not found");
+  const precision = checkCurrencyPrecision(amount, account.currency);
+  if (precision) throw new AppError("bad_request", precision, { amount: [precision] });
+  const key = validateIdempotencyKey(c.req.header("idempotency-key"));
+  const outcome = await runIdempotent(
+    db,
+    { scope: `admin:${accountId}`, key, fingerprint: await requestFingerprint(fingerprintOf) },
+    async (tx) => {
+      const entry = await postEntry(tx, { accountId, amount: amount.value, enforceOverdraft: false, ...posting });
+      return { status: 201, body: entryToJson(accountId, entry) };
+    },
+  );
+  if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+  return outcome.body as ReturnType<typeof entryToJson>;
+}
+
+adminApi.openapi(routes.createAdjustment, async (c) => {
+  const { account_id } = c.req.valid("param");
+  const input = c.req.valid("json");
+  if (isZero(input.amount.value))
+    throw new AppError("bad_request", "amount must not be zero", { amount: ["must not be zero"] });
+  const body = await adminPosting(
+    c,
+    account_id,
+    input.amount,
+    { source: "portal", type: "adjustment", description: input.description },
+    { route: "adjustment", account_id, amount: input.amount.value, description: input.description },
+  );
+  return c.json(body, 201);
+});
+
+adminApi.openapi(routes.createImportedEntry, async (c) => {
+  const { account_id } = c.req.valid("param");
+  const input = c.req.valid("json");
+  const amount = input.amount.value;
+  if (isZero(amount)) throw new AppError("bad_request", "amount must not be zero", { amount: ["must not be zero"] });
+  if ((input.type === "usage") !== isNegative(amount)) {
+    const problem = input.type === "usage" ? "usage amounts must be negative" : "deposit amounts must be positive";
+    throw new AppError("bad_request", `amount: ${problem}`, { amount: [problem] });
+  }
+  const body = await adminPosting(
+    c,
+    account_id,
+    input.amount,
+    {
+      source: "sms_gateway",
+      type: input.type,
+      description: input.description,
+      occurredAt: input.occurred_at ? new Date(input.occurred_at) : undefined,
+    },
+    { route: "entry", account_id, ...input, amount },
+  );
+  return c.json(body, 201);
+});
+
+adminApi.openapi(routes.putGatewayStatus, async (c) => {
+  const { status, reason } = c.req.valid("json");
+  const state = { status, updated_at: new Date().toISOString(), reason: reason ?? "set by portal admin" };
+  await writeGatewayState(c.env.EDGE_KV, state);
+  return c.json(state, 200);
+});
+
+adminApi.openapi(routes.getGatewayStatus, async (c) => c.json(await readGatewayState(c.env.EDGE_KV), 200));

@@ -1,0 +1,46 @@
+// Every API surface is an OpenAPIHono router with one error envelope of its own: the zod validation
+// hook and the error handler both go through that surface's renderer.
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "../../env";
+import { AppError, toAppError } from "../../lib/errors";
+
+export type ErrorRenderer = (err: AppError, requestId: string) => unknown;
+
+/** "field: problem" for every zod issue, plus the same grouped per field. */
+export function describeIssues(error: z.ZodError, prefix = "") {
+  const details: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const field = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "body";
+    const list = details[field] ?? [];
+    list.push(issue.message);
+    details[field] = list;
+  }
+  const message = Object.entries(details)
+    .map(([field, problems]) => `${field}: ${problems.join("; ")}`)
+    .join(", ");
+  return { message, details };
+}
+
+export function renderError(c: Context<AppEnv>, err: unknown, render: ErrorRenderer) {
+  const appError = toAppError(err);
+  const requestId = c.get("requestId") ?? "unknown";
+  if (appError.kind === "internal" || appError.kind === "unavailable") {
+    console.error(JSON.stringify({ requestId, path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+  }
+  return c.json(render(appError, requestId) as object, appError.status as ContentfulStatusCode);
+}
+
+export function createSurface(render: ErrorRenderer) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const { message, details } = describeIssues(result.error, result.target === "json" ? "" : "");
+        return renderError(c, new AppError("bad_request", message, details), render);
+      }
+    },
+  });
+  app.onError((err, c) => renderError(c, err, render));
+  return app;
+}

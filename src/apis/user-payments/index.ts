@@ -1,0 +1,119 @@
+// Spec 000: GET /api/v1/user/payments and /balance. Setup and "gateway unavailable" answers are
+// decided from KV alone (key metadata, account state, gateway state): no database round trip.
+import type { Context } from "hono";
+import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
+import { database } from "../../db/request-db";
+import { type GatewayStatus, readGatewayState } from "../../edge/kv-state";
+import { accountEdgeState } from "../../ledger/accounts";
+import { balanceOf, type EntryRow, entriesAfterCursor } from "../../ledger/queries";
+import { AppError, type ErrorKind } from "../../lib/errors";
+import { toJsonNumber } from "../../lib/money";
+import { createSurface } from "../shared/surface";
+import { decodeCursor, encodeCursor } from "./cursor";
+import * as routes from "./routes";
+
+const ERROR_CODES: Record<ErrorKind, string> = {
+  bad_request: "INVALID_PARAMETER",
+  unauthorized: "INVALID_API_KEY",
+  forbidden: "PERMISSION_DENIED",
+  not_found: "NOT_FOUND",
+  conflict: "CONFLICT",
+  payload_too_large: "PAYLOAD_TOO_LARGE",
+  unprocessable: "UNPROCESSABLE",
+  internal: "INTERNAL_ERROR",
+  unavailable: "SERVICE_UNAVAILABLE",
+};
+
+type Env = ApiKeyEnv & { Variables: ApiKeyEnv["Variables"] & { gateway: GatewayStatus } };
+
+export const userPaymentsApi = createSurface((err, requestId) => ({
+  error_code: ERROR_CODES[err.kind],
+  description: err.message,
+  ...(err.status >= 500 ? { request_id: requestId } : {}),
+}));
+
+// Every answer, errors included, tells the gateway state.
+userPaymentsApi.use("*", async (c, next) => {
+  const gateway = await readGatewayState(c.env.EDGE_KV);
+  (c as unknown as Context<Env>).set("gateway", gateway.status);
+  c.header("X-Sms-Gateway-Status", gateway.status);
+  await next();
+});
+userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }));
+userPaymentsApi.use("/balance", requireApiKey("balance.read", { header: "x-api-key" }));
+
+/** The key's account, and the setup answer when the account is still being set up. */
+async function boundAccount(c: Context<Env>) {
+  const { account_id: accountId } = c.get("apiKey");
+  if (!accountId) throw new AppError("forbidden", "API key is not bound to an account");
+  const state = await accountEdgeState(c, accountId);
+  if (!state) throw new AppError("unauthorized", "Invalid API key");
+  const setup =
+    state.status === "setup"
+      ? ({ status: false, error: "Account is in setup process", account_id: accountId } as const)
+      : null;
+  return { accountId, state, setup };
+}
+
+const GATEWAY_SOURCES = { ok: ["sms_gateway", "portal"], partial: ["portal"], unavailable: [] } as const;
+const TYPE_FILTER = { deposit: ["deposit"], usage: ["usage"], adjustment: ["adjustment", "reversal"] } as const;
+
+const toPayment = (e: EntryRow) => ({
+  id: e.source === "portal" ? `portal_P${e.id}` : `sms_gateway_S${e.id}`,
+  amount: toJsonNumber(e.amount),
+  currency: e.currency,
+  date: `${e.occurred_at.slice(0, 19)}Z`,
+  type: (e.type === "reversal" ? "adjustment" : e.type) as "deposit" | "usage" | "adjustment",
+  description: e.description,
+  source: e.source as "sms_gateway" | "portal",
+});
+
+userPaymentsApi.openapi(routes.listPayments, async (c) => {
+  const ctx = c as unknown as Context<Env>;
+  const { accountId, setup } = await boundAccount(ctx);
+  if (setup) return c.json(setup, 200);
+  const sources = GATEWAY_SOURCES[ctx.get("gateway")];
+  if (sources.length === 0) return c.json([], 200);
+  const query = c.req.valid("query");
+  const before = query.cursor ? decodeCursor(query.cursor) : undefined;
+  if (query.cursor && !before) throw new AppError("bad_request", "cursor is invalid");
+  const page = await entriesAfterCursor(
+    database(c),
+    ctx.get("apiKey").id,
+    {
+      accountId,
+      sources,
+      types: query.type ? TYPE_FILTER[query.type] : undefined,
+      from: query.from,
+      to: query.to,
+      before,
+    },
+    query.limit + 1,
+  );
+  if (!page.key_ok) throw new AppError("unauthorized", "Invalid API key");
+  const rows = page.rows.slice(0, query.limit);
+  const last = rows[rows.length - 1];
+  if (page.rows.length > query.limit && last) {
+    const next = new URL(c.req.url);
+    next.searchParams.set("cursor", encodeCursor({ position: last.position, id: last.id }));
+    next.searchParams.set("limit", String(query.limit));
+    c.header("Link", `<${next.toString()}>; rel="next"`);
+  }
+  return c.json(rows.map(toPayment), 200);
+});
+
+userPaymentsApi.openapi(routes.getBalance, async (c) => {
+  const ctx = c as unknown as Context<Env>;
+  const { accountId, state, setup } = await boundAccount(ctx);
+  if (setup) return c.json(setup, 200);
+  const gateway = ctx.get("gateway");
+  if (gateway === "unavailable") {
+    return c.json({ account_id: accountId, balance: null, currency: state.currency, gateway_status: gateway }, 200);
+  }
+  const row = await balanceOf(database(c), ctx.get("apiKey").id, accountId);
+  if (!row.key_ok || row.balance === null) throw new AppError("unauthorized", "Invalid API key");
+  return c.json(
+    { account_id: accountId, balance: toJsonNumber(row.balance), currency: state.currency, gateway_status: gateway },
+    200,
+  );
+});

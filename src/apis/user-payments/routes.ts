@@ -1,0 +1,43 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { Balance, Payment, PaymentsQuery, SetupAnswer, UserApiError } from "./schemas";
+
+const gatewayHeader = {
+  "X-Sms-Gateway-Status": { schema: { type: "string" as const, enum: ["ok", "partial", "unavailable"] } },
+};
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+  headers: gatewayHeader,
+});
+const errors = {
+  400: json(UserApiError, "Bad parameter"),
+  401: json(UserApiError, "Missing, unknown or revoked API key"),
+  403: json(UserApiError, "The key lacks the permission, or is not bound to an account"),
+  503: json(UserApiError, "The ledger database is unreachable"),
+};
+
+export const listPayments = createRoute({
+  method: "get",
+  path: "/payments",
+  tags: ["User payments (spec 000)"],
+  security: [{ apiKeyHeader: [] }],
+  description:
+    "Transaction history, merged from gateway payments and portal adjustments, newest first. Gateway " +
+    '`partial`: portal adjustments only; `unavailable`: `[]`. Next page: the `Link: <…>; rel="next"` header.',
+  request: { query: PaymentsQuery },
+  responses: {
+    200: json(z.union([z.array(Payment), SetupAnswer]), "The payments, or the setup answer"),
+    ...errors,
+  },
+});
+
+export const getBalance = createRoute({
+  method: "get",
+  path: "/balance",
+  tags: ["User payments (spec 000)"],
+  security: [{ apiKeyHeader: [] }],
+  description:
+    "The account's ledger balance. `partial`: still the full ledger balance (the ledger is the truth; " +
+    "only the history view narrows). `unavailable`: answered from the edge with `balance: null`.",
+  responses: { 200: json(z.union([Balance, SetupAnswer]), "The balance, or the setup answer"), ...errors },
+});

@@ -1,0 +1,63 @@
+import { z } from "@hono/zod-openapi";
+
+export const UserApiError = z
+  .object({ error_code: z.string(), description: z.string(), request_id: z.string().optional() })
+  .openapi("UserApiError");
+
+export const PAYMENT_TYPES = ["deposit", "usage", "adjustment"] as const;
+
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v));
+
+export const PaymentsQuery = z
+  .object({
+    limit: z.coerce
+      .number({ message: "limit must be an integer" })
+      .int("limit must be an integer")
+      .min(1, "limit must be at least 1")
+      .max(1000, "limit must be at most 1000")
+      .default(100)
+      .openapi({ param: { name: "limit", in: "query" }, example: 100 }),
+    cursor: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ param: { name: "cursor", in: "query" }, description: "Opaque; from the Link rel=next header" }),
+    from: instant
+      .optional()
+      .openapi({ param: { name: "from", in: "query" }, description: "Inclusive lower bound (ISO 8601)" }),
+    to: instant
+      .optional()
+      .openapi({ param: { name: "to", in: "query" }, description: "Exclusive upper bound (ISO 8601)" }),
+    type: z
+      .enum(PAYMENT_TYPES)
+      .optional()
+      .openapi({ param: { name: "type", in: "query" } }),
+  })
+  .strict();
+
+export const Payment = z
+  .object({
+    id: z.string().openapi({ example: "sms_gateway_S12345" }),
+    amount: z.number().openapi({ example: 500 }),
+    currency: z.string(),
+    date: z.string().openapi({ example: "2026-02-10T14:30:00Z" }),
+    type: z.enum(PAYMENT_TYPES),
+    description: z.string().nullable(),
+    source: z.enum(["sms_gateway", "portal"]),
+  })
+  .openapi("UserPayment");
+
+export const SetupAnswer = z
+  .object({ status: z.literal(false), error: z.literal("Account is in setup process"), account_id: z.string() })
+  .openapi("AccountInSetup");
+
+export const Balance = z
+  .object({
+    account_id: z.string(),
+    balance: z.number().nullable().openapi({ description: "null while the gateway is unavailable" }),
+    currency: z.string(),
+    gateway_status: z.enum(["ok", "partial", "unavailable"]),
+  })
+  .openapi("UserBalance");

@@ -1,0 +1,57 @@
+// API keys: `sk_test_…` / `sk_live_…`, stored as SHA-256 only. Metadata is cached in KV so that
+// answers decided at the edge (setup, gateway unavailable) need no database; every answer that reads
+// the database re-checks revocation there (see ledger queries), so revocation is exact for data.
+import { and, eq, isNull } from "drizzle-orm";
+import type { Context } from "hono";
+import { database } from "../db/request-db";
+import { apiKeys } from "../db/schema";
+import { type CachedKey, cacheKey, readCachedKey } from "../edge/kv-state";
+import type { AppEnv } from "../env";
+import { randomToken, sha256Hex } from "../lib/crypto";
+
+export type ApiKeyPrincipal = CachedKey;
+
+export const API_KEY_PERMISSIONS = [
+  "payments.read",
+  "payments.write",
+  "balance.read",
+  "transactions.read",
+  "funds.write",
+  "usage.write",
+] as const;
+
+export function newApiKeySecret(mode: "test" | "live") {
+  const key = `sk_${mode}_${randomToken(32)}`;
+  return { key, prefix: key.slice(0, 12) };
+}
+
+const KEY_SHAPE = /^sk_(test|live)_[0-9A-Za-z]{32}$/;
+
+/**
+ * Resolves a presented key to its principal: KV first, then the database (which refills KV).
+ * Returns null for a missing, malformed, unknown or revoked key.
+ */
+export async function resolveApiKey<E extends AppEnv>(
+  c: Context<E>,
+  presented: string | undefined,
+): Promise<ApiKeyPrincipal | null> {
+  if (!presented || !KEY_SHAPE.test(presented)) return null;
+  const secretHash = await sha256Hex(presented);
+  const cached = await readCachedKey(c.env.EDGE_KV, secretHash);
+  if (cached) return cached;
+  const [row] = await database(c)
+    .select({
+      id: apiKeys.id,
+      workspace_id: apiKeys.workspaceId,
+      account_id: apiKeys.accountId,
+      permissions: apiKeys.permissions,
+    })
+    .from(apiKeys)
+    .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
+    .limit(1);
+  if (!row) return null;
+  c.executionCtx.waitUntil(cacheKey(c.env.EDGE_KV, secretHash, row, keyCacheTtl(c.env)));
+  return row;
+}
+
+export const keyCacheTtl = (env: { KEY_CACHE_TTL_SECONDS?: string }) => Number(env.KEY_CACHE_TTL_SECONDS ?? 300) || 300;

@@ -1,0 +1,176 @@
+// The one ledger behind every API surface. Money columns are `numeric` and travel as strings:
+// arithmetic happens in SQL, never in JS floats.
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+
+export const ACCOUNT_STATUSES = ["setup", "active", "suspended"] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export const workspaces = pgTable("workspaces", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export const accounts = pgTable(
+  "accounts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    currency: text("currency").notNull(),
+    status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
+    balance: numeric("balance", { precision: 20, scale: 4 }).notNull().default("0"),
+    /** How far below zero the balance may go (a positive number; 0 = no overdraft). */
+    overdraftLimit: numeric("overdraft_limit", { precision: 20, scale: 4 }).notNull().default("0"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("accounts_workspace_idx").on(t.workspaceId),
+    check("accounts_status_check", sql`${t.status} in ('setup','active','suspended')`),
+    check("accounts_overdraft_check", sql`${t.overdraftLimit} >= 0`),
+    // Keeps every balance within 15 significant digits, so it renders exactly as a JSON number.
+    check("accounts_balance_range", sql`${t.balance} > -1000000000000 and ${t.balance} < 1000000000000`),
+  ],
+);
+
+export const LEDGER_SOURCES = ["sms_gateway", "portal", "api", "mobile_money", "crypto"] as const;
+export type LedgerSource = (typeof LEDGER_SOURCES)[number];
+export const LEDGER_TYPES = ["deposit", "usage", "adjustment", "recharge", "reversal"] as const;
+export type LedgerType = (typeof LEDGER_TYPES)[number];
+
+/** Immutable, append-only. A correction is a new row (type reversal/adjustment), never an UPDATE. */
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    amount: numeric("amount", { precision: 20, scale: 4 }).notNull(),
+    currency: text("currency").notNull(),
+    source: text("source", { enum: LEDGER_SOURCES }).notNull(),
+    type: text("type", { enum: LEDGER_TYPES }).notNull(),
+    description: text("description"),
+    balanceAfter: numeric("balance_after", { precision: 20, scale: 4 }).notNull(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    createdAt: createdAt(),
+    /** Upstream reference (gateway event id, payment id) for traceability. */
+    externalRef: text("external_ref"),
+    metadata: jsonb("metadata"),
+  },
+  (t) => [
+    // Every list is "one account, newest first"; the source variant serves the partial-gateway view.
+    index("ledger_account_time_idx").on(t.accountId, t.occurredAt.desc(), t.id.desc()),
+    index("ledger_account_source_time_idx").on(t.accountId, t.source, t.occurredAt.desc(), t.id.desc()),
+    check("ledger_amount_nonzero", sql`${t.amount} <> 0`),
+  ],
+);
+
+export const API_KEY_MODES = ["test", "live"] as const;
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    accountId: uuid("account_id").references(() => accounts.id),
+    /** The first characters of the key, shown in listings to recognise it. */
+    prefix: text("prefix").notNull(),
+    /** Hex SHA-256 of the whole key; the key itself is never stored. */
+    secretHash: text("secret_hash").notNull(),
+    permissions: text("permissions").array().notNull().default(sql`'{}'::text[]`),
+    mode: text("mode", { enum: API_KEY_MODES }).notNull().default("test"),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [uniqueIndex("api_keys_secret_hash_idx").on(t.secretHash), index("api_keys_workspace_idx").on(t.workspaceId)],
+);
+
+/**
+ * Stored outcomes of writes that carried an Idempotency-Key. Written in the same transaction as the
+ * effect, so a key exists if and only if its effect committed.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    responseStatus: integer("response_status").notNull(),
+    responseBody: jsonb("response_body").notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index("idempotency_expires_idx").on(t.expiresAt)],
+);
+
+/** One row per upstream event id: the dedupe guard, written in the same transaction as its effect. */
+export const webhookEvents = pgTable(
+  "webhook_events",
+  {
+    upstream: text("upstream").notNull(),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.upstream, t.eventId] })],
+);
+
+export const MOBILE_MONEY_TYPES = ["PAYMENT", "DIRECT_PAYMENT", "TRANSFERT", "RECHARGE"] as const;
+export const MOBILE_MONEY_STATUSES = ["INIT", "PENDING", "COMPLETE", "FAILED", "TIMEOUT"] as const;
+
+/** Mobile-money payments (spec 001): created with an API key, moved by signed gateway webhooks. */
+export const mobileMoneyPayments = pgTable(
+  "mobile_money_payments",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    apiKeyId: uuid("api_key_id")
+      .notNull()
+      .references(() => apiKeys.id),
+    reference: text("reference").notNull(),
+    amount: numeric("amount", { precision: 20, scale: 4 }).notNull(),
+    description: text("description"),
+    status: text("status", { enum: MOBILE_MONEY_STATUSES }).notNull().default("INIT"),
+    transactionType: text("transaction_type", { enum: MOBILE_MONEY_TYPES }).notNull(),
+    phone: text("phone"),
+    serviceMobileCode: text("service_mobile_code"),
+    extraData: jsonb("extra_data"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("mm_reference_idx").on(t.reference),
+    index("mm_key_time_idx").on(t.apiKeyId, t.createdAt.desc(), t.id.desc()),
+    index("mm_key_status_time_idx").on(t.apiKeyId, t.status, t.createdAt.desc(), t.id.desc()),
+    index("mm_key_type_time_idx").on(t.apiKeyId, t.transactionType, t.createdAt.desc(), t.id.desc()),
+    check("mm_amount_positive", sql`${t.amount} > 0`),
+  ],
+);

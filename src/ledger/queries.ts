@@ -1,0 +1,106 @@
+// Read queries. Each list answers in ONE statement that also re-checks the API key's revocation
+// (`key_ok`), so a key revoked a moment ago reads nothing even if the edge cache still knows it.
+import { type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
+
+export type EntryRow = {
+  id: number;
+  amount: string;
+  currency: string;
+  source: string;
+  type: string;
+  description: string | null;
+  /** ISO 8601 UTC, milliseconds. */
+  occurred_at: string;
+  /** ISO 8601 UTC, microseconds: exact keyset position. */
+  position: string;
+};
+
+const keyActive = (apiKeyId: string) =>
+  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${apiKeyId} AND k.revoked_at IS NULL)`;
+
+const entryColumns = sql`id::int AS id, amount::text AS amount, currency, source, type, description,
+  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
+  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
+
+export type EntryFilter = {
+  accountId: string;
+  sources?: readonly string[];
+  types?: readonly string[];
+  from?: Date;
+  to?: Date;
+  /** Keyset: entries strictly older than this (position, id). */
+  before?: { position: string; id: number };
+};
+
+function filterSql(f: EntryFilter): SQL {
+  const parts: SQL[] = [sql`account_id = ${f.accountId}`];
+  if (f.sources)
+    parts.push(
+      sql`source IN (${sql.join(
+        f.sources.map((s) => sql`${s}`),
+        sql`, `,
+      )})`,
+    );
+  if (f.types)
+    parts.push(
+      sql`type IN (${sql.join(
+        f.types.map((t) => sql`${t}`),
+        sql`, `,
+      )})`,
+    );
+  if (f.from) parts.push(sql`occurred_at >= ${f.from.toISOString()}::timestamptz`);
+  if (f.to) parts.push(sql`occurred_at < ${f.to.toISOString()}::timestamptz`);
+  if (f.before) parts.push(sql`(occurred_at, id) < (${f.before.position}::timestamptz, ${f.before.id}::bigint)`);
+  return sql.join(parts, sql` AND `);
+}
+
+/** Newest-first keyset page of one account's entries. */
+export async function entriesAfterCursor(db: Database, apiKeyId: string, filter: EntryFilter, limit: number) {
+  const { rows } = await db.execute<{ key_ok: boolean; rows: EntryRow[] }>(sql`
+    SELECT ${keyActive(apiKeyId)} AS key_ok,
+      coalesce((SELECT json_agg(p ORDER BY p.position DESC, p.id DESC) FROM (
+        SELECT ${entryColumns} FROM ledger_entries WHERE ${filterSql(filter)}
+        ORDER BY occurred_at DESC, id DESC LIMIT ${limit}
+      ) p), '[]'::json) AS rows`);
+  return rows[0] ?? { key_ok: false, rows: [] };
+}
+
+/**
+ * Newest-first offset page with the total count. A page in the older half is read from the other
+ * end of the index (ascending, smaller offset) so deep pages cost no more than shallow ones.
+ */
+export async function entriesPage(
+  db: Database,
+  apiKeyId: string,
+  workspaceId: string,
+  accountId: string,
+  offset: number,
+  limit: number,
+) {
+  const { rows } = await db.execute<{ key_ok: boolean; account_ok: boolean; total: string }>(sql`
+    SELECT ${keyActive(apiKeyId)} AS key_ok,
+      EXISTS (SELECT 1 FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS account_ok,
+      (SELECT count(*) FROM ledger_entries WHERE account_id = ${accountId})::text AS total`);
+  const head = rows[0];
+  if (!head?.key_ok || !head.account_ok)
+    return { key_ok: !!head?.key_ok, account_ok: !!head?.account_ok, total: 0, rows: [] };
+  const total = Number(head.total);
+  if (offset >= total) return { ...head, total, rows: [] as EntryRow[] };
+  const fromEnd = offset > total / 2;
+  const take = Math.min(limit, total - offset);
+  const skip = fromEnd ? total - offset - take : offset;
+  const page = await db.execute<EntryRow>(sql`
+    SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
+    ORDER BY ${fromEnd ? sql`occurred_at ASC, id ASC` : sql`occurred_at DESC, id DESC`}
+    LIMIT ${take} OFFSET ${skip}`);
+  return { ...head, total, rows: fromEnd ? page.rows.reverse() : page.rows };
+}
+
+/** The account's balance and the key's revocation in one statement; null balance = no such account. */
+export async function balanceOf(db: Database, apiKeyId: string, accountId: string) {
+  const { rows } = await db.execute<{ key_ok: boolean; balance: string | null }>(sql`
+    SELECT ${keyActive(apiKeyId)} AS key_ok,
+      (SELECT balance::text FROM accounts WHERE id = ${accountId}) AS balance`);
+  return rows[0] ?? { key_ok: false, balance: null };
+}

@@ -1,0 +1,53 @@
+// One typed error for the whole service. Each API surface maps it to its own error envelope.
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unprocessable: 422,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorKind = keyof typeof ERROR_STATUS;
+
+export class AppError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    /** Per-field problems, for surfaces whose envelope carries them. */
+    readonly details?: Record<string, string[]>,
+  ) {
+    super(message);
+  }
+  get status() {
+    return ERROR_STATUS[this.kind];
+  }
+}
+
+/** SQLSTATE classes that mean "the database is not reachable right now", not "the request is wrong". */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3])/;
+
+/** Turns any thrown value into an AppError; unknown failures become a generic 500 or 503. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (isDatabaseUnavailable(err)) return new AppError("unavailable", "Service temporarily unavailable, retry later");
+  return new AppError("internal", "Internal server error");
+}
+
+function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === "string" && UNAVAILABLE_SQLSTATE.test(code)) return true;
+    if (
+      typeof message === "string" &&
+      /WebSocket|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect|Network connection lost/i.test(
+        message,
+      )
+    )
+      return true;
+  }
+  return false;
+}

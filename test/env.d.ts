@@ -1,0 +1,9 @@
+import type { Bindings } from "../src/env";
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {
+      UNREACHABLE_DATABASE_URL: string;
+    }
+  }
+}

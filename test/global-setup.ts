@@ -1,0 +1,42 @@
+// Runs in Node before the workerd test pool: a throwaway PostgreSQL cluster (unless
+// TEST_DATABASE_URL points at one), the migrations, and the WebSocket proxy the worker connects through.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+// @ts-expect-error: plain ESM helpers shared with the Node scripts
+import { runMigrations } from "../scripts/lib/migrate.mjs";
+// @ts-expect-error: plain ESM helpers shared with the Node scripts
+import { startCluster } from "../scripts/lib/postgres.mjs";
+// @ts-expect-error: plain ESM helpers shared with the Node scripts
+import { startWsProxy } from "../scripts/lib/ws-proxy.mjs";
+
+export default async function setup() {
+  const external = process.env.TEST_DATABASE_URL;
+  let stopCluster = () => {};
+  let url: string = external ?? "";
+  if (!external) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "payments-edge-test-"));
+    fs.chmodSync(dir, 0o755);
+    const cluster = await startCluster({
+      dir: path.join(dir, "pg"),
+      port: Number(process.env.TEST_PG_PORT),
+      database: "payments_test",
+    });
+    url = cluster.url;
+    stopCluster = () => {
+      cluster.stop("immediate");
+      fs.rmSync(dir, { recursive: true, force: true });
+    };
+  }
+  try {
+    await runMigrations(url);
+  } catch (err) {
+    stopCluster();
+    throw err;
+  }
+  const proxy = await startWsProxy({ port: Number(process.env.TEST_WS_PROXY_PORT) });
+  return async () => {
+    await proxy.close();
+    stopCluster();
+  };
+}

@@ -1,0 +1,87 @@
+// Test helpers: everything goes through the real worker (SELF.fetch) except invariant checks,
+// which read Postgres directly through the same driver.
+import { env, SELF } from "cloudflare:test";
+import { sql } from "drizzle-orm";
+import { createDatabase } from "../src/db/client";
+
+export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+
+export async function call(
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: unknown } = {},
+) {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    body = typeof init.body === "string" ? init.body : JSON.stringify(init.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await SELF.fetch(`https://api.test${path}`, { method, headers, body });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+  call(method, `/admin/v1${path}`, { headers: { ...ADMIN, ...headers }, body });
+
+async function created(res: Awaited<ReturnType<typeof call>>) {
+  if (res.status !== 201) throw new Error(`expected 201, got ${res.status}: ${res.text}`);
+  return res.json;
+}
+
+export const createWorkspace = async (name = "Acme") => created(await admin("POST", "/workspaces", { name }));
+
+export const createAccount = async (workspaceId: string, body: Record<string, unknown> = { currency: "EUR" }) =>
+  created(await admin("POST", `/workspaces/${workspaceId}/accounts`, body));
+
+export const createKey = async (workspaceId: string, body: Record<string, unknown>) =>
+  created(await admin("POST", `/workspaces/${workspaceId}/api-keys`, body));
+
+export const adjust = async (accountId: string, amount: number | string, description = "test adjustment") =>
+  created(await admin("POST", `/accounts/${accountId}/adjustments`, { amount, description }));
+
+export const importEntry = async (accountId: string, body: Record<string, unknown>) =>
+  created(await admin("POST", `/accounts/${accountId}/entries`, { source: "sms_gateway", ...body }));
+
+export const setGateway = async (status: "ok" | "partial" | "unavailable") => {
+  const res = await admin("PUT", "/gateway-status", { status });
+  if (res.status !== 200) throw new Error(res.text);
+};
+
+/** A workspace with one account and a key bound to it holding `permissions`. */
+export async function tenant(permissions: string[], account: Record<string, unknown> = { currency: "EUR" }) {
+  const workspace = await createWorkspace();
+  const acct = await createAccount(workspace.id, account);
+  const key = await createKey(workspace.id, { account_id: acct.id, permissions });
+  return { workspace, account: acct, key: key.key as string, keyId: key.id as string };
+}
+
+/** Direct SQL for invariant checks (never for the behaviour under test). */
+export async function query<T>(text: ReturnType<typeof sql>): Promise<T[]> {
+  const { pool, db } = createDatabase(env);
+  try {
+    const res = await db.execute(text);
+    return res.rows as T[];
+  } finally {
+    await pool.end();
+  }
+}
+
+/** sum(entries) == balance, and the entry count, for one account. */
+export async function ledgerInvariant(accountId: string) {
+  const [row] = await query<{ balance: string; sum: string; count: string; last_after: string | null }>(sql`
+    SELECT a.balance::text AS balance, coalesce(sum(e.amount), 0)::text AS sum, count(e.id)::text AS count,
+      (SELECT balance_after::text FROM ledger_entries WHERE account_id = a.id ORDER BY id DESC LIMIT 1) AS last_after
+    FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id WHERE a.id = ${accountId} GROUP BY a.id`);
+  if (!row) throw new Error("no such account");
+  return { balance: row.balance, sum: row.sum, count: Number(row.count), lastBalanceAfter: row.last_after };
+}
+
+export { sql };

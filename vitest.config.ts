@@ -1,0 +1,34 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+// @ts-expect-error: plain ESM helper shared with the Node scripts
+import { freePort, readVarsFile } from "./scripts/lib/local-vars.mjs";
+
+// Fresh ports per run, handed to test/global-setup.ts (same process) through the environment.
+process.env.TEST_PG_PORT ??= String(await freePort());
+process.env.TEST_WS_PROXY_PORT ??= String(await freePort());
+const defaults = readVarsFile("./scripts/local-defaults.vars") as Record<string, string>;
+const databaseUrl =
+  process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.TEST_PG_PORT}/payments_test`;
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      miniflare: {
+        bindings: {
+          ...defaults,
+          DATABASE_URL: databaseUrl,
+          LOCAL_WS_PROXY: `127.0.0.1:${process.env.TEST_WS_PROXY_PORT}`,
+          // A database address nothing listens on: for the "database is down" tests.
+          UNREACHABLE_DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+        },
+      },
+    }),
+  ],
+  test: {
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["./test/global-setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
