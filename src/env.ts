@@ -3,10 +3,21 @@ import type { createDatabase } from "./db/client";
 /** Worker bindings: vars from wrangler.toml, secrets from `wrangler secret put`. */
 export type Bindings = {
   EDGE_KV: KVNamespace;
+  /** Receipt files of workspace SMS payments (spec 003). */
+  RECEIPTS: R2Bucket;
+  /** Outbound merchant webhooks (spec 004), delivered with retries by the queue consumer. */
+  WEBHOOK_QUEUE: Queue<unknown>;
   DATABASE_URL: string;
   ADMIN_TOKEN: string;
   SMS_GATEWAY_WEBHOOK_SECRET: string;
   MOBILE_MONEY_WEBHOOK_SECRET: string;
+  CRYPTO_WEBHOOK_SECRET: string;
+  /** HMAC key signing workspace member tokens (spec 003). */
+  WORKSPACE_TOKEN_SECRET: string;
+  /** HMAC key signing OAuth access tokens (spec 004). */
+  OAUTH_TOKEN_SECRET: string;
+  /** SMS gateway health URL probed by the scheduled monitor (issue 7). */
+  SMS_GATEWAY_HEALTH_URL?: string;
   KEY_CACHE_TTL_SECONDS?: string;
   /** Local development and tests only: host:port of the WebSocket-to-TCP proxy in front of Postgres. */
   LOCAL_WS_PROXY?: string;

@@ -25,6 +25,8 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 export const workspaces = pgTable("workspaces", {
   id: uuid("id").primaryKey().defaultRandom(),
   name: text("name").notNull(),
+  /** Standard Webhooks secret (whsec_...) signing this workspace's outbound webhooks; made on first use. */
+  webhookSecret: text("webhook_secret"),
   createdAt: createdAt(),
 });
 
@@ -40,6 +42,8 @@ export const accounts = pgTable(
     balance: numeric("balance", { precision: 20, scale: 4 }).notNull().default("0"),
     /** How far below zero the balance may go (a positive number; 0 = no overdraft). */
     overdraftLimit: numeric("overdraft_limit", { precision: 20, scale: 4 }).notNull().default("0"),
+    /** Set when an upstream charge that had to be recorded took the balance past the overdraft limit. */
+    overdrawnAt: timestamp("overdrawn_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -173,4 +177,151 @@ export const mobileMoneyPayments = pgTable(
     index("mm_key_type_time_idx").on(t.apiKeyId, t.transactionType, t.createdAt.desc(), t.id.desc()),
     check("mm_amount_positive", sql`${t.amount} > 0`),
   ],
+);
+
+export const MEMBER_ROLES = ["owner", "staff"] as const;
+
+/** People of a workspace (spec 003). Tokens are signed and short-lived; bumping token_version revokes them all. */
+export const workspaceMembers = pgTable(
+  "workspace_members",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    email: text("email").notNull(),
+    role: text("role", { enum: MEMBER_ROLES }).notNull(),
+    permissions: text("permissions").array().notNull().default(sql`'{}'::text[]`),
+    tokenVersion: integer("token_version").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("members_workspace_email_idx").on(t.workspaceId, t.email)],
+);
+
+export const SMS_PAYMENT_METHODS = ["cash", "bank-transfer", "card", "other"] as const;
+
+/** Payments for SMS credit recorded by a workspace's back office (spec 003), with an optional receipt in R2. */
+export const smsPayments = pgTable(
+  "sms_payments",
+  {
+    /** 24 lowercase hex characters. */
+    id: text("id").primaryKey(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    amount: numeric("amount", { precision: 20, scale: 4 }).notNull(),
+    paymentMethod: text("payment_method", { enum: SMS_PAYMENT_METHODS }).notNull(),
+    description: text("description"),
+    notes: text("notes"),
+    paymentDate: timestamp("payment_date", { withTimezone: true, mode: "date" }),
+    receiptPath: text("receipt_path"),
+    receiptSizeBytes: integer("receipt_size_bytes"),
+    receiptContentType: text("receipt_content_type"),
+    createdBy: uuid("created_by").references(() => workspaceMembers.id),
+    ledgerEntryId: bigint("ledger_entry_id", { mode: "number" }).references(() => ledgerEntries.id),
+    reversalEntryId: bigint("reversal_entry_id", { mode: "number" }).references(() => ledgerEntries.id),
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("sms_payments_workspace_time_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+    check("sms_payments_amount_positive", sql`${t.amount} > 0`),
+  ],
+);
+
+export const OAUTH_SCOPES = ["read", "write"] as const;
+
+/** OAuth 2.0 clients (client credentials) of a merchant workspace (spec 004). */
+export const oauthClients = pgTable(
+  "oauth_clients",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    clientId: text("client_id").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    name: text("name").notNull(),
+    scopes: text("scopes").array().notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [uniqueIndex("oauth_clients_client_id_idx").on(t.clientId)],
+);
+
+export const CRYPTO_STATUSES = ["waiting", "confirming", "confirmed", "sending", "completed", "expired", "failed"] as const;
+
+/** Crypto payments (spec 004). */
+export const cryptoPayments = pgTable(
+  "crypto_payments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    /** The merchant account a completed payment credits (amount_usd). */
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    orderId: text("order_id").notNull(),
+    amountUsd: numeric("amount_usd", { precision: 20, scale: 2 }).notNull(),
+    amountCrypto: numeric("amount_crypto", { precision: 30, scale: 6 }).notNull(),
+    currency: text("currency").notNull(),
+    blockchain: text("blockchain").notNull(),
+    token: text("token").notNull(),
+    address: text("address").notNull(),
+    status: text("status", { enum: CRYPTO_STATUSES }).notNull().default("waiting"),
+    transactionHash: text("transaction_hash"),
+    confirmations: integer("confirmations").notNull().default(0),
+    callbackUrl: text("callback_url"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("crypto_workspace_time_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+    index("crypto_workspace_status_time_idx").on(t.workspaceId, t.status, t.createdAt.desc(), t.id.desc()),
+    check("crypto_amount_positive", sql`${t.amountUsd} > 0`),
+  ],
+);
+
+export const cryptoPaymentHistory = pgTable(
+  "crypto_payment_history",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    paymentId: uuid("payment_id")
+      .notNull()
+      .references(() => cryptoPayments.id),
+    status: text("status", { enum: CRYPTO_STATUSES }).notNull(),
+    eventId: text("event_id"),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("crypto_history_payment_idx").on(t.paymentId, t.id)],
+);
+
+export const DELIVERY_STATUSES = ["pending", "delivered", "failed"] as const;
+
+/** Outbound webhooks to merchants: one row per event, updated by every delivery attempt. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    /** The Standard Webhooks `webhook-id` (msg_...): receivers deduplicate on it. */
+    id: text("id").primaryKey(),
+    workspaceId: uuid("workspace_id")
+      .notNull()
+      .references(() => workspaces.id),
+    url: text("url").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: jsonb("payload").notNull(),
+    status: text("status", { enum: DELIVERY_STATUSES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true, mode: "date" }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("deliveries_workspace_time_idx").on(t.workspaceId, t.createdAt.desc())],
 );
