@@ -51,7 +51,7 @@ export async function runIdempotent(
   const { scope, key, fingerprint } = guard;
   return db.transaction(async (tx) => {
     const lock = await tx.execute<{ locked: boolean }>(
-      sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`${scope}\u0000${key}`}, 0)) AS locked`,
+      sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`${scope} ${key}`}, 0)) AS locked`,
     );
     if (!lock.rows[0]?.locked) {
       throw new AppError("conflict", "A request with this Idempotency-Key is still being processed; retry later");

@@ -5,7 +5,7 @@
 // API key is still unrevoked and the account not suspended.
 import { sql } from "drizzle-orm";
 import type { LedgerSource, LedgerType } from "../db/schema";
-import { AppError } from "../lib/errors";
+import { AppError, pgErrorOf } from "../lib/errors";
 import type { Executor } from "./idempotency";
 
 export type PostingRequest = {
@@ -82,7 +82,7 @@ export async function postEntry(db: Executor, req: PostingRequest): Promise<Post
                 to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
                 source, type, description`);
   } catch (err) {
-    if ((err as { constraint?: string }).constraint === BALANCE_RANGE_CONSTRAINT) {
+    if (pgErrorOf(err)?.constraint === BALANCE_RANGE_CONSTRAINT) {
       throw new AppError("bad_request", "amount would take the balance beyond the supported range");
     }
     throw err;

@@ -1,3 +1,5 @@
+import { HTTPException } from "hono/http-exception";
+
 // One typed error for the whole service. Each API surface maps it to its own error envelope.
 export const ERROR_STATUS = {
   bad_request: 400,
@@ -30,9 +32,24 @@ export class AppError extends Error {
 /** SQLSTATE classes that mean "the database is not reachable right now", not "the request is wrong". */
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3])/;
 
+/** The Postgres error behind a driver or drizzle wrapper (drizzle puts it in `cause`), if any. */
+export function pgErrorOf(err: unknown): { code?: string; constraint?: string } | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code } = e as { code?: unknown };
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as { code: string; constraint?: string };
+  }
+  return undefined;
+}
+
 /** Turns any thrown value into an AppError; unknown failures become a generic 500 or 503. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    // Hono's own refusals (malformed JSON body, wrong content type...).
+    const kind =
+      (Object.keys(ERROR_STATUS) as ErrorKind[]).find((k) => ERROR_STATUS[k] === err.status) ?? "bad_request";
+    return new AppError(kind, err.message || "Bad request");
+  }
   if (isDatabaseUnavailable(err)) return new AppError("unavailable", "Service temporarily unavailable, retry later");
   return new AppError("internal", "Internal server error");
 }

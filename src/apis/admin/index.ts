@@ -10,7 +10,7 @@ import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../..
 import { postEntry } from "../../ledger/posting";
 import { entryToJson } from "../../ledger/serialize";
 import { sha256Hex } from "../../lib/crypto";
-import { AppError } from "../../lib/errors";
+import { AppError, pgErrorOf } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero, type ParsedAmount } from "../../lib/money";
 import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
@@ -27,7 +27,7 @@ export const adminApi = createSurface((err, requestId) => ({
 adminApi.use("*", requireAdmin);
 
 const FOREIGN_KEY_VIOLATION = "23503";
-const isForeignKeyViolation = (err: unknown) => (err as { code?: string }).code === FOREIGN_KEY_VIOLATION;
+const isForeignKeyViolation = (err: unknown) => pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION;
 
 adminApi.openapi(routes.createWorkspace, async (c) => {
   const { name } = c.req.valid("json");

@@ -27,7 +27,17 @@ export function renderError(c: Context<AppEnv>, err: unknown, render: ErrorRende
   const appError = toAppError(err);
   const requestId = c.get("requestId") ?? "unknown";
   if (appError.kind === "internal" || appError.kind === "unavailable") {
-    console.error(JSON.stringify({ requestId, path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+    const cause = (err as { cause?: unknown })?.cause;
+    console.error(
+      JSON.stringify({
+        requestId,
+        path: c.req.path,
+        kind: appError.kind,
+        error: String(err).slice(0, 500),
+        cause: cause ? String(cause) : undefined,
+        stack: appError.kind === "internal" ? (err as Error)?.stack : undefined,
+      }),
+    );
   }
   return c.json(render(appError, requestId) as object, appError.status as ContentfulStatusCode);
 }
