@@ -18,6 +18,10 @@ export type Bindings = {
   OAUTH_TOKEN_SECRET: string;
   /** SMS gateway health URL probed by the scheduled monitor (issue 7). */
   SMS_GATEWAY_HEALTH_URL?: string;
+  /** Seconds after which a monitor-written gateway state counts as unknown (default 600). */
+  GATEWAY_STATUS_MAX_AGE_SECONDS?: string;
+  /** Seconds without any gateway event after which a healthy gateway counts as partial (default 900). */
+  SMS_GATEWAY_STALE_EVENTS_SECONDS?: string;
   KEY_CACHE_TTL_SECONDS?: string;
   /** Local development and tests only: host:port of the WebSocket-to-TCP proxy in front of Postgres. */
   LOCAL_WS_PROXY?: string;

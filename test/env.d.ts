@@ -4,6 +4,7 @@ declare global {
   namespace Cloudflare {
     interface Env extends Bindings {
       UNREACHABLE_DATABASE_URL: string;
+      FAKE_SMS_GATEWAY_URL: string;
     }
   }
 }

@@ -9,6 +9,8 @@ import { runMigrations } from "../scripts/lib/migrate.mjs";
 import { startCluster } from "../scripts/lib/postgres.mjs";
 // @ts-expect-error: plain ESM helpers shared with the Node scripts
 import { startWsProxy } from "../scripts/lib/ws-proxy.mjs";
+// @ts-expect-error: plain ESM test fake
+import { startFakeSmsGateway } from "./fakes/sms-gateway.mjs";
 
 export default async function setup() {
   const external = process.env.TEST_DATABASE_URL;
@@ -35,7 +37,9 @@ export default async function setup() {
     throw err;
   }
   const proxy = await startWsProxy({ port: Number(process.env.TEST_WS_PROXY_PORT) });
+  const fakeGateway = await startFakeSmsGateway(Number(process.env.TEST_FAKE_GATEWAY_PORT));
   return async () => {
+    await fakeGateway.close();
     await proxy.close();
     stopCluster();
   };

@@ -85,6 +85,10 @@ export const ledgerEntries = pgTable(
     // Every list is "one account, newest first"; the source variant serves the partial-gateway view.
     index("ledger_account_time_idx").on(t.accountId, t.occurredAt.desc(), t.id.desc()),
     index("ledger_account_source_time_idx").on(t.accountId, t.source, t.occurredAt.desc(), t.id.desc()),
+    // Reversals find the entry an upstream event posted.
+    index("ledger_external_ref_idx")
+      .on(t.externalRef)
+      .where(sql`${t.externalRef} IS NOT NULL`),
     check("ledger_amount_nonzero", sql`${t.amount} <> 0`),
   ],
 );
@@ -139,7 +143,11 @@ export const webhookEvents = pgTable(
     payload: jsonb("payload").notNull(),
     receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.upstream, t.eventId] })],
+  (t) => [
+    primaryKey({ columns: [t.upstream, t.eventId] }),
+    // The gateway monitor asks for the newest event of an upstream.
+    index("webhook_events_recency_idx").on(t.upstream, t.receivedAt.desc()),
+  ],
 );
 
 export const MOBILE_MONEY_TYPES = ["PAYMENT", "DIRECT_PAYMENT", "TRANSFERT", "RECHARGE"] as const;

@@ -7,7 +7,16 @@ import type { AccountStatus } from "../db/schema";
 export const GATEWAY_STATUSES = ["ok", "partial", "unavailable"] as const;
 export type GatewayStatus = (typeof GATEWAY_STATUSES)[number];
 
-export type GatewayState = { status: GatewayStatus; updated_at: string; reason?: string };
+export type GatewayState = {
+  status: GatewayStatus;
+  /** When the status last CHANGED. */
+  updated_at: string;
+  reason?: string;
+  /** Who decided it: the scheduled monitor (which also refreshes checked_at) or a portal admin. */
+  source?: "monitor" | "admin";
+  /** When the monitor last confirmed it (monitor states only). */
+  checked_at?: string;
+};
 export type AccountEdgeState = { status: AccountStatus; currency: string; workspace_id: string };
 export type CachedKey = {
   id: string;
@@ -24,6 +33,8 @@ const gatewayStateSchema = z.object({
   status: z.enum(GATEWAY_STATUSES),
   updated_at: z.string(),
   reason: z.string().optional(),
+  source: z.enum(["monitor", "admin"]).optional(),
+  checked_at: z.string().optional(),
 });
 
 /** The SMS gateway's state; "ok" when nothing was ever written (no monitor has spoken yet). */
@@ -34,6 +45,25 @@ export async function readGatewayState(kv: KVNamespace): Promise<GatewayState> {
 
 export async function writeGatewayState(kv: KVNamespace, state: GatewayState) {
   await kv.put(GATEWAY_KEY, JSON.stringify(state));
+}
+
+export type EffectiveGatewayState = GatewayState & { effective_status: GatewayStatus; unknown: boolean };
+
+/**
+ * What the APIs answer from. A monitor-written state that the monitor has not confirmed within
+ * `maxAgeSeconds` is UNKNOWN (the monitor itself may be down), and unknown answers as `partial`:
+ * portal adjustments come from our own ledger and stay trustworthy; gateway-derived history might not.
+ * Admin-set states are deliberate overrides and do not age. No state at all means `ok`.
+ */
+export async function readEffectiveGatewayState(
+  kv: KVNamespace,
+  maxAgeSeconds: number,
+  now = Date.now(),
+): Promise<EffectiveGatewayState> {
+  const state = await readGatewayState(kv);
+  const checkedAt = state.checked_at ? Date.parse(state.checked_at) : Number.NaN;
+  const unknown = state.source === "monitor" && !(now - checkedAt <= maxAgeSeconds * 1000);
+  return { ...state, effective_status: unknown ? "partial" : state.status, unknown };
 }
 
 export async function readAccountState(kv: KVNamespace, accountId: string): Promise<AccountEdgeState | null> {

@@ -4,7 +4,14 @@ import { requireAdmin } from "../../auth/admin";
 import { keyCacheTtl, newApiKeySecret } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
 import { accounts, apiKeys, workspaces } from "../../db/schema";
-import { cacheKey, forgetKey, readGatewayState, writeAccountState, writeGatewayState } from "../../edge/kv-state";
+import { gatewayStatusMaxAge } from "../../edge/gateway-config";
+import {
+  cacheKey,
+  forgetKey,
+  readEffectiveGatewayState,
+  writeAccountState,
+  writeGatewayState,
+} from "../../edge/kv-state";
 import { accountToJson, edgeStateOf, findAccount } from "../../ledger/accounts";
 import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
 import { postEntry } from "../../ledger/posting";
@@ -12,17 +19,20 @@ import { entryToJson } from "../../ledger/serialize";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, pgErrorOf } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero, type ParsedAmount } from "../../lib/money";
-import { createSurface } from "../shared/surface";
+import { createSurface, type ErrorRenderer } from "../shared/surface";
 import * as routes from "./routes";
 
-export const adminApi = createSurface((err, requestId) => ({
+/** The admin error envelope; shared with the admin sub-routers (members.ts). */
+export const adminErrorRenderer: ErrorRenderer = (err, requestId) => ({
   error: {
     code: err.kind,
     message: err.message,
     ...(err.details ? { details: err.details } : {}),
     ...(err.status >= 500 ? { request_id: requestId } : {}),
   },
-}));
+});
+
+export const adminApi = createSurface(adminErrorRenderer);
 
 adminApi.use("*", requireAdmin);
 
@@ -203,9 +213,16 @@ adminApi.openapi(routes.createImportedEntry, async (c) => {
 
 adminApi.openapi(routes.putGatewayStatus, async (c) => {
   const { status, reason } = c.req.valid("json");
-  const state = { status, updated_at: new Date().toISOString(), reason: reason ?? "set by portal admin" };
+  const state = {
+    status,
+    updated_at: new Date().toISOString(),
+    reason: reason ?? "set by portal admin",
+    source: "admin" as const,
+  };
   await writeGatewayState(c.env.EDGE_KV, state);
   return c.json(state, 200);
 });
 
-adminApi.openapi(routes.getGatewayStatus, async (c) => c.json(await readGatewayState(c.env.EDGE_KV), 200));
+adminApi.openapi(routes.getGatewayStatus, async (c) =>
+  c.json(await readEffectiveGatewayState(c.env.EDGE_KV, gatewayStatusMaxAge(c.env)), 200),
+);

@@ -8,6 +8,7 @@ import {
   CreateApiKey,
   CreateImportedEntry,
   CreateWorkspace,
+  EffectiveGatewayStatusBody,
   GatewayStatusBody,
   LedgerEntry,
   PatchAccount,
@@ -102,5 +103,5 @@ export const getGatewayStatus = createRoute({
   ...base,
   method: "get",
   path: "/gateway-status",
-  responses: { 200: json(GatewayStatusBody, "The SMS gateway state as the edge sees it"), ...errors },
+  responses: { 200: json(EffectiveGatewayStatusBody, "The SMS gateway state, when it changed and why"), ...errors },
 });

@@ -3,7 +3,8 @@
 import type { Context } from "hono";
 import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
 import { database } from "../../db/request-db";
-import { type GatewayStatus, readGatewayState } from "../../edge/kv-state";
+import { gatewayStatusMaxAge } from "../../edge/gateway-config";
+import { type GatewayStatus, readEffectiveGatewayState } from "../../edge/kv-state";
 import { accountEdgeState } from "../../ledger/accounts";
 import { balanceOf, type EntryRow, entriesAfterCursor } from "../../ledger/queries";
 import { AppError, type ErrorKind } from "../../lib/errors";
@@ -34,9 +35,9 @@ export const userPaymentsApi = createSurface((err, requestId) => ({
 
 // Every answer, errors included, tells the gateway state.
 userPaymentsApi.use("*", async (c, next) => {
-  const gateway = await readGatewayState(c.env.EDGE_KV);
-  (c as unknown as Context<Env>).set("gateway", gateway.status);
-  c.header("X-Sms-Gateway-Status", gateway.status);
+  const gateway = await readEffectiveGatewayState(c.env.EDGE_KV, gatewayStatusMaxAge(c.env));
+  (c as unknown as Context<Env>).set("gateway", gateway.effective_status);
+  c.header("X-Sms-Gateway-Status", gateway.effective_status);
   await next();
 });
 userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }));

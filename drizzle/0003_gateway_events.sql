@@ -1,0 +1,2 @@
+CREATE INDEX "ledger_external_ref_idx" ON "ledger_entries" USING btree ("external_ref") WHERE "ledger_entries"."external_ref" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "webhook_events_recency_idx" ON "webhook_events" USING btree ("upstream","received_at" DESC NULLS LAST);
