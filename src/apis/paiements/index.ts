@@ -1,0 +1,153 @@
+// Spec 001: mobile-money payments by API key. GET /api/paiements/api-key lists what the presented key
+// created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
+import type { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
+import { database } from "../../db/request-db";
+import { accountEdgeState } from "../../ledger/accounts";
+import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
+import { AppError } from "../../lib/errors";
+import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
+import { createSurface, renderError } from "../shared/surface";
+import * as routes from "./routes";
+import { toPayment } from "./serializers";
+import { insertPayment, listPayments } from "./store";
+
+const REASON_PHRASES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Payload Too Large",
+  422: "Unprocessable Entity",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+const INVALID_KEY = "Invalid API key";
+
+const render = (err: AppError) => ({
+  statusCode: err.status,
+  message: err.message,
+  error: REASON_PHRASES[err.status] ?? "Error",
+});
+
+export const paiementsApi = createSurface(render);
+
+// Hono's own body parsing refuses malformed JSON / a non-JSON content type with an HTTPException 400:
+// that is bad input, answered in this surface's shape (not a 500).
+paiementsApi.onError((err, c) =>
+  renderError(
+    c,
+    err instanceof HTTPException && err.status === 400 ? new AppError("bad_request", err.message) : err,
+    render,
+  ),
+);
+
+/** Validation failures as one message naming each field (the messages already name it when they can). */
+const validationHook = (result: { success: boolean; error?: z.ZodError; target: string }): undefined => {
+  if (result.success || !result.error) return;
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      const what = result.target === "query" ? "query parameter" : "field";
+      return `Unknown ${what}${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+    }
+    if (!field || issue.message.startsWith(field)) return issue.message;
+    return `${field}: ${issue.message}`;
+  });
+  throw new AppError("bad_request", [...new Set(problems)].join("; "));
+};
+
+paiementsApi.use(
+  "/api-key",
+  requireApiKey("payments.read", {
+    header: "x-api-key",
+    messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to access payments" },
+  }),
+);
+
+paiementsApi.openapi(
+  routes.listByApiKey,
+  async (c) => {
+    const key = (c as unknown as Context<ApiKeyEnv>).get("apiKey");
+    const q = c.req.valid("query");
+    const page = await listPayments(
+      database(c),
+      {
+        apiKeyId: key.id,
+        workspaceId: key.workspace_id,
+        transactionType: q.transaction_type,
+        status: q.status,
+        dateFrom: q.dateFrom,
+        dateTo: q.dateTo,
+      },
+      q.page * q.size,
+      q.size,
+    );
+    if (!page) throw new AppError("unauthorized", INVALID_KEY);
+    return c.json(
+      {
+        data: page.rows.map(toPayment),
+        total: page.total,
+        page: q.page,
+        size: q.size,
+        totalPages: Math.ceil(page.total / q.size),
+      },
+      200,
+    );
+  },
+  validationHook,
+);
+
+paiementsApi.on(
+  "POST",
+  "/",
+  requireApiKey("payments.write", {
+    header: "x-api-key",
+    messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to create payments" },
+  }),
+);
+
+paiementsApi.openapi(
+  routes.createPayment,
+  async (c) => {
+    const key = (c as unknown as Context<ApiKeyEnv>).get("apiKey");
+    if (!key.account_id) throw new AppError("forbidden", "API key is not bound to an account");
+    const input = c.req.valid("json");
+    const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
+
+    if (isZero(input.amount.value) || isNegative(input.amount.value)) {
+      throw new AppError("bad_request", "amount must be greater than 0");
+    }
+    const account = await accountEdgeState(c, key.account_id);
+    if (!account) throw new AppError("unauthorized", INVALID_KEY);
+    if (account.status === "suspended") throw new AppError("forbidden", "Account is suspended");
+    const precision = checkCurrencyPrecision(input.amount, account.currency);
+    if (precision) throw new AppError("bad_request", precision);
+
+    const request = {
+      transactionType: input.transaction_type,
+      amount: input.amount.value,
+      description: input.description ?? null,
+      phone: input.phone ?? null,
+      serviceMobileCode: input.service_mobile_code ?? null,
+      extraData: input.extra_data ?? null,
+    };
+    const accountId = key.account_id;
+    const outcome = await runIdempotent(
+      database(c),
+      { scope: `mm:${key.id}`, key: idempotencyKey, fingerprint: await requestFingerprint(request) },
+      async (tx) => {
+        const row = await insertPayment(tx, { ...request, apiKeyId: key.id, accountId });
+        if (!row) throw new AppError("unauthorized", INVALID_KEY);
+        return { status: 201, body: toPayment(row) };
+      },
+    );
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(outcome.body as ReturnType<typeof toPayment>, 201);
+  },
+  validationHook,
+);

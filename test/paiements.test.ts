@@ -1,0 +1,501 @@
+import { describe, expect, it } from "vitest";
+import { admin, call, createAccount, createKey, query, sql, tenant } from "./helpers";
+import { moveTo } from "./webhook-signing";
+
+const RW = ["payments.read", "payments.write"];
+const SPEC_FIELDS = [
+  "amount",
+  "api_key_id",
+  "createdAt",
+  "description",
+  "extra_data",
+  "id",
+  "organization_id",
+  "phone",
+  "reference",
+  "service_mobile_code",
+  "status",
+  "transaction_type",
+  "updatedAt",
+];
+const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+const list = (key: string | undefined, qs = "") =>
+  call("GET", `/api/paiements/api-key${qs}`, { headers: key ? { "x-api-key": key } : {} });
+
+const create = (key: string, body: unknown, headers: Record<string, string> = {}) =>
+  call("POST", "/api/paiements", { headers: { "x-api-key": key, ...headers }, body });
+
+async function createOk(key: string, body: Record<string, unknown> = {}) {
+  const res = await create(key, { transaction_type: "PAYMENT", amount: 1000, ...body });
+  if (res.status !== 201) throw new Error(`create: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+/** Sets a payment's created_at (test setup for date filters, not behaviour under test). */
+async function setCreatedAt(paymentId: string, unixSeconds: number) {
+  await query(sql`UPDATE mobile_money_payments SET created_at = to_timestamp(${unixSeconds}::bigint)
+    WHERE id = ${Number(paymentId.replace("payment_", ""))}`);
+}
+
+const countRows = async (apiKeyId: string) =>
+  Number(
+    (
+      await query<{ n: string }>(
+        sql`SELECT count(*)::text AS n FROM mobile_money_payments WHERE api_key_id = ${apiKeyId}`,
+      )
+    )[0]?.n,
+  );
+
+const badRequest = (message: string | RegExp) => ({
+  statusCode: 400,
+  message: typeof message === "string" ? message : expect.stringMatching(message),
+  error: "Bad Request",
+});
+
+describe("POST /api/paiements", () => {
+  it("creates a PAYMENT in status INIT with a generated reference and exactly the spec's fields", async () => {
+    const t = await tenant(RW);
+    const res = await create(t.key, {
+      transaction_type: "PAYMENT",
+      amount: 2500,
+      description: "API payment for subscription",
+      extra_data: { subscription_id: "sub_789", plan: "premium" },
+    });
+    expect(res.status).toBe(201);
+    expect(Object.keys(res.json).sort()).toEqual(SPEC_FIELDS);
+    expect(res.json).toEqual({
+      id: expect.stringMatching(/^payment_\d+$/),
+      reference: expect.stringMatching(/^API_PAY_REF_\d{18}$/),
+      amount: 2500,
+      description: "API payment for subscription",
+      status: "INIT",
+      transaction_type: "PAYMENT",
+      phone: null,
+      service_mobile_code: null,
+      extra_data: { subscription_id: "sub_789", plan: "premium" },
+      createdAt: expect.stringMatching(ISO_SECONDS),
+      updatedAt: res.json.createdAt,
+      organization_id: t.workspace.id,
+      api_key_id: t.keyId,
+    });
+    expect(Math.abs(Date.parse(res.json.createdAt) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("creates a DIRECT_PAYMENT with phone and operator code, and keeps a decimal amount exact", async () => {
+    const t = await tenant(RW);
+    const res = await create(t.key, {
+      transaction_type: "DIRECT_PAYMENT",
+      amount: "1500.55",
+      description: "API direct payment",
+      phone: "+2250506070809",
+      service_mobile_code: "MTN_CI",
+      extra_data: { merchant_ref: "MERCH_001" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.json).toMatchObject({
+      reference: expect.stringMatching(/^API_DIRECT_REF_\d{18}$/),
+      amount: 1500.55,
+      phone: "+2250506070809",
+      service_mobile_code: "MTN_CI",
+      transaction_type: "DIRECT_PAYMENT",
+      status: "INIT",
+    });
+    const [row] = await query<{ amount: string }>(
+      sql`SELECT amount::text AS amount FROM mobile_money_payments WHERE reference = ${res.json.reference}`,
+    );
+    expect(row?.amount).toBe("1500.5500");
+  });
+
+  it("generates distinct references per type", async () => {
+    const t = await tenant(RW);
+    const a = await createOk(t.key, { transaction_type: "TRANSFERT" });
+    const b = await createOk(t.key, { transaction_type: "RECHARGE" });
+    const c = await createOk(t.key, { transaction_type: "PAYMENT" });
+    expect(a.reference).toMatch(/^API_TRANSFER_REF_\d{18}$/);
+    expect(b.reference).toMatch(/^API_RECHARGE_REF_\d{18}$/);
+    expect(new Set([a.reference, b.reference, c.reference]).size).toBe(3);
+  });
+
+  it("refuses every invalid body with 400 naming the field, and stores nothing", async () => {
+    const t = await tenant(RW);
+    const cases: [unknown, RegExp][] = [
+      [{ amount: 10 }, /transaction_type must be one of PAYMENT, DIRECT_PAYMENT, TRANSFERT, RECHARGE/],
+      [{ transaction_type: "REFUND", amount: 10 }, /transaction_type must be one of/],
+      [{ transaction_type: "PAYMENT" }, /^amount/],
+      [{ transaction_type: "PAYMENT", amount: 0 }, /^amount must be greater than 0$/],
+      [{ transaction_type: "PAYMENT", amount: -5 }, /^amount must be greater than 0$/],
+      [{ transaction_type: "PAYMENT", amount: "12abc" }, /amount must be a decimal number/],
+      [{ transaction_type: "PAYMENT", amount: 10.123 }, /amount has more than 2 decimal places allowed for EUR/],
+      [{ transaction_type: "DIRECT_PAYMENT", amount: 10, service_mobile_code: "MTN_CI" }, /phone is required/],
+      [{ transaction_type: "DIRECT_PAYMENT", amount: 10, phone: "+2250506070809" }, /service_mobile_code is required/],
+      [{ transaction_type: "PAYMENT", amount: 10, phone: "0506070809" }, /phone must be an E.164 number/],
+      [{ transaction_type: "PAYMENT", amount: 10, service_mobile_code: "mtn ci" }, /service_mobile_code must be/],
+      [{ transaction_type: "PAYMENT", amount: 10, extra_data: [1, 2] }, /extra_data must be a JSON object/],
+      [{ transaction_type: "PAYMENT", amount: 10, extra_data: "x" }, /extra_data must be a JSON object/],
+      [
+        { transaction_type: "PAYMENT", amount: 10, extra_data: { blob: "x".repeat(5000) } },
+        /extra_data must be at most/,
+      ],
+      [{ transaction_type: "PAYMENT", amount: 10, description: "" }, /description must not be empty/],
+      [{ transaction_type: "PAYMENT", amount: 10, status: "COMPLETE" }, /Unknown field: status/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await create(t.key, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.json, JSON.stringify(body)).toEqual(badRequest(message));
+    }
+    const malformed = await call("POST", "/api/paiements", { headers: { "x-api-key": t.key }, body: "{not json" });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json).toEqual(badRequest(/Malformed JSON/));
+    const notJson = await call("POST", "/api/paiements", {
+      headers: { "x-api-key": t.key, "content-type": "text/plain" },
+      body: JSON.stringify({ transaction_type: "PAYMENT", amount: 10 }),
+    });
+    expect(notJson.status).toBe(400);
+    expect(notJson.json).toMatchObject({ statusCode: 400, error: "Bad Request" });
+    expect(await countRows(t.keyId)).toBe(0);
+  });
+
+  it("checks the amount against the account currency's precision", async () => {
+    const t = await tenant(RW, { currency: "XOF" });
+    const res = await create(t.key, { transaction_type: "PAYMENT", amount: 2500.5 });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual(badRequest("amount has more than 0 decimal places allowed for XOF"));
+    expect((await create(t.key, { transaction_type: "PAYMENT", amount: 2500 })).status).toBe(201);
+  });
+
+  it("answers 401 for a missing, unknown or revoked key and 403 without payments.write or an account", async () => {
+    const t = await tenant(RW);
+    const body = { transaction_type: "PAYMENT", amount: 10 };
+    const unauthorized = { statusCode: 401, message: "Invalid API key", error: "Unauthorized" };
+    expect((await call("POST", "/api/paiements", { body })).json).toEqual(unauthorized);
+    const unknown = await create(`sk_test_${"a".repeat(32)}`, body);
+    expect(unknown.status).toBe(401);
+    expect(unknown.json).toEqual(unauthorized);
+
+    const readOnly = await createKey(t.workspace.id, { account_id: t.account.id, permissions: ["payments.read"] });
+    const forbidden = await create(readOnly.key, body);
+    expect(forbidden.status).toBe(403);
+    expect(forbidden.json).toEqual({
+      statusCode: 403,
+      message: "API key does not have permission to create payments",
+      error: "Forbidden",
+    });
+
+    const unbound = await createKey(t.workspace.id, { permissions: RW });
+    const noAccount = await create(unbound.key, body);
+    expect(noAccount.status).toBe(403);
+    expect(noAccount.json).toEqual({
+      statusCode: 403,
+      message: "API key is not bound to an account",
+      error: "Forbidden",
+    });
+
+    // Revoked in the database while KV still caches the key: the insert re-checks revocation itself.
+    await query(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${t.keyId}`);
+    const revoked = await create(t.key, body);
+    expect(revoked.status).toBe(401);
+    expect(revoked.json).toEqual(unauthorized);
+    expect(await countRows(t.keyId)).toBe(0);
+    expect(await countRows(readOnly.id)).toBe(0);
+  });
+
+  it("refuses payments on a suspended account", async () => {
+    const t = await tenant(RW);
+    expect((await admin("PATCH", `/accounts/${t.account.id}`, { status: "suspended" })).status).toBe(200);
+    const res = await create(t.key, { transaction_type: "PAYMENT", amount: 10 });
+    expect(res.status).toBe(403);
+    expect(res.json).toEqual({ statusCode: 403, message: "Account is suspended", error: "Forbidden" });
+  });
+
+  it("honours Idempotency-Key: same body replays the same payment, another body is 422", async () => {
+    const t = await tenant(RW);
+    const body = { transaction_type: "PAYMENT", amount: 75, description: "once" };
+    const first = await create(t.key, body, { "idempotency-key": "order-42" });
+    expect(first.status).toBe(201);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    const again = await create(t.key, body, { "idempotency-key": "order-42" });
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.json).toEqual(first.json);
+    expect(await countRows(t.keyId)).toBe(1);
+
+    const other = await create(t.key, { ...body, amount: 76 }, { "idempotency-key": "order-42" });
+    expect(other.status).toBe(422);
+    expect(other.json).toEqual({
+      statusCode: 422,
+      message: "Idempotency-Key was already used with a different request",
+      error: "Unprocessable Entity",
+    });
+
+    // The key is scoped to the API key: another key of the workspace may use the same value.
+    const second = await createKey(t.workspace.id, { account_id: t.account.id, permissions: RW });
+    const theirs = await create(second.key, body, { "idempotency-key": "order-42" });
+    expect(theirs.status).toBe(201);
+    expect(theirs.json.id).not.toBe(first.json.id);
+
+    const concurrent = await Promise.all(
+      Array.from({ length: 5 }, () => create(t.key, { ...body, amount: 80 }, { "idempotency-key": "order-43" })),
+    );
+    const created = concurrent.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(concurrent.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    expect(new Set(created.map((r) => r.json.id)).size).toBe(1);
+    expect(await countRows(t.keyId)).toBe(2);
+
+    const badKey = await create(t.key, body, { "idempotency-key": "has space" });
+    expect(badKey.status).toBe(400);
+    expect(badKey.json).toEqual(badRequest("Idempotency-Key must be 1-255 printable ASCII characters"));
+  });
+});
+
+describe("GET /api/paiements/api-key", () => {
+  it("lists the key's payments newest first, each exactly as created", async () => {
+    const t = await tenant(RW);
+    const a = await createOk(t.key, { amount: 100, description: "first" });
+    const b = await createOk(t.key, {
+      transaction_type: "DIRECT_PAYMENT",
+      amount: 99.99,
+      phone: "+2250506070809",
+      service_mobile_code: "ORANGE_CI",
+      extra_data: { nested: { ok: true }, list: [1, "two"] },
+    });
+    const res = await list(t.key);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ data: [b, a], total: 2, page: 0, size: 20, totalPages: 1 });
+    for (const p of res.json.data) expect(Object.keys(p).sort()).toEqual(SPEC_FIELDS);
+    expect(res.json.data[0].amount).toBe(99.99);
+  });
+
+  it("paginates with 0-based pages: total, totalPages and the slices add up", async () => {
+    const t = await tenant(RW);
+    const made = [];
+    for (let i = 1; i <= 5; i++) made.push(await createOk(t.key, { amount: i }));
+    const newestFirst = made.reverse().map((p) => p.id);
+    const pages = [];
+    for (let page = 0; page <= 3; page++) {
+      const res = await list(t.key, `?page=${page}&size=2`);
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ total: 5, page, size: 2, totalPages: 3 });
+      pages.push(res.json.data.map((p: { id: string }) => p.id));
+    }
+    expect(pages).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4), []]);
+    const exact = await list(t.key, "?size=5");
+    expect(exact.json).toMatchObject({ total: 5, page: 0, size: 5, totalPages: 1 });
+    const max = await list(t.key, "?size=100&page=0");
+    expect(max.json.data).toHaveLength(5);
+  });
+
+  it("answers an empty page for a key with no payments", async () => {
+    const t = await tenant(RW);
+    const res = await list(t.key);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ data: [], total: 0, page: 0, size: 20, totalPages: 0 });
+  });
+
+  it("filters by transaction_type and by status", async () => {
+    const t = await tenant(RW);
+    const pay = await createOk(t.key, { transaction_type: "PAYMENT" });
+    const recharge = await createOk(t.key, { transaction_type: "RECHARGE" });
+    const transfer = await createOk(t.key, { transaction_type: "TRANSFERT" });
+    await moveTo(recharge.reference, "PENDING");
+    await moveTo(transfer.reference, "PENDING");
+    await moveTo(transfer.reference, "COMPLETE");
+
+    const ids = async (qs: string) => {
+      const res = await list(t.key, qs);
+      expect(res.status).toBe(200);
+      expect(res.json.total).toBe(res.json.data.length);
+      return res.json.data.map((p: { id: string }) => p.id);
+    };
+    expect(await ids("?transaction_type=PAYMENT")).toEqual([pay.id]);
+    expect(await ids("?transaction_type=RECHARGE")).toEqual([recharge.id]);
+    expect(await ids("?transaction_type=DIRECT_PAYMENT")).toEqual([]);
+    expect(await ids("?status=INIT")).toEqual([pay.id]);
+    expect(await ids("?status=PENDING")).toEqual([recharge.id]);
+    expect(await ids("?status=COMPLETE")).toEqual([transfer.id]);
+    expect(await ids("?status=FAILED")).toEqual([]);
+    expect(await ids("?status=PENDING&transaction_type=PAYMENT")).toEqual([]);
+
+    const done = (await list(t.key, "?status=COMPLETE")).json.data[0];
+    expect(done.status).toBe("COMPLETE");
+    expect(done.updatedAt >= done.createdAt).toBe(true);
+  });
+
+  it("filters by dateFrom/dateTo in Unix seconds, both bounds inclusive", async () => {
+    const t = await tenant(RW);
+    const at = [1_700_000_000, 1_700_000_100, 1_700_000_200, 1_700_000_300];
+    const made = [];
+    for (const s of at) {
+      const p = await createOk(t.key);
+      await setCreatedAt(p.id, s);
+      made.push(p.id);
+    }
+    const ids = async (qs: string) => (await list(t.key, qs)).json.data.map((p: { id: string }) => p.id);
+    expect(await ids(`?dateFrom=${at[1]}`)).toEqual([made[3], made[2], made[1]]);
+    expect(await ids(`?dateTo=${at[2]}`)).toEqual([made[2], made[1], made[0]]);
+    expect(await ids(`?dateFrom=${at[1]}&dateTo=${at[2]}`)).toEqual([made[2], made[1]]);
+    expect(await ids(`?dateFrom=${at[1]! + 1}&dateTo=${at[2]! - 1}`)).toEqual([]);
+    expect(await ids(`?dateFrom=${at[0]}&dateTo=${at[0]}`)).toEqual([made[0]]);
+    const first = (await list(t.key, `?dateFrom=${at[0]}&dateTo=${at[0]}`)).json.data[0];
+    expect(first.createdAt).toBe("2023-11-14T22:13:20Z");
+  });
+
+  it("answers the spec's example request with exactly the PAYMENT+COMPLETE payments of January 2024", async () => {
+    const t = await tenant(RW);
+    const JAN_1 = 1704067200;
+    const FEB_1 = 1706745600;
+    const setups: { type: string; status: string[]; at: number; expected: boolean }[] = [
+      { type: "PAYMENT", status: ["PENDING", "COMPLETE"], at: JAN_1, expected: true },
+      { type: "PAYMENT", status: ["PENDING", "COMPLETE"], at: 1705415400, expected: true },
+      { type: "PAYMENT", status: ["PENDING", "COMPLETE"], at: FEB_1, expected: true },
+      { type: "PAYMENT", status: ["PENDING", "COMPLETE"], at: JAN_1 - 1, expected: false },
+      { type: "PAYMENT", status: ["PENDING", "COMPLETE"], at: FEB_1 + 1, expected: false },
+      { type: "PAYMENT", status: ["PENDING"], at: 1705415400, expected: false },
+      { type: "PAYMENT", status: ["FAILED"], at: 1705415400, expected: false },
+      { type: "PAYMENT", status: [], at: 1705415400, expected: false },
+      { type: "RECHARGE", status: ["PENDING", "COMPLETE"], at: 1705415400, expected: false },
+      { type: "DIRECT_PAYMENT", status: ["PENDING", "COMPLETE"], at: 1705415400, expected: false },
+    ];
+    const expected: { id: string; at: number }[] = [];
+    for (const s of setups) {
+      const extra = s.type === "DIRECT_PAYMENT" ? { phone: "+2250506070809", service_mobile_code: "MTN_CI" } : {};
+      const p = await createOk(t.key, { transaction_type: s.type, ...extra });
+      for (const status of s.status) await moveTo(p.reference, status);
+      await setCreatedAt(p.id, s.at);
+      if (s.expected) expected.push({ id: p.id, at: s.at });
+    }
+    // Another key's matching payment must not appear either.
+    const other = await createKey(t.workspace.id, { account_id: t.account.id, permissions: RW });
+    const foreign = await createOk(other.key);
+    await moveTo(foreign.reference, "PENDING");
+    await moveTo(foreign.reference, "COMPLETE");
+    await setCreatedAt(foreign.id, 1705415400);
+
+    const res = await list(
+      t.key,
+      "?page=0&size=20&transaction_type=PAYMENT&status=COMPLETE&dateFrom=1704067200&dateTo=1706745600",
+    );
+    expect(res.status).toBe(200);
+    const want = expected.sort((x, y) => y.at - x.at).map((e) => e.id);
+    expect(res.json.data.map((p: { id: string }) => p.id)).toEqual(want);
+    expect(res.json).toMatchObject({ total: 3, page: 0, size: 20, totalPages: 1 });
+    for (const p of res.json.data) {
+      expect(p).toMatchObject({ transaction_type: "PAYMENT", status: "COMPLETE", api_key_id: t.keyId });
+      expect(Object.keys(p).sort()).toEqual(SPEC_FIELDS);
+    }
+    expect(res.json.data.map((p: { createdAt: string }) => p.createdAt)).toEqual([
+      "2024-02-01T00:00:00Z",
+      "2024-01-16T14:30:00Z",
+      "2024-01-01T00:00:00Z",
+    ]);
+  });
+
+  it("refuses every bad filter value with 400 naming it", async () => {
+    const t = await tenant(RW);
+    const cases: [string, string | RegExp][] = [
+      ["page=-1", "page must be at least 0"],
+      ["page=abc", "page must be an integer"],
+      ["page=1.5", "page must be an integer"],
+      ["page=", "page must be an integer"],
+      ["page=1e2", "page must be an integer"],
+      ["size=0", "size must be at least 1"],
+      ["size=101", "size must be at most 100"],
+      ["size=ten", "size must be an integer"],
+      ["size=10&size=20", "size must be an integer"],
+      ["transaction_type=REFUND", "transaction_type must be one of PAYMENT, DIRECT_PAYMENT, TRANSFERT, RECHARGE"],
+      ["transaction_type=payment", "transaction_type must be one of PAYMENT, DIRECT_PAYMENT, TRANSFERT, RECHARGE"],
+      ["status=DONE", "status must be one of INIT, PENDING, COMPLETE, FAILED, TIMEOUT"],
+      ["dateFrom=yesterday", "dateFrom must be an integer"],
+      ["dateFrom=-1", "dateFrom must be at least 0"],
+      ["dateTo=2024-01-01", "dateTo must be an integer"],
+      ["dateTo=99999999999999", "dateTo must be at most 253402300799"],
+      ["dateFrom=1706745600&dateTo=1704067200", "dateFrom must not be after dateTo"],
+      ["limit=10", "Unknown query parameter: limit"],
+      ["offset=1&foo=bar", "Unknown query parameters: offset, foo"],
+    ];
+    for (const [qs, message] of cases) {
+      const res = await list(t.key, `?${qs}`);
+      expect(res.status, qs).toBe(400);
+      expect(res.json, qs).toEqual(badRequest(message));
+    }
+  });
+
+  it("answers 401 'Invalid API key' for a missing, malformed or unknown key", async () => {
+    const body = { statusCode: 401, message: "Invalid API key", error: "Unauthorized" };
+    for (const key of [undefined, "nope", `sk_test_${"b".repeat(32)}`, `sk_live_${"c".repeat(32)}`]) {
+      const res = await list(key);
+      expect(res.status).toBe(401);
+      expect(res.json).toEqual(body);
+    }
+  });
+
+  it("answers 403 with the spec's message for a key without payments.read", async () => {
+    const t = await tenant(["payments.write", "balance.read"]);
+    await createOk(t.key);
+    const res = await list(t.key);
+    expect(res.status).toBe(403);
+    expect(res.json).toEqual({
+      statusCode: 403,
+      message: "API key does not have permission to access payments",
+      error: "Forbidden",
+    });
+  });
+
+  it("authenticates before validating filters", async () => {
+    expect((await list(undefined, "?size=1000")).status).toBe(401);
+    const t = await tenant(["balance.read"]);
+    expect((await list(t.key, "?size=1000")).status).toBe(403);
+  });
+
+  it("reads nothing with a revoked key, through the admin API or revoked behind the edge cache", async () => {
+    const t = await tenant(RW);
+    await createOk(t.key);
+    expect((await list(t.key)).json.total).toBe(1);
+    // Revoked in the database only: KV still knows the key, the list statement re-checks it.
+    await query(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${t.keyId}`);
+    const behindCache = await list(t.key);
+    expect(behindCache.status).toBe(401);
+    expect(behindCache.json).toEqual({ statusCode: 401, message: "Invalid API key", error: "Unauthorized" });
+
+    const u = await tenant(RW);
+    await createOk(u.key);
+    expect((await admin("DELETE", `/api-keys/${u.keyId}`)).status).toBe(204);
+    const revoked = await list(u.key);
+    expect(revoked.status).toBe(401);
+    expect(revoked.json.message).toBe("Invalid API key");
+  });
+
+  it("never shows a payment to another workspace's key or to another key of the same workspace", async () => {
+    const t = await tenant(RW);
+    const mine = await createOk(t.key);
+    await moveTo(mine.reference, "PENDING");
+
+    const stranger = await tenant(RW);
+    const theirs = await list(stranger.key);
+    expect(theirs.status).toBe(200);
+    expect(theirs.json).toEqual({ data: [], total: 0, page: 0, size: 20, totalPages: 0 });
+
+    const sibling = await createKey(t.workspace.id, { account_id: t.account.id, permissions: ["payments.read"] });
+    const siblingList = await list(sibling.key, "?status=PENDING");
+    expect(siblingList.json).toEqual({ data: [], total: 0, page: 0, size: 20, totalPages: 0 });
+
+    const secondAccount = await createAccount(t.workspace.id);
+    const otherAccountKey = await createKey(t.workspace.id, { account_id: secondAccount.id, permissions: RW });
+    expect((await list(otherAccountKey.key)).json.total).toBe(0);
+
+    const own = await list(t.key);
+    expect(own.json.data.map((p: { id: string }) => p.id)).toEqual([mine.id]);
+  });
+
+  it("is documented in the OpenAPI document", async () => {
+    const res = await call("GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.json.paths["/api/paiements/api-key"])).toEqual(["get"]);
+    expect(Object.keys(res.json.paths["/api/paiements"])).toEqual(["post"]);
+    expect(res.json.paths["/webhooks/mobile-money"].post.requestBody).toBeDefined();
+    const params = res.json.paths["/api/paiements/api-key"].get.parameters.map((p: { name: string }) => p.name);
+    expect(params.sort()).toEqual(["dateFrom", "dateTo", "page", "size", "status", "transaction_type"]);
+  });
+});
