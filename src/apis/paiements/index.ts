@@ -2,14 +2,13 @@
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
 import { database } from "../../db/request-db";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
-import { createSurface, renderError } from "../shared/surface";
+import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 import { toPayment } from "./serializers";
 import { insertPayment, listPayments } from "./store";
@@ -35,16 +34,6 @@ const render = (err: AppError) => ({
 });
 
 export const paiementsApi = createSurface(render);
-
-// Hono's own body parsing refuses malformed JSON / a non-JSON content type with an HTTPException 400:
-// that is bad input, answered in this surface's shape (not a 500).
-paiementsApi.onError((err, c) =>
-  renderError(
-    c,
-    err instanceof HTTPException && err.status === 400 ? new AppError("bad_request", err.message) : err,
-    render,
-  ),
-);
 
 /** Validation failures as one message naming each field (the messages already name it when they can). */
 const validationHook = (result: { success: boolean; error?: z.ZodError; target: string }): undefined => {
