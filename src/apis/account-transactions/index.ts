@@ -1,0 +1,147 @@
+// Spec 002: the account ledger under /v1/account/{accountId}/transactions.
+// Concurrency: every write is ONE conditional UPDATE…INSERT statement (postEntry). Under Read Committed
+// Postgres re-evaluates the overdraft/tenant/status/key WHERE clause on the newest row version after
+// waiting for a concurrent writer, so racing writes serialize on the account row: no lost update, no
+// overdraft, no retry loop and no serialization failures to handle. With an Idempotency-Key the same
+// statement runs inside runIdempotent's transaction, so claim, posting and stored answer commit together.
+
+import type { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { ApiKeyEnv } from "../../auth/api-key-middleware";
+import type { ApiKeyPrincipal } from "../../auth/api-keys";
+import { database } from "../../db/request-db";
+import type { LedgerType } from "../../db/schema";
+import { accountEdgeState } from "../../ledger/accounts";
+import { type Executor, requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
+import { PostingError, type PostingRequest, postEntry } from "../../ledger/posting";
+import { type EntryRow, entriesPage } from "../../ledger/queries";
+import { AppError } from "../../lib/errors";
+import { checkCurrencyPrecision, type ParsedAmount, toJsonNumber } from "../../lib/money";
+import { createSurface, type ErrorRenderer } from "../shared/surface";
+import * as routes from "./routes";
+import type { AddFundsResult, RecordUsageResult } from "./schemas";
+
+const isInsufficientFunds = (err: unknown) => err instanceof PostingError && err.reason === "insufficient_funds";
+
+const render: ErrorRenderer = (err, requestId) => ({
+  error: {
+    code: isInsufficientFunds(err) ? "insufficient_funds" : err.kind,
+    message: err.message,
+    ...(err.details ? { details: err.details } : {}),
+    ...(err.status >= 500 ? { request_id: requestId } : {}),
+  },
+});
+
+export const accountTransactionsApi = createSurface(render);
+
+type Ctx = Context<ApiKeyEnv>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The account id when this key may touch it at all (well-formed, and the key's own account when the key
+ * is bound to one); the workspace is checked against the database by the query or posting itself.
+ */
+function reachableAccountId(key: ApiKeyPrincipal, raw: string): string | null {
+  const id = raw.toLowerCase();
+  if (!UUID.test(id)) return null;
+  if (key.account_id && key.account_id !== id) return null;
+  return id;
+}
+
+const toTransaction = (e: EntryRow) => ({
+  id: `txn_${e.id}`,
+  type: e.type as LedgerType,
+  amount: toJsonNumber(e.amount),
+  timestamp: e.occurred_at,
+});
+
+accountTransactionsApi.openapi(routes.listTransactions, async (c) => {
+  const key = c.get("apiKey");
+  const accountId = reachableAccountId(key, c.req.valid("param").accountId);
+  if (!accountId) throw new AppError("not_found", "Account not found");
+  const { page, pageSize } = c.req.valid("query");
+  const result = await entriesPage(database(c), key.id, key.workspace_id, accountId, (page - 1) * pageSize, pageSize);
+  if (!result.key_ok) throw new AppError("unauthorized", "Invalid API key");
+  if (!result.account_ok) throw new AppError("not_found", "Account not found");
+  return c.json(
+    {
+      transactions: result.rows.map(toTransaction),
+      total: result.total,
+      totalPages: Math.ceil(result.total / pageSize),
+      currentPage: page,
+    },
+    200,
+  );
+});
+
+const accountNotFound = () => new AppError("bad_request", "Account not found");
+
+/** Shared by both writes: account checks, currency precision, then the idempotent posting. */
+async function write<T>(
+  c: Ctx,
+  rawAccountId: string,
+  amount: ParsedAmount,
+  fingerprintOf: Record<string, unknown>,
+  posting: Pick<PostingRequest, "amount" | "type" | "description" | "occurredAt" | "metadata">,
+  answer: (balanceAfter: string, entryId: number) => T,
+): Promise<T> {
+  const key = c.get("apiKey");
+  const accountId = reachableAccountId(key, rawAccountId);
+  if (!accountId) throw accountNotFound();
+  // Edge state (KV, else DB) for the currency; the posting re-checks workspace and status in the database.
+  const state = await accountEdgeState(c, accountId);
+  if (!state || state.workspace_id !== key.workspace_id) throw accountNotFound();
+  const precision = checkCurrencyPrecision(amount, state.currency);
+  if (precision) throw new AppError("bad_request", precision, { amount: [precision.replace(/^amount /, "")] });
+  const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
+  const outcome = await runIdempotent(
+    database(c),
+    { scope: `acct:${accountId}`, key: idempotencyKey, fingerprint: await requestFingerprint(fingerprintOf) },
+    async (tx: Executor) => {
+      const entry = await postEntry(tx, {
+        ...posting,
+        accountId,
+        workspaceId: key.workspace_id,
+        apiKeyId: key.id,
+        source: "api",
+        enforceOverdraft: true,
+        requireNotSuspended: true,
+      }).catch((err) => {
+        if (err instanceof PostingError && err.reason === "account_not_found") throw accountNotFound();
+        throw err;
+      });
+      return { status: 200, body: answer(entry.balance_after, entry.id) };
+    },
+  );
+  if (outcome.replayed) c.header("Idempotent-Replayed", "true");
+  return outcome.body as T;
+}
+
+accountTransactionsApi.openapi(routes.addFunds, async (c) => {
+  const { accountId } = c.req.valid("param");
+  const { amount } = c.req.valid("json");
+  const body = await write<z.infer<typeof AddFundsResult>>(
+    c,
+    accountId,
+    amount,
+    { route: "add-funds", amount: amount.value },
+    { amount: amount.value, type: "recharge" },
+    (balance, id) => ({ transaction_id: `txn_${id}`, updated_balance: toJsonNumber(balance) }),
+  );
+  return c.json(body, 200);
+});
+
+accountTransactionsApi.openapi(routes.recordUsage, async (c) => {
+  const { accountId } = c.req.valid("param");
+  const { details, amount, date, metadata } = c.req.valid("json");
+  const body = await write<z.infer<typeof RecordUsageResult>>(
+    c,
+    accountId,
+    amount,
+    { route: "record-usage", details, amount: amount.value, date: date.toISOString(), metadata },
+    { amount: `-${amount.value}`, type: "usage", description: details, occurredAt: date, metadata },
+    (balance) => ({ status: "Usage recorded successfully", new_balance: toJsonNumber(balance) }),
+  );
+  return c.json(body, 200);
+});

@@ -1,0 +1,89 @@
+import { createRoute, type z } from "@hono/zod-openapi";
+import { requireApiKey } from "../../auth/api-key-middleware";
+import {
+  AccountParam,
+  AccountTransactionsError,
+  AddFundsBody,
+  AddFundsResult,
+  IdempotencyHeader,
+  RecordUsageBody,
+  RecordUsageResult,
+  TransactionsPage,
+  TransactionsQuery,
+} from "./schemas";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { "application/json": { schema } }, required: true },
+});
+const apiKey = (permission: string) => requireApiKey(permission, { header: "api_key" });
+
+const authErrors = {
+  401: json(AccountTransactionsError, "Missing, unknown or revoked API key"),
+  403: json(AccountTransactionsError, "The key lacks the permission, or the account is suspended (writes)"),
+  503: json(AccountTransactionsError, "The ledger database is unreachable; retry later"),
+};
+const writeErrors = {
+  400: json(
+    AccountTransactionsError,
+    'Invalid input (details name the field), "Account not found", or (record-usage) code ' +
+      '`insufficient_funds` with message "Insufficient funds" when the usage would exceed the overdraft limit',
+  ),
+  ...authErrors,
+  413: json(AccountTransactionsError, "Request body too large"),
+  409: json(AccountTransactionsError, "A request with the same Idempotency-Key is still being processed"),
+  422: json(AccountTransactionsError, "The Idempotency-Key was already used with a different request"),
+};
+const replayedHeader = {
+  "Idempotent-Replayed": { schema: { type: "string" as const, enum: ["true"] }, description: "On replays only" },
+};
+const base = { tags: ["Account transactions (spec 002)"], security: [{ accountApiKey: [] }] };
+
+export const listTransactions = createRoute({
+  ...base,
+  method: "get",
+  path: "/{accountId}/transactions",
+  middleware: apiKey("transactions.read"),
+  description:
+    "Every ledger entry of the account, newest first (by occurrence time, then id), whatever its source: " +
+    "recharge (add-funds), usage (record-usage), and entries from the portal or gateways with their own " +
+    "types. A page past the end answers an empty list.",
+  request: { params: AccountParam, query: TransactionsQuery },
+  responses: {
+    200: json(TransactionsPage, "A list of transactions for the specified account"),
+    400: json(AccountTransactionsError, "Invalid page or pageSize"),
+    ...authErrors,
+    404: json(AccountTransactionsError, "Account not found (also for accounts the key may not see)"),
+  },
+});
+
+export const addFunds = createRoute({
+  ...base,
+  method: "post",
+  path: "/{accountId}/transactions/add-funds",
+  middleware: apiKey("funds.write"),
+  description: "Adds funds: posts a `recharge` entry and answers the new balance.",
+  request: { params: AccountParam, headers: IdempotencyHeader, ...body(AddFundsBody) },
+  responses: {
+    200: { ...json(AddFundsResult, "Funds added successfully"), headers: replayedHeader },
+    ...writeErrors,
+  },
+});
+
+export const recordUsage = createRoute({
+  ...base,
+  method: "post",
+  path: "/{accountId}/transactions/record-usage",
+  middleware: apiKey("usage.write"),
+  description:
+    "Records usage: posts a `usage` entry of minus `amount` dated `date`, unless it would take the balance " +
+    "below the account's overdraft limit (then nothing is posted).",
+  request: { params: AccountParam, headers: IdempotencyHeader, ...body(RecordUsageBody) },
+  responses: {
+    200: { ...json(RecordUsageResult, "Usage recorded successfully"), headers: replayedHeader },
+    ...writeErrors,
+  },
+});
