@@ -1,0 +1,168 @@
+// Portal admin additions for spec 003: workspace members and their tokens. Its own sub-router with the
+// admin error envelope, mounted under /admin/v1; every route is guarded by requireAdmin.
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq, sql } from "drizzle-orm";
+import { requireAdmin } from "../../auth/admin";
+import {
+  issueWorkspaceToken,
+  MEMBER_PERMISSIONS,
+  TOKEN_TTL,
+  writeMemberTokenVersion,
+} from "../../auth/workspace-tokens";
+import { database } from "../../db/request-db";
+import { MEMBER_ROLES, workspaceMembers } from "../../db/schema";
+import { AppError, pgErrorOf } from "../../lib/errors";
+import { createSurface } from "../shared/surface";
+import { adminErrorRenderer } from "./index";
+import { AdminError, uuidParam } from "./schemas";
+
+const CreateMember = z
+  .object({
+    email: z
+      .email({ message: "email must be an email address" })
+      .max(254)
+      .transform((e) => e.toLowerCase())
+      .openapi({ example: "owner@example.com" }),
+    role: z.enum(MEMBER_ROLES),
+    permissions: z
+      .array(z.enum(MEMBER_PERMISSIONS))
+      .max(10)
+      .optional()
+      .openapi({ description: "Staff permissions. Owners implicitly hold every permission." }),
+  })
+  .strict();
+
+const Member = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    role: z.enum(MEMBER_ROLES),
+    permissions: z.array(z.enum(MEMBER_PERMISSIONS)),
+  })
+  .openapi("WorkspaceMember");
+
+const CreateToken = z
+  .object({
+    ttl_seconds: z
+      .number()
+      .int("ttl_seconds must be an integer")
+      .min(TOKEN_TTL.min, `ttl_seconds must be at least ${TOKEN_TTL.min}`)
+      .max(TOKEN_TTL.max, `ttl_seconds must be at most ${TOKEN_TTL.max}`)
+      .optional()
+      .openapi({ example: TOKEN_TTL.default, description: `Default ${TOKEN_TTL.default}` }),
+  })
+  .strict();
+
+const MemberToken = z
+  .object({
+    token: z.string().openapi({ description: "Bearer token for the workspace API (HS256 JWT)" }),
+    expires_at: z.string().openapi({ example: "2026-01-15T11:30:00.000Z" }),
+  })
+  .openapi("WorkspaceMemberToken");
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const errors = {
+  400: json(AdminError, "Invalid body or parameters"),
+  401: json(AdminError, "Missing or wrong admin token"),
+  404: json(AdminError, "Unknown id"),
+};
+const base = { tags: ["Portal admin"], security: [{ adminBearer: [] }], middleware: [requireAdmin] };
+
+export const createMember = createRoute({
+  ...base,
+  method: "post",
+  path: "/workspaces/{workspace_id}/members",
+  request: {
+    params: uuidParam("workspace_id"),
+    body: { content: { "application/json": { schema: CreateMember } }, required: true },
+  },
+  responses: {
+    201: json(Member, "Member created"),
+    ...errors,
+    409: json(AdminError, "A member with this email already exists in the workspace"),
+  },
+});
+
+export const createMemberToken = createRoute({
+  ...base,
+  method: "post",
+  path: "/members/{member_id}/tokens",
+  description: "Issues a signed short-lived token for the member. The body is optional.",
+  request: {
+    params: uuidParam("member_id"),
+    body: { content: { "application/json": { schema: CreateToken } }, required: false },
+  },
+  responses: { 201: json(MemberToken, "The token"), ...errors },
+});
+
+export const revokeMemberTokens = createRoute({
+  ...base,
+  method: "delete",
+  path: "/members/{member_id}/tokens",
+  description: "Every token issued so far for this member stops working, at the edge at once.",
+  request: { params: uuidParam("member_id") },
+  responses: { 204: { description: "Revoked" }, ...errors },
+});
+
+export const membersAdmin = createSurface(adminErrorRenderer);
+
+membersAdmin.openapi(createMember, async (c) => {
+  const { workspace_id } = c.req.valid("param");
+  const input = c.req.valid("json");
+  const row = await database(c)
+    .insert(workspaceMembers)
+    .values({
+      workspaceId: workspace_id,
+      email: input.email,
+      role: input.role,
+      permissions: [...new Set(input.permissions ?? [])],
+    })
+    .returning()
+    .then((rows) => rows[0])
+    .catch((err) => {
+      const code = pgErrorOf(err)?.code;
+      if (code === "23503") throw new AppError("not_found", "Workspace not found");
+      if (code === "23505") throw new AppError("conflict", "A member with this email already exists in the workspace");
+      throw err;
+    });
+  if (!row) throw new Error("insert returned no row");
+  await writeMemberTokenVersion(c.env.EDGE_KV, row.id, row.tokenVersion);
+  return c.json(
+    {
+      id: row.id,
+      email: row.email,
+      role: row.role,
+      permissions: row.permissions as (typeof MEMBER_PERMISSIONS)[number][],
+    },
+    201,
+  );
+});
+
+membersAdmin.openapi(createMemberToken, async (c) => {
+  const { member_id } = c.req.valid("param");
+  const { ttl_seconds } = c.req.valid("json");
+  const [member] = await database(c).select().from(workspaceMembers).where(eq(workspaceMembers.id, member_id));
+  if (!member) throw new AppError("not_found", "Member not found");
+  const { token, expiresAt } = await issueWorkspaceToken(
+    c.env.WORKSPACE_TOKEN_SECRET,
+    member,
+    ttl_seconds ?? TOKEN_TTL.default,
+  );
+  return c.json({ token, expires_at: expiresAt.toISOString() }, 201);
+});
+
+membersAdmin.openapi(revokeMemberTokens, async (c) => {
+  const { member_id } = c.req.valid("param");
+  const [row] = await database(c)
+    .update(workspaceMembers)
+    .set({ tokenVersion: sql`${workspaceMembers.tokenVersion} + 1` })
+    .where(eq(workspaceMembers.id, member_id))
+    .returning({ tokenVersion: workspaceMembers.tokenVersion });
+  if (!row) throw new AppError("not_found", "Member not found");
+  // The database is the truth (data statements re-check it); KV makes the edge refuse old tokens now.
+  await writeMemberTokenVersion(c.env.EDGE_KV, member_id, row.tokenVersion);
+  return c.body(null, 204);
+});

@@ -1,0 +1,194 @@
+// Spec 003: the workspace back office's SMS payments, under /api/v1/workspace. Bearer workspace member
+// tokens (src/auth/workspace-tokens.ts); receipts in R2; every recorded payment credits the ledger once.
+import { memberOf } from "../../auth/workspace-token-middleware";
+import { database } from "../../db/request-db";
+import {
+  type Executor,
+  type IdempotentOutcome,
+  requestFingerprint,
+  runIdempotent,
+  validateIdempotencyKey,
+} from "../../ledger/idempotency";
+import { postEntry } from "../../ledger/posting";
+import { AppError } from "../../lib/errors";
+import { checkCurrencyPrecision } from "../../lib/money";
+import { createSurface, type ErrorRenderer } from "../shared/surface";
+import {
+  findReceipt,
+  insertPayment,
+  listPayments,
+  markDeleted,
+  paymentToJson,
+  setReversalEntry,
+  smsAccountOf,
+} from "./queries";
+import { checkReceipt, receiptKey, storeReceipt } from "./receipts";
+import * as routes from "./routes";
+import type { SmsPaymentJson } from "./schemas";
+
+/** `{"error":{"code","message","requestId"?}}`; the code is the error kind, requestId only on 5xx. */
+export const renderWorkspaceError: ErrorRenderer = (err, requestId) => ({
+  error: { code: err.kind, message: err.message, ...(err.status >= 500 ? { requestId } : {}) },
+});
+
+export const smsPaymentsApi = createSurface(renderWorkspaceError);
+
+smsPaymentsApi.openAPIRegistry.registerComponent("securitySchemes", "workspaceBearer", {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+  description: "Workspace member token, issued by POST /admin/v1/members/{member_id}/tokens",
+});
+
+const UPLOAD_PATH = /^\/api\/v1\/workspace\/[^/]+\/sms\/payments$/;
+
+/** The one request of this surface whose body exceeds the app's JSON limit; its route applies its own. */
+export const isReceiptUpload = (method: string, path: string) => method === "POST" && UPLOAD_PATH.test(path);
+
+const INVALID_TOKEN = "Missing or invalid authentication token";
+const PAYMENT_ID = /^[0-9a-f]{24}$/;
+
+const newPaymentId = () =>
+  [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+const originOf = (url: string) => new URL(url).origin;
+
+smsPaymentsApi.openapi(routes.listPayments, async (c) => {
+  const { limit, offset } = c.req.valid("query");
+  const page = await listPayments(database(c), memberOf(c), limit, offset);
+  if (!page.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
+  const origin = originOf(c.req.url);
+  return c.json(
+    {
+      payments: page.payments.map((row) => paymentToJson(row, origin)),
+      pagination: { total: page.total, limit, offset, hasMore: offset + page.payments.length < page.total },
+    },
+    200,
+  );
+});
+
+smsPaymentsApi.openapi(routes.createPayment, async (c) => {
+  const member = memberOf(c);
+  const { workspaceId } = c.req.valid("param");
+  const form = c.req.valid("form");
+  const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
+  const receipt = form.receipt ? await checkReceipt(form.receipt) : null;
+
+  const db = database(c);
+  const account = await smsAccountOf(db, workspaceId);
+  if (!account) throw new AppError("conflict", "The workspace has no account to credit");
+  const precision = checkCurrencyPrecision(form.amount, account.currency);
+  if (precision) throw new AppError("bad_request", precision);
+
+  // The parsed request and a digest of the file: a retried upload has a new multipart boundary.
+  const fingerprint = await requestFingerprint({
+    route: "sms_payment",
+    workspaceId,
+    amount: form.amount.value,
+    paymentMethod: form.paymentMethod,
+    description: form.description,
+    notes: form.notes,
+    paymentDate: form.paymentDate?.toISOString() ?? null,
+    receipt: receipt && { sha256: receipt.sha256, type: receipt.contentType, name: receipt.filename },
+  });
+
+  // Uploaded before the transaction under its final key; removed again if the transaction does not
+  // commit or the request turns out to be a replay, so a failed or repeated request stores nothing.
+  const id = newPaymentId();
+  const stored = receipt
+    ? await storeReceipt(c.env.RECEIPTS, receiptKey(workspaceId, id, receipt.filename), receipt)
+    : null;
+  const removeUpload = async () => {
+    if (!stored) return;
+    await c.env.RECEIPTS.delete(stored.key).catch((err) =>
+      console.error(JSON.stringify({ requestId: c.get("requestId"), orphanReceipt: stored.key, error: String(err) })),
+    );
+  };
+
+  const origin = originOf(c.req.url);
+  const effect = async (tx: Executor) => {
+    const entry = await postEntry(tx, {
+      accountId: account.id,
+      workspaceId,
+      amount: form.amount.value,
+      source: "portal",
+      type: "deposit",
+      description: `SMS payment ${id} (${form.paymentMethod})`,
+      externalRef: id,
+      metadata: { sms_payment_id: id },
+      enforceOverdraft: false,
+      requireNotSuspended: true,
+    });
+    const row = await insertPayment(tx, member, {
+      id,
+      accountId: account.id,
+      amount: form.amount.value,
+      paymentMethod: form.paymentMethod,
+      description: form.description,
+      notes: form.notes,
+      paymentDate: form.paymentDate,
+      receipt: stored && receipt ? { path: stored.key, size: stored.size, contentType: receipt.contentType } : null,
+      ledgerEntryId: entry.id,
+    });
+    // The token was revoked since the edge checked it: the posting rolls back with this throw.
+    if (!row) throw new AppError("unauthorized", INVALID_TOKEN);
+    return { status: 201, body: paymentToJson(row, origin) };
+  };
+
+  let outcome: IdempotentOutcome;
+  try {
+    outcome = idempotencyKey
+      ? await runIdempotent(db, { scope: `sms:${workspaceId}`, key: idempotencyKey, fingerprint }, effect)
+      : { ...(await db.transaction((tx) => effect(tx))), replayed: false };
+  } catch (err) {
+    await removeUpload();
+    throw err;
+  }
+  if (outcome.replayed) {
+    await removeUpload();
+    c.header("Idempotent-Replayed", "true");
+  }
+  return c.json(outcome.body as SmsPaymentJson, 201);
+});
+
+smsPaymentsApi.openapi(routes.getReceipt, async (c) => {
+  const { id } = c.req.valid("param");
+  if (!PAYMENT_ID.test(id)) throw new AppError("not_found", "Receipt not found");
+  const found = await findReceipt(database(c), memberOf(c), id);
+  if (!found.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
+  const object = found.receipt ? await c.env.RECEIPTS.get(found.receipt.path) : null;
+  if (!found.receipt || !object) throw new AppError("not_found", "Receipt not found");
+  const filename = found.receipt.path.split("/").pop() ?? "receipt";
+  return c.body(object.body, 200, {
+    "Content-Type": found.receipt.content_type,
+    "Content-Length": String(object.size),
+    "Content-Disposition": `inline; filename="${filename}"`,
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    ETag: object.httpEtag,
+  });
+});
+
+smsPaymentsApi.openapi(routes.deletePayment, async (c) => {
+  const member = memberOf(c);
+  const { workspaceId, id } = c.req.valid("param");
+  if (!PAYMENT_ID.test(id)) throw new AppError("not_found", "Payment not found");
+  await database(c).transaction(async (tx) => {
+    const deleted = await markDeleted(tx, member, id);
+    if (!deleted.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
+    if (!deleted.account_id || !deleted.amount) throw new AppError("not_found", "Payment not found");
+    const reversal = await postEntry(tx, {
+      accountId: deleted.account_id,
+      workspaceId,
+      amount: `-${deleted.amount}`,
+      source: "portal",
+      type: "reversal",
+      description: `Reversal of SMS payment ${id}`,
+      externalRef: id,
+      metadata: { sms_payment_id: id },
+      enforceOverdraft: false,
+    });
+    await setReversalEntry(tx, id, reversal.id);
+  });
+  return c.body(null, 204);
+});

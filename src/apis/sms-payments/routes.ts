@@ -1,0 +1,129 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requireMember } from "../../auth/workspace-token-middleware";
+import { AppError } from "../../lib/errors";
+import { MAX_UPLOAD_BYTES } from "./receipts";
+import {
+  CreatePaymentForm,
+  IdempotencyHeader,
+  ListQuery,
+  PaymentParams,
+  SmsPayment,
+  SmsPaymentList,
+  WorkspaceApiError,
+  WorkspaceParams,
+} from "./schemas";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const auth = {
+  401: json(WorkspaceApiError, "Missing, invalid, expired or revoked token"),
+  404: json(WorkspaceApiError, "Unknown workspace, or one the token does not belong to"),
+  500: json(WorkspaceApiError, "Server error (with a requestId, no internals)"),
+  503: json(WorkspaceApiError, "The database is unreachable; retry later"),
+};
+const base = { tags: ["Workspace SMS payments (spec 003)"], security: [{ workspaceBearer: [] }] };
+
+const canRead = requireMember({
+  permission: "sms_payments.read",
+  forbidden: "You do not have permission to view SMS payments",
+});
+
+/** Its own body limit, larger than the app's JSON limit (app.ts skips that one for this route). */
+const uploadLimit = bodyLimit({
+  maxSize: MAX_UPLOAD_BYTES,
+  onError: () => {
+    throw new AppError("bad_request", "Request body too large: the receipt must be at most 5 MB");
+  },
+});
+
+export const listPayments = createRoute({
+  ...base,
+  method: "get",
+  path: "/{workspaceId}/sms/payments",
+  summary: "List SMS payments (v1)",
+  description:
+    "Paginated SMS payment records of the workspace, newest first (createdAt, then id); deleted payments " +
+    "are excluded. Workspace owner, or staff with `sms_payments.read`. Unknown query parameters are refused.",
+  middleware: [canRead],
+  request: { params: WorkspaceParams, query: ListQuery },
+  responses: {
+    200: json(SmsPaymentList, "A page of payments"),
+    400: json(WorkspaceApiError, "Invalid query parameters"),
+    403: json(WorkspaceApiError, "The member may not view SMS payments"),
+    ...auth,
+  },
+});
+
+export const createPayment = createRoute({
+  ...base,
+  method: "post",
+  path: "/{workspaceId}/sms/payments",
+  summary: "Record an SMS payment",
+  description:
+    "Records a payment for SMS credit and credits the workspace's SMS account (its oldest account that is " +
+    "not suspended) once, in the same transaction (ledger source `portal`, type `deposit`). Owner, or staff " +
+    "with `sms_payments.write`. The optional receipt is stored in object storage. The request may be at most " +
+    "6 MB. `Idempotency-Key`: a retry with the same key and the same fields and file replays the first " +
+    "answer (header `Idempotent-Replayed: true`); the same key with a different request → 422.",
+  middleware: [
+    requireMember({ permission: "sms_payments.write", forbidden: "You do not have permission to record SMS payments" }),
+    uploadLimit,
+  ],
+  request: {
+    params: WorkspaceParams,
+    headers: IdempotencyHeader,
+    body: { content: { "multipart/form-data": { schema: CreatePaymentForm } }, required: true },
+  },
+  responses: {
+    201: json(SmsPayment, "The recorded payment"),
+    400: json(WorkspaceApiError, "Invalid field, receipt of a wrong type, or larger than 5 MB; nothing stored"),
+    403: json(WorkspaceApiError, "The member may not record SMS payments, or the account is suspended"),
+    409: json(WorkspaceApiError, "The workspace has no account to credit, or the same key is still in flight"),
+    422: json(WorkspaceApiError, "Idempotency-Key reused with a different request"),
+    ...auth,
+  },
+});
+
+export const getReceipt = createRoute({
+  ...base,
+  method: "get",
+  path: "/{workspaceId}/sms/payments/{id}/receipt",
+  summary: "Download a payment's receipt",
+  description: "Streams the stored receipt with its content type. Same access as the list.",
+  middleware: [canRead],
+  request: { params: PaymentParams },
+  responses: {
+    200: {
+      description: "The receipt file",
+      content: {
+        "image/jpeg": { schema: z.string().openapi({ format: "binary" }) },
+        "image/png": { schema: z.string().openapi({ format: "binary" }) },
+        "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
+      },
+    },
+    403: json(WorkspaceApiError, "The member may not view SMS payments"),
+    ...auth,
+    404: json(WorkspaceApiError, "Unknown workspace or payment, deleted payment, or no receipt"),
+  },
+});
+
+export const deletePayment = createRoute({
+  ...base,
+  method: "delete",
+  path: "/{workspaceId}/sms/payments/{id}",
+  summary: "Delete an SMS payment",
+  description:
+    "Owner only. Posts a reversing ledger entry (type `reversal`) and marks the payment deleted, in one " +
+    "transaction; ledger rows are never deleted. Deleting again → 404.",
+  middleware: [requireMember({ ownerOnly: true, forbidden: "Only the workspace owner can delete SMS payments" })],
+  request: { params: PaymentParams },
+  responses: {
+    204: { description: "Deleted and reversed" },
+    403: json(WorkspaceApiError, "The member is not the workspace owner"),
+    ...auth,
+    404: json(WorkspaceApiError, "Unknown workspace or payment, or already deleted"),
+  },
+});

@@ -1,0 +1,156 @@
+import { z } from "@hono/zod-openapi";
+import { SMS_PAYMENT_METHODS } from "../../db/schema";
+import { ERROR_STATUS, type ErrorKind } from "../../lib/errors";
+import { amountSchema, isNegative, isZero } from "../../lib/money";
+import { isReceiptType, MAX_RECEIPT_BYTES, RECEIPT_TYPE_MESSAGE } from "./receipts";
+
+/** The one error body of this surface. `requestId` only on 5xx; never internals. */
+export const WorkspaceApiError = z
+  .object({
+    error: z.object({
+      code: z.enum(Object.keys(ERROR_STATUS) as [ErrorKind, ...ErrorKind[]]).openapi({ example: "forbidden" }),
+      message: z.string().openapi({ example: "You do not have permission to view SMS payments" }),
+      requestId: z.string().optional().openapi({ description: "Only on 5xx answers; quote it to support" }),
+    }),
+  })
+  .openapi("WorkspaceApiError", {
+    description:
+      "Every error of the workspace API: 400 bad query or field, 401 missing/invalid/expired/revoked token, " +
+      "403 no permission, 404 unknown workspace (or one the token does not belong to), 5xx with a requestId.",
+  });
+
+export const WorkspaceParams = z.object({
+  workspaceId: z
+    .string()
+    .openapi({ param: { name: "workspaceId", in: "path" }, description: "Workspace identifier (UUID)" }),
+});
+
+export const PaymentParams = WorkspaceParams.extend({
+  id: z.string().openapi({
+    param: { name: "id", in: "path" },
+    description: "Payment identifier (24 hex characters)",
+    example: "507f1f77bcf86cd799439011",
+  }),
+});
+
+/** A non-negative integer query parameter, strictly digits (no "1e2", "", "1.0", "-0"). */
+const queryInteger = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, `${name} must be an integer`)
+    .transform(Number)
+    .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`))
+    .optional()
+    .default(fallback)
+    .openapi({
+      param: { name, in: "query" },
+      type: "integer",
+      minimum: min,
+      maximum: max,
+      default: fallback,
+    });
+
+export const ListQuery = z
+  .object({
+    limit: queryInteger("limit", 1, 100, 50),
+    offset: queryInteger("offset", 0, 999_999_999, 0),
+  })
+  .strict();
+
+const ReceiptImage = z
+  .object({
+    url: z.string().openapi({
+      description: "Absolute link to GET .../sms/payments/{id}/receipt (same Bearer auth)",
+      example: "https://api.example.com/api/v1/workspace/0c6f.../sms/payments/507f1f77bcf86cd799439011/receipt",
+    }),
+    path: z.string().openapi({ description: "Object key in storage", example: "sms-payments/0c6f.../507f.../r.png" }),
+    sizeBytes: z.number().int().openapi({ example: 50000 }),
+  })
+  .openapi("SmsPaymentReceiptImage");
+
+export const SmsPayment = z
+  .object({
+    id: z.string().openapi({ example: "507f1f77bcf86cd799439011" }),
+    workspaceId: z.string(),
+    amount: z.number().openapi({ example: 50 }),
+    paymentMethod: z.enum(SMS_PAYMENT_METHODS),
+    description: z.string().nullable(),
+    notes: z.string().nullable(),
+    paymentDate: z.string().nullable().openapi({ example: "2025-01-15T10:30:00.000Z" }),
+    receiptImage: ReceiptImage.nullable(),
+    createdAt: z.string().openapi({ example: "2025-01-15T10:30:00.000Z" }),
+    updatedAt: z.string().openapi({ example: "2025-01-15T10:30:00.000Z" }),
+  })
+  .openapi("SmsPayment");
+
+export type SmsPaymentJson = z.infer<typeof SmsPayment>;
+
+export const SmsPaymentList = z
+  .object({
+    payments: z.array(SmsPayment),
+    pagination: z.object({
+      total: z.number().int(),
+      limit: z.number().int(),
+      offset: z.number().int(),
+      hasMore: z.boolean(),
+    }),
+  })
+  .openapi("SmsPaymentList");
+
+/** Optional free text: trimmed; empty means absent (what an HTML form sends for an empty field). */
+const optionalText = (name: string) =>
+  z
+    .string()
+    .trim()
+    .max(1000, `${name} must be at most 1000 characters`)
+    .optional()
+    .transform((v) => (v ? v : null));
+
+const EARLIEST_PAYMENT_DATE = Date.UTC(1970, 0, 1);
+
+export const CreatePaymentForm = z
+  .object({
+    amount: amountSchema
+      .refine((a) => !isZero(a.value) && !isNegative(a.value), "amount must be positive")
+      .openapi({
+        type: "string",
+        example: "50.00",
+        description: "Decimal text, within the account's currency precision",
+      }),
+    paymentMethod: z.enum(SMS_PAYMENT_METHODS),
+    description: optionalText("description"),
+    notes: optionalText("notes"),
+    paymentDate: z
+      .union([z.iso.datetime({ offset: true }), z.iso.date()], { message: "paymentDate must be an ISO 8601 date-time" })
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return null;
+        const date = new Date(v.length === 10 ? `${v}T00:00:00Z` : v);
+        if (date.getTime() < EARLIEST_PAYMENT_DATE) {
+          ctx.addIssue({ code: "custom", message: "paymentDate must not be before 1970" });
+          return z.NEVER;
+        }
+        return date;
+      })
+      .openapi({ type: "string", format: "date-time", example: "2025-01-15T10:30:00.000Z" }),
+    receipt: z
+      .custom<File>((v) => v instanceof File, "receipt must be a file")
+      .superRefine((file, ctx) => {
+        if (!(file instanceof File)) return;
+        if (file.size > MAX_RECEIPT_BYTES) ctx.addIssue({ code: "custom", message: "receipt must be at most 5 MB" });
+        if (!isReceiptType(file.type)) ctx.addIssue({ code: "custom", message: RECEIPT_TYPE_MESSAGE.slice(9) });
+      })
+      .optional()
+      .openapi({
+        type: "string",
+        format: "binary",
+        description: "image/jpeg, image/png or application/pdf, at most 5 MB (checked against the file's bytes)",
+      }),
+  })
+  .strict();
+
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z.string().optional().openapi({
+    description: "Retries with the same key record the payment once and replay the first answer",
+  }),
+});

@@ -1,0 +1,102 @@
+// Workspace member tokens (spec 003): short-lived HS256 JWTs signed with WORKSPACE_TOKEN_SECRET.
+// Why signed tokens: the edge verifies them statelessly (signature + exp), with no database round trip.
+// Why a version: revoking bumps the member's token_version in the database AND writes it to KV
+// (`member:<id>`), so every token carrying an older `ver` is refused at once at this location. KV
+// propagates to other locations within ~60 s; during that window a revoked token can pass the edge
+// check there, but every data-bearing statement re-checks token_version in the database (see
+// src/apis/sms-payments/queries.ts), so it still reads and writes nothing. The same holds if a KV
+// refill after a miss races a revocation and puts back the older version until the next revocation.
+import { z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { sign, verify } from "hono/jwt";
+import { database } from "../db/request-db";
+import { MEMBER_ROLES, workspaceMembers } from "../db/schema";
+import type { AppEnv } from "../env";
+
+export const MEMBER_PERMISSIONS = ["sms_payments.read", "sms_payments.write"] as const;
+export type MemberPermission = (typeof MEMBER_PERMISSIONS)[number];
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const TOKEN_TTL = { min: 60, max: 86_400, default: 3_600 } as const;
+
+const claimsSchema = z.object({
+  sub: z.uuid(),
+  ws: z.uuid(),
+  role: z.enum(MEMBER_ROLES),
+  perms: z.array(z.string()),
+  ver: z.number().int().min(0),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+
+export type WorkspaceTokenClaims = z.infer<typeof claimsSchema>;
+
+/** The authenticated member of a request, from its verified token. */
+export type MemberPrincipal = {
+  id: string;
+  workspaceId: string;
+  role: MemberRole;
+  permissions: string[];
+  tokenVersion: number;
+};
+
+/** Owners implicitly hold every permission; staff only those listed. */
+export const memberCan = (m: Pick<MemberPrincipal, "role" | "permissions">, permission: MemberPermission) =>
+  m.role === "owner" || m.permissions.includes(permission);
+
+type MemberRow = Pick<
+  typeof workspaceMembers.$inferSelect,
+  "id" | "workspaceId" | "role" | "permissions" | "tokenVersion"
+>;
+
+export async function issueWorkspaceToken(secret: string, member: MemberRow, ttlSeconds: number) {
+  const iat = Math.floor(Date.now() / 1000);
+  const claims: WorkspaceTokenClaims = {
+    sub: member.id,
+    ws: member.workspaceId,
+    role: member.role,
+    perms: member.permissions,
+    ver: member.tokenVersion,
+    iat,
+    exp: iat + ttlSeconds,
+  };
+  const token = await sign(claims, secret, "HS256");
+  return { token, expiresAt: new Date(claims.exp * 1000) };
+}
+
+/** Signature, expiry and claim shape; null for anything else (tampered, expired, foreign, malformed). */
+export async function verifyWorkspaceToken(secret: string, token: string): Promise<WorkspaceTokenClaims | null> {
+  if (!secret) return null;
+  try {
+    const payload = await verify(token, secret, "HS256");
+    const parsed = claimsSchema.safeParse(payload);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+const memberKey = (memberId: string) => `member:${memberId}`;
+const memberStateSchema = z.object({ token_version: z.number().int() });
+
+export async function writeMemberTokenVersion(kv: KVNamespace, memberId: string, tokenVersion: number) {
+  await kv.put(memberKey(memberId), JSON.stringify({ token_version: tokenVersion }));
+}
+
+/**
+ * The member's current token_version: KV first, the database on a miss (refilling KV).
+ * Null when the member does not exist (deleted or never created).
+ */
+export async function currentTokenVersion<E extends AppEnv>(c: Context<E>, memberId: string): Promise<number | null> {
+  const cached = memberStateSchema.safeParse(await c.env.EDGE_KV.get(memberKey(memberId), "json"));
+  if (cached.success) return cached.data.token_version;
+  const [row] = await database(c)
+    .select({ tokenVersion: workspaceMembers.tokenVersion })
+    .from(workspaceMembers)
+    .where(eq(workspaceMembers.id, memberId))
+    .limit(1);
+  if (!row) return null;
+  c.executionCtx.waitUntil(writeMemberTokenVersion(c.env.EDGE_KV, memberId, row.tokenVersion));
+  return row.tokenVersion;
+}
