@@ -2,6 +2,7 @@
 import { buildApp } from "../src/app";
 import { runGatewayMonitor } from "../src/edge/gateway-monitor";
 import type { Bindings } from "../src/env";
+import { deliverWebhooks } from "../src/webhooks/outbound";
 
 const app = buildApp();
 
@@ -11,4 +12,6 @@ export default {
   scheduled(_controller, env, ctx) {
     ctx.waitUntil(runGatewayMonitor(env));
   },
+  /** Queue consumer: outbound merchant webhooks (payments-edge-webhooks). */
+  queue: (batch, env) => deliverWebhooks(batch, env),
 } satisfies ExportedHandler<Bindings>;

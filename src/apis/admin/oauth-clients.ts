@@ -1,0 +1,165 @@
+// Portal admin additions for spec 004: OAuth clients of a merchant workspace, and the visibility of its
+// outbound webhooks (deliveries and the signing secret merchants verify them with). Its own sub-router
+// with the admin error envelope, mounted under /admin/v1; every route is guarded by requireAdmin.
+import { createRoute, z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { requireAdmin } from "../../auth/admin";
+import { hashClientSecret, newClientCredentials } from "../../auth/oauth";
+import { database } from "../../db/request-db";
+import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
+import { AppError, pgErrorOf } from "../../lib/errors";
+import { workspaceWebhookSecret } from "../../webhooks/outbound";
+import { createSurface } from "../shared/surface";
+import { adminErrorRenderer } from "./index";
+import { AdminError, uuidParam } from "./schemas";
+
+const CreateOAuthClient = z
+  .object({
+    name: z.string().trim().min(1, "name must not be empty").max(200).openapi({ example: "Shop backend" }),
+    scopes: z
+      .array(z.enum(OAUTH_SCOPES, { error: `scopes may only contain ${OAUTH_SCOPES.join(", ")}` }))
+      .min(1, "scopes must list at least one scope")
+      .max(OAUTH_SCOPES.length)
+      .refine((s) => new Set(s).size === s.length, "scopes must not repeat a scope")
+      .openapi({ example: ["read", "write"] }),
+  })
+  .strict();
+
+const OAuthClientCreated = z
+  .object({
+    client_id: z.string().openapi({ example: "ci_4Jx9..." }),
+    client_secret: z.string().openapi({ description: "Shown only in this response; stored as SHA-256" }),
+  })
+  .openapi("OAuthClientCreated");
+
+const Delivery = z
+  .object({
+    id: z.string().openapi({ example: "msg_2Vb..." }),
+    url: z.string(),
+    event_type: z.string().openapi({ example: "payment.status_changed" }),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.number().int(),
+    last_error: z.string().nullable(),
+    last_attempt_at: z.string().nullable(),
+    delivered_at: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("WebhookDelivery");
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const errors = {
+  400: json(AdminError, "Invalid body or parameters"),
+  401: json(AdminError, "Missing or wrong admin token"),
+  404: json(AdminError, "Unknown workspace or client"),
+};
+const base = { tags: ["Portal admin"], security: [{ adminBearer: [] }], middleware: [requireAdmin] };
+const workspaceParam = uuidParam("workspace_id");
+
+export const createOAuthClient = createRoute({
+  ...base,
+  method: "post",
+  path: "/workspaces/{workspace_id}/oauth-clients",
+  description: "An OAuth 2.0 client (client credentials) for the crypto payments API. The secret is shown once.",
+  request: {
+    params: workspaceParam,
+    body: { content: { "application/json": { schema: CreateOAuthClient } }, required: true },
+  },
+  responses: { 201: json(OAuthClientCreated, "The client's credentials"), ...errors },
+});
+
+export const revokeOAuthClient = createRoute({
+  ...base,
+  method: "delete",
+  path: "/workspaces/{workspace_id}/oauth-clients/{client_id}",
+  description:
+    "Revokes the client: no new tokens, and its outstanding tokens read nothing more (data queries re-check " +
+    "the client).",
+  request: {
+    params: workspaceParam.extend({
+      client_id: z
+        .string()
+        .min(1)
+        .max(100)
+        .openapi({ param: { name: "client_id", in: "path" } }),
+    }),
+  },
+  responses: { 204: { description: "Revoked" }, ...errors },
+});
+
+export const listDeliveries = createRoute({
+  ...base,
+  method: "get",
+  path: "/workspaces/{workspace_id}/webhook-deliveries",
+  description: "The workspace's outbound webhooks, newest first (at most 100), with their delivery state.",
+  request: { params: workspaceParam },
+  responses: { 200: json(z.object({ deliveries: z.array(Delivery) }), "Deliveries"), ...errors },
+});
+
+export const getWebhookSecret = createRoute({
+  ...base,
+  method: "get",
+  path: "/workspaces/{workspace_id}/webhook-secret",
+  description:
+    "The Standard Webhooks secret (`whsec_…`) signing this workspace's outbound webhooks, made on first use. " +
+    "Merchants verify `webhook-signature` with it.",
+  request: { params: workspaceParam },
+  responses: { 200: json(z.object({ secret: z.string() }).openapi("WebhookSecret"), "The secret"), ...errors },
+});
+
+export const oauthClientsAdmin = createSurface(adminErrorRenderer);
+
+oauthClientsAdmin.openapi(createOAuthClient, async (c) => {
+  const { workspace_id } = c.req.valid("param");
+  const input = c.req.valid("json");
+  const { clientId, clientSecret } = newClientCredentials();
+  await database(c)
+    .insert(oauthClients)
+    .values({
+      workspaceId: workspace_id,
+      clientId,
+      secretHash: await hashClientSecret(clientSecret),
+      name: input.name,
+      scopes: OAUTH_SCOPES.filter((s) => input.scopes.includes(s)),
+    })
+    .catch((err) => {
+      if (pgErrorOf(err)?.code === "23503") throw new AppError("not_found", "Workspace not found");
+      throw err;
+    });
+  return c.json({ client_id: clientId, client_secret: clientSecret }, 201);
+});
+
+oauthClientsAdmin.openapi(revokeOAuthClient, async (c) => {
+  const { workspace_id, client_id } = c.req.valid("param");
+  const { rows } = await database(c).execute(sql`
+    UPDATE oauth_clients SET revoked_at = coalesce(revoked_at, now())
+    WHERE client_id = ${client_id} AND workspace_id = ${workspace_id} RETURNING id`);
+  if (rows.length === 0) throw new AppError("not_found", "OAuth client not found");
+  return c.body(null, 204);
+});
+
+const iso = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+
+oauthClientsAdmin.openapi(listDeliveries, async (c) => {
+  const { workspace_id } = c.req.valid("param");
+  const { rows } = await database(c).execute<{ found: boolean; deliveries: z.infer<typeof Delivery>[] }>(sql`
+    SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ${workspace_id}) AS found,
+      coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
+        SELECT json_build_object('id', d.id, 'url', d.url, 'event_type', d.event_type, 'status', d.status,
+          'attempts', d.attempts, 'last_error', d.last_error, 'last_attempt_at', ${iso("d.last_attempt_at")},
+          'delivered_at', ${iso("d.delivered_at")}, 'created_at', ${iso("d.created_at")}) AS j, d.created_at, d.id
+        FROM webhook_deliveries d WHERE d.workspace_id = ${workspace_id}
+        ORDER BY d.created_at DESC, d.id DESC LIMIT 100) x), '[]'::json) AS deliveries`);
+  const row = rows[0];
+  if (!row?.found) throw new AppError("not_found", "Workspace not found");
+  return c.json({ deliveries: row.deliveries }, 200);
+});
+
+oauthClientsAdmin.openapi(getWebhookSecret, async (c) => {
+  const { workspace_id } = c.req.valid("param");
+  const secret = await workspaceWebhookSecret(database(c), workspace_id);
+  if (!secret) throw new AppError("not_found", "Workspace not found");
+  return c.json({ secret }, 200);
+});

@@ -1,0 +1,169 @@
+// Spec 004: crypto payments for merchants, OAuth 2.0 bearer tokens with scopes (`read`: list and read,
+// `write`: create). Errors: {"error":{"code","message","details"?}}; 400 details list each bad field in
+// Django REST framework wording, as the spec's example does.
+import type { z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { type OAuthEnv, oauthClientActive, revokedClientError } from "../../auth/oauth";
+import { database } from "../../db/request-db";
+import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
+import { AppError, type ErrorKind } from "../../lib/errors";
+import { createSurface } from "../shared/surface";
+import { CURRENCIES, canonicalBlockchain, depositAddress } from "./catalogue";
+import { findPayment, insertPayment, listPayments } from "./queries";
+import * as routes from "./routes";
+import type { PaymentDetail, PaymentSummary } from "./schemas";
+
+const ERROR_CODES: Record<ErrorKind, string> = {
+  bad_request: "invalid_request",
+  unauthorized: "not_authenticated",
+  forbidden: "permission_denied",
+  not_found: "not_found",
+  conflict: "conflict",
+  payload_too_large: "payload_too_large",
+  unprocessable: "unprocessable_entity",
+  internal: "internal_error",
+  unavailable: "service_unavailable",
+};
+
+export const renderCryptoError = (err: AppError, requestId: string) => ({
+  error: {
+    code: ERROR_CODES[err.kind],
+    message: err.message,
+    ...(err.details ? { details: err.details } : {}),
+    ...(err.status >= 500 ? { request_id: requestId } : {}),
+  },
+});
+
+export const cryptoPaymentsApi = createSurface(renderCryptoError);
+
+cryptoPaymentsApi.openAPIRegistry.registerComponent("securitySchemes", "oauth2", {
+  type: "oauth2",
+  flows: {
+    clientCredentials: {
+      tokenUrl: "/oauth/token",
+      scopes: { read: "List and read payments", write: "Create payments" },
+    },
+  },
+});
+
+/** One `details` entry per bad field, DRF style; unknown fields are refused by name. */
+function validationHook(message: string, unknownField: string) {
+  return (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
+    if (result.success) return undefined;
+    const details: Record<string, string[]> = {};
+    const add = (field: string, problem: string) => {
+      const list = details[field] ?? [];
+      if (!list.includes(problem)) list.push(problem);
+      details[field] = list;
+    };
+    for (const issue of result.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) add(key, unknownField);
+      } else if (issue.path.length === 0) {
+        add("non_field_errors", "Invalid data. Expected a JSON object.");
+      } else {
+        add(String(issue.path[0]), issue.message);
+      }
+    }
+    throw new AppError("bad_request", message, details);
+  };
+}
+
+const principalOf = (c: Context) => (c as unknown as Context<OAuthEnv>).get("oauth");
+
+cryptoPaymentsApi.openapi(
+  routes.listPayments,
+  async (c) => {
+    const query = c.req.valid("query");
+    const result = await listPayments(
+      database(c),
+      principalOf(c),
+      {
+        status: query.status,
+        currency: query.currency,
+        blockchain: query.blockchain === undefined ? undefined : canonicalBlockchain(query.blockchain),
+        token: query.token,
+      },
+      query.limit,
+      query.offset,
+    );
+    if (!result.client_ok) throw revokedClientError();
+    return c.json(
+      {
+        count: result.total,
+        total: result.total,
+        offset: query.offset,
+        limit: query.limit,
+        results: result.results as z.infer<typeof PaymentSummary>[],
+      },
+      200,
+    );
+  },
+  validationHook("Invalid filter parameters", "Unknown parameter."),
+);
+
+cryptoPaymentsApi.openapi(
+  routes.paymentStatus,
+  async (c) => {
+    const { transaction_id } = c.req.valid("json");
+    const result = await findPayment(database(c), principalOf(c), transaction_id);
+    if (!result.client_ok) throw revokedClientError();
+    if (!result.payment) throw new AppError("not_found", "Payment not found.");
+    return c.json(result.payment as z.infer<typeof PaymentDetail>, 200);
+  },
+  validationHook("Invalid request body", "Unknown field."),
+);
+
+cryptoPaymentsApi.openapi(
+  routes.createPayment,
+  async (c) => {
+    const principal = principalOf(c);
+    const input = c.req.valid("json");
+    const key = validateIdempotencyKey(c.req.header("idempotency-key"));
+    const info = CURRENCIES[input.currency];
+    if (!info) throw new Error(`currency ${input.currency} passed validation but is not in the catalogue`);
+    const callbackUrl = input.callback_url ?? null;
+    const db = database(c);
+    const outcome = await runIdempotent(
+      db,
+      {
+        scope: `crypto:${principal.workspaceId}`,
+        key,
+        fingerprint: await requestFingerprint({
+          route: "crypto-payment",
+          amount_usd: input.amount_usd,
+          currency: input.currency,
+          order_id: input.order_id,
+          callback_url: callbackUrl,
+        }),
+      },
+      async (tx) => {
+        const created = await insertPayment(tx, principal, {
+          orderId: input.order_id,
+          amountUsd: input.amount_usd,
+          currency: input.currency,
+          info,
+          address: depositAddress(info.blockchain),
+          callbackUrl,
+        });
+        if (!created.payment) {
+          if (!created.client_ok) throw revokedClientError();
+          throw new AppError(
+            "conflict",
+            "This workspace has no USD account to credit: create one (not suspended) before accepting crypto payments.",
+          );
+        }
+        return { status: 201, body: created.payment };
+      },
+    );
+    if (outcome.replayed) {
+      // A stored answer carries payment data: the client must still be active to see it again.
+      const { rows } = await db.execute<{ ok: boolean }>(sql`SELECT ${oauthClientActive(principal.clientUuid)} AS ok`);
+      if (!rows[0]?.ok) throw revokedClientError();
+      c.header("Idempotent-Replayed", "true");
+    }
+    return c.json(outcome.body as z.infer<typeof PaymentDetail>, 201);
+  },
+  validationHook("Invalid request body", "Unknown field."),
+);

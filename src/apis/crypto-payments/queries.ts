@@ -1,0 +1,119 @@
+// Crypto payment statements. Every data-bearing statement is scoped to the token's workspace and
+// re-checks the OAuth client's revocation in the same statement (`client_ok`).
+import { type SQL, sql } from "drizzle-orm";
+import { oauthClientActive } from "../../auth/oauth";
+import type { Database } from "../../db/client";
+import type { Executor } from "../../ledger/idempotency";
+import type { CurrencyInfo } from "./catalogue";
+import type { CryptoStatus } from "./status";
+
+/** ISO 8601 UTC without fractions, as the spec shows ("2026-01-15T10:00:00Z"). */
+const iso = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+
+/** The list view (TransactionListSerializer) of the crypto_payments row aliased `p`. */
+const summaryFields = sql`'transaction_id', p.id, 'blockchain', p.blockchain, 'currency', p.currency,
+  'status', p.status, 'amount_usd', p.amount_usd::text, 'amount_crypto', p.amount_crypto::text,
+  'address', p.address, 'token', p.token, 'order_id', p.order_id,
+  'created_at', ${iso(sql`p.created_at`)}, 'updated_at', ${iso(sql`p.updated_at`)}`;
+
+const historyOf = sql`(SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', ${iso(sql`h.at`)})
+  ORDER BY h.id), '[]'::json) FROM crypto_payment_history h WHERE h.payment_id = p.id)`;
+
+const detailJson = (history: SQL) => sql`json_build_object(${summaryFields},
+  'transaction_hash', p.transaction_hash, 'callback_url', p.callback_url, 'confirmations', p.confirmations,
+  'status_history', ${history})`;
+
+/** The full payment (POST /payments/status/ and outbound webhook payloads) of the row aliased `p`. */
+export const paymentDetailJson = detailJson(historyOf);
+
+export type PaymentSummary = Record<string, unknown>;
+export type PaymentDetail = Record<string, unknown> & { transaction_id: string; status: CryptoStatus };
+
+export type ListFilter = {
+  status?: CryptoStatus;
+  currency?: string;
+  blockchain?: string;
+  token?: string;
+};
+
+export async function listPayments(
+  db: Database,
+  principal: { clientUuid: string; workspaceId: string },
+  filter: ListFilter,
+  limit: number,
+  offset: number,
+) {
+  const where: SQL[] = [sql`p.workspace_id = ${principal.workspaceId}`, oauthClientActive(principal.clientUuid)];
+  if (filter.status) where.push(sql`p.status = ${filter.status}`);
+  if (filter.currency) where.push(sql`p.currency = upper(${filter.currency})`);
+  if (filter.blockchain) where.push(sql`p.blockchain = ${filter.blockchain}`);
+  if (filter.token) where.push(sql`p.token = upper(${filter.token})`);
+  const condition = sql.join(where, sql` AND `);
+  const { rows } = await db.execute<{ client_ok: boolean; total: number; results: PaymentSummary[] }>(sql`
+    SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok,
+      (SELECT count(*)::int FROM crypto_payments p WHERE ${condition}) AS total,
+      coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
+        SELECT json_build_object(${summaryFields}) AS j, p.created_at, p.id FROM crypto_payments p
+        WHERE ${condition} ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit} OFFSET ${offset}
+      ) x), '[]'::json) AS results`);
+  return rows[0] ?? { client_ok: false, total: 0, results: [] };
+}
+
+export async function findPayment(
+  db: Database,
+  principal: { clientUuid: string; workspaceId: string },
+  transactionId: string,
+) {
+  const { rows } = await db.execute<{ client_ok: boolean; payment: PaymentDetail | null }>(sql`
+    SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok,
+      (SELECT ${paymentDetailJson} FROM crypto_payments p
+       WHERE p.id = ${transactionId} AND p.workspace_id = ${principal.workspaceId}
+         AND ${oauthClientActive(principal.clientUuid)}) AS payment`);
+  return rows[0] ?? { client_ok: false, payment: null };
+}
+
+export type NewPayment = {
+  orderId: string;
+  amountUsd: string;
+  currency: string;
+  info: CurrencyInfo;
+  address: string;
+  callbackUrl: string | null;
+};
+
+/**
+ * Creates a payment in ONE statement: picks the account it will credit (the workspace's oldest USD
+ * account that is not suspended), re-checks the client, inserts the payment and its `waiting` history row.
+ * Null payment: see `client_ok` (revoked client) or else no creditable account.
+ */
+export async function insertPayment(
+  db: Executor,
+  principal: { clientUuid: string; workspaceId: string },
+  p: NewPayment,
+) {
+  const inserted = await db.execute<{ payment: PaymentDetail }>(sql`
+    WITH acct AS (
+      SELECT a.id FROM accounts a
+      WHERE a.workspace_id = ${principal.workspaceId} AND a.currency = 'USD' AND a.status <> 'suspended'
+        AND ${oauthClientActive(principal.clientUuid)}
+      ORDER BY a.created_at, a.id LIMIT 1
+    ), p AS (
+      INSERT INTO crypto_payments (workspace_id, account_id, order_id, amount_usd, amount_crypto, currency,
+                                   blockchain, token, address, callback_url)
+      SELECT ${principal.workspaceId}, acct.id, ${p.orderId}, ${p.amountUsd}::numeric,
+             round(${p.amountUsd}::numeric * ${p.info.rate}::numeric, 6), ${p.currency}, ${p.info.blockchain},
+             ${p.info.token}, ${p.address}, ${p.callbackUrl}
+      FROM acct
+      RETURNING *
+    ), h AS (
+      INSERT INTO crypto_payment_history (payment_id, status, at) SELECT p.id, p.status, p.created_at FROM p
+    )
+    SELECT ${detailJson(sql`json_build_array(json_build_object('status', p.status, 'at', ${iso(sql`p.created_at`)}))`)}
+      AS payment FROM p`);
+  const payment = inserted.rows[0]?.payment;
+  if (payment) return { client_ok: true, payment };
+  const check = await db.execute<{ client_ok: boolean }>(
+    sql`SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok`,
+  );
+  return { client_ok: !!check.rows[0]?.client_ok, payment: null };
+}

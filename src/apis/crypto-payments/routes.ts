@@ -1,0 +1,77 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireOAuth } from "../../auth/oauth";
+import { CreatePayment, CryptoError, ListQuery, PaymentDetail, PaymentList, StatusRequest } from "./schemas";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+const errors = {
+  401: json(CryptoError, "Missing, invalid or expired access token, or a revoked client (code `not_authenticated`)"),
+  403: json(CryptoError, "The token lacks the scope (code `permission_denied`)"),
+  500: json(CryptoError, "Unexpected failure (code `internal_error`, with a request id)"),
+  503: json(CryptoError, "The database is unreachable (code `service_unavailable`)"),
+};
+const tags = ["Crypto payments (spec 004)"];
+
+export const listPayments = createRoute({
+  method: "get",
+  path: "/payments/",
+  tags,
+  security: [{ oauth2: ["read"] }],
+  middleware: [requireOAuth("read")] as const,
+  description:
+    "The workspace's payments, newest first, `limit`/`offset` paginated. `count` and `total` are both the " +
+    "number of payments matching the filters, before pagination. `currency` and `token` match " +
+    "case-insensitively; `blockchain` also accepts network names (TRON = TRX, ETHEREUM = ETH, BNB = BSC). " +
+    "Unknown parameters are refused.",
+  request: { query: ListQuery },
+  responses: {
+    200: json(PaymentList, "A page of payments"),
+    400: json(CryptoError, "Invalid filter parameters: one `details` entry per bad parameter"),
+    ...errors,
+  },
+});
+
+export const paymentStatus = createRoute({
+  method: "post",
+  path: "/payments/status/",
+  tags,
+  security: [{ oauth2: ["read"] }],
+  middleware: [requireOAuth("read")] as const,
+  description: "One payment in full: the list fields plus transaction_hash, callback_url, confirmations and history.",
+  request: { body: { content: { "application/json": { schema: StatusRequest } }, required: true } },
+  responses: {
+    200: json(PaymentDetail, "The payment"),
+    400: json(CryptoError, "Invalid body"),
+    404: json(CryptoError, "No such payment in this workspace"),
+    ...errors,
+  },
+});
+
+export const createPayment = createRoute({
+  method: "post",
+  path: "/payments/",
+  tags,
+  security: [{ oauth2: ["write"] }],
+  middleware: [requireOAuth("write")] as const,
+  description:
+    "Creates a payment in status `waiting` with a deposit address. `amount_crypto` uses a fixed local rate " +
+    "(stablecoins 1.0005 per USD); a real deployment takes the processor's quote. When the payment completes, " +
+    "`amount_usd` is credited to the workspace's oldest USD account that is not suspended (none: 409). " +
+    "`callback_url` (https; http only for localhost) receives a signed Standard Webhooks event on every status " +
+    "change. `Idempotency-Key`: a retry with the same key and body replays the first answer.",
+  request: {
+    headers: z.object({
+      "idempotency-key": z.string().optional().openapi({ description: "Retries with the same key create once" }),
+    }),
+    body: { content: { "application/json": { schema: CreatePayment } }, required: true },
+  },
+  responses: {
+    201: json(PaymentDetail, "Created"),
+    400: json(CryptoError, "Invalid body"),
+    409: json(CryptoError, "No USD account to credit, or the same Idempotency-Key is in flight"),
+    422: json(CryptoError, "Idempotency-Key reused with a different body"),
+    ...errors,
+  },
+});

@@ -1,0 +1,231 @@
+// Spec 004 schemas. Validation messages follow the Django REST framework wording the spec's error
+// example uses ("Ensure this value is less than or equal to 100."), one list per bad field.
+import { z } from "@hono/zod-openapi";
+import { CRYPTO_STATUSES } from "../../db/schema";
+import { isNegative, isZero, parseAmount } from "../../lib/money";
+import { CURRENCIES, CURRENCY_CODES } from "./catalogue";
+
+export const REQUIRED = "This field is required.";
+const ONCE = "Provide this parameter only once.";
+const FILTER_MAX_LENGTH = 64;
+
+export const CryptoError = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: "invalid_request" }),
+      message: z.string().openapi({ example: "Invalid filter parameters" }),
+      details: z
+        .record(z.string(), z.array(z.string()))
+        .optional()
+        .openapi({ example: { limit: ["Ensure this value is less than or equal to 100."] } }),
+      request_id: z.string().optional(),
+    }),
+  })
+  .openapi("CryptoPaymentsError");
+
+// Query values arrive as a string, or as an array when the parameter is repeated.
+const queryValue = z.union([z.string(), z.array(z.string())]).optional();
+
+function integerParam(name: string, min: number, max: number | undefined, fallback: number) {
+  return queryValue
+    .transform((value, ctx) => {
+      if (value === undefined) return fallback;
+      if (Array.isArray(value)) {
+        ctx.addIssue({ code: "custom", message: ONCE });
+        return z.NEVER;
+      }
+      const text = value.trim();
+      if (!/^[+-]?\d+$/.test(text)) {
+        ctx.addIssue({ code: "custom", message: "A valid integer is required." });
+        return z.NEVER;
+      }
+      const n = BigInt(text);
+      const upper = BigInt(max ?? Number.MAX_SAFE_INTEGER);
+      if (n < BigInt(min)) {
+        ctx.addIssue({ code: "custom", message: `Ensure this value is greater than or equal to ${min}.` });
+        return z.NEVER;
+      }
+      if (n > upper) {
+        ctx.addIssue({ code: "custom", message: `Ensure this value is less than or equal to ${upper}.` });
+        return z.NEVER;
+      }
+      return Number(n);
+    })
+    .openapi({
+      param: { name, in: "query" },
+      type: "integer",
+      minimum: min,
+      ...(max === undefined ? {} : { maximum: max }),
+      default: fallback,
+    });
+}
+
+/** A text filter; an empty value means "no filter" (as django-filter treats it). */
+function textParam(name: string, description: string, example: string) {
+  return queryValue
+    .transform((value, ctx) => {
+      if (Array.isArray(value)) {
+        ctx.addIssue({ code: "custom", message: ONCE });
+        return z.NEVER;
+      }
+      const text = value?.trim();
+      if (!text) return undefined;
+      if (text.length > FILTER_MAX_LENGTH) {
+        ctx.addIssue({
+          code: "custom",
+          message: `Ensure this field has no more than ${FILTER_MAX_LENGTH} characters.`,
+        });
+        return z.NEVER;
+      }
+      return text;
+    })
+    .openapi({ param: { name, in: "query" }, type: "string", description, example });
+}
+
+export const ListQuery = z
+  .object({
+    limit: integerParam("limit", 1, 100, 20),
+    offset: integerParam("offset", 0, undefined, 0),
+    status: queryValue
+      .transform((value, ctx) => {
+        if (Array.isArray(value)) {
+          ctx.addIssue({ code: "custom", message: ONCE });
+          return z.NEVER;
+        }
+        if (!value) return undefined;
+        const status = CRYPTO_STATUSES.find((s) => s === value);
+        if (!status) {
+          ctx.addIssue({
+            code: "custom",
+            message: `Select a valid choice. ${value.slice(0, 100)} is not one of the available choices.`,
+          });
+          return z.NEVER;
+        }
+        return status;
+      })
+      .openapi({ param: { name: "status", in: "query" }, type: "string", enum: [...CRYPTO_STATUSES] }),
+    currency: textParam("currency", "Combined currency code, case-insensitive", "USDTTRC20"),
+    blockchain: textParam(
+      "blockchain",
+      "Network, case-insensitive; aliases accepted (TRON = TRX, ETHEREUM = ETH, BNB = BSC, BITCOIN = BTC)",
+      "TRON",
+    ),
+    token: textParam("token", "Token symbol, case-insensitive", "USDT"),
+  })
+  .strict();
+
+export const PaymentSummary = z
+  .object({
+    transaction_id: z.string().openapi({ format: "uuid", example: "550e8400-e29b-41d4-a716-446655440000" }),
+    blockchain: z.string().openapi({ example: "TRX" }),
+    currency: z.string().openapi({ example: "USDTTRC20" }),
+    status: z.enum(CRYPTO_STATUSES),
+    amount_usd: z.string().openapi({ example: "100.00" }),
+    amount_crypto: z.string().openapi({ example: "100.050000" }),
+    address: z.string().openapi({ example: "TYN2WuEqttM5JjGk4ynGkxcnMRR9SZcvVx" }),
+    token: z.string().openapi({ example: "USDT" }),
+    order_id: z.string().openapi({ example: "ORDER-12345" }),
+    created_at: z.string().openapi({ example: "2026-01-15T10:00:00Z" }),
+    updated_at: z.string().openapi({ example: "2026-01-15T10:20:00Z" }),
+  })
+  .openapi("CryptoPaymentSummary");
+
+export const PaymentList = z
+  .object({
+    count: z.number().int().openapi({ description: "Payments matching the filters (before pagination)" }),
+    total: z.number().int().openapi({ description: "Same as count: the filtered total" }),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    results: z.array(PaymentSummary),
+  })
+  .openapi("CryptoPaymentList");
+
+export const PaymentDetail = PaymentSummary.extend({
+  transaction_hash: z.string().nullable(),
+  callback_url: z.string().nullable(),
+  confirmations: z.number().int(),
+  status_history: z.array(
+    z.object({ status: z.enum(CRYPTO_STATUSES), at: z.string().openapi({ example: "2026-01-15T10:00:00Z" }) }),
+  ),
+}).openapi("CryptoPayment");
+
+const requiredString = (invalid: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? REQUIRED : invalid) });
+
+export const StatusRequest = z
+  .object({
+    transaction_id: requiredString("Must be a valid UUID.")
+      .trim()
+      .pipe(z.guid({ error: "Must be a valid UUID." }))
+      .transform((id) => id.toLowerCase())
+      .openapi({ example: "550e8400-e29b-41d4-a716-446655440000" }),
+  })
+  .strict();
+
+const MAX_AMOUNT_USD = "99999999.99";
+
+const amountUsd = z
+  .union([z.number(), z.string()], {
+    error: (issue) => (issue.input === undefined ? REQUIRED : "A valid number is required."),
+  })
+  .transform((input, ctx) => {
+    const parsed = parseAmount(input);
+    const fail = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    };
+    if (typeof parsed === "string") {
+      if (parsed.includes("too large")) return fail(`Ensure this value is less than or equal to ${MAX_AMOUNT_USD}.`);
+      if (parsed.includes("decimal places")) return fail("Ensure that there are no more than 2 decimal places.");
+      return fail("A valid number is required.");
+    }
+    if (parsed.decimals > 2) return fail("Ensure that there are no more than 2 decimal places.");
+    if (isNegative(parsed.value) || isZero(parsed.value)) {
+      return fail("Ensure this value is greater than or equal to 0.01.");
+    }
+    if ((parsed.value.split(".")[0] ?? "").length > 8) {
+      return fail(`Ensure this value is less than or equal to ${MAX_AMOUNT_USD}.`);
+    }
+    return parsed.value;
+  })
+  .openapi({ type: "string", description: "USD, up to 2 decimals (JSON number or decimal string)", example: "100.00" });
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** https only; plain http is accepted for localhost so that a local receiver can be used in development. */
+const callbackUrl = z
+  .string({ error: "Enter a valid URL." })
+  .max(2048, { error: "Ensure this field has no more than 2048 characters." })
+  .refine(
+    (value) => {
+      if (!URL.canParse(value)) return false;
+      const url = new URL(value);
+      if (url.username || url.password) return false;
+      return url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
+    },
+    { error: "Enter a valid URL (https, or http for localhost only)." },
+  )
+  .nullable()
+  .optional()
+  .openapi({ example: "https://merchant.example/webhooks/crypto" });
+
+export const CreatePayment = z
+  .object({
+    amount_usd: amountUsd,
+    currency: requiredString("Not a valid string.")
+      .transform((value, ctx) => {
+        const code = value.trim().toUpperCase();
+        if (!CURRENCIES[code]) {
+          ctx.addIssue({ code: "custom", message: `"${value.slice(0, 50)}" is not a valid choice.` });
+          return z.NEVER;
+        }
+        return code;
+      })
+      .openapi({ type: "string", enum: CURRENCY_CODES, example: "USDTTRC20" }),
+    order_id: requiredString("Not a valid string.")
+      .min(1, { error: "This field may not be blank." })
+      .max(100, { error: "Ensure this field has no more than 100 characters." })
+      .openapi({ example: "ORDER-12345" }),
+    callback_url: callbackUrl,
+  })
+  .strict();

@@ -1,0 +1,138 @@
+// POST /oauth/token: OAuth 2.0 client credentials (RFC 6749 §4.4) for the crypto payments API.
+// Errors are RFC 6749 §5.2 bodies {"error","error_description"}; every answer carries
+// Cache-Control: no-store (§5.1).
+import { ACCESS_TOKEN_TTL, authenticateClient, issueAccessToken, type OAuthScope } from "../../auth/oauth";
+import { database } from "../../db/request-db";
+import { OAUTH_SCOPES } from "../../db/schema";
+import { AppError, type ErrorKind } from "../../lib/errors";
+import { createSurface, describeIssues } from "../shared/surface";
+import * as routes from "./routes";
+
+type OAuthErrorCode = (typeof routes.OAUTH_ERROR_CODES)[number];
+
+/** An AppError carrying its RFC 6749 error code. */
+class OAuthError extends AppError {
+  constructor(
+    readonly code: OAuthErrorCode,
+    description: string,
+  ) {
+    super(code === "invalid_client" ? "unauthorized" : "bad_request", description);
+  }
+}
+
+const CODE_OF_KIND: Partial<Record<ErrorKind, OAuthErrorCode>> = {
+  unauthorized: "invalid_client",
+  internal: "server_error",
+  unavailable: "temporarily_unavailable",
+};
+
+const renderOAuthError = (err: AppError, requestId: string) => ({
+  error: err instanceof OAuthError ? err.code : (CODE_OF_KIND[err.kind] ?? "invalid_request"),
+  error_description: err.message,
+  ...(err.status >= 500 ? { request_id: requestId } : {}),
+});
+
+export const oauthApi = createSurface(renderOAuthError);
+
+oauthApi.openAPIRegistry.registerComponent("securitySchemes", "oauthClientBasic", {
+  type: "http",
+  scheme: "basic",
+  description: "OAuth client_id and client_secret",
+});
+
+oauthApi.use("*", async (c, next) => {
+  await next();
+  c.header("Cache-Control", "no-store");
+  c.header("Pragma", "no-cache");
+});
+
+type Credentials = { clientId: string; clientSecret: string };
+
+/** HTTP Basic client authentication (RFC 6749 §2.3.1: both parts form-urlencoded, then base64). */
+function basicCredentials(header: string): Credentials | null {
+  const match = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+  if (!match?.[1]) return null;
+  let decoded: string;
+  try {
+    decoded = atob(match[1]);
+  } catch {
+    return null;
+  }
+  const colon = decoded.indexOf(":");
+  if (colon < 0) return null;
+  const part = (s: string) => decodeURIComponent(s.replace(/\+/g, " "));
+  try {
+    return { clientId: part(decoded.slice(0, colon)), clientSecret: part(decoded.slice(colon + 1)) };
+  } catch {
+    return null;
+  }
+}
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** The granted scopes: the requested subset of the client's scopes, in canonical order. */
+function grantedScopes(requested: string | undefined, allowed: readonly OAuthScope[]): OAuthScope[] {
+  if (requested === undefined) return OAUTH_SCOPES.filter((s) => allowed.includes(s));
+  const tokens = requested.split(" ");
+  if (tokens.some((t) => !SCOPE_TOKEN.test(t))) {
+    throw new OAuthError("invalid_scope", "scope must be space-separated scope names");
+  }
+  const unknown = tokens.filter((t) => !(allowed as readonly string[]).includes(t));
+  if (unknown.length > 0) {
+    throw new OAuthError("invalid_scope", `Scope not allowed for this client: ${[...new Set(unknown)].join(" ")}`);
+  }
+  return OAUTH_SCOPES.filter((s) => tokens.includes(s));
+}
+
+oauthApi.openapi(
+  routes.token,
+  async (c) => {
+    const form = c.req.valid("form");
+    if (form.grant_type !== "client_credentials") {
+      throw new OAuthError("unsupported_grant_type", `Unsupported grant_type: ${form.grant_type.slice(0, 50)}`);
+    }
+
+    const authorization = c.req.header("authorization");
+    // RFC 6749 §5.2: a client that tried the Authorization header gets a challenge for its scheme.
+    const clientFailure = (reason: string) => {
+      if (authorization !== undefined) c.header("WWW-Authenticate", 'Basic realm="oauth"');
+      return new OAuthError("invalid_client", `Client authentication failed: ${reason}`);
+    };
+    let credentials: Credentials;
+    if (authorization !== undefined) {
+      if (form.client_secret !== undefined) {
+        throw new OAuthError("invalid_request", "Use one client authentication method: HTTP Basic or the body");
+      }
+      const basic = basicCredentials(authorization);
+      if (!basic) throw clientFailure("malformed HTTP Basic credentials");
+      if (form.client_id !== undefined && form.client_id !== basic.clientId) {
+        throw new OAuthError("invalid_request", "client_id in the body does not match HTTP Basic");
+      }
+      credentials = basic;
+    } else {
+      if (form.client_id === undefined || form.client_secret === undefined) {
+        throw clientFailure("no client credentials");
+      }
+      credentials = { clientId: form.client_id, clientSecret: form.client_secret };
+    }
+
+    const client = await authenticateClient(database(c), credentials.clientId, credentials.clientSecret);
+    if (!client) throw clientFailure("unknown client or wrong secret");
+
+    const scopes = grantedScopes(form.scope, client.scopes);
+    const accessToken = await issueAccessToken(c.env.OAUTH_TOKEN_SECRET, client, scopes);
+    return c.json(
+      {
+        access_token: accessToken,
+        token_type: "Bearer" as const,
+        expires_in: ACCESS_TOKEN_TTL,
+        scope: scopes.join(" "),
+      },
+      200,
+    );
+  },
+  (result): undefined => {
+    if (result.success) return undefined;
+    throw new OAuthError("invalid_request", describeIssues(result.error).message);
+  },
+);

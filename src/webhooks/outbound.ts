@@ -1,0 +1,178 @@
+// Outbound merchant webhooks (spec 004), at least once. A status change inserts a webhook_deliveries row
+// in the SAME transaction as the change (so an event exists exactly when its change committed), then,
+// after commit, puts {deliveryId} on WEBHOOK_QUEUE. The queue consumer signs the stored payload with the
+// workspace's Standard Webhooks secret (webhook-id = delivery id, constant across retries, so receivers
+// can deduplicate), POSTs it with a 10 s timeout, and records every attempt. Non-2xx, redirects and
+// network errors are retried with exponential backoff (30 s × 4^(n-1), capped at 12 h: about a day in
+// all); the 8th failed attempt marks the delivery `failed`.
+//
+// Gap to know: if the queue send fails right after commit, the row stays `pending` with no message; the
+// send is logged. A periodic sweep re-enqueueing old `pending` rows with 0 attempts would close it.
+import { sql } from "drizzle-orm";
+import { createDatabase } from "../db/client";
+import type { Executor } from "../ledger/idempotency";
+import { randomToken } from "../lib/crypto";
+import { signWebhook } from "./standard-webhooks";
+
+export const MAX_ATTEMPTS = 8;
+export const DELIVERY_TIMEOUT_MS = 10_000;
+const MAX_DELAY_SECONDS = 12 * 3600;
+
+export type DeliveryMessage = { deliveryId: string };
+
+export const newDeliveryId = () => `msg_${randomToken(27)}`;
+
+/** Seconds to wait before attempt n+1 after attempt n failed. */
+export const retryDelaySeconds = (attempt: number) => Math.min(30 * 4 ** Math.max(0, attempt - 1), MAX_DELAY_SECONDS);
+
+function newWebhookSecret() {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
+}
+
+/** The workspace's signing secret, made on first use; null when the workspace does not exist. */
+export async function workspaceWebhookSecret(db: Executor, workspaceId: string): Promise<string | null> {
+  const made = await db.execute<{ secret: string }>(sql`
+    UPDATE workspaces SET webhook_secret = ${newWebhookSecret()}
+    WHERE id = ${workspaceId} AND webhook_secret IS NULL RETURNING webhook_secret AS secret`);
+  if (made.rows[0]) return made.rows[0].secret;
+  // Already had one (or a concurrent caller just made it: the UPDATE waited for it and matched nothing).
+  const existing = await db.execute<{ secret: string | null }>(
+    sql`SELECT webhook_secret AS secret FROM workspaces WHERE id = ${workspaceId}`,
+  );
+  return existing.rows[0]?.secret ?? null;
+}
+
+/** Sends the messages for deliveries whose rows have committed. Never throws: the change already happened. */
+export async function enqueueDeliveries(queue: Queue<unknown>, deliveryIds: string[]) {
+  if (deliveryIds.length === 0) return;
+  try {
+    await queue.sendBatch(deliveryIds.map((deliveryId) => ({ body: { deliveryId } satisfies DeliveryMessage })));
+  } catch (err) {
+    console.error(JSON.stringify({ msg: "webhook enqueue failed", deliveryIds, error: String(err) }));
+  }
+}
+
+// Stored as jsonb (which reorders keys); sent in the order a reader expects.
+const PAYLOAD_ORDER = ["type", "timestamp", "data"];
+const DATA_ORDER = [
+  "transaction_id",
+  "blockchain",
+  "currency",
+  "status",
+  "amount_usd",
+  "amount_crypto",
+  "address",
+  "token",
+  "order_id",
+  "created_at",
+  "updated_at",
+  "transaction_hash",
+  "callback_url",
+  "confirmations",
+  "status_history",
+];
+
+function ordered(value: unknown, order: string[]): unknown {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  const rank = (k: string) => (order.includes(k) ? order.indexOf(k) : order.length);
+  return Object.fromEntries(entries.sort(([a], [b]) => rank(a) - rank(b)));
+}
+
+export function deliveryBody(payload: unknown): string {
+  const top = ordered(payload, PAYLOAD_ORDER) as Record<string, unknown>;
+  return JSON.stringify(top && "data" in top ? { ...top, data: ordered(top.data, DATA_ORDER) } : top);
+}
+
+type DeliveryRow = {
+  id: string;
+  workspace_id: string;
+  url: string;
+  payload: unknown;
+  status: "pending" | "delivered" | "failed";
+  webhook_secret: string | null;
+};
+
+export type DeliveryDeps = { fetch?: typeof fetch };
+
+/**
+ * Queue consumer: delivers each message's webhook once and acks, retries or gives up per message.
+ * `deps.fetch` is the HTTP client (the global fetch in production; tests pass a fake merchant).
+ */
+export async function deliverWebhooks(
+  batch: MessageBatch<unknown>,
+  env: { DATABASE_URL: string; LOCAL_WS_PROXY?: string },
+  deps: DeliveryDeps = {},
+) {
+  const send = deps.fetch ?? fetch;
+  const { pool, db } = createDatabase(env);
+  try {
+    await Promise.all(batch.messages.map((message) => deliverOne(db, message, send)));
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+async function deliverOne(db: Executor, message: Message<unknown>, send: typeof fetch) {
+  const deliveryId = (message.body as Partial<DeliveryMessage> | null)?.deliveryId;
+  if (typeof deliveryId !== "string") {
+    console.error(JSON.stringify({ msg: "malformed webhook queue message dropped", id: message.id }));
+    message.ack();
+    return;
+  }
+  try {
+    const { rows } = await db.execute<DeliveryRow>(sql`
+      SELECT d.id, d.workspace_id::text AS workspace_id, d.url, d.payload, d.status, w.webhook_secret
+      FROM webhook_deliveries d JOIN workspaces w ON w.id = d.workspace_id WHERE d.id = ${deliveryId}`);
+    const delivery = rows[0];
+    if (delivery?.status !== "pending") {
+      // Unknown, or already delivered/failed (a duplicate message): nothing to do.
+      message.ack();
+      return;
+    }
+    const secret = delivery.webhook_secret ?? (await workspaceWebhookSecret(db, delivery.workspace_id));
+    if (!secret) throw new Error(`workspace ${delivery.workspace_id} vanished`);
+
+    const error = await post(send, delivery, secret);
+    const outcome = error === null ? "delivered" : message.attempts >= MAX_ATTEMPTS ? "failed" : "pending";
+    await db.execute(sql`
+      UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(), status = ${outcome},
+        last_error = coalesce(${error}, last_error),
+        delivered_at = ${outcome === "delivered" ? sql`now()` : sql`delivered_at`}
+      WHERE id = ${delivery.id} AND status = 'pending'`);
+    if (outcome === "pending") message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    else message.ack();
+    if (outcome === "failed") {
+      console.warn(JSON.stringify({ msg: "webhook delivery failed for good", deliveryId, attempts: message.attempts }));
+    }
+  } catch (err) {
+    // Our side failed (database unreachable...): try again later without counting an attempt.
+    console.error(JSON.stringify({ msg: "webhook delivery error", deliveryId, error: String(err) }));
+    message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+  }
+}
+
+/** One signed POST; the error text, or null when the receiver answered 2xx. */
+async function post(send: typeof fetch, delivery: DeliveryRow, secret: string): Promise<string | null> {
+  const body = deliveryBody(delivery.payload);
+  try {
+    const res = await send(delivery.url, {
+      method: "POST",
+      headers: {
+        ...signWebhook(secret, delivery.id, new Date(), body),
+        "content-type": "application/json",
+        "user-agent": "payments-edge-webhooks/1.0",
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    await res.body?.cancel().catch(() => {});
+    return res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`;
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    if (e?.name === "TimeoutError") return `timeout after ${DELIVERY_TIMEOUT_MS / 1000} s`;
+    return `network error: ${String(e?.message ?? err).slice(0, 200)}`;
+  }
+}

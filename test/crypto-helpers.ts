@@ -1,0 +1,88 @@
+// Helpers for the spec 004 suites: OAuth clients and tokens through the real endpoints, crypto payments,
+// and processor events signed with the reference `standardwebhooks` library (not the code under test).
+import { env } from "cloudflare:test";
+import { Webhook } from "standardwebhooks";
+import { admin, call, createAccount, createWorkspace } from "./helpers";
+
+export const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+export const basic = (id: string, secret: string) => `Basic ${btoa(`${id}:${secret}`)}`;
+
+export function tokenRequest(body: string, headers: Record<string, string> = {}) {
+  return call("POST", "/oauth/token", {
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body,
+  });
+}
+
+export async function createClient(workspaceId: string, scopes: string[] = ["read", "write"], name = "Shop backend") {
+  const res = await admin("POST", `/workspaces/${workspaceId}/oauth-clients`, { name, scopes });
+  if (res.status !== 201) throw new Error(`oauth client: ${res.status} ${res.text}`);
+  return res.json as { client_id: string; client_secret: string };
+}
+
+export async function accessToken(client: { client_id: string; client_secret: string }, scope?: string) {
+  const res = await tokenRequest(form({ grant_type: "client_credentials", ...(scope ? { scope } : {}) }), {
+    authorization: basic(client.client_id, client.client_secret),
+  });
+  if (res.status !== 200) throw new Error(`token: ${res.status} ${res.text}`);
+  return res.json.access_token as string;
+}
+
+/** A merchant workspace with a USD account and an OAuth client holding `scopes`, and a token with them. */
+export async function merchant(scopes: string[] = ["read", "write"]) {
+  const workspace = await createWorkspace("Merchant");
+  const account = await createAccount(workspace.id, { currency: "USD" });
+  const client = await createClient(workspace.id, scopes);
+  const token = await accessToken(client);
+  return { workspace, account, client, token };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export function createPayment(token: string, body: unknown, headers: Record<string, string> = {}) {
+  return call("POST", "/payments/", { headers: { ...bearer(token), ...headers }, body });
+}
+
+export async function createPaymentOk(token: string, body: Record<string, unknown> = {}) {
+  const res = await createPayment(token, { amount_usd: "100.00", currency: "USDTTRC20", order_id: "ORDER-1", ...body });
+  if (res.status !== 201) throw new Error(`create payment: ${res.status} ${res.text}`);
+  return res.json;
+}
+
+export const listPayments = (token: string | undefined, qs = "") =>
+  call("GET", `/payments/${qs}`, { headers: token ? bearer(token) : {} });
+
+export const paymentStatus = (token: string | undefined, body: unknown) =>
+  call("POST", "/payments/status/", { headers: token ? bearer(token) : {}, body });
+
+let counter = 0;
+export const newEventId = () => `evt_${Date.now().toString(36)}_${++counter}_${crypto.randomUUID().slice(0, 8)}`;
+
+export type SignOptions = { secret?: string; id?: string; timestamp?: Date };
+
+export function signed(body: string, opts: SignOptions = {}) {
+  const id = opts.id ?? newEventId();
+  const timestamp = opts.timestamp ?? new Date();
+  return {
+    "webhook-id": id,
+    "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+    "webhook-signature": new Webhook(opts.secret ?? env.CRYPTO_WEBHOOK_SECRET).sign(id, timestamp, body),
+  };
+}
+
+export const statusEvent = (transactionId: string, status: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ type: "payment.status", data: { transaction_id: transactionId, status, ...extra } });
+
+/** POSTs a signed processor event. */
+export function processorEvent(body: string, opts: SignOptions & { headers?: Record<string, string> } = {}) {
+  return call("POST", "/webhooks/crypto", { headers: { ...signed(body, opts), ...opts.headers }, body });
+}
+
+/** Moves a payment to `status` with one signed event; throws unless the receiver applied it. */
+export async function moveTo(transactionId: string, status: string, extra: Record<string, unknown> = {}) {
+  const res = await processorEvent(statusEvent(transactionId, status, extra));
+  if (res.status !== 200 || res.json?.status !== "processed") {
+    throw new Error(`moving ${transactionId} to ${status}: ${res.status} ${res.text}`);
+  }
+  return res;
+}
