@@ -86,9 +86,7 @@ export const ledgerEntries = pgTable(
     index("ledger_account_time_idx").on(t.accountId, t.occurredAt.desc(), t.id.desc()),
     index("ledger_account_source_time_idx").on(t.accountId, t.source, t.occurredAt.desc(), t.id.desc()),
     // Reversals find the entry an upstream event posted.
-    index("ledger_external_ref_idx")
-      .on(t.externalRef)
-      .where(sql`${t.externalRef} IS NOT NULL`),
+    index("ledger_external_ref_idx").on(t.externalRef).where(sql`${t.externalRef} IS NOT NULL`),
     check("ledger_amount_nonzero", sql`${t.amount} <> 0`),
   ],
 );
@@ -261,7 +259,15 @@ export const oauthClients = pgTable(
   (t) => [uniqueIndex("oauth_clients_client_id_idx").on(t.clientId)],
 );
 
-export const CRYPTO_STATUSES = ["waiting", "confirming", "confirmed", "sending", "completed", "expired", "failed"] as const;
+export const CRYPTO_STATUSES = [
+  "waiting",
+  "confirming",
+  "confirmed",
+  "sending",
+  "completed",
+  "expired",
+  "failed",
+] as const;
 
 /** Crypto payments (spec 004). */
 export const cryptoPayments = pgTable(
