@@ -8,6 +8,7 @@ import { sql } from "drizzle-orm";
 import { renderCryptoError } from "../apis/crypto-payments";
 import { paymentDetailJson } from "../apis/crypto-payments/queries";
 import { type CryptoStatus, transition } from "../apis/crypto-payments/status";
+import { jsonContent } from "../apis/shared/openapi";
 import { createSurface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import { CRYPTO_STATUSES } from "../db/schema";
@@ -47,10 +48,6 @@ export const cryptoWebhook = createSurface(renderCryptoError);
 
 const header = (name: string, description: string) =>
   z.string().openapi({ param: { name, in: "header", required: true }, description });
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
 
 // Documentation only: the handler reads the raw body for the signature before anything parses it.
 cryptoWebhook.openAPIRegistry.registerPath(
@@ -74,11 +71,11 @@ cryptoWebhook.openAPIRegistry.registerPath(
       body: { content: { "application/json": { schema: CryptoProcessorEvent } }, required: true },
     },
     responses: {
-      200: json(WebhookAccepted, "Applied, unchanged, or a duplicate"),
-      400: json(WebhookError, "Missing/malformed headers, body not JSON, or not a valid event"),
-      401: json(WebhookError, "Signature matches no secret, or timestamp outside the 5-minute tolerance"),
-      404: json(WebhookError, "No such payment"),
-      409: json(WebhookError, "Illegal status transition; nothing changed"),
+      200: jsonContent(WebhookAccepted, "Applied, unchanged, or a duplicate"),
+      400: jsonContent(WebhookError, "Missing/malformed headers, body not JSON, or not a valid event"),
+      401: jsonContent(WebhookError, "Signature matches no secret, or timestamp outside the 5-minute tolerance"),
+      404: jsonContent(WebhookError, "No such payment"),
+      409: jsonContent(WebhookError, "Illegal status transition; nothing changed"),
     },
   }),
 );

@@ -1,5 +1,6 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey } from "../../auth/api-key-middleware";
+import { jsonBody, jsonContent } from "../shared/openapi";
 import {
   AccountParam,
   AccountTransactionsError,
@@ -12,30 +13,23 @@ import {
   TransactionsQuery,
 } from "./schemas";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
 const apiKey = (permission: string) => requireApiKey(permission, { header: "api_key" });
 
 const authErrors = {
-  401: json(AccountTransactionsError, "Missing, unknown or revoked API key"),
-  403: json(AccountTransactionsError, "The key lacks the permission, or the account is suspended (writes)"),
-  503: json(AccountTransactionsError, "The ledger database is unreachable; retry later"),
+  401: jsonContent(AccountTransactionsError, "Missing, unknown or revoked API key"),
+  403: jsonContent(AccountTransactionsError, "The key lacks the permission, or the account is suspended (writes)"),
+  503: jsonContent(AccountTransactionsError, "The ledger database is unreachable; retry later"),
 };
 const writeErrors = {
-  400: json(
+  400: jsonContent(
     AccountTransactionsError,
     'Invalid input (details name the field), "Account not found", or (record-usage) code ' +
       '`insufficient_funds` with message "Insufficient funds" when the usage would exceed the overdraft limit',
   ),
   ...authErrors,
-  413: json(AccountTransactionsError, "Request body too large"),
-  409: json(AccountTransactionsError, "A request with the same Idempotency-Key is still being processed"),
-  422: json(AccountTransactionsError, "The Idempotency-Key was already used with a different request"),
+  413: jsonContent(AccountTransactionsError, "Request body too large"),
+  409: jsonContent(AccountTransactionsError, "A request with the same Idempotency-Key is still being processed"),
+  422: jsonContent(AccountTransactionsError, "The Idempotency-Key was already used with a different request"),
 };
 const replayedHeader = {
   "Idempotent-Replayed": { schema: { type: "string" as const, enum: ["true"] }, description: "On replays only" },
@@ -53,10 +47,10 @@ export const listTransactions = createRoute({
     "types. A page past the end answers an empty list.",
   request: { params: AccountParam, query: TransactionsQuery },
   responses: {
-    200: json(TransactionsPage, "A list of transactions for the specified account"),
-    400: json(AccountTransactionsError, "Invalid page or pageSize"),
+    200: jsonContent(TransactionsPage, "A list of transactions for the specified account"),
+    400: jsonContent(AccountTransactionsError, "Invalid page or pageSize"),
     ...authErrors,
-    404: json(AccountTransactionsError, "Account not found (also for accounts the key may not see)"),
+    404: jsonContent(AccountTransactionsError, "Account not found (also for accounts the key may not see)"),
   },
 });
 
@@ -66,9 +60,9 @@ export const addFunds = createRoute({
   path: "/{accountId}/transactions/add-funds",
   middleware: apiKey("funds.write"),
   description: "Adds funds: posts a `recharge` entry and answers the new balance.",
-  request: { params: AccountParam, headers: IdempotencyHeader, ...body(AddFundsBody) },
+  request: { params: AccountParam, headers: IdempotencyHeader, ...jsonBody(AddFundsBody) },
   responses: {
-    200: { ...json(AddFundsResult, "Funds added successfully"), headers: replayedHeader },
+    200: { ...jsonContent(AddFundsResult, "Funds added successfully"), headers: replayedHeader },
     ...writeErrors,
   },
 });
@@ -81,9 +75,9 @@ export const recordUsage = createRoute({
   description:
     "Records usage: posts a `usage` entry of minus `amount` dated `date`, unless it would take the balance " +
     "below the account's overdraft limit (then nothing is posted).",
-  request: { params: AccountParam, headers: IdempotencyHeader, ...body(RecordUsageBody) },
+  request: { params: AccountParam, headers: IdempotencyHeader, ...jsonBody(RecordUsageBody) },
   responses: {
-    200: { ...json(RecordUsageResult, "Usage recorded successfully"), headers: replayedHeader },
+    200: { ...jsonContent(RecordUsageResult, "Usage recorded successfully"), headers: replayedHeader },
     ...writeErrors,
   },
 });

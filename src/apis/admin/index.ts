@@ -1,6 +1,5 @@
 // Portal admin API (/admin/v1): the back office's contract. Other tools rely on its exact shape.
 import { and, eq, isNull } from "drizzle-orm";
-import { requireAdmin } from "../../auth/admin";
 import { keyCacheTtl, newApiKeySecret } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
 import { accounts, apiKeys, workspaces } from "../../db/schema";
@@ -33,8 +32,6 @@ export const adminErrorRenderer: ErrorRenderer = (err, requestId) => ({
 });
 
 export const adminApi = createSurface(adminErrorRenderer);
-
-adminApi.use("*", requireAdmin);
 
 const FOREIGN_KEY_VIOLATION = "23503";
 const isForeignKeyViolation = (err: unknown) => pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION;

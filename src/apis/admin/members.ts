@@ -2,7 +2,6 @@
 // admin error envelope, mounted under /admin/v1; every route is guarded by requireAdmin.
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
-import { requireAdmin } from "../../auth/admin";
 import {
   issueWorkspaceToken,
   MEMBER_PERMISSIONS,
@@ -12,8 +11,10 @@ import {
 import { database } from "../../db/request-db";
 import { MEMBER_ROLES, workspaceMembers } from "../../db/schema";
 import { AppError, pgErrorOf } from "../../lib/errors";
+import { jsonContent } from "../shared/openapi";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
+import { adminErrors, adminRouteBase } from "./route-base";
 import { AdminError, uuidParam } from "./schemas";
 
 const CreateMember = z
@@ -60,19 +61,8 @@ const MemberToken = z
   })
   .openapi("WorkspaceMemberToken");
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
-const errors = {
-  400: json(AdminError, "Invalid body or parameters"),
-  401: json(AdminError, "Missing or wrong admin token"),
-  404: json(AdminError, "Unknown id"),
-};
-const base = { tags: ["Portal admin"], security: [{ adminBearer: [] }], middleware: [requireAdmin] };
-
 export const createMember = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/workspaces/{workspace_id}/members",
   request: {
@@ -80,14 +70,14 @@ export const createMember = createRoute({
     body: { content: { "application/json": { schema: CreateMember } }, required: true },
   },
   responses: {
-    201: json(Member, "Member created"),
-    ...errors,
-    409: json(AdminError, "A member with this email already exists in the workspace"),
+    201: jsonContent(Member, "Member created"),
+    ...adminErrors,
+    409: jsonContent(AdminError, "A member with this email already exists in the workspace"),
   },
 });
 
 export const createMemberToken = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/members/{member_id}/tokens",
   description: "Issues a signed short-lived token for the member. The body is optional.",
@@ -95,16 +85,16 @@ export const createMemberToken = createRoute({
     params: uuidParam("member_id"),
     body: { content: { "application/json": { schema: CreateToken } }, required: false },
   },
-  responses: { 201: json(MemberToken, "The token"), ...errors },
+  responses: { 201: jsonContent(MemberToken, "The token"), ...adminErrors },
 });
 
 export const revokeMemberTokens = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "delete",
   path: "/members/{member_id}/tokens",
   description: "Every token issued so far for this member stops working, at the edge at once.",
   request: { params: uuidParam("member_id") },
-  responses: { 204: { description: "Revoked" }, ...errors },
+  responses: { 204: { description: "Revoked" }, ...adminErrors },
 });
 
 export const membersAdmin = createSurface(adminErrorRenderer);

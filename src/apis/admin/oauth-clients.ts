@@ -3,15 +3,16 @@
 // with the admin error envelope, mounted under /admin/v1; every route is guarded by requireAdmin.
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { requireAdmin } from "../../auth/admin";
 import { hashClientSecret, newClientCredentials } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
 import { AppError, pgErrorOf } from "../../lib/errors";
 import { workspaceWebhookSecret } from "../../webhooks/outbound";
+import { jsonContent } from "../shared/openapi";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
-import { AdminError, uuidParam } from "./schemas";
+import { adminErrors, adminRouteBase } from "./route-base";
+import { uuidParam } from "./schemas";
 
 const CreateOAuthClient = z
   .object({
@@ -46,20 +47,10 @@ const Delivery = z
   })
   .openapi("WebhookDelivery");
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
-const errors = {
-  400: json(AdminError, "Invalid body or parameters"),
-  401: json(AdminError, "Missing or wrong admin token"),
-  404: json(AdminError, "Unknown workspace or client"),
-};
-const base = { tags: ["Portal admin"], security: [{ adminBearer: [] }], middleware: [requireAdmin] };
 const workspaceParam = uuidParam("workspace_id");
 
 export const createOAuthClient = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/workspaces/{workspace_id}/oauth-clients",
   description: "An OAuth 2.0 client (client credentials) for the crypto payments API. The secret is shown once.",
@@ -67,11 +58,11 @@ export const createOAuthClient = createRoute({
     params: workspaceParam,
     body: { content: { "application/json": { schema: CreateOAuthClient } }, required: true },
   },
-  responses: { 201: json(OAuthClientCreated, "The client's credentials"), ...errors },
+  responses: { 201: jsonContent(OAuthClientCreated, "The client's credentials"), ...adminErrors },
 });
 
 export const revokeOAuthClient = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "delete",
   path: "/workspaces/{workspace_id}/oauth-clients/{client_id}",
   description:
@@ -86,27 +77,30 @@ export const revokeOAuthClient = createRoute({
         .openapi({ param: { name: "client_id", in: "path" } }),
     }),
   },
-  responses: { 204: { description: "Revoked" }, ...errors },
+  responses: { 204: { description: "Revoked" }, ...adminErrors },
 });
 
 export const listDeliveries = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "get",
   path: "/workspaces/{workspace_id}/webhook-deliveries",
   description: "The workspace's outbound webhooks, newest first (at most 100), with their delivery state.",
   request: { params: workspaceParam },
-  responses: { 200: json(z.object({ deliveries: z.array(Delivery) }), "Deliveries"), ...errors },
+  responses: { 200: jsonContent(z.object({ deliveries: z.array(Delivery) }), "Deliveries"), ...adminErrors },
 });
 
 export const getWebhookSecret = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "get",
   path: "/workspaces/{workspace_id}/webhook-secret",
   description:
     "The Standard Webhooks secret (`whsec_…`) signing this workspace's outbound webhooks, made on first use. " +
     "Merchants verify `webhook-signature` with it.",
   request: { params: workspaceParam },
-  responses: { 200: json(z.object({ secret: z.string() }).openapi("WebhookSecret"), "The secret"), ...errors },
+  responses: {
+    200: jsonContent(z.object({ secret: z.string() }).openapi("WebhookSecret"), "The secret"),
+    ...adminErrors,
+  },
 });
 
 export const oauthClientsAdmin = createSurface(adminErrorRenderer);

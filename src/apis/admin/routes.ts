@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { jsonBody, jsonContent } from "../shared/openapi";
+import { adminErrors, adminRouteBase } from "./route-base";
 import {
   Account,
-  AdminError,
   ApiKeyCreated,
   CreateAccount,
   CreateAdjustment,
@@ -17,58 +18,44 @@ import {
   Workspace,
 } from "./schemas";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
-const errors = {
-  400: json(AdminError, "Invalid body or parameters"),
-  401: json(AdminError, "Missing or wrong admin token"),
-  404: json(AdminError, "Unknown id"),
-};
-const base = { tags: ["Portal admin"], security: [{ adminBearer: [] }] };
-
 export const createWorkspace = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/workspaces",
-  request: body(CreateWorkspace),
-  responses: { 201: json(Workspace, "Workspace created"), ...errors },
+  request: jsonBody(CreateWorkspace),
+  responses: { 201: jsonContent(Workspace, "Workspace created"), ...adminErrors },
 });
 
 export const createAccount = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/workspaces/{workspace_id}/accounts",
-  request: { params: uuidParam("workspace_id"), ...body(CreateAccount) },
-  responses: { 201: json(Account, "Account created"), ...errors },
+  request: { params: uuidParam("workspace_id"), ...jsonBody(CreateAccount) },
+  responses: { 201: jsonContent(Account, "Account created"), ...adminErrors },
 });
 
 export const patchAccount = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "patch",
   path: "/accounts/{account_id}",
-  request: { params: uuidParam("account_id"), ...body(PatchAccount) },
-  responses: { 200: json(Account, "Account updated; its KV mirror too"), ...errors },
+  request: { params: uuidParam("account_id"), ...jsonBody(PatchAccount) },
+  responses: { 200: jsonContent(Account, "Account updated; its KV mirror too"), ...adminErrors },
 });
 
 export const createApiKey = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/workspaces/{workspace_id}/api-keys",
-  request: { params: uuidParam("workspace_id"), ...body(CreateApiKey) },
-  responses: { 201: json(ApiKeyCreated, "The key, shown only in this response"), ...errors },
+  request: { params: uuidParam("workspace_id"), ...jsonBody(CreateApiKey) },
+  responses: { 201: jsonContent(ApiKeyCreated, "The key, shown only in this response"), ...adminErrors },
 });
 
 export const revokeApiKey = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "delete",
   path: "/api-keys/{id}",
   request: { params: uuidParam("id") },
-  responses: { 204: { description: "Revoked, at the edge too" }, ...errors },
+  responses: { 204: { description: "Revoked, at the edge too" }, ...adminErrors },
 });
 
 const idempotencyHeader = z.object({
@@ -76,32 +63,35 @@ const idempotencyHeader = z.object({
 });
 
 export const createAdjustment = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/accounts/{account_id}/adjustments",
-  request: { params: uuidParam("account_id"), headers: idempotencyHeader, ...body(CreateAdjustment) },
-  responses: { 201: json(LedgerEntry, "Posted (source portal, type adjustment)"), ...errors },
+  request: { params: uuidParam("account_id"), headers: idempotencyHeader, ...jsonBody(CreateAdjustment) },
+  responses: { 201: jsonContent(LedgerEntry, "Posted (source portal, type adjustment)"), ...adminErrors },
 });
 
 export const createImportedEntry = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "post",
   path: "/accounts/{account_id}/entries",
-  request: { params: uuidParam("account_id"), headers: idempotencyHeader, ...body(CreateImportedEntry) },
-  responses: { 201: json(LedgerEntry, "Gateway history entry imported"), ...errors },
+  request: { params: uuidParam("account_id"), headers: idempotencyHeader, ...jsonBody(CreateImportedEntry) },
+  responses: { 201: jsonContent(LedgerEntry, "Gateway history entry imported"), ...adminErrors },
 });
 
 export const putGatewayStatus = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "put",
   path: "/gateway-status",
-  request: body(PutGatewayStatus),
-  responses: { 200: json(GatewayStatusBody, "Stored in KV"), ...errors },
+  request: jsonBody(PutGatewayStatus),
+  responses: { 200: jsonContent(GatewayStatusBody, "Stored in KV"), ...adminErrors },
 });
 
 export const getGatewayStatus = createRoute({
-  ...base,
+  ...adminRouteBase,
   method: "get",
   path: "/gateway-status",
-  responses: { 200: json(EffectiveGatewayStatusBody, "The SMS gateway state, when it changed and why"), ...errors },
+  responses: {
+    200: jsonContent(EffectiveGatewayStatusBody, "The SMS gateway state, when it changed and why"),
+    ...adminErrors,
+  },
 });

@@ -1,16 +1,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireOAuth } from "../../auth/oauth";
+import { jsonContent } from "../shared/openapi";
 import { CreatePayment, CryptoError, ListQuery, PaymentDetail, PaymentList, StatusRequest } from "./schemas";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
 const errors = {
-  401: json(CryptoError, "Missing, invalid or expired access token, or a revoked client (code `not_authenticated`)"),
-  403: json(CryptoError, "The token lacks the scope (code `permission_denied`)"),
-  500: json(CryptoError, "Unexpected failure (code `internal_error`, with a request id)"),
-  503: json(CryptoError, "The database is unreachable (code `service_unavailable`)"),
+  401: jsonContent(
+    CryptoError,
+    "Missing, invalid or expired access token, or a revoked client (code `not_authenticated`)",
+  ),
+  403: jsonContent(CryptoError, "The token lacks the scope (code `permission_denied`)"),
+  500: jsonContent(CryptoError, "Unexpected failure (code `internal_error`, with a request id)"),
+  503: jsonContent(CryptoError, "The database is unreachable (code `service_unavailable`)"),
 };
 const tags = ["Crypto payments (spec 004)"];
 
@@ -27,8 +27,8 @@ export const listPayments = createRoute({
     "Unknown parameters are refused.",
   request: { query: ListQuery },
   responses: {
-    200: json(PaymentList, "A page of payments"),
-    400: json(CryptoError, "Invalid filter parameters: one `details` entry per bad parameter"),
+    200: jsonContent(PaymentList, "A page of payments"),
+    400: jsonContent(CryptoError, "Invalid filter parameters: one `details` entry per bad parameter"),
     ...errors,
   },
 });
@@ -42,9 +42,9 @@ export const paymentStatus = createRoute({
   description: "One payment in full: the list fields plus transaction_hash, callback_url, confirmations and history.",
   request: { body: { content: { "application/json": { schema: StatusRequest } }, required: true } },
   responses: {
-    200: json(PaymentDetail, "The payment"),
-    400: json(CryptoError, "Invalid body"),
-    404: json(CryptoError, "No such payment in this workspace"),
+    200: jsonContent(PaymentDetail, "The payment"),
+    400: jsonContent(CryptoError, "Invalid body"),
+    404: jsonContent(CryptoError, "No such payment in this workspace"),
     ...errors,
   },
 });
@@ -68,10 +68,10 @@ export const createPayment = createRoute({
     body: { content: { "application/json": { schema: CreatePayment } }, required: true },
   },
   responses: {
-    201: json(PaymentDetail, "Created"),
-    400: json(CryptoError, "Invalid body"),
-    409: json(CryptoError, "No USD account to credit, or the same Idempotency-Key is in flight"),
-    422: json(CryptoError, "Idempotency-Key reused with a different body"),
+    201: jsonContent(PaymentDetail, "Created"),
+    400: jsonContent(CryptoError, "Invalid body"),
+    409: jsonContent(CryptoError, "No USD account to credit, or the same Idempotency-Key is in flight"),
+    422: jsonContent(CryptoError, "Idempotency-Key reused with a different body"),
     ...errors,
   },
 });

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { jsonContent } from "../shared/openapi";
 
 /** RFC 6749 §5.2 error codes. */
 export const OAUTH_ERROR_CODES = [
@@ -50,11 +51,6 @@ export const OAuthErrorBody = z
   })
   .openapi("OAuthError");
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
-
 export const token = createRoute({
   method: "post",
   path: "/token",
@@ -70,12 +66,15 @@ export const token = createRoute({
     body: { content: { "application/x-www-form-urlencoded": { schema: TokenRequest } }, required: true },
   },
   responses: {
-    200: json(TokenResponse, "An access token (Cache-Control: no-store)"),
-    400: json(
+    200: jsonContent(TokenResponse, "An access token (Cache-Control: no-store)"),
+    400: jsonContent(
       OAuthErrorBody,
       "invalid_request, unsupported_grant_type or invalid_scope (also for a body that is not form-encoded)",
     ),
-    401: json(OAuthErrorBody, "invalid_client: unknown client, wrong secret, revoked client, no client authentication"),
-    503: json(OAuthErrorBody, "temporarily_unavailable: the database is unreachable"),
+    401: jsonContent(
+      OAuthErrorBody,
+      "invalid_client: unknown client, wrong secret, revoked client, no client authentication",
+    ),
+    503: jsonContent(OAuthErrorBody, "temporarily_unavailable: the database is unreachable"),
   },
 });

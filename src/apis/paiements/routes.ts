@@ -1,14 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { jsonContent } from "../shared/openapi";
 import { CreatePayment, PaiementsError, Payment, PaymentsPage, PaymentsQuery } from "./schemas";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
 const base = { tags: ["Mobile-money payments (spec 001)"], security: [{ apiKeyHeader: [] }] };
 const authErrors = {
-  401: json(PaiementsError, "Missing, unknown or revoked API key (`Invalid API key`)"),
-  503: json(PaiementsError, "The ledger database is unreachable"),
+  401: jsonContent(PaiementsError, "Missing, unknown or revoked API key (`Invalid API key`)"),
+  503: jsonContent(PaiementsError, "The ledger database is unreachable"),
 };
 
 export const listByApiKey = createRoute({
@@ -20,9 +17,9 @@ export const listByApiKey = createRoute({
     "bound `createdAt` inclusively (the whole `dateTo` second is included). Unknown query parameters are refused.",
   request: { query: PaymentsQuery },
   responses: {
-    200: json(PaymentsPage, "One page of payments and the pagination metadata"),
-    400: json(PaiementsError, "A filter value is invalid, or an unknown query parameter was given"),
-    403: json(PaiementsError, "The key lacks `payments.read`"),
+    200: jsonContent(PaymentsPage, "One page of payments and the pagination metadata"),
+    400: jsonContent(PaiementsError, "A filter value is invalid, or an unknown query parameter was given"),
+    403: jsonContent(PaiementsError, "The key lacks `payments.read`"),
     ...authErrors,
   },
 });
@@ -47,14 +44,14 @@ export const createPayment = createRoute({
     body: { content: { "application/json": { schema: CreatePayment } }, required: true },
   },
   responses: {
-    201: json(Payment, "The payment, status INIT"),
-    400: json(PaiementsError, "Invalid body (names the field)"),
-    403: json(
+    201: jsonContent(Payment, "The payment, status INIT"),
+    400: jsonContent(PaiementsError, "Invalid body (names the field)"),
+    403: jsonContent(
       PaiementsError,
       "The key lacks `payments.write`, is not bound to an account, or the account is suspended",
     ),
-    409: json(PaiementsError, "A request with the same Idempotency-Key is still being processed"),
-    422: json(PaiementsError, "The Idempotency-Key was already used with a different body"),
+    409: jsonContent(PaiementsError, "A request with the same Idempotency-Key is still being processed"),
+    422: jsonContent(PaiementsError, "The Idempotency-Key was already used with a different body"),
     ...authErrors,
   },
 });

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requireMember } from "../../auth/workspace-token-middleware";
 import { AppError } from "../../lib/errors";
+import { jsonContent } from "../shared/openapi";
 import { MAX_UPLOAD_BYTES } from "./receipts";
 import {
   CreatePaymentForm,
@@ -14,15 +15,11 @@ import {
   WorkspaceParams,
 } from "./schemas";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  content: { "application/json": { schema } },
-  description,
-});
 const auth = {
-  401: json(WorkspaceApiError, "Missing, invalid, expired or revoked token"),
-  404: json(WorkspaceApiError, "Unknown workspace, or one the token does not belong to"),
-  500: json(WorkspaceApiError, "Server error (with a requestId, no internals)"),
-  503: json(WorkspaceApiError, "The database is unreachable; retry later"),
+  401: jsonContent(WorkspaceApiError, "Missing, invalid, expired or revoked token"),
+  404: jsonContent(WorkspaceApiError, "Unknown workspace, or one the token does not belong to"),
+  500: jsonContent(WorkspaceApiError, "Server error (with a requestId, no internals)"),
+  503: jsonContent(WorkspaceApiError, "The database is unreachable; retry later"),
 };
 const base = { tags: ["Workspace SMS payments (spec 003)"], security: [{ workspaceBearer: [] }] };
 
@@ -50,9 +47,9 @@ export const listPayments = createRoute({
   middleware: [canRead],
   request: { params: WorkspaceParams, query: ListQuery },
   responses: {
-    200: json(SmsPaymentList, "A page of payments"),
-    400: json(WorkspaceApiError, "Invalid query parameters"),
-    403: json(WorkspaceApiError, "The member may not view SMS payments"),
+    200: jsonContent(SmsPaymentList, "A page of payments"),
+    400: jsonContent(WorkspaceApiError, "Invalid query parameters"),
+    403: jsonContent(WorkspaceApiError, "The member may not view SMS payments"),
     ...auth,
   },
 });
@@ -78,11 +75,11 @@ export const createPayment = createRoute({
     body: { content: { "multipart/form-data": { schema: CreatePaymentForm } }, required: true },
   },
   responses: {
-    201: json(SmsPayment, "The recorded payment"),
-    400: json(WorkspaceApiError, "Invalid field, receipt of a wrong type, or larger than 5 MB; nothing stored"),
-    403: json(WorkspaceApiError, "The member may not record SMS payments, or the account is suspended"),
-    409: json(WorkspaceApiError, "The workspace has no account to credit, or the same key is still in flight"),
-    422: json(WorkspaceApiError, "Idempotency-Key reused with a different request"),
+    201: jsonContent(SmsPayment, "The recorded payment"),
+    400: jsonContent(WorkspaceApiError, "Invalid field, receipt of a wrong type, or larger than 5 MB; nothing stored"),
+    403: jsonContent(WorkspaceApiError, "The member may not record SMS payments, or the account is suspended"),
+    409: jsonContent(WorkspaceApiError, "The workspace has no account to credit, or the same key is still in flight"),
+    422: jsonContent(WorkspaceApiError, "Idempotency-Key reused with a different request"),
     ...auth,
   },
 });
@@ -104,9 +101,9 @@ export const getReceipt = createRoute({
         "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
-    403: json(WorkspaceApiError, "The member may not view SMS payments"),
+    403: jsonContent(WorkspaceApiError, "The member may not view SMS payments"),
     ...auth,
-    404: json(WorkspaceApiError, "Unknown workspace or payment, deleted payment, or no receipt"),
+    404: jsonContent(WorkspaceApiError, "Unknown workspace or payment, deleted payment, or no receipt"),
   },
 });
 
@@ -122,8 +119,8 @@ export const deletePayment = createRoute({
   request: { params: PaymentParams },
   responses: {
     204: { description: "Deleted and reversed" },
-    403: json(WorkspaceApiError, "The member is not the workspace owner"),
+    403: jsonContent(WorkspaceApiError, "The member is not the workspace owner"),
     ...auth,
-    404: json(WorkspaceApiError, "Unknown workspace or payment, or already deleted"),
+    404: jsonContent(WorkspaceApiError, "Unknown workspace or payment, or already deleted"),
   },
 });
