@@ -1,7 +1,14 @@
 // Crypto processor events (POST /webhooks/crypto) and outbound merchant webhooks through the queue.
 // Processor events are signed with the reference `standardwebhooks` library. The fake merchant used for
 // deliveries verifies the Standard Webhooks signature for real with the workspace's secret.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  env,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../functions/index";
@@ -476,5 +483,22 @@ describe("admin: webhook secret and deliveries", () => {
     await moveTo(p.transaction_id, "confirming");
     expect((await deliveries(a.workspace.id)).length).toBe(1);
     expect(await deliveries(b.workspace.id)).toEqual([]);
+  });
+});
+
+describe("stranded deliveries", () => {
+  it("re-enqueues a delivery whose queue message was never sent, from the scheduled sweep", async () => {
+    const m = await merchant();
+    const id = `msg_stranded_${crypto.randomUUID().slice(0, 8)}`;
+    await query(sql`
+      INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload, created_at)
+      VALUES (${id}, ${m.workspace.id}, ${`${MERCHANT}/stranded`}, 'payment.status_changed',
+              '{"type":"payment.status_changed","data":{}}'::jsonb, now() - interval '10 minutes')`);
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    const attempted = await firstAttempt(m.workspace.id);
+    expect(attempted).toMatchObject({ id, attempts: 1, status: "pending" });
+    expect(attempted.last_error).toMatch(/^network error/);
   });
 });

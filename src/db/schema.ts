@@ -337,5 +337,9 @@ export const webhookDeliveries = pgTable(
     deliveredAt: timestamp("delivered_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
   },
-  (t) => [index("deliveries_workspace_time_idx").on(t.workspaceId, t.createdAt.desc())],
+  (t) => [
+    index("deliveries_workspace_time_idx").on(t.workspaceId, t.createdAt.desc()),
+    // The scheduled sweep's "never attempted" rows.
+    index("deliveries_unattempted_idx").on(t.createdAt).where(sql`${t.status} = 'pending' AND ${t.attempts} = 0`),
+  ],
 );

@@ -10,6 +10,7 @@
 // send is logged. A periodic sweep re-enqueueing old `pending` rows with 0 attempts would close it.
 import { sql } from "drizzle-orm";
 import { createDatabase } from "../db/client";
+import type { Bindings } from "../env";
 import type { Executor } from "../ledger/idempotency";
 import { randomToken } from "../lib/crypto";
 import { signWebhook } from "./standard-webhooks";
@@ -174,5 +175,27 @@ async function post(send: typeof fetch, delivery: DeliveryRow, secret: string): 
     const e = err as { name?: string; message?: string };
     if (e?.name === "TimeoutError") return `timeout after ${DELIVERY_TIMEOUT_MS / 1000} s`;
     return `network error: ${String(e?.message ?? err).slice(0, 200)}`;
+  }
+}
+
+/**
+ * Scheduled safety net: a delivery row whose queue message was never sent (the send after commit
+ * failed) would stay pending forever. Re-enqueue pending rows never attempted after two minutes. A
+ * message that was merely slow may then go out twice; receivers deduplicate on webhook-id.
+ */
+export async function requeueStrandedDeliveries(env: Bindings) {
+  const { pool, db } = createDatabase(env);
+  try {
+    const { rows } = await db.execute<{ id: string }>(sql`
+      SELECT id FROM webhook_deliveries
+      WHERE status = 'pending' AND attempts = 0 AND created_at < now() - interval '2 minutes'
+      ORDER BY created_at LIMIT 100`);
+    await enqueueDeliveries(
+      env.WEBHOOK_QUEUE,
+      rows.map((r) => r.id),
+    );
+    return rows.length;
+  } finally {
+    await pool.end().catch(() => {});
   }
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "deliveries_unattempted_idx" ON "webhook_deliveries" USING btree ("created_at") WHERE "webhook_deliveries"."status" = 'pending' AND "webhook_deliveries"."attempts" = 0;
