@@ -10,13 +10,32 @@ import { oauthClientsAdmin } from "./apis/admin/oauth-clients";
 import { cryptoPaymentsApi } from "./apis/crypto-payments";
 import { oauthApi } from "./apis/oauth";
 import { paiementsApi } from "./apis/paiements";
+import { renderError, type Surface } from "./apis/shared/surface";
 import { isReceiptUpload, smsPaymentsApi } from "./apis/sms-payments";
 import { userPaymentsApi } from "./apis/user-payments";
 import { closeDatabaseAfterResponse } from "./db/request-db";
 import type { AppEnv } from "./env";
+import { AppError } from "./lib/errors";
 import { cryptoWebhook } from "./webhooks/crypto";
 import { mobileMoneyWebhook } from "./webhooks/mobile-money";
 import { smsGatewayWebhook } from "./webhooks/sms-gateway";
+
+/** Every router and the path prefix it is mounted at. */
+const SURFACES: [string, Surface][] = [
+  ["/admin/v1", adminApi],
+  ["/admin/v1", membersAdmin],
+  ["/admin/v1", oauthClientsAdmin],
+  ["/oauth", oauthApi],
+  // Spec 004 paths carry a trailing slash (/payments/, /payments/status/): that router holds full paths.
+  ["/", cryptoPaymentsApi],
+  ["/webhooks/crypto", cryptoWebhook],
+  ["/api/v1/user", userPaymentsApi],
+  ["/api/v1/workspace", smsPaymentsApi],
+  ["/api/paiements", paiementsApi],
+  ["/webhooks/mobile-money", mobileMoneyWebhook],
+  ["/webhooks/sms-gateway", smsGatewayWebhook],
+  ["/v1/account", accountTransactionsApi],
+];
 
 /** JSON bodies of this API are small; anything larger is refused before it is parsed. */
 const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -31,26 +50,15 @@ export function buildApp() {
   app.use("*", closeDatabaseAfterResponse);
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
-    onError: (c) => c.json({ error: { code: "payload_too_large", message: "Request body too large" } }, 413),
+    onError: () => {
+      throw new AppError("payload_too_large", `Request body larger than ${MAX_JSON_BODY_BYTES} bytes`);
+    },
   });
   // The SMS payment receipt upload (spec 003) applies its own, larger limit on its route.
   app.use("*", (c, next) => (isReceiptUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
-  app.route("/admin/v1", adminApi);
-  app.route("/admin/v1", membersAdmin);
-  app.route("/admin/v1", oauthClientsAdmin);
-  app.route("/oauth", oauthApi);
-  // Spec 004 paths carry a trailing slash (/payments/, /payments/status/): the router holds full paths.
-  app.route("/", cryptoPaymentsApi);
-  app.route("/webhooks/crypto", cryptoWebhook);
-  app.route("/api/v1/user", userPaymentsApi);
-  app.route("/api/v1/workspace", smsPaymentsApi);
-  app.route("/api/paiements", paiementsApi);
-  app.route("/webhooks/mobile-money", mobileMoneyWebhook);
-  app.route("/webhooks/sms-gateway", smsGatewayWebhook);
-  app.route("/v1/account", accountTransactionsApi);
-
+  for (const [prefix, surface] of SURFACES) app.route(prefix, surface);
   app.openAPIRegistry.registerComponent("securitySchemes", "adminBearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", {
     type: "apiKey",
@@ -68,13 +76,12 @@ export function buildApp() {
   });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "payments-edge API" }));
 
-  app.notFound((c) => c.json({ error: { code: "not_found", message: "No such route" } }, 404));
-  app.onError((err, c) => {
-    console.error(JSON.stringify({ requestId: c.get("requestId"), error: String(err) }));
-    return c.json(
-      { error: { code: "internal", message: "Internal server error", request_id: c.get("requestId") } },
-      500,
-    );
-  });
+  // Errors raised before a surface's router runs (body limit, unknown path) still answer in the shape
+  // of the surface whose prefix the path is under.
+  const rendererFor = (path: string) =>
+    SURFACES.find(([prefix]) => prefix !== "/" && (path === prefix || path.startsWith(`${prefix}/`)))?.[1]
+      .errorRenderer ?? (path.startsWith("/payments") ? cryptoPaymentsApi.errorRenderer : adminApi.errorRenderer);
+  app.notFound((c) => renderError(c, new AppError("not_found", "No such route"), rendererFor(c.req.path)));
+  app.onError((err, c) => renderError(c, err, rendererFor(c.req.path)));
   return app;
 }

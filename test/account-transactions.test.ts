@@ -636,17 +636,6 @@ describe("Idempotency-Key on add-funds and record-usage", () => {
     expect(await rowCount(sibling.id)).toBe(1);
   });
 
-  it("does not store a refused attempt: the same key works once funds arrive", async () => {
-    const t = await tenant(ALL);
-    const headers = { "Idempotency-Key": "retry-me" };
-    expect((await recordUsage(t.account.id, t.key, usage(5), headers)).json).toEqual(insufficient);
-    await addFunds(t.account.id, t.key, { amount: 5 });
-    const res = await recordUsage(t.account.id, t.key, usage(5), headers);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("idempotent-replayed")).toBeNull();
-    expect(res.json.new_balance).toBe(0);
-  });
-
   it.each([
     ["too long", "k".repeat(256)],
     ["with a space", "a b"],
@@ -702,6 +691,35 @@ describe("revocation while the edge cache still knows the key", () => {
     expect((await addFunds(t.account.id, t.key, { amount: 1 })).json).toEqual(unauthorized);
     expect((await recordUsage(t.account.id, t.key, usage(1))).status).toBe(401);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "100.0000", count: 1 });
+  });
+
+  it("never replays a stored answer to a key revoked since", async () => {
+    const t = await funded(0);
+    const headers = { "Idempotency-Key": "replay-after-revoke" };
+    expect((await addFunds(t.account.id, t.key, { amount: 10 }, headers)).status).toBe(200);
+    await query(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${t.keyId}`);
+    const replay = await addFunds(t.account.id, t.key, { amount: 10 }, headers);
+    expect(replay.status).toBe(401);
+    expect(replay.json).toEqual(unauthorized);
+    expect(replay.headers.get("idempotent-replayed")).toBeNull();
+  });
+});
+
+describe("Idempotency-Key on a refused request", () => {
+  it("stores an insufficient-funds answer and replays it even after the account was funded", async () => {
+    const t = await funded(0);
+    const headers = { "Idempotency-Key": "usage-too-early" };
+    const first = await recordUsage(t.account.id, t.key, usage(5), headers);
+    expect(first.status).toBe(400);
+    expect(first.json).toEqual(insufficient);
+    await adjust(t.account.id, 10, "top-up");
+    const again = await recordUsage(t.account.id, t.key, usage(5), headers);
+    expect(again.status).toBe(400);
+    expect(again.json).toEqual(insufficient);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "10.0000", count: 1 });
+    const fresh = await recordUsage(t.account.id, t.key, usage(5), { "Idempotency-Key": "usage-after-top-up" });
+    expect(fresh.json).toEqual({ status: "Usage recorded successfully", new_balance: 5 });
   });
 });
 

@@ -63,6 +63,34 @@ describe("portal admin API: workspaces and accounts", () => {
     expect(res.status).toBe(400);
     expect(res.json.error.message).toContain("status");
   });
+  it("refuses an overdraft limit that is negative or finer than the currency's minor unit", async () => {
+    const ws = await createWorkspace();
+    for (const [currency, overdraft_limit] of [
+      ["EUR", "-1"],
+      ["EUR", "0.00001"],
+      ["JPY", "0.5"],
+    ]) {
+      const res = await admin("POST", `/workspaces/${ws.id}/accounts`, { currency, overdraft_limit });
+      expect(res.status, `${currency} ${overdraft_limit}`).toBe(400);
+      expect(res.json.error.message).toContain("overdraft_limit");
+    }
+    const ok = await admin("POST", `/workspaces/${ws.id}/accounts`, { currency: "EUR", overdraft_limit: "20.50" });
+    expect(ok.json.overdraft_limit).toBe(20.5);
+  });
+  it("refuses text the ledger cannot store, and dates out of range, with 400", async () => {
+    expect((await admin("POST", "/workspaces", { name: "nul\u0000byte" })).status).toBe(400);
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    const res = await admin("POST", `/accounts/${acct.id}/entries`, {
+      source: "sms_gateway",
+      type: "deposit",
+      amount: 1,
+      description: "old",
+      occurred_at: "0000-06-01T00:00:00Z",
+    });
+    expect(res.status).toBe(400);
+    expect((await ledgerInvariant(acct.id)).count).toBe(0);
+  });
   it("answers 404 for an unknown workspace and 400 for a malformed id", async () => {
     expect((await admin("POST", `/workspaces/${UNKNOWN}/accounts`, { currency: "EUR" })).status).toBe(404);
     expect((await admin("POST", "/workspaces/not-a-uuid/accounts", { currency: "EUR" })).status).toBe(400);

@@ -499,3 +499,19 @@ describe("GET /api/paiements/api-key", () => {
     expect(params.sort()).toEqual(["dateFrom", "dateTo", "page", "size", "status", "transaction_type"]);
   });
 });
+
+describe("errors raised before the surface's router", () => {
+  it("answers an oversized body and an unknown path in spec 001's shape", async () => {
+    const t = await tenant(RW);
+    const big = await create(t.key, { transaction_type: "PAYMENT", amount: 1, description: "x".repeat(70_000) });
+    expect(big.status).toBe(413);
+    expect(big.json).toEqual({
+      statusCode: 413,
+      message: expect.stringContaining("larger than"),
+      error: "Payload Too Large",
+    });
+    const missing = await call("GET", "/api/paiements/nope", { headers: { "x-api-key": t.key } });
+    expect(missing.status).toBe(404);
+    expect(missing.json).toEqual({ statusCode: 404, message: "No such route", error: "Not Found" });
+  });
+});

@@ -1,7 +1,7 @@
 // API keys: `sk_test_…` / `sk_live_…`, stored as SHA-256 only. Metadata is cached in KV so that
 // answers decided at the edge (setup, gateway unavailable) need no database; every answer that reads
 // the database re-checks revocation there (see ledger queries), so revocation is exact for data.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { database } from "../db/request-db";
 import { apiKeys } from "../db/schema";
@@ -55,3 +55,7 @@ export async function resolveApiKey<E extends AppEnv>(
 }
 
 export const keyCacheTtl = (env: { KEY_CACHE_TTL_SECONDS?: string }) => Number(env.KEY_CACHE_TTL_SECONDS ?? 300) || 300;
+
+/** SQL boolean: the key exists and is not revoked. Data statements include it to make revocation exact. */
+export const apiKeyActive = (apiKeyId: string) =>
+  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${apiKeyId} AND k.revoked_at IS NULL)`;

@@ -42,7 +42,11 @@ export type PostedEntry = {
 export type PostingFailure = "account_not_found" | "insufficient_funds" | "key_revoked" | "account_suspended";
 
 export class PostingError extends AppError {
-  constructor(readonly reason: PostingFailure) {
+  constructor(
+    readonly reason: PostingFailure,
+    /** True when this is the stored answer of an earlier request with the same Idempotency-Key. */
+    readonly replayed = false,
+  ) {
     const [kind, message] = {
       account_not_found: ["not_found", "Account not found"],
       insufficient_funds: ["bad_request", "Insufficient funds"],

@@ -51,8 +51,27 @@ export function toAppError(err: unknown): AppError {
     return new AppError(kind, err.message || "Bad request");
   }
   if (isDatabaseUnavailable(err)) return new AppError("unavailable", "Service temporarily unavailable, retry later");
+  const unstorable = UNSTORABLE_INPUT[pgErrorOf(err)?.code ?? ""];
+  if (unstorable) return new AppError("bad_request", unstorable);
   return new AppError("internal", "Internal server error");
 }
+
+/**
+ * Backstop for input that passed validation but that Postgres refuses to store or read (NUL bytes,
+ * lone surrogates in JSON, dates outside its range): the request was bad, nothing was written.
+ */
+const UNSTORABLE_INPUT: Record<string, string> = {
+  "22021": "Request contains characters that cannot be stored (e.g. NUL)",
+  "22P05": "Request contains characters that cannot be stored (e.g. NUL or an unpaired surrogate)",
+  "22P02": "Request contains a value of the wrong form",
+  "22007": "Request contains an invalid date or time",
+  "22008": "Request contains a date or time out of the supported range",
+  "22003": "Request contains a number out of the supported range",
+  "54000": "Request contains a value too large to process",
+};
+
+export const FOREIGN_KEY_VIOLATION = "23503";
+export const UNIQUE_VIOLATION = "23505";
 
 function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -60,7 +79,7 @@ function isDatabaseUnavailable(err: unknown): boolean {
     if (typeof code === "string" && UNAVAILABLE_SQLSTATE.test(code)) return true;
     if (
       typeof message === "string" &&
-      /WebSocket|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect|Network connection lost/i.test(
+      /WebSocket|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect|Network connection lost|Client has encountered a connection error/i.test(
         message,
       )
     )

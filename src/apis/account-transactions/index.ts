@@ -8,7 +8,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
-import type { ApiKeyPrincipal } from "../../auth/api-keys";
+import { type ApiKeyPrincipal, apiKeyActive } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
 import type { LedgerType } from "../../db/schema";
 import { accountEdgeState } from "../../ledger/accounts";
@@ -97,7 +97,12 @@ async function write<T>(
   const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
   const outcome = await runIdempotent(
     database(c),
-    { scope: `acct:${accountId}`, key: idempotencyKey, fingerprint: await requestFingerprint(fingerprintOf) },
+    {
+      scope: `acct:${accountId}`,
+      key: idempotencyKey,
+      fingerprint: await requestFingerprint(fingerprintOf),
+      stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", "Invalid API key") },
+    },
     async (tx: Executor) => {
       const entry = await postEntry(tx, {
         ...posting,

@@ -16,7 +16,7 @@ import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../..
 import { postEntry } from "../../ledger/posting";
 import { entryToJson } from "../../ledger/serialize";
 import { sha256Hex } from "../../lib/crypto";
-import { AppError, pgErrorOf } from "../../lib/errors";
+import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero, type ParsedAmount } from "../../lib/money";
 import { createSurface, type ErrorRenderer } from "../shared/surface";
 import * as routes from "./routes";
@@ -33,7 +33,6 @@ export const adminErrorRenderer: ErrorRenderer = (err, requestId) => ({
 
 export const adminApi = createSurface(adminErrorRenderer);
 
-const FOREIGN_KEY_VIOLATION = "23503";
 const isForeignKeyViolation = (err: unknown) => pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION;
 
 adminApi.openapi(routes.createWorkspace, async (c) => {
@@ -46,8 +45,11 @@ adminApi.openapi(routes.createWorkspace, async (c) => {
 adminApi.openapi(routes.createAccount, async (c) => {
   const { workspace_id } = c.req.valid("param");
   const input = c.req.valid("json");
-  if (input.overdraft_limit && isNegative(input.overdraft_limit.value)) {
-    throw new AppError("bad_request", "overdraft_limit must not be negative");
+  if (input.overdraft_limit) {
+    const problem = isNegative(input.overdraft_limit.value)
+      ? "overdraft_limit must not be negative"
+      : checkCurrencyPrecision(input.overdraft_limit, input.currency)?.replace(/^amount/, "overdraft_limit");
+    if (problem) throw new AppError("bad_request", problem, { overdraft_limit: [problem] });
   }
   const row = await database(c)
     .insert(accounts)

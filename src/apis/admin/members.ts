@@ -10,7 +10,7 @@ import {
 } from "../../auth/workspace-tokens";
 import { database } from "../../db/request-db";
 import { MEMBER_ROLES, workspaceMembers } from "../../db/schema";
-import { AppError, pgErrorOf } from "../../lib/errors";
+import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf, UNIQUE_VIOLATION } from "../../lib/errors";
 import { jsonContent } from "../shared/openapi";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
@@ -114,8 +114,9 @@ membersAdmin.openapi(createMember, async (c) => {
     .then((rows) => rows[0])
     .catch((err) => {
       const code = pgErrorOf(err)?.code;
-      if (code === "23503") throw new AppError("not_found", "Workspace not found");
-      if (code === "23505") throw new AppError("conflict", "A member with this email already exists in the workspace");
+      if (code === FOREIGN_KEY_VIOLATION) throw new AppError("not_found", "Workspace not found");
+      if (code === UNIQUE_VIOLATION)
+        throw new AppError("conflict", "A member with this email already exists in the workspace");
       throw err;
     });
   if (!row) throw new Error("insert returned no row");

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { hashClientSecret, newClientCredentials } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
-import { AppError, pgErrorOf } from "../../lib/errors";
+import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
 import { workspaceWebhookSecret } from "../../webhooks/outbound";
 import { jsonContent } from "../shared/openapi";
 import { createSurface } from "../shared/surface";
@@ -119,7 +119,7 @@ oauthClientsAdmin.openapi(createOAuthClient, async (c) => {
       scopes: OAUTH_SCOPES.filter((s) => input.scopes.includes(s)),
     })
     .catch((err) => {
-      if (pgErrorOf(err)?.code === "23503") throw new AppError("not_found", "Workspace not found");
+      if (pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION) throw new AppError("not_found", "Workspace not found");
       throw err;
     });
   return c.json({ client_id: clientId, client_secret: clientSecret }, 201);

@@ -2,7 +2,6 @@
 // `write`: create). Errors: {"error":{"code","message","details"?}}; 400 details list each bad field in
 // Django REST framework wording, as the spec's example does.
 import type { z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { type OAuthEnv, oauthClientActive, revokedClientError } from "../../auth/oauth";
 import { database } from "../../db/request-db";
@@ -137,6 +136,8 @@ cryptoPaymentsApi.openapi(
           order_id: input.order_id,
           callback_url: callbackUrl,
         }),
+        // A stored answer carries payment data: the client must still be active to see it again.
+        stillAuthorized: { check: oauthClientActive(principal.clientUuid), error: revokedClientError },
       },
       async (tx) => {
         const created = await insertPayment(tx, principal, {
@@ -157,12 +158,7 @@ cryptoPaymentsApi.openapi(
         return { status: 201, body: created.payment };
       },
     );
-    if (outcome.replayed) {
-      // A stored answer carries payment data: the client must still be active to see it again.
-      const { rows } = await db.execute<{ ok: boolean }>(sql`SELECT ${oauthClientActive(principal.clientUuid)} AS ok`);
-      if (!rows[0]?.ok) throw revokedClientError();
-      c.header("Idempotent-Replayed", "true");
-    }
+    if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as z.infer<typeof PaymentDetail>, 201);
   },
   validationHook("Invalid request body", "Unknown field."),

@@ -3,6 +3,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
+import { apiKeyActive } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
@@ -128,7 +129,12 @@ paiementsApi.openapi(
     const accountId = key.account_id;
     const outcome = await runIdempotent(
       database(c),
-      { scope: `mm:${key.id}`, key: idempotencyKey, fingerprint: await requestFingerprint(request) },
+      {
+        scope: `mm:${key.id}`,
+        key: idempotencyKey,
+        fingerprint: await requestFingerprint(request),
+        stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", INVALID_KEY) },
+      },
       async (tx) => {
         const row = await insertPayment(tx, { ...request, apiKeyId: key.id, accountId });
         if (!row) throw new AppError("unauthorized", INVALID_KEY);

@@ -1,13 +1,11 @@
 // SQL of the mobile-money payments surface. Every statement re-checks the API key's revocation in the
 // database itself, so a key revoked a moment ago reads and writes nothing even while KV still caches it.
 import { type SQL, sql } from "drizzle-orm";
+import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
 import type { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
 import type { Executor } from "../../ledger/idempotency";
 import { type PaymentRow, paymentColumns } from "./serializers";
-
-const keyActive = (apiKeyId: string) =>
-  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${apiKeyId} AND k.revoked_at IS NULL)`;
 
 export type PaymentFilter = {
   apiKeyId: string;
@@ -33,11 +31,11 @@ function filterSql(f: PaymentFilter): SQL {
 export async function listPayments(db: Database, filter: PaymentFilter, offset: number, limit: number) {
   const where = filterSql(filter);
   const { rows } = await db.execute<{ key_ok: boolean; total: string; rows: PaymentRow[] }>(sql`
-    SELECT ${keyActive(filter.apiKeyId)} AS key_ok,
+    SELECT ${apiKeyActive(filter.apiKeyId)} AS key_ok,
       (SELECT count(*) FROM mobile_money_payments WHERE ${where})::text AS total,
       coalesce((SELECT json_agg(p) FROM (
         SELECT ${paymentColumns} FROM mobile_money_payments WHERE ${where}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}
+        ORDER BY mobile_money_payments.created_at DESC, mobile_money_payments.id DESC LIMIT ${limit} OFFSET ${offset}
       ) p), '[]'::json) AS rows`);
   const row = rows[0];
   if (!row?.key_ok) return null;
@@ -92,7 +90,7 @@ export async function insertPayment(db: Executor, p: NewPayment): Promise<Paymen
       ON CONFLICT (reference) DO NOTHING
       RETURNING ${paymentColumns}`);
     if (rows[0]) return rows[0];
-    const check = await db.execute<{ key_ok: boolean }>(sql`SELECT ${keyActive(p.apiKeyId)} AS key_ok`);
+    const check = await db.execute<{ key_ok: boolean }>(sql`SELECT ${apiKeyActive(p.apiKeyId)} AS key_ok`);
     if (!check.rows[0]?.key_ok) return null;
     // Otherwise the random reference collided with an existing one: draw again.
   }

@@ -39,6 +39,7 @@ export function renderError(c: Context<AppEnv>, err: unknown, render: ErrorRende
       }),
     );
   }
+  if ((appError as { replayed?: boolean }).replayed) c.header("Idempotent-Replayed", "true");
   return c.json(render(appError, requestId) as object, appError.status as ContentfulStatusCode);
 }
 
@@ -46,11 +47,15 @@ export function createSurface(render: ErrorRenderer) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const { message, details } = describeIssues(result.error, result.target === "json" ? "" : "");
+        const { message, details } = describeIssues(result.error);
         return renderError(c, new AppError("bad_request", message, details), render);
       }
     },
   });
   app.onError((err, c) => renderError(c, err, render));
-  return app;
+  // Kept on the router so the app can answer what happens before routing (body limit, unknown paths
+  // under the surface's prefix) in this surface's own shape.
+  return Object.assign(app, { errorRenderer: render });
 }
+
+export type Surface = ReturnType<typeof createSurface>;

@@ -18,6 +18,7 @@ import {
   insertPayment,
   listPayments,
   markDeleted,
+  memberStillActive,
   paymentToJson,
   setReversalEntry,
   smsAccountOf,
@@ -138,7 +139,19 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
   let outcome: IdempotentOutcome;
   try {
     outcome = idempotencyKey
-      ? await runIdempotent(db, { scope: `sms:${workspaceId}`, key: idempotencyKey, fingerprint }, effect)
+      ? await runIdempotent(
+          db,
+          {
+            scope: `sms:${workspaceId}`,
+            key: idempotencyKey,
+            fingerprint,
+            stillAuthorized: {
+              check: memberStillActive(member),
+              error: () => new AppError("unauthorized", INVALID_TOKEN),
+            },
+          },
+          effect,
+        )
       : { ...(await db.transaction((tx) => effect(tx))), replayed: false };
   } catch (err) {
     await removeUpload();

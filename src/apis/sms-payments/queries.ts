@@ -32,6 +32,9 @@ const activeMember = (m: MemberPrincipal) => sql`
   SELECT id FROM workspace_members
   WHERE id = ${m.id} AND workspace_id = ${m.workspaceId} AND token_version = ${m.tokenVersion}`;
 
+/** SQL boolean: the member's token is still current (not revoked by a version bump). */
+export const memberStillActive = (m: MemberPrincipal) => sql`EXISTS (${activeMember(m)})`;
+
 /** The workspace's SMS account: its oldest account that is not suspended. */
 export async function smsAccountOf(db: Database, workspaceId: string) {
   const { rows } = await db.execute<{ id: string; currency: string }>(sql`
@@ -50,7 +53,7 @@ export async function listPayments(db: Database, member: MemberPrincipal, limit:
       (SELECT count(*)::int FROM sms_payments WHERE ${visible}) AS total,
       (SELECT coalesce(json_agg(p ORDER BY p.sort_at DESC, p.id DESC), '[]'::json) FROM (
         SELECT created_at AS sort_at, ${paymentColumns} FROM sms_payments WHERE ${visible}
-        ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}
+        ORDER BY sms_payments.created_at DESC, sms_payments.id DESC LIMIT ${limit} OFFSET ${offset}
       ) p) AS payments`);
   return rows[0] ?? { member_ok: false, total: 0, payments: [] };
 }
