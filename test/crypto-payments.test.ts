@@ -263,7 +263,7 @@ describe("GET /payments/", () => {
     const res = await listPayments(m.token, "?status=completed&blockchain=TRON&token=USDT");
     expect(res.status).toBe(200);
     expect(ids(res)).toEqual(["ORDER-12345"]);
-    expect(res.json).toMatchObject({ count: 1, total: 1, offset: 0, limit: 20 });
+    expect(res.json).toMatchObject({ count: 1, total: 6, offset: 0, limit: 20 });
     expect(res.json.results[0].blockchain).toBe("TRX");
   });
 
@@ -278,7 +278,7 @@ describe("GET /payments/", () => {
     const m = await specData();
     const res = await listPayments(m.token, "?limit=20&offset=0&status=completed&currency=USDTTRC20");
     expect(ids(res)).toEqual(["ORDER-12345"]);
-    expect(res.json).toMatchObject({ count: 1, total: 1, offset: 0, limit: 20 });
+    expect(res.json).toMatchObject({ count: 1, total: 6, offset: 0, limit: 20 });
   });
 
   it("matches currency, token and network names case-insensitively, with network aliases", async () => {
@@ -294,7 +294,7 @@ describe("GET /payments/", () => {
     expect(ids(await listPayments(m.token, "?status=&currency="))).toHaveLength(6);
   });
 
-  it("paginates with limit and offset; count and total are the filtered total", async () => {
+  it("paginates with limit and offset; count is the filtered total, total all the merchant's payments", async () => {
     const m = await specData();
     const page1 = await listPayments(m.token, "?limit=2&offset=0");
     const page2 = await listPayments(m.token, "?limit=2&offset=2");
@@ -306,7 +306,7 @@ describe("GET /payments/", () => {
     expect(beyond.json).toEqual({ count: 6, total: 6, offset: 10, limit: 2, results: [] });
     expect(page2.json).toMatchObject({ count: 6, total: 6, offset: 2, limit: 2 });
     const filtered = await listPayments(m.token, "?status=completed&limit=1");
-    expect(filtered.json).toMatchObject({ count: 3, total: 3, limit: 1 });
+    expect(filtered.json).toMatchObject({ count: 3, total: 6, limit: 1 });
   });
 
   it("answers the spec's exact 400 body for limit=101", async () => {

@@ -90,7 +90,8 @@ cryptoPaymentsApi.openapi(
     if (!result.client_ok) throw revokedClientError();
     return c.json(
       {
-        count: result.total,
+        // The spec: count = payments matching the query, total = all the merchant's payments.
+        count: result.count,
         total: result.total,
         offset: query.offset,
         limit: query.limit,

@@ -49,14 +49,20 @@ export async function listPayments(
   if (filter.blockchain) where.push(sql`p.blockchain = ${filter.blockchain}`);
   if (filter.token) where.push(sql`p.token = upper(${filter.token})`);
   const condition = sql.join(where, sql` AND `);
-  const { rows } = await db.execute<{ client_ok: boolean; total: number; results: PaymentSummary[] }>(sql`
+  const { rows } = await db.execute<{
+    client_ok: boolean;
+    count: number;
+    total: number;
+    results: PaymentSummary[];
+  }>(sql`
     SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok,
-      (SELECT count(*)::int FROM crypto_payments p WHERE ${condition}) AS total,
+      (SELECT count(*)::int FROM crypto_payments p WHERE ${condition}) AS count,
+      (SELECT count(*)::int FROM crypto_payments p WHERE p.workspace_id = ${principal.workspaceId}) AS total,
       coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
         SELECT json_build_object(${summaryFields}) AS j, p.created_at, p.id FROM crypto_payments p
         WHERE ${condition} ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit} OFFSET ${offset}
       ) x), '[]'::json) AS results`);
-  return rows[0] ?? { client_ok: false, total: 0, results: [] };
+  return rows[0] ?? { client_ok: false, count: 0, total: 0, results: [] };
 }
 
 export async function findPayment(

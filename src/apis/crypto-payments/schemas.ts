@@ -133,7 +133,7 @@ export const PaymentSummary = z
 export const PaymentList = z
   .object({
     count: z.number().int().openapi({ description: "Payments matching the filters (before pagination)" }),
-    total: z.number().int().openapi({ description: "Same as count: the filtered total" }),
+    total: z.number().int().openapi({ description: "All of the merchant's payments, whatever the filters" }),
     offset: z.number().int(),
     limit: z.number().int(),
     results: z.array(PaymentSummary),
