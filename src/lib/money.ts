@@ -89,17 +89,3 @@ export function checkCurrencyPrecision(amount: ParsedAmount, currency: string): 
  * (CHECK constraints and MAX_AMOUNT_DIGITS), which doubles represent and print back unchanged.
  */
 export const toJsonNumber = (numeric: string) => Number(numeric);
-
-/** Postgres numeric text → canonical decimal string without trailing zeros ("12.5000" → "12.5"). */
-export function canonicalDecimal(numeric: string): string {
-  if (!numeric.includes(".")) return numeric;
-  return numeric.replace(/\.?0+$/, "");
-}
-
-/** Fixed minor-unit rendering as a string ("100" → "100.00" for 2 decimals). */
-export function toFixedDecimal(numeric: string, decimals: number): string {
-  const negative = numeric.startsWith("-");
-  const [intPart = "0", frac = ""] = numeric.replace("-", "").split(".");
-  const padded = (frac + "0".repeat(decimals)).slice(0, decimals);
-  return `${negative ? "-" : ""}${intPart}${decimals > 0 ? `.${padded}` : ""}`;
-}

@@ -6,8 +6,8 @@
 // network errors are retried with exponential backoff (30 s × 4^(n-1), capped at 12 h: about a day in
 // all); the 8th failed attempt marks the delivery `failed`.
 //
-// Gap to know: if the queue send fails right after commit, the row stays `pending` with no message; the
-// send is logged. A periodic sweep re-enqueueing old `pending` rows with 0 attempts would close it.
+// If the queue send fails right after commit, the row stays `pending` with no message (the send is
+// logged); the scheduled requeueStrandedDeliveries picks such rows up.
 import { sql } from "drizzle-orm";
 import { createDatabase } from "../db/client";
 import type { Bindings } from "../env";

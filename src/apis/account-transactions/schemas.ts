@@ -202,14 +202,4 @@ export const RecordUsageResult = z
   })
   .openapi("RecordUsageResponse");
 
-export const IdempotencyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .optional()
-    .openapi({
-      description:
-        "1-255 printable ASCII characters. A retry with the same key and body replays the first answer " +
-        "(header Idempotent-Replayed: true) without posting again; the same key with another body → 422; " +
-        "while the first is still running → 409. Kept at least 24 h, per account.",
-    }),
-});
+export { IdempotencyHeader } from "../shared/openapi";

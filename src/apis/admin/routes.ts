@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { jsonBody, jsonContent } from "../shared/openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { IdempotencyHeader, jsonBody, jsonContent } from "../shared/openapi";
 import { adminErrors, adminRouteBase } from "./route-base";
 import {
   Account,
@@ -58,15 +58,11 @@ export const revokeApiKey = createRoute({
   responses: { 204: { description: "Revoked, at the edge too" }, ...adminErrors },
 });
 
-const idempotencyHeader = z.object({
-  "idempotency-key": z.string().optional().openapi({ description: "Retries with the same key post once" }),
-});
-
 export const createAdjustment = createRoute({
   ...adminRouteBase,
   method: "post",
   path: "/accounts/{account_id}/adjustments",
-  request: { params: uuidParam("account_id"), headers: idempotencyHeader, ...jsonBody(CreateAdjustment) },
+  request: { params: uuidParam("account_id"), headers: IdempotencyHeader, ...jsonBody(CreateAdjustment) },
   responses: { 201: jsonContent(LedgerEntry, "Posted (source portal, type adjustment)"), ...adminErrors },
 });
 
@@ -74,7 +70,7 @@ export const createImportedEntry = createRoute({
   ...adminRouteBase,
   method: "post",
   path: "/accounts/{account_id}/entries",
-  request: { params: uuidParam("account_id"), headers: idempotencyHeader, ...jsonBody(CreateImportedEntry) },
+  request: { params: uuidParam("account_id"), headers: IdempotencyHeader, ...jsonBody(CreateImportedEntry) },
   responses: { 201: jsonContent(LedgerEntry, "Gateway history entry imported"), ...adminErrors },
 });
 

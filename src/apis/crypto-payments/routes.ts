@@ -1,6 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { requireOAuth } from "../../auth/oauth";
-import { jsonContent } from "../shared/openapi";
+import { IdempotencyHeader, jsonContent } from "../shared/openapi";
 import { CreatePayment, CryptoError, ListQuery, PaymentDetail, PaymentList, StatusRequest } from "./schemas";
 
 const errors = {
@@ -62,9 +62,7 @@ export const createPayment = createRoute({
     "`callback_url` (https; http only for localhost) receives a signed Standard Webhooks event on every status " +
     "change. `Idempotency-Key`: a retry with the same key and body replays the first answer.",
   request: {
-    headers: z.object({
-      "idempotency-key": z.string().optional().openapi({ description: "Retries with the same key create once" }),
-    }),
+    headers: IdempotencyHeader,
     body: { content: { "application/json": { schema: CreatePayment } }, required: true },
   },
   responses: {

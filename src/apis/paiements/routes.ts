@@ -1,5 +1,5 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent } from "../shared/openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { IdempotencyHeader, jsonContent } from "../shared/openapi";
 import { CreatePayment, PaiementsError, Payment, PaymentsPage, PaymentsQuery } from "./schemas";
 
 const base = { tags: ["Mobile-money payments (spec 001)"], security: [{ apiKeyHeader: [] }] };
@@ -35,12 +35,7 @@ export const createPayment = createRoute({
     "Send an `Idempotency-Key` to retry safely: the same key and body replay the first answer " +
     "(`Idempotent-Replayed: true`), a different body with the same key is refused with 422.",
   request: {
-    headers: z.object({
-      "idempotency-key": z
-        .string()
-        .optional()
-        .openapi({ description: "Idempotency-Key: 1-255 printable ASCII characters; retries with it create once" }),
-    }),
+    headers: IdempotencyHeader,
     body: { content: { "application/json": { schema: CreatePayment } }, required: true },
   },
   responses: {

@@ -149,8 +149,4 @@ export const CreatePaymentForm = z
   })
   .strict();
 
-export const IdempotencyHeader = z.object({
-  "idempotency-key": z.string().optional().openapi({
-    description: "Retries with the same key record the payment once and replay the first answer",
-  }),
-});
+export { IdempotencyHeader } from "../shared/openapi";

@@ -1,0 +1,29 @@
+// The Cron Trigger's work (every minute). Each task is independent: one failing does not stop the others.
+import { createDatabase } from "./db/client";
+import { runGatewayMonitor } from "./edge/gateway-monitor";
+import type { Bindings } from "./env";
+import { purgeExpiredIdempotencyKeys } from "./ledger/idempotency";
+import { requeueStrandedDeliveries } from "./webhooks/outbound";
+
+async function purgeIdempotencyKeys(env: Bindings) {
+  const { pool, db } = createDatabase(env);
+  try {
+    return await purgeExpiredIdempotencyKeys(db);
+  } finally {
+    await pool.end().catch(() => {});
+  }
+}
+
+export async function runScheduled(env: Bindings) {
+  const tasks = {
+    gatewayMonitor: runGatewayMonitor,
+    strandedWebhooks: requeueStrandedDeliveries,
+    purgeIdempotencyKeys,
+  };
+  const results = await Promise.allSettled(Object.values(tasks).map((task) => task(env)));
+  results.forEach((result, i) => {
+    if (result.status === "rejected") {
+      console.error(JSON.stringify({ scheduled: Object.keys(tasks)[i], error: String(result.reason) }));
+    }
+  });
+}
