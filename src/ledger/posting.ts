@@ -5,6 +5,7 @@
 // API key is still unrevoked and the account not suspended.
 import { sql } from "drizzle-orm";
 import type { LedgerSource, LedgerType } from "../db/schema";
+import { isoUtc } from "../db/sql-time";
 import { AppError, pgErrorOf } from "../lib/errors";
 import type { Executor } from "./idempotency";
 
@@ -83,7 +84,7 @@ export async function postEntry(db: Executor, req: PostingRequest): Promise<Post
              ${req.metadata === undefined ? null : JSON.stringify(req.metadata)}::jsonb
       FROM acct
       RETURNING id::int AS id, amount::text AS amount, balance_after::text AS balance_after, currency,
-                to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
+                ${isoUtc(sql`occurred_at`, "millis")} AS occurred_at,
                 source, type, description`);
   } catch (err) {
     if (pgErrorOf(err)?.constraint === BALANCE_RANGE_CONSTRAINT) {

@@ -5,14 +5,15 @@ export async function sha256Hex(input: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+export const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/** A uniformly random base62 string (rejection sampling: no modulo bias). */
-export function randomToken(length: number): string {
+/** A uniformly random string over `alphabet` (rejection sampling: no modulo bias). */
+export function randomToken(length: number, alphabet = BASE62): string {
+  const limit = 256 - (256 % alphabet.length);
   let out = "";
   while (out.length < length) {
     for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
-      if (byte < 248 && out.length < length) out += ALPHABET[byte % 62];
+      if (byte < limit && out.length < length) out += alphabet[byte % alphabet.length];
     }
   }
   return out;

@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import { hashClientSecret, newClientCredentials } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
+import { isoUtc } from "../../db/sql-time";
 import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
 import { workspaceWebhookSecret } from "../../webhooks/outbound";
 import { jsonContent } from "../shared/openapi";
@@ -134,7 +135,7 @@ oauthClientsAdmin.openapi(revokeOAuthClient, async (c) => {
   return c.body(null, 204);
 });
 
-const iso = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+const iso = (column: string) => isoUtc(sql.raw(column), "millis");
 
 oauthClientsAdmin.openapi(listDeliveries, async (c) => {
   const { workspace_id } = c.req.valid("param");

@@ -2,6 +2,7 @@
 // address formats. A real deployment takes the quote (amount_crypto) and the deposit address from the
 // crypto processor when it creates the payment; the fixed local rates and generated addresses below keep
 // the local stack and the tests self-contained.
+import { randomToken } from "../../lib/crypto";
 
 export type CurrencyInfo = {
   /** Network code as the list shows it ("TRX", "ETH"...). */
@@ -51,26 +52,14 @@ const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 const HEX = "0123456789abcdef";
 const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
-function randomChars(alphabet: string, length: number): string {
-  // Rejection sampling keeps every character equally likely.
-  const limit = 256 - (256 % alphabet.length);
-  let out = "";
-  while (out.length < length) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(length * 2))) {
-      if (byte < limit && out.length < length) out += alphabet[byte % alphabet.length];
-    }
-  }
-  return out;
-}
-
 /** A deposit address in the network's format: TRON "T…" (34 base58), EVM "0x…" (40 hex), Bitcoin bech32. */
 export function depositAddress(blockchain: string): string {
   switch (blockchain) {
     case "TRX":
-      return `T${randomChars(BASE58, 33)}`;
+      return `T${randomToken(33, BASE58)}`;
     case "BTC":
-      return `bc1q${randomChars(BECH32, 38)}`;
+      return `bc1q${randomToken(38, BECH32)}`;
     default:
-      return `0x${randomChars(HEX, 40)}`;
+      return `0x${randomToken(40, HEX)}`;
   }
 }

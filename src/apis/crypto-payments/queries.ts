@@ -3,12 +3,13 @@
 import { type SQL, sql } from "drizzle-orm";
 import { oauthClientActive } from "../../auth/oauth";
 import type { Database } from "../../db/client";
+import { isoUtc } from "../../db/sql-time";
 import type { Executor } from "../../ledger/idempotency";
 import type { CurrencyInfo } from "./catalogue";
 import type { CryptoStatus } from "./status";
 
 /** ISO 8601 UTC without fractions, as the spec shows ("2026-01-15T10:00:00Z"). */
-const iso = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+const iso = (column: SQL) => isoUtc(column, "seconds");
 
 /** The list view (TransactionListSerializer) of the crypto_payments row aliased `p`. */
 const summaryFields = sql`'transaction_id', p.id, 'blockchain', p.blockchain, 'currency', p.currency,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
+import { isoUtc } from "../../db/sql-time";
 import { toJsonNumber } from "../../lib/money";
 
 export type PaymentRow = {
@@ -20,7 +21,7 @@ export type PaymentRow = {
   api_key_id: string;
 };
 
-const isoSeconds = (column: string) => sql.raw(`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`);
+const isoSeconds = (column: string) => isoUtc(sql.raw(column), "seconds");
 
 /** SELECT list producing a PaymentRow from mobile_money_payments. */
 export const paymentColumns = sql`id::text AS id, reference, amount::text AS amount, description, status,

@@ -5,6 +5,7 @@ import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
 import type { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
 import type { Executor } from "../../ledger/idempotency";
+import { randomToken } from "../../lib/crypto";
 import { type PaymentRow, paymentColumns } from "./serializers";
 
 export type PaymentFilter = {
@@ -53,17 +54,6 @@ export type NewPayment = {
   extraData: Record<string, unknown> | null;
 };
 
-/** Uniformly random decimal digits (rejection sampling: no modulo bias). */
-function randomDigits(length: number): string {
-  let out = "";
-  while (out.length < length) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(length))) {
-      if (byte < 250 && out.length < length) out += String(byte % 10);
-    }
-  }
-  return out;
-}
-
 const REFERENCE_PREFIX: Record<NewPayment["transactionType"], string> = {
   PAYMENT: "API_PAY_REF_",
   DIRECT_PAYMENT: "API_DIRECT_REF_",
@@ -77,7 +67,7 @@ const REFERENCE_PREFIX: Record<NewPayment["transactionType"], string> = {
  */
 export async function insertPayment(db: Executor, p: NewPayment): Promise<PaymentRow | null> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const reference = `${REFERENCE_PREFIX[p.transactionType]}${randomDigits(18)}`;
+    const reference = `${REFERENCE_PREFIX[p.transactionType]}${randomToken(18, "0123456789")}`;
     const { rows } = await db.execute<PaymentRow>(sql`
       INSERT INTO mobile_money_payments
         (workspace_id, account_id, api_key_id, reference, amount, description, status, transaction_type,

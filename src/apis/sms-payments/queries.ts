@@ -4,6 +4,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import type { Database } from "../../db/client";
+import { isoUtc } from "../../db/sql-time";
 import type { Executor } from "../../ledger/idempotency";
 import { toJsonNumber } from "../../lib/money";
 import type { SmsPaymentJson } from "./schemas";
@@ -22,7 +23,7 @@ export type PaymentRow = {
   updated_at: string;
 };
 
-const iso = (column: SQL) => sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const iso = (column: SQL) => isoUtc(column, "millis");
 
 const paymentColumns = sql`id, workspace_id, amount::text AS amount, payment_method, description, notes,
   ${iso(sql`payment_date`)} AS payment_date, receipt_path, receipt_size_bytes,
