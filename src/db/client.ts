@@ -1,9 +1,8 @@
 // One Neon Pool per request (Workers cannot share sockets across requests); closed in waitUntil.
 import { neonConfig, Pool } from "@neondatabase/serverless";
 import { drizzle } from "drizzle-orm/neon-serverless";
-import * as schema from "./schema";
 
-export type Database = ReturnType<typeof drizzle<typeof schema>>;
+export type Database = ReturnType<typeof drizzle>;
 
 let proxyConfigured = false;
 
@@ -21,5 +20,6 @@ export function createDatabase(env: { DATABASE_URL: string; LOCAL_WS_PROXY?: str
   const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000, max: 2 });
   // An idle client losing its socket must not crash the isolate; the query that needed it reports it.
   pool.on("error", () => {});
-  return { pool, db: drizzle({ client: pool, schema }) };
+  // No `schema` here: the app uses no relational queries, and passing it rebuilds their config per request.
+  return { pool, db: drizzle({ client: pool }) };
 }

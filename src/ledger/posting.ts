@@ -4,6 +4,7 @@
 // overdraw, without retries or explicit locks. The same statement re-checks, when asked, that the
 // API key is still unrevoked and the account not suspended.
 import { sql } from "drizzle-orm";
+import { apiKeyActive } from "../auth/api-keys";
 import type { LedgerSource, LedgerType } from "../db/schema";
 import { isoUtc } from "../db/sql-time";
 import { AppError, pgErrorOf } from "../lib/errors";
@@ -61,9 +62,7 @@ export class PostingError extends AppError {
 const BALANCE_RANGE_CONSTRAINT = "accounts_balance_range";
 
 export async function postEntry(db: Executor, req: PostingRequest): Promise<PostedEntry> {
-  const keyCheck = req.apiKeyId
-    ? sql`AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${req.apiKeyId} AND k.revoked_at IS NULL)`
-    : sql``;
+  const keyCheck = req.apiKeyId ? sql`AND ${apiKeyActive(req.apiKeyId)}` : sql``;
   const overdraftCheck = req.enforceOverdraft
     ? sql`AND (${req.amount}::numeric >= 0 OR balance + ${req.amount}::numeric >= -overdraft_limit)`
     : sql``;
@@ -101,7 +100,7 @@ export async function postEntry(db: Executor, req: PostingRequest): Promise<Post
 async function diagnose(db: Executor, req: PostingRequest): Promise<PostingFailure> {
   const { rows } = await db.execute<{ status: string; key_ok: boolean }>(sql`
     SELECT a.status,
-           ${req.apiKeyId ? sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${req.apiKeyId} AND k.revoked_at IS NULL)` : sql`true`} AS key_ok
+           ${req.apiKeyId ? apiKeyActive(req.apiKeyId) : sql`true`} AS key_ok
     FROM accounts a WHERE a.id = ${req.accountId} ${req.workspaceId ? sql`AND a.workspace_id = ${req.workspaceId}` : sql``}`);
   const row = rows[0];
   if (!row) return "account_not_found";

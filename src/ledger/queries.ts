@@ -1,7 +1,9 @@
-// Read queries. Each list answers in ONE statement that also re-checks the API key's revocation
-// (`key_ok`), so a key revoked a moment ago reads nothing even if the edge cache still knows it.
+// Read queries. Each answer re-checks the API key's revocation (`key_ok`) in the statement that reads
+// the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it.
 import { type SQL, sql } from "drizzle-orm";
+import { apiKeyActive } from "../auth/api-keys";
 import type { Database } from "../db/client";
+import { isoUtc } from "../db/sql-time";
 
 export type EntryRow = {
   id: number;
@@ -16,12 +18,13 @@ export type EntryRow = {
   position: string;
 };
 
-const keyActive = (apiKeyId: string) =>
-  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${apiKeyId} AND k.revoked_at IS NULL)`;
-
 const entryColumns = sql`id::int AS id, amount::text AS amount, currency, source, type, description,
-  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS occurred_at,
-  to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position`;
+  ${isoUtc(sql`occurred_at`, "millis")} AS occurred_at, ${isoUtc(sql`occurred_at`, "micros")} AS position`;
+
+// The table's columns, not the text output aliases of the same names, in the exact order of
+// ledger_account_time_idx (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history.
+const newestFirst = sql`ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST`;
+const oldestFirst = sql`ledger_entries.occurred_at ASC NULLS FIRST, ledger_entries.id ASC NULLS FIRST`;
 
 export type EntryFilter = {
   accountId: string;
@@ -58,17 +61,19 @@ function filterSql(f: EntryFilter): SQL {
 /** Newest-first keyset page of one account's entries. */
 export async function entriesAfterCursor(db: Database, apiKeyId: string, filter: EntryFilter, limit: number) {
   const { rows } = await db.execute<{ key_ok: boolean; rows: EntryRow[] }>(sql`
-    SELECT ${keyActive(apiKeyId)} AS key_ok,
+    SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
       coalesce((SELECT json_agg(p ORDER BY p.position DESC, p.id DESC) FROM (
         SELECT ${entryColumns} FROM ledger_entries WHERE ${filterSql(filter)}
-        ORDER BY occurred_at DESC, id DESC LIMIT ${limit}
+        ORDER BY ${newestFirst} LIMIT ${limit}
       ) p), '[]'::json) AS rows`);
   return rows[0] ?? { key_ok: false, rows: [] };
 }
 
 /**
  * Newest-first offset page with the total count. A page in the older half is read from the other
- * end of the index (ascending, smaller offset) so deep pages cost no more than shallow ones.
+ * end of the index (ascending, smaller offset) so deep pages cost no more than shallow ones. The
+ * count and the page are two statements: under concurrent postings `total` may trail the rows by the
+ * entries posted in between, as with any offset pagination.
  */
 export async function entriesPage(
   db: Database,
@@ -79,7 +84,7 @@ export async function entriesPage(
   limit: number,
 ) {
   const { rows } = await db.execute<{ key_ok: boolean; account_ok: boolean; total: string }>(sql`
-    SELECT ${keyActive(apiKeyId)} AS key_ok,
+    SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
       EXISTS (SELECT 1 FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS account_ok,
       (SELECT count(*) FROM ledger_entries WHERE account_id = ${accountId})::text AS total`);
   const head = rows[0];
@@ -92,7 +97,7 @@ export async function entriesPage(
   const skip = fromEnd ? total - offset - take : offset;
   const page = await db.execute<EntryRow>(sql`
     SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
-    ORDER BY ${fromEnd ? sql`occurred_at ASC, id ASC` : sql`occurred_at DESC, id DESC`}
+    ORDER BY ${fromEnd ? oldestFirst : newestFirst}
     LIMIT ${take} OFFSET ${skip}`);
   return { ...head, total, rows: fromEnd ? page.rows.reverse() : page.rows };
 }
@@ -100,7 +105,7 @@ export async function entriesPage(
 /** The account's balance and the key's revocation in one statement; null balance = no such account. */
 export async function balanceOf(db: Database, apiKeyId: string, accountId: string) {
   const { rows } = await db.execute<{ key_ok: boolean; balance: string | null }>(sql`
-    SELECT ${keyActive(apiKeyId)} AS key_ok,
+    SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
       (SELECT balance::text FROM accounts WHERE id = ${accountId}) AS balance`);
   return rows[0] ?? { key_ok: false, balance: null };
 }

@@ -65,7 +65,7 @@ const errorResponse = (description: string) => ({
 smsGatewayWebhook.openAPIRegistry.registerPath(
   createRoute({
     method: "post",
-    path: "/webhooks/sms-gateway",
+    path: "/",
     tags: ["Webhooks"],
     description:
       "Signed (Standard Webhooks) events from the SMS gateway: deposits, usage charges (negative amounts), " +

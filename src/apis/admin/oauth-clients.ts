@@ -146,7 +146,7 @@ oauthClientsAdmin.openapi(listDeliveries, async (c) => {
           'attempts', d.attempts, 'last_error', d.last_error, 'last_attempt_at', ${iso("d.last_attempt_at")},
           'delivered_at', ${iso("d.delivered_at")}, 'created_at', ${iso("d.created_at")}) AS j, d.created_at, d.id
         FROM webhook_deliveries d WHERE d.workspace_id = ${workspace_id}
-        ORDER BY d.created_at DESC, d.id DESC LIMIT 100) x), '[]'::json) AS deliveries`);
+        ORDER BY d.created_at DESC NULLS LAST, d.id DESC LIMIT 100) x), '[]'::json) AS deliveries`);
   const row = rows[0];
   if (!row?.found) throw new AppError("not_found", "Workspace not found");
   return c.json({ deliveries: row.deliveries }, 200);

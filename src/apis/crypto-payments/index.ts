@@ -50,7 +50,8 @@ cryptoPaymentsApi.openAPIRegistry.registerComponent("securitySchemes", "oauth2",
 function validationHook(message: string, unknownField: string) {
   return (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
     if (result.success) return undefined;
-    const details: Record<string, string[]> = {};
+    // No prototype: a field named "__proto__" or "constructor" is just a field.
+    const details: Record<string, string[]> = Object.create(null);
     const add = (field: string, problem: string) => {
       const list = details[field] ?? [];
       if (!list.includes(problem)) list.push(problem);

@@ -50,20 +50,26 @@ export async function listPayments(
   if (filter.blockchain) where.push(sql`p.blockchain = ${filter.blockchain}`);
   if (filter.token) where.push(sql`p.token = upper(${filter.token})`);
   const condition = sql.join(where, sql` AND `);
-  const { rows } = await db.execute<{
-    client_ok: boolean;
-    count: number;
-    total: number;
-    results: PaymentSummary[];
-  }>(sql`
+  const head = await db.execute<{ client_ok: boolean; count: number; total: number }>(sql`
     SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok,
       (SELECT count(*)::int FROM crypto_payments p WHERE ${condition}) AS count,
-      (SELECT count(*)::int FROM crypto_payments p WHERE p.workspace_id = ${principal.workspaceId}) AS total,
-      coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
-        SELECT json_build_object(${summaryFields}) AS j, p.created_at, p.id FROM crypto_payments p
-        WHERE ${condition} ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit} OFFSET ${offset}
-      ) x), '[]'::json) AS results`);
-  return rows[0] ?? { client_ok: false, count: 0, total: 0, results: [] };
+      (SELECT count(*)::int FROM crypto_payments p WHERE p.workspace_id = ${principal.workspaceId}) AS total`);
+  const counts = head.rows[0] ?? { client_ok: false, count: 0, total: 0 };
+  if (!counts.client_ok || offset >= counts.count) return { ...counts, results: [] as PaymentSummary[] };
+  // A page in the older half is read from the other end of the index with a smaller offset, so deep
+  // pages cost no more than shallow ones (and the planner never falls back to scanning and sorting).
+  const fromEnd = offset > counts.count / 2;
+  const take = Math.min(limit, counts.count - offset);
+  const skip = fromEnd ? counts.count - offset - take : offset;
+  const order = fromEnd
+    ? sql`p.created_at ASC NULLS FIRST, p.id ASC NULLS FIRST`
+    : sql`p.created_at DESC NULLS LAST, p.id DESC NULLS LAST`;
+  const page = await db.execute<{ results: PaymentSummary[] }>(sql`
+    SELECT coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
+      SELECT json_build_object(${summaryFields}) AS j, p.created_at, p.id FROM crypto_payments p
+      WHERE ${condition} ORDER BY ${order} LIMIT ${take} OFFSET ${skip}
+    ) x), '[]'::json) AS results`);
+  return { ...counts, results: page.rows[0]?.results ?? [] };
 }
 
 export async function findPayment(

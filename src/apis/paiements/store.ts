@@ -36,7 +36,7 @@ export async function listPayments(db: Database, filter: PaymentFilter, offset: 
       (SELECT count(*) FROM mobile_money_payments WHERE ${where})::text AS total,
       coalesce((SELECT json_agg(p) FROM (
         SELECT ${paymentColumns} FROM mobile_money_payments WHERE ${where}
-        ORDER BY mobile_money_payments.created_at DESC, mobile_money_payments.id DESC LIMIT ${limit} OFFSET ${offset}
+        ORDER BY mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST LIMIT ${limit} OFFSET ${offset}
       ) p), '[]'::json) AS rows`);
   const row = rows[0];
   if (!row?.key_ok) return null;

@@ -10,7 +10,8 @@ export type ErrorRenderer = (err: AppError, requestId: string) => unknown;
 
 /** "field: problem" for every zod issue, plus the same grouped per field. */
 export function describeIssues(error: z.ZodError, prefix = "") {
-  const details: Record<string, string[]> = {};
+  // No prototype: a field named "__proto__" or "constructor" is just a field.
+  const details: Record<string, string[]> = Object.create(null);
   for (const issue of error.issues) {
     const field = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "body";
     const list = details[field] ?? [];

@@ -54,7 +54,7 @@ export async function listPayments(db: Database, member: MemberPrincipal, limit:
       (SELECT count(*)::int FROM sms_payments WHERE ${visible}) AS total,
       (SELECT coalesce(json_agg(p ORDER BY p.sort_at DESC, p.id DESC), '[]'::json) FROM (
         SELECT created_at AS sort_at, ${paymentColumns} FROM sms_payments WHERE ${visible}
-        ORDER BY sms_payments.created_at DESC, sms_payments.id DESC LIMIT ${limit} OFFSET ${offset}
+        ORDER BY sms_payments.created_at DESC NULLS LAST, sms_payments.id DESC NULLS LAST LIMIT ${limit} OFFSET ${offset}
       ) p) AS payments`);
   return rows[0] ?? { member_ok: false, total: 0, payments: [] };
 }

@@ -1,0 +1,336 @@
+// Every list query is index-backed at a million rows. The statements are the app's own: each list
+// function runs against a database wrapper that EXPLAINs every statement it is given before running
+// it, so this file cannot drift from the code. A plan fails on a sequential scan of a large table, and
+// on a Sort above one (the index did not give the order, so every request sorts the whole history).
+import { env } from "cloudflare:test";
+import { PgDialect } from "drizzle-orm/pg-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { listPayments as listCryptoPayments } from "../src/apis/crypto-payments/queries";
+import { listPayments as listMobileMoneyPayments } from "../src/apis/paiements/store";
+import { listPayments as listSmsPayments } from "../src/apis/sms-payments/queries";
+import { createDatabase, type Database } from "../src/db/client";
+import { entriesAfterCursor, entriesPage } from "../src/ledger/queries";
+import { admin, query, sql, tenant } from "./helpers";
+
+const HOT_ROWS = 1_000_000;
+const OTHER_ACCOUNTS = 50;
+const OTHER_ROWS = 50_000;
+const MOBILE_MONEY_ROWS = 100_000;
+const SMS_ROWS = 50_000;
+const CRYPTO_ROWS = 50_000;
+const LARGE_TABLES = new Set(["ledger_entries", "mobile_money_payments", "sms_payments", "crypto_payments"]);
+
+type PlanNode = {
+  "Node Type": string;
+  "Relation Name"?: string;
+  "Index Name"?: string;
+  Plans?: PlanNode[];
+};
+
+/**
+ * Problems in a plan: a sequential scan of a large table, or a Sort above one. With `allowFullCount`,
+ * a sequential scan that only feeds a count is accepted: when one account or key holds most of the
+ * table, as the seeded one does here, reading the table IS the cheapest way to count it.
+ */
+function planProblems(root: PlanNode, { allowFullCount = false } = {}): string[] {
+  const problems: string[] = [];
+  const scansLarge = (n: PlanNode): string | undefined => {
+    if (n["Relation Name"] && LARGE_TABLES.has(n["Relation Name"])) return n["Relation Name"];
+    for (const child of n.Plans ?? []) {
+      const hit = scansLarge(child);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  const walk = (n: PlanNode, onlyCounting: boolean) => {
+    const type = n["Node Type"];
+    const relation = n["Relation Name"];
+    if (type === "Seq Scan" && relation && LARGE_TABLES.has(relation) && !(allowFullCount && onlyCounting)) {
+      problems.push(`Seq Scan on ${relation}`);
+    }
+    if (type === "Sort" || type === "Incremental Sort") {
+      const table = scansLarge(n);
+      if (table) problems.push(`${type} of rows from ${table} (the order does not come from an index)`);
+    }
+    const counting = type === "Aggregate" || (onlyCounting && ["Gather", "Gather Merge", "Result"].includes(type));
+    for (const child of n.Plans ?? []) walk(child, counting);
+  };
+  walk(root, false);
+  return problems;
+}
+
+type Explained = { statement: string; problems: string[] };
+
+const dialect = new PgDialect();
+
+async function planOf(db: Pick<Database, "execute">, statement: ReturnType<typeof sql>): Promise<PlanNode> {
+  const { rows } = await db.execute<{ "QUERY PLAN": unknown }>(sql`EXPLAIN (FORMAT JSON) ${statement}`);
+  const raw = rows[0]?.["QUERY PLAN"];
+  const doc = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
+  return doc[0]!.Plan;
+}
+
+/**
+ * The real database, except that each statement is EXPLAINed before it runs: once as the planner
+ * chooses, and once with sequential scans disabled, which proves an index can serve every access.
+ */
+function explaining(real: Database, out: Explained[]): Database {
+  return {
+    execute: async (statement: ReturnType<typeof sql>) => {
+      const chosen = await planOf(real, statement);
+      const indexOnly = await real.transaction(async (tx) => {
+        await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+        return planOf(tx, statement);
+      });
+      out.push({
+        statement: dialect.sqlToQuery(statement).sql,
+        problems: [
+          ...planProblems(chosen, { allowFullCount: true }),
+          ...planProblems(indexOnly).map((p) => `with seqscan off: ${p}`),
+        ],
+      });
+      return real.execute(statement);
+    },
+  } as unknown as Database;
+}
+
+let ctx: {
+  keyId: string;
+  workspaceId: string;
+  accountId: string;
+  member: { id: string; workspaceId: string; role: "owner"; permissions: string[]; tokenVersion: number };
+  client: { clientUuid: string; workspaceId: string };
+  deep: { position: string; id: number };
+  total: number;
+};
+
+async function explain(run: (db: Database) => Promise<unknown>) {
+  const { pool, db } = createDatabase(env);
+  const out: Explained[] = [];
+  try {
+    await run(explaining(db, out));
+  } finally {
+    await pool.end();
+  }
+  expect(out.length).toBeGreaterThan(0);
+  return out;
+}
+
+function expectIndexBacked(explained: Explained[]) {
+  const bad = explained.filter((e) => e.problems.length > 0);
+  expect(bad.map((e) => ({ problems: e.problems, statement: e.statement.replace(/\s+/g, " ").slice(0, 400) }))).toEqual(
+    [],
+  );
+}
+
+beforeAll(async () => {
+  const t = await tenant(["payments.read", "transactions.read"]);
+  const accountId: string = t.account.id;
+  const workspaceId: string = t.workspace.id;
+
+  // The hot account: an opening deposit, then a million entries over two years, oldest first;
+  // balance = sum of the entries.
+  await query(sql`
+    INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, occurred_at)
+    VALUES (${accountId}, 1000000, 'EUR', 'portal', 'deposit', 1000000, now() - interval '800 days')`);
+  await query(sql`
+    INSERT INTO ledger_entries (account_id, amount, currency, source, type, description, balance_after, occurred_at)
+    SELECT ${accountId}, amount, 'EUR', source, type, 'plan test', 1000000 + sum(amount) OVER (ORDER BY i), at
+    FROM (
+      SELECT i, at,
+        CASE WHEN r < 0.55 THEN 'sms_gateway' WHEN r < 0.75 THEN 'portal' WHEN r < 0.9 THEN 'api' ELSE 'mobile_money' END AS source,
+        CASE WHEN r < 0.4 THEN 'usage' WHEN r < 0.55 THEN 'deposit' WHEN r < 0.7 THEN 'adjustment' WHEN r < 0.75 THEN 'reversal'
+             WHEN r < 0.9 THEN 'recharge' ELSE 'deposit' END AS type,
+        CASE WHEN r < 0.4 OR (r >= 0.7 AND r < 0.75) THEN -1.25 ELSE 2.5 END AS amount
+      FROM (SELECT i, random() AS r, now() - interval '730 days' + i * interval '63 seconds' AS at
+            FROM generate_series(1, ${HOT_ROWS}::int) i) g
+    ) e ORDER BY i`);
+  await query(sql`
+    UPDATE accounts SET balance = (SELECT sum(amount) FROM ledger_entries WHERE account_id = ${accountId})
+    WHERE id = ${accountId}`);
+
+  // Other accounts of the same workspace, so that the hot account is not the whole table.
+  await query(sql`
+    WITH a AS (
+      INSERT INTO accounts (workspace_id, currency) SELECT ${workspaceId}, 'EUR' FROM generate_series(1, ${OTHER_ACCOUNTS}::int)
+      RETURNING id
+    ), numbered AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM a)
+    INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, occurred_at)
+    SELECT numbered.id, 5, 'EUR', 'api', 'recharge', 5 * row_number() OVER (PARTITION BY numbered.id ORDER BY i),
+           now() - i * interval '1 minute'
+    FROM generate_series(1, ${OTHER_ROWS}::int) i JOIN numbered ON numbered.n = i % ${OTHER_ACCOUNTS}::int`);
+  await query(sql`
+    UPDATE accounts a SET balance = s.total
+    FROM (SELECT account_id, sum(amount) AS total FROM ledger_entries
+          WHERE account_id IN (SELECT id FROM accounts WHERE workspace_id = ${workspaceId} AND id <> ${accountId})
+          GROUP BY account_id) s
+    WHERE a.id = s.account_id`);
+
+  // Payments of every surface, with their status/type mixes.
+  await query(sql`
+    INSERT INTO mobile_money_payments (workspace_id, account_id, api_key_id, reference, amount, status, transaction_type, created_at)
+    SELECT ${workspaceId}, ${accountId}, ${t.keyId}, 'PLAN_REF_' || ${accountId}::text || '_' || i, 100,
+      (ARRAY['COMPLETE','COMPLETE','COMPLETE','FAILED','PENDING','INIT','TIMEOUT'])[1 + i % 7],
+      (ARRAY['PAYMENT','PAYMENT','DIRECT_PAYMENT','TRANSFERT','RECHARGE'])[1 + i % 5],
+      now() - i * interval '5 minutes'
+    FROM generate_series(1, ${MOBILE_MONEY_ROWS}::int) i`);
+  const member = await admin("POST", `/workspaces/${workspaceId}/members`, {
+    email: "plans@example.com",
+    role: "owner",
+  });
+  expect(member.status).toBe(201);
+  await query(sql`
+    INSERT INTO sms_payments (id, workspace_id, account_id, amount, payment_method, created_by, deleted_at, created_at)
+    SELECT substr(md5(${workspaceId}::text || i), 1, 24), ${workspaceId}, ${accountId}, 10, 'cash', ${member.json.id}::uuid,
+      CASE WHEN i % 20 = 0 THEN now() END, now() - i * interval '5 minutes'
+    FROM generate_series(1, ${SMS_ROWS}::int) i`);
+  const client = await admin("POST", `/workspaces/${workspaceId}/oauth-clients`, { name: "plans", scopes: ["read"] });
+  expect(client.status).toBe(201);
+  const [clientRow] = await query<{ id: string }>(
+    sql`SELECT id::text AS id FROM oauth_clients WHERE client_id = ${client.json.client_id}`,
+  );
+  await query(sql`
+    INSERT INTO crypto_payments (workspace_id, account_id, order_id, amount_usd, amount_crypto, currency, blockchain, token,
+                                 address, status, created_at)
+    SELECT ${workspaceId}, ${accountId}, 'ORDER-' || i, 10, 10, cur,
+      CASE cur WHEN 'BTC' THEN 'BTC' WHEN 'USDTERC20' THEN 'ETH' ELSE 'TRX' END,
+      CASE cur WHEN 'BTC' THEN 'BTC' ELSE 'USDT' END, 'T' || md5(i::text),
+      (ARRAY['completed','completed','completed','expired','failed','waiting','confirming'])[1 + i % 7],
+      now() - i * interval '5 minutes'
+    FROM (SELECT i, (ARRAY['USDTTRC20','USDTERC20','BTC'])[1 + i % 3] AS cur
+          FROM generate_series(1, ${CRYPTO_ROWS}::int) i) g`);
+  // VACUUM sets the visibility map as autovacuum would, so the planner may count with index-only scans.
+  await query(sql`VACUUM ANALYZE ledger_entries, mobile_money_payments, sms_payments, crypto_payments`);
+
+  const [deep] = await query<{ position: string; id: number }>(sql`
+    SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position, id::int AS id
+    FROM ledger_entries WHERE account_id = ${accountId} AND source IN ('sms_gateway', 'portal')
+    ORDER BY occurred_at, id OFFSET ${Math.floor(HOT_ROWS * 0.07)} LIMIT 1`);
+  ctx = {
+    keyId: t.keyId,
+    workspaceId,
+    accountId,
+    member: { id: member.json.id, workspaceId, role: "owner", permissions: [], tokenVersion: 0 },
+    client: { clientUuid: clientRow!.id, workspaceId },
+    deep: deep!,
+    total: HOT_ROWS + 1,
+  };
+}, 180_000);
+
+describe("spec 000 history (entriesAfterCursor) at a million entries", () => {
+  const gateway = ["sms_gateway", "portal"] as const;
+  it("reads the first page from the account's time index", async () => {
+    const plans = await explain((db) =>
+      entriesAfterCursor(db, ctx.keyId, { accountId: ctx.accountId, sources: gateway }, 101),
+    );
+    expectIndexBacked(plans);
+  });
+
+  it("reads the partial-gateway view (portal only) from an index", async () => {
+    expectIndexBacked(
+      await explain((db) => entriesAfterCursor(db, ctx.keyId, { accountId: ctx.accountId, sources: ["portal"] }, 101)),
+    );
+  });
+
+  it("reads a deep cursor page from an index", async () => {
+    expectIndexBacked(
+      await explain((db) =>
+        entriesAfterCursor(db, ctx.keyId, { accountId: ctx.accountId, sources: gateway, before: ctx.deep }, 101),
+      ),
+    );
+  });
+
+  it("reads type, date-range and combined filters from an index", async () => {
+    const from = new Date(Date.now() - 400 * 86_400_000);
+    const to = new Date(Date.now() - 200 * 86_400_000);
+    for (const filter of [
+      { types: ["usage"] },
+      { types: ["adjustment", "reversal"] },
+      { from, to },
+      { types: ["deposit"], from, to, before: ctx.deep },
+    ]) {
+      expectIndexBacked(
+        await explain((db) =>
+          entriesAfterCursor(db, ctx.keyId, { accountId: ctx.accountId, sources: gateway, ...filter }, 101),
+        ),
+      );
+    }
+  });
+});
+
+describe("spec 002 transactions (entriesPage) at a million entries", () => {
+  it("counts and reads page 1 from indexes", async () => {
+    const plans = await explain((db) => entriesPage(db, ctx.keyId, ctx.workspaceId, ctx.accountId, 0, 20));
+    expect(plans).toHaveLength(2);
+    expectIndexBacked(plans);
+  });
+
+  it("reads a page near the end ascending from the other end of the index", async () => {
+    const plans = await explain((db) => entriesPage(db, ctx.keyId, ctx.workspaceId, ctx.accountId, ctx.total - 40, 20));
+    expect(plans).toHaveLength(2);
+    expect(plans[1]!.statement).toMatch(/ASC/);
+    expectIndexBacked(plans);
+  });
+});
+
+describe("spec 001 mobile-money payments (paiements listPayments)", () => {
+  it("lists with and without each filter from indexes", async () => {
+    const base = { apiKeyId: ctx.keyId, workspaceId: ctx.workspaceId };
+    const dateTo = Math.floor(Date.now() / 1000) - 30 * 86_400;
+    const dateFrom = dateTo - 60 * 86_400;
+    for (const [filter, offset] of [
+      [{}, 0],
+      [{}, 90_000],
+      [{ status: "COMPLETE" }, 0],
+      [{ transactionType: "PAYMENT" }, 0],
+      [{ dateFrom, dateTo }, 0],
+      [{ status: "FAILED", transactionType: "RECHARGE", dateFrom, dateTo }, 0],
+    ] as const) {
+      expectIndexBacked(await explain((db) => listMobileMoneyPayments(db, { ...base, ...filter }, offset, 20)));
+    }
+  });
+});
+
+describe("spec 003 SMS payments (sms-payments listPayments)", () => {
+  it("lists the first page and a deep offset from the workspace index", async () => {
+    for (const offset of [0, 45_000]) {
+      expectIndexBacked(await explain((db) => listSmsPayments(db, ctx.member, 50, offset)));
+    }
+  });
+});
+
+describe("spec 004 crypto payments (crypto-payments listPayments)", () => {
+  it("lists with and without each filter from indexes", async () => {
+    for (const filter of [
+      {},
+      { status: "completed" },
+      { currency: "USDTTRC20" },
+      { blockchain: "TRX" },
+      { token: "USDT" },
+      { status: "completed", currency: "USDTTRC20", blockchain: "TRX", token: "USDT" },
+    ] as const) {
+      expectIndexBacked(await explain((db) => listCryptoPayments(db, ctx.client, filter, 20, 0)));
+      expectIndexBacked(await explain((db) => listCryptoPayments(db, ctx.client, filter, 20, 40_000)));
+    }
+  });
+});
+
+describe("the plan checker itself", () => {
+  it("flags a sequential scan and a sort of a large table, and passes an index scan", () => {
+    const seq = { "Node Type": "Seq Scan", "Relation Name": "ledger_entries" };
+    const sorted = {
+      "Node Type": "Limit",
+      Plans: [{ "Node Type": "Sort", Plans: [{ "Node Type": "Index Scan", "Relation Name": "sms_payments" }] }],
+    };
+    const fine = { "Node Type": "Limit", Plans: [{ "Node Type": "Index Scan", "Relation Name": "ledger_entries" }] };
+    expect(planProblems(seq)).toEqual(["Seq Scan on ledger_entries"]);
+    expect(planProblems(sorted)).toHaveLength(1);
+    expect(planProblems(fine)).toEqual([]);
+    const count = { "Node Type": "Aggregate", Plans: [{ "Node Type": "Gather", Plans: [seq] }] };
+    expect(planProblems(count)).toEqual(["Seq Scan on ledger_entries"]);
+    expect(planProblems(count, { allowFullCount: true })).toEqual([]);
+    const page = { "Node Type": "Aggregate", Plans: [{ "Node Type": "Limit", Plans: [seq] }] };
+    expect(planProblems(page, { allowFullCount: true })).toEqual(["Seq Scan on ledger_entries"]);
+    expect(planProblems({ "Node Type": "Seq Scan", "Relation Name": "api_keys" })).toEqual([]);
+  });
+});
