@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app";
+import { API_KEY_PERMISSIONS } from "../src/auth/api-keys";
 import { admin, call, query, sql } from "./helpers";
 
 /** Generated requests per route: modest, so the file stays well under a minute. */
@@ -127,14 +128,7 @@ let B: Tenant;
 /** Strings only tenant B's data contains. */
 let bMarkers: string[] = [];
 
-const ALL_PERMISSIONS = [
-  "payments.read",
-  "payments.write",
-  "balance.read",
-  "transactions.read",
-  "funds.write",
-  "usage.write",
-];
+const ALL_PERMISSIONS = [...API_KEY_PERMISSIONS];
 
 async function ok(res: Promise<{ status: number; json: any; text: string }>, status = 201) {
   const r = await res;

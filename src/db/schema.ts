@@ -19,6 +19,12 @@ import {
 const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
 
+/** The owning tenant: every tenant-scoped table carries it. */
+const workspaceRef = () =>
+  uuid("workspace_id")
+    .notNull()
+    .references(() => workspaces.id);
+
 export const ACCOUNT_STATUSES = ["setup", "active", "suspended"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
@@ -34,9 +40,7 @@ export const accounts = pgTable(
   "accounts",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     currency: text("currency").notNull(),
     status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
     balance: numeric("balance", { precision: 20, scale: 4 }).notNull().default("0"),
@@ -97,9 +101,7 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     accountId: uuid("account_id").references(() => accounts.id),
     /** The first characters of the key, shown in listings to recognise it. */
     prefix: text("prefix").notNull(),
@@ -156,9 +158,7 @@ export const mobileMoneyPayments = pgTable(
   "mobile_money_payments",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -192,9 +192,7 @@ export const workspaceMembers = pgTable(
   "workspace_members",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     email: text("email").notNull(),
     role: text("role", { enum: MEMBER_ROLES }).notNull(),
     permissions: text("permissions").array().notNull().default(sql`'{}'::text[]`),
@@ -212,9 +210,7 @@ export const smsPayments = pgTable(
   {
     /** 24 lowercase hex characters. */
     id: text("id").primaryKey(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     accountId: uuid("account_id")
       .notNull()
       .references(() => accounts.id),
@@ -246,9 +242,7 @@ export const oauthClients = pgTable(
   "oauth_clients",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     clientId: text("client_id").notNull(),
     secretHash: text("secret_hash").notNull(),
     name: text("name").notNull(),
@@ -274,9 +268,7 @@ export const cryptoPayments = pgTable(
   "crypto_payments",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     /** The merchant account a completed payment credits (amount_usd). */
     accountId: uuid("account_id")
       .notNull()
@@ -324,9 +316,7 @@ export const webhookDeliveries = pgTable(
   {
     /** The Standard Webhooks `webhook-id` (msg_...): receivers deduplicate on it. */
     id: text("id").primaryKey(),
-    workspaceId: uuid("workspace_id")
-      .notNull()
-      .references(() => workspaces.id),
+    workspaceId: workspaceRef(),
     url: text("url").notNull(),
     eventType: text("event_type").notNull(),
     payload: jsonb("payload").notNull(),
