@@ -76,11 +76,20 @@ export async function query<T>(text: ReturnType<typeof sql>): Promise<T[]> {
 
 /** sum(entries) == balance, and the entry count, for one account. */
 export async function ledgerInvariant(accountId: string) {
-  const [row] = await query<{ balance: string; sum: string; count: string; last_after: string | null }>(sql`
+  const [row] = await query<{
+    balance: string;
+    sum: string;
+    count: string;
+    entry_count: string;
+    last_after: string | null;
+  }>(sql`
     SELECT a.balance::text AS balance, coalesce(sum(e.amount), 0)::text AS sum, count(e.id)::text AS count,
+      a.entry_count::text AS entry_count,
       (SELECT balance_after::text FROM ledger_entries WHERE account_id = a.id ORDER BY id DESC LIMIT 1) AS last_after
     FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id WHERE a.id = ${accountId} GROUP BY a.id`);
   if (!row) throw new Error("no such account");
+  // The counter behind paged totals must always equal the real number of entries.
+  if (row.entry_count !== row.count) throw new Error(`entry_count ${row.entry_count} != ${row.count} entries`);
   return { balance: row.balance, sum: row.sum, count: Number(row.count), lastBalanceAfter: row.last_after };
 }
 

@@ -146,7 +146,7 @@ beforeAll(async () => {
             FROM generate_series(1, ${HOT_ROWS}::int) i) g
     ) e ORDER BY i`);
   await query(sql`
-    UPDATE accounts SET balance = (SELECT sum(amount) FROM ledger_entries WHERE account_id = ${accountId})
+    UPDATE accounts SET (balance, entry_count) = (SELECT sum(amount), count(*) FROM ledger_entries WHERE account_id = ${accountId})
     WHERE id = ${accountId}`);
 
   // Other accounts of the same workspace, so that the hot account is not the whole table.
@@ -160,8 +160,8 @@ beforeAll(async () => {
            now() - i * interval '1 minute'
     FROM generate_series(1, ${OTHER_ROWS}::int) i JOIN numbered ON numbered.n = i % ${OTHER_ACCOUNTS}::int`);
   await query(sql`
-    UPDATE accounts a SET balance = s.total
-    FROM (SELECT account_id, sum(amount) AS total FROM ledger_entries
+    UPDATE accounts a SET balance = s.total, entry_count = s.n
+    FROM (SELECT account_id, sum(amount) AS total, count(*) AS n FROM ledger_entries
           WHERE account_id IN (SELECT id FROM accounts WHERE workspace_id = ${workspaceId} AND id <> ${accountId})
           GROUP BY account_id) s
     WHERE a.id = s.account_id`);

@@ -201,8 +201,8 @@ export async function seed({ baseUrl, adminToken, pgUrl, rows, log = console.log
     );
     await step(
       "balances",
-      `UPDATE accounts a SET balance = s.total, updated_at = now()
-       FROM (SELECT account_id, sum(amount) AS total FROM ledger_entries WHERE account_id IN (
+      `UPDATE accounts a SET balance = s.total, entry_count = s.n, updated_at = now()
+       FROM (SELECT account_id, sum(amount) AS total, count(*) AS n FROM ledger_entries WHERE account_id IN (
                SELECT id FROM accounts WHERE workspace_id = $1) GROUP BY account_id) s
        WHERE a.id = s.account_id`,
       [workspace.id],

@@ -46,6 +46,8 @@ export const accounts = pgTable(
     balance: numeric("balance", { precision: 20, scale: 4 }).notNull().default("0"),
     /** How far below zero the balance may go (a positive number; 0 = no overdraft). */
     overdraftLimit: numeric("overdraft_limit", { precision: 20, scale: 4 }).notNull().default("0"),
+    /** Number of ledger entries, maintained by the posting statement: O(1) totals for paged lists. */
+    entryCount: bigint("entry_count", { mode: "number" }).notNull().default(0),
     /** Set when an upstream charge that had to be recorded took the balance past the overdraft limit. */
     overdrawnAt: timestamp("overdrawn_at", { withTimezone: true, mode: "date" }),
     createdAt: createdAt(),
