@@ -5,7 +5,7 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { database } from "../db/request-db";
 import { apiKeys } from "../db/schema";
-import { type CachedKey, cacheKey, readCachedKey } from "../edge/kv-state";
+import { type CachedKey, cacheKey, readCachedKey, refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex } from "../lib/crypto";
 
@@ -50,7 +50,7 @@ export async function resolveApiKey<E extends AppEnv>(
     .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
     .limit(1);
   if (!row) return null;
-  c.executionCtx.waitUntil(cacheKey(c.env.EDGE_KV, secretHash, row, keyCacheTtl(c.env)));
+  refillLater(c.executionCtx, "api key", cacheKey(c.env.EDGE_KV, secretHash, row, keyCacheTtl(c.env)));
   return row;
 }
 

@@ -12,6 +12,7 @@ import type { Context } from "hono";
 import { sign, verify } from "hono/jwt";
 import { database } from "../db/request-db";
 import { MEMBER_ROLES, workspaceMembers } from "../db/schema";
+import { refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
 
 export const MEMBER_PERMISSIONS = ["sms_payments.read", "sms_payments.write"] as const;
@@ -97,6 +98,10 @@ export async function currentTokenVersion<E extends AppEnv>(c: Context<E>, membe
     .where(eq(workspaceMembers.id, memberId))
     .limit(1);
   if (!row) return null;
-  c.executionCtx.waitUntil(writeMemberTokenVersion(c.env.EDGE_KV, memberId, row.tokenVersion));
+  refillLater(
+    c.executionCtx,
+    "member token version",
+    writeMemberTokenVersion(c.env.EDGE_KV, memberId, row.tokenVersion),
+  );
   return row.tokenVersion;
 }

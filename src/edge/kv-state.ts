@@ -85,3 +85,12 @@ export async function cacheKey(kv: KVNamespace, secretHash: string, key: CachedK
 export async function forgetKey(kv: KVNamespace, secretHash: string) {
   await kv.delete(apiKeyKey(secretHash));
 }
+
+/**
+ * Refills a KV cache entry after the response, without failing anything: KV allows ~1 write/s per
+ * key, so a burst of cold requests for the same key may see some refills refused (the data is
+ * already in KV or in the database either way).
+ */
+export function refillLater(ctx: Pick<ExecutionContext, "waitUntil">, what: string, write: Promise<unknown>) {
+  ctx.waitUntil(write.catch((err) => console.warn(JSON.stringify({ kvRefillFailed: what, error: String(err) }))));
+}

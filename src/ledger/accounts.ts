@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { Database } from "../db/client";
 import { database } from "../db/request-db";
 import { accounts } from "../db/schema";
-import { type AccountEdgeState, readAccountState, writeAccountState } from "../edge/kv-state";
+import { type AccountEdgeState, readAccountState, refillLater, writeAccountState } from "../edge/kv-state";
 import type { AppEnv } from "../env";
 import { toJsonNumber } from "../lib/money";
 
@@ -42,6 +42,6 @@ export async function accountEdgeState<E extends AppEnv>(
   const row = await findAccount(database(c), accountId);
   if (!row) return null;
   const state = edgeStateOf(row);
-  c.executionCtx.waitUntil(writeAccountState(c.env.EDGE_KV, accountId, state));
+  refillLater(c.executionCtx, "account state", writeAccountState(c.env.EDGE_KV, accountId, state));
   return state;
 }

@@ -25,7 +25,7 @@ const ERROR_CODES: Record<ErrorKind, string> = {
   unavailable: "SERVICE_UNAVAILABLE",
 };
 
-type Env = ApiKeyEnv & { Variables: ApiKeyEnv["Variables"] & { gateway: GatewayStatus } };
+type Env = ApiKeyEnv & { Variables: ApiKeyEnv["Variables"] & { gateway: Promise<GatewayStatus> } };
 
 export const userPaymentsApi = createSurface((err, requestId) => ({
   error_code: ERROR_CODES[err.kind],
@@ -33,12 +33,15 @@ export const userPaymentsApi = createSurface((err, requestId) => ({
   ...(err.status >= 500 ? { request_id: requestId } : {}),
 }));
 
-// Every answer, errors included, tells the gateway state.
+// Every answer, errors included, tells the gateway state. Its KV read runs alongside the key's.
 userPaymentsApi.use("*", async (c, next) => {
-  const gateway = await readEffectiveGatewayState(c.env.EDGE_KV, gatewayStatusMaxAge(c.env));
-  (c as unknown as Context<Env>).set("gateway", gateway.effective_status);
-  c.header("X-Sms-Gateway-Status", gateway.effective_status);
-  await next();
+  const gateway = readEffectiveGatewayState(c.env.EDGE_KV, gatewayStatusMaxAge(c.env)).then((g) => g.effective_status);
+  (c as unknown as Context<Env>).set("gateway", gateway);
+  try {
+    await next();
+  } finally {
+    c.res.headers.set("X-Sms-Gateway-Status", await gateway);
+  }
 });
 userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }));
 userPaymentsApi.use("/balance", requireApiKey("balance.read", { header: "x-api-key" }));
@@ -73,7 +76,7 @@ userPaymentsApi.openapi(routes.listPayments, async (c) => {
   const ctx = c as unknown as Context<Env>;
   const { accountId, setup } = await boundAccount(ctx);
   if (setup) return c.json(setup, 200);
-  const sources = GATEWAY_SOURCES[ctx.get("gateway")];
+  const sources = GATEWAY_SOURCES[await ctx.get("gateway")];
   if (sources.length === 0) return c.json([], 200);
   const query = c.req.valid("query");
   const before = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -107,7 +110,7 @@ userPaymentsApi.openapi(routes.getBalance, async (c) => {
   const ctx = c as unknown as Context<Env>;
   const { accountId, state, setup } = await boundAccount(ctx);
   if (setup) return c.json(setup, 200);
-  const gateway = ctx.get("gateway");
+  const gateway = await ctx.get("gateway");
   if (gateway === "unavailable") {
     return c.json({ account_id: accountId, balance: null, currency: state.currency, gateway_status: gateway }, 200);
   }
