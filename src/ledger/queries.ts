@@ -3,6 +3,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/api-keys";
 import type { Database } from "../db/client";
+import { offsetPage } from "../db/paging";
 import { isoUtc } from "../db/sql-time";
 
 export type EntryRow = {
@@ -70,8 +71,7 @@ export async function entriesAfterCursor(db: Database, apiKeyId: string, filter:
 }
 
 /**
- * Newest-first offset page with the total count. A page in the older half is read from the other
- * end of the index (ascending, smaller offset) so deep pages cost no more than shallow ones. The
+ * Newest-first offset page with the total count (deep pages read from the other end: offsetPage). The
  * total and the page are two statements: under concurrent postings `total` may trail the rows by the
  * entries posted in between, as with any offset pagination.
  */
@@ -90,10 +90,9 @@ export async function entriesPage(
   const head = { key_ok: !!rows[0]?.key_ok, account_ok: rows[0]?.total != null };
   if (!head.key_ok || !head.account_ok) return { ...head, total: 0, rows: [] as EntryRow[] };
   const total = Number(rows[0]?.total);
-  if (offset >= total) return { ...head, total, rows: [] as EntryRow[] };
-  const fromEnd = offset > total / 2;
-  const take = Math.min(limit, total - offset);
-  const skip = fromEnd ? total - offset - take : offset;
+  const plan = offsetPage(total, offset, limit);
+  if (!plan) return { ...head, total, rows: [] as EntryRow[] };
+  const { fromEnd, take, skip } = plan;
   const page = await db.execute<EntryRow>(sql`
     SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
     ORDER BY ${fromEnd ? oldestFirst : newestFirst}

@@ -3,6 +3,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { oauthClientActive } from "../../auth/oauth";
 import type { Database } from "../../db/client";
+import { offsetPage } from "../../db/paging";
 import { isoUtc } from "../../db/sql-time";
 import type { Executor } from "../../ledger/idempotency";
 import type { CurrencyInfo } from "./catalogue";
@@ -55,12 +56,11 @@ export async function listPayments(
       (SELECT count(*)::int FROM crypto_payments p WHERE ${condition}) AS count,
       (SELECT count(*)::int FROM crypto_payments p WHERE p.workspace_id = ${principal.workspaceId}) AS total`);
   const counts = head.rows[0] ?? { client_ok: false, count: 0, total: 0 };
-  if (!counts.client_ok || offset >= counts.count) return { ...counts, results: [] as PaymentSummary[] };
-  // A page in the older half is read from the other end of the index with a smaller offset, so deep
-  // pages cost no more than shallow ones (and the planner never falls back to scanning and sorting).
-  const fromEnd = offset > counts.count / 2;
-  const take = Math.min(limit, counts.count - offset);
-  const skip = fromEnd ? counts.count - offset - take : offset;
+  const plan = counts.client_ok ? offsetPage(counts.count, offset, limit) : null;
+  if (!plan) return { ...counts, results: [] as PaymentSummary[] };
+  // Deep pages from the other end: they cost no more than shallow ones, and the planner never falls
+  // back to scanning and sorting the tenant's payments.
+  const { fromEnd, take, skip } = plan;
   const order = fromEnd
     ? sql`p.created_at ASC NULLS FIRST, p.id ASC NULLS FIRST`
     : sql`p.created_at DESC NULLS LAST, p.id DESC NULLS LAST`;
