@@ -5,26 +5,46 @@ import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const CANDIDATE_BIN_DIRS = [
-  process.env.PG_BIN,
-  ...(fs.existsSync("/usr/lib/postgresql")
-    ? fs
-        .readdirSync("/usr/lib/postgresql")
-        .sort((a, b) => Number(b) - Number(a))
-        .map((v) => `/usr/lib/postgresql/${v}/bin`)
-    : []),
-  "/usr/local/pgsql/bin",
-].filter(Boolean);
+const candidateBinDirs = () =>
+  [
+    process.env.PG_BIN,
+    ...(fs.existsSync("/usr/lib/postgresql")
+      ? fs
+          .readdirSync("/usr/lib/postgresql")
+          .sort((a, b) => Number(b) - Number(a))
+          .map((v) => `/usr/lib/postgresql/${v}/bin`)
+      : []),
+    "/usr/local/pgsql/bin",
+  ].filter(Boolean);
 
 /** The directory holding initdb/pg_ctl/postgres, or null when PostgreSQL is not installed. */
 export function findPgBin() {
-  for (const dir of CANDIDATE_BIN_DIRS) {
+  for (const dir of candidateBinDirs()) {
     if (fs.existsSync(path.join(dir, "initdb")) && fs.existsSync(path.join(dir, "pg_ctl"))) return dir;
   }
   return null;
 }
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+
+/**
+ * The PostgreSQL binaries, installing Debian's `postgresql` package first when they are missing and
+ * this process may (root with apt-get): the test harness and the benchmark need a real server.
+ */
+export function ensurePgBin() {
+  const found = findPgBin();
+  if (found) return found;
+  if (!isRoot() || !fs.existsSync("/usr/bin/apt-get")) {
+    throw new Error("PostgreSQL is not installed: install Debian's `postgresql` package (apt-get install postgresql)");
+  }
+  console.log("[postgres] binaries not found: installing Debian's postgresql package (apt-get)…");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  execFileSync("apt-get", ["update"], { stdio: "inherit", env });
+  execFileSync("apt-get", ["install", "-y", "postgresql"], { stdio: "inherit", env });
+  const installed = findPgBin();
+  if (!installed) throw new Error("apt-get installed postgresql but its binaries were not found");
+  return installed;
+}
 
 function runAsOwner(bin, args, opts = {}) {
   if (isRoot()) return execFileSync("runuser", ["-u", "postgres", "--", bin, ...args], opts);
@@ -36,8 +56,7 @@ function runAsOwner(bin, args, opts = {}) {
  * Returns { url, port, stop() }. `database` is created when missing.
  */
 export async function startCluster({ dir, port, database = "payments", extraConf = [] }) {
-  const bin = findPgBin();
-  if (!bin) throw new Error("PostgreSQL binaries not found (install the postgresql package)");
+  const bin = ensurePgBin();
   fs.mkdirSync(dir, { recursive: true });
   if (isRoot()) execFileSync("chown", ["-R", "postgres:postgres", dir]);
   if (!fs.existsSync(path.join(dir, "PG_VERSION"))) {
