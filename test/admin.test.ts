@@ -286,8 +286,24 @@ describe("service", () => {
   it("serves the OpenAPI document and the docs page", async () => {
     const doc = await call("GET", "/openapi.json");
     expect(doc.status).toBe(200);
-    expect(doc.json.paths["/admin/v1/workspaces"]).toBeDefined();
-    expect(doc.json.paths["/api/v1/user/payments"]).toBeDefined();
+    for (const path of [
+      "/admin/v1/workspaces",
+      "/api/v1/user/payments",
+      "/api/v1/user/balance",
+      "/api/paiements/api-key",
+      "/v1/account/{accountId}/transactions",
+      "/v1/account/{accountId}/transactions/add-funds",
+      "/v1/account/{accountId}/transactions/record-usage",
+      "/api/v1/workspace/{workspaceId}/sms/payments",
+      "/payments/",
+      "/payments/status/",
+      "/oauth/token",
+      "/webhooks/sms-gateway",
+      "/webhooks/mobile-money",
+      "/webhooks/crypto",
+    ]) {
+      expect(doc.json.paths[path], path).toBeDefined();
+    }
     const docs = await call("GET", "/docs");
     expect(docs.status).toBe(200);
     expect(docs.text).toContain("/openapi.json");
