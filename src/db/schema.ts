@@ -46,7 +46,7 @@ export const accounts = pgTable(
     balance: numeric("balance", { precision: 20, scale: 4 }).notNull().default("0"),
     /** How far below zero the balance may go (a positive number; 0 = no overdraft). */
     overdraftLimit: numeric("overdraft_limit", { precision: 20, scale: 4 }).notNull().default("0"),
-    /** Number of ledger entries, maintained by the posting statement: O(1) totals for paged lists. */
+    /** Number of ledger entries, kept by a trigger on ledger_entries (migration 0005): O(1) paged totals. */
     entryCount: bigint("entry_count", { mode: "number" }).notNull().default(0),
     /** Set when an upstream charge that had to be recorded took the balance past the overdraft limit. */
     overdrawnAt: timestamp("overdrawn_at", { withTimezone: true, mode: "date" }),

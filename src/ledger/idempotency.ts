@@ -51,6 +51,11 @@ type Guard = {
    * expression), so a revoked key or token is never shown an answer again, whatever the edge cache says.
    */
   stillAuthorized?: { check: SQL; error: () => AppError };
+  /**
+   * Store ledger refusals (insufficient funds, suspended) so retries replay them (default). Off where the
+   * effect picks its account before posting, so a refusal may depend on a choice the key did not make.
+   */
+  storeRefusals?: boolean;
 };
 
 /** Deterministic refusals that are stored and replayed like successes: the same request gets the same answer. */
@@ -94,8 +99,11 @@ export async function runIdempotent(
     try {
       outcome = await effect(tx);
     } catch (err) {
-      // The posting matched no row, so nothing was written: store the refusal and answer it after commit.
-      if (!(err instanceof PostingError && REPLAYED_FAILURES.has(err.reason))) throw err;
+      // The posting matched no row, so nothing was written (effects post before any other write):
+      // store the refusal and answer it after commit.
+      const storable =
+        guard.storeRefusals !== false && err instanceof PostingError && REPLAYED_FAILURES.has(err.reason);
+      if (!storable) throw err;
       outcome = { status: err.status, body: { $posting_failure: err.reason } satisfies StoredFailure };
     }
     await tx.execute(

@@ -72,8 +72,7 @@ export async function postEntry(db: Executor, req: PostingRequest): Promise<Post
   try {
     result = await db.execute<PostedEntry>(sql`
       WITH acct AS (
-        UPDATE accounts SET balance = balance + ${req.amount}::numeric, entry_count = entry_count + 1,
-          updated_at = now()
+        UPDATE accounts SET balance = balance + ${req.amount}::numeric, updated_at = now()
         WHERE id = ${req.accountId} ${workspaceCheck} ${keyCheck} ${overdraftCheck} ${statusCheck}
         RETURNING id, balance, currency
       )

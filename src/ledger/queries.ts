@@ -83,7 +83,7 @@ export async function entriesPage(
   offset: number,
   limit: number,
 ) {
-  // The account's entry counter (kept by the posting statement) is the total: O(1) at any size.
+  // The account's entry counter (kept by a trigger on ledger_entries) is the total: O(1) at any size.
   const { rows } = await db.execute<{ key_ok: boolean; total: string | null }>(sql`
     SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
       (SELECT entry_count::text FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS total`);

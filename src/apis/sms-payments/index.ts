@@ -145,6 +145,8 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
             scope: `sms:${workspaceId}`,
             key: idempotencyKey,
             fingerprint,
+            // The SMS account is chosen before posting; a refusal from a race on that choice is not final.
+            storeRefusals: false,
             stillAuthorized: {
               check: memberStillActive(member),
               error: () => new AppError("unauthorized", INVALID_TOKEN),

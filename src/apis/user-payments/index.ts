@@ -35,7 +35,11 @@ export const userPaymentsApi = createSurface((err, requestId) => ({
 
 // Every answer, errors included, tells the gateway state. Its KV read runs alongside the key's.
 userPaymentsApi.use("*", async (c, next) => {
-  const gateway = readEffectiveGatewayState(c.env.EDGE_KV, gatewayStatusMaxAge(c.env)).then((g) => g.effective_status);
+  const gateway = readEffectiveGatewayState(c.env.EDGE_KV, gatewayStatusMaxAge(c.env)).then(
+    (g) => g.effective_status,
+    // KV unreadable: the state is unknown, which answers as partial (see readEffectiveGatewayState).
+    (): GatewayStatus => "partial",
+  );
   (c as unknown as Context<Env>).set("gateway", gateway);
   try {
     await next();
