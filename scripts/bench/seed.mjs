@@ -3,6 +3,7 @@
 // balance equal to the sum of its entries and each balance_after the running sum, computed by window
 // functions. Ledger rows are only INSERTed (the immutability trigger forbids UPDATE/DELETE).
 import pg from "pg";
+import { allPermissions } from "../lib/seed.mjs";
 
 /** Spread accounts get fixed ids, so pgbench scripts can pick one from a number: ...-8000-1000000000NN. */
 export const SPREAD_ACCOUNTS = 1000;
@@ -27,15 +28,6 @@ export async function servedPaths(baseUrl) {
   return new Set(Object.keys(doc.paths ?? {}));
 }
 
-const ALL_KEY_PERMISSIONS = [
-  "payments.read",
-  "payments.write",
-  "balance.read",
-  "transactions.read",
-  "funds.write",
-  "usage.write",
-];
-
 /**
  * Seeds everything and returns the identities and credentials the load cases need.
  * `rows`: ledger entries on the hot account (plus rows/10 spread over SPREAD_ACCOUNTS accounts).
@@ -52,7 +44,7 @@ export async function seed({ baseUrl, adminToken, pgUrl, rows, log = console.log
   const setup = await admin("POST", `/workspaces/${workspace.id}/accounts`, { currency: "EUR", status: "setup" });
   const hotKey = await admin("POST", `/workspaces/${workspace.id}/api-keys`, {
     account_id: hot.id,
-    permissions: ALL_KEY_PERMISSIONS,
+    permissions: await allPermissions(baseUrl),
   });
   const workspaceKey = await admin("POST", `/workspaces/${workspace.id}/api-keys`, {
     permissions: ["transactions.read", "funds.write", "usage.write"],

@@ -80,7 +80,7 @@ async function keyWorks(baseUrl, apiKey) {
 }
 
 /** Every permission the admin API accepts: its OpenAPI document, else the list in the source. */
-async function allPermissions(baseUrl) {
+export async function allPermissions(baseUrl) {
   try {
     const doc = await (await fetch(`${baseUrl}/openapi.json`)).json();
     const schema =
