@@ -5,7 +5,7 @@ import { freePort, readVarsFile } from "./scripts/lib/local-vars.mjs";
 
 // Fresh ports per run, handed to test/global-setup.ts (same process) through the environment.
 process.env.TEST_PG_PORT ??= String(await freePort());
-process.env.TEST_WS_PROXY_PORT ??= String(await freePort());
+process.env.TEST_NEON_HTTP_PORT ??= String(await freePort());
 process.env.TEST_FAKE_GATEWAY_PORT ??= String(await freePort());
 const defaults = readVarsFile("./scripts/local-defaults.vars") as Record<string, string>;
 const databaseUrl =
@@ -19,7 +19,7 @@ export default defineConfig({
         bindings: {
           ...defaults,
           DATABASE_URL: databaseUrl,
-          LOCAL_WS_PROXY: `127.0.0.1:${process.env.TEST_WS_PROXY_PORT}`,
+          LOCAL_NEON_HTTP_ENDPOINT: `http://127.0.0.1:${process.env.TEST_NEON_HTTP_PORT}/sql`,
           // A database address nothing listens on: for the "database is down" tests.
           UNREACHABLE_DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
           // The fake SMS gateway started by test/global-setup.ts (test/fakes/sms-gateway.mjs).

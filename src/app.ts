@@ -13,7 +13,6 @@ import { paiementsApi } from "./apis/paiements";
 import { renderError, type Surface } from "./apis/shared/surface";
 import { isReceiptUpload, smsPaymentsApi } from "./apis/sms-payments";
 import { userPaymentsApi } from "./apis/user-payments";
-import { closeDatabaseAfterResponse } from "./db/request-db";
 import type { AppEnv } from "./env";
 import { AppError } from "./lib/errors";
 import { cryptoWebhook } from "./webhooks/crypto";
@@ -47,7 +46,6 @@ export function buildApp() {
     await next();
     c.header("X-Request-Id", c.get("requestId"));
   });
-  app.use("*", closeDatabaseAfterResponse);
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,
     onError: () => {

@@ -1,4 +1,4 @@
-import type { createDatabase } from "./db/client";
+import type { Database } from "./db/client";
 
 /** Worker bindings: vars from wrangler.toml, secrets from `wrangler secret put`. */
 export type Bindings = {
@@ -23,14 +23,14 @@ export type Bindings = {
   /** Seconds without any gateway event after which a healthy gateway counts as partial (default 900). */
   SMS_GATEWAY_STALE_EVENTS_SECONDS?: string;
   KEY_CACHE_TTL_SECONDS?: string;
-  /** Local development and tests only: host:port of the WebSocket-to-TCP proxy in front of Postgres. */
-  LOCAL_WS_PROXY?: string;
+  /** Local development, tests and bench only: the local Neon SQL-over-HTTP endpoint (…/sql). */
+  LOCAL_NEON_HTTP_ENDPOINT?: string;
 };
 
 /** Per-request services, built once in middleware and read from `c.var`. */
 export type Variables = {
   requestId: string;
-  dbHandle?: ReturnType<typeof createDatabase>;
+  db?: Database;
 };
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -6,12 +6,7 @@ import { purgeExpiredIdempotencyKeys } from "./ledger/idempotency";
 import { requeueStrandedDeliveries } from "./webhooks/outbound";
 
 async function purgeIdempotencyKeys(env: Bindings) {
-  const { pool, db } = createDatabase(env);
-  try {
-    return await purgeExpiredIdempotencyKeys(db);
-  } finally {
-    await pool.end().catch(() => {});
-  }
+  return purgeExpiredIdempotencyKeys(createDatabase(env));
 }
 
 export async function runScheduled(env: Bindings) {

@@ -1,5 +1,5 @@
 // Runs in Node before the workerd test pool: a throwaway PostgreSQL cluster (unless
-// TEST_DATABASE_URL points at one), the migrations, and the WebSocket proxy the worker connects through.
+// TEST_DATABASE_URL points at one), the migrations, and the local Neon HTTP endpoint the worker queries.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -8,7 +8,7 @@ import { runMigrations } from "../scripts/lib/migrate.mjs";
 // @ts-expect-error: plain ESM helpers shared with the Node scripts
 import { startCluster } from "../scripts/lib/postgres.mjs";
 // @ts-expect-error: plain ESM helpers shared with the Node scripts
-import { startWsProxy } from "../scripts/lib/ws-proxy.mjs";
+import { startNeonHttpEndpoint } from "../scripts/lib/neon-http-endpoint.mjs";
 // @ts-expect-error: plain ESM test fake
 import { startFakeSmsGateway } from "./fakes/sms-gateway.mjs";
 
@@ -36,11 +36,11 @@ export default async function setup() {
     stopCluster();
     throw err;
   }
-  const proxy = await startWsProxy({ port: Number(process.env.TEST_WS_PROXY_PORT) });
+  const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT) });
   const fakeGateway = await startFakeSmsGateway(Number(process.env.TEST_FAKE_GATEWAY_PORT));
   return async () => {
     await fakeGateway.close();
-    await proxy.close();
+    await endpoint.close();
     stopCluster();
   };
 }

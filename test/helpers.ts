@@ -65,13 +65,8 @@ export async function tenant(permissions: string[], account: Record<string, unkn
 
 /** Direct SQL for invariant checks (never for the behaviour under test). */
 export async function query<T>(text: ReturnType<typeof sql>): Promise<T[]> {
-  const { pool, db } = createDatabase(env);
-  try {
-    const res = await db.execute(text);
-    return res.rows as T[];
-  } finally {
-    await pool.end();
-  }
+  const res = await createDatabase(env).execute(text);
+  return res.rows as T[];
 }
 
 /** sum(entries) == balance, and the entry count, for one account. */

@@ -1,25 +1,38 @@
-// One Neon Pool per request (Workers cannot share sockets across requests); closed in waitUntil.
-import { neonConfig, Pool } from "@neondatabase/serverless";
-import { drizzle } from "drizzle-orm/neon-serverless";
+// The database, over Neon's SQL-over-HTTP endpoint (`neon()`): one HTTP request per statement or per
+// non-interactive batch, on connections Neon keeps pooled. No socket lives across requests, so there
+// is nothing to open per request or to close after it. Interactive transactions do not exist here:
+// multi-statement writes are one `batch([...])` (one BEGIN…COMMIT) or one statement calling the SQL
+// functions of drizzle/0006_ledger_functions.sql.
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 
-export type Database = ReturnType<typeof drizzle>;
+export type Database = NeonHttpDatabase;
+/** What ledger and query modules take: the request's database. */
+export type Executor = Database;
 
-let proxyConfigured = false;
+export type DatabaseEnv = { DATABASE_URL: string; LOCAL_NEON_HTTP_ENDPOINT?: string };
 
-function configureLocalProxy(proxy: string | undefined) {
-  if (!proxy || proxyConfigured) return;
-  // Plain ws:// to the local proxy; pipelining assumes Neon's cleartext-password flow, so it is off.
-  neonConfig.wsProxy = (host, port) => `${proxy}/v2?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineConnect = false;
-  proxyConfigured = true;
+/**
+ * Local development, tests and the bench only: the worker talks to the local endpoint
+ * (scripts/lib/neon-http-endpoint.mjs) instead of Neon's. Production leaves the driver's default.
+ */
+function configureLocalEndpoint(endpoint: string | undefined) {
+  if (endpoint && neonConfig.fetchEndpoint !== endpoint) neonConfig.fetchEndpoint = endpoint;
 }
 
-export function createDatabase(env: { DATABASE_URL: string; LOCAL_WS_PROXY?: string }) {
-  configureLocalProxy(env.LOCAL_WS_PROXY);
-  const pool = new Pool({ connectionString: env.DATABASE_URL, connectionTimeoutMillis: 5_000, max: 2 });
-  // An idle client losing its socket must not crash the isolate; the query that needed it reports it.
-  pool.on("error", () => {});
-  // No `schema` here: the app uses no relational queries, and passing it rebuilds their config per request.
-  return { pool, db: drizzle({ client: pool }) };
+/**
+ * Locally the request id rides in the connection string's application_name, so the local endpoint can
+ * count database requests per API request (tests assert those counts).
+ */
+function connectionString(env: DatabaseEnv, tag: string | undefined) {
+  if (!env.LOCAL_NEON_HTTP_ENDPOINT || !tag) return env.DATABASE_URL;
+  const url = new URL(env.DATABASE_URL);
+  url.searchParams.set("application_name", tag);
+  return url.toString();
+}
+
+export function createDatabase(env: DatabaseEnv, tag?: string): Database {
+  configureLocalEndpoint(env.LOCAL_NEON_HTTP_ENDPOINT);
+  // No `schema` here: the app uses no relational queries, and passing it rebuilds their config per call.
+  return drizzle({ client: neon(connectionString(env, tag)) });
 }

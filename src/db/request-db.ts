@@ -1,25 +1,16 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { createDatabase, type Database } from "./client";
 
 /**
- * The request's database, opened on first use so that answers decided at the edge never open a
- * connection. `closeDatabaseAfterResponse` ends the pool once the response is out.
+ * The request's database, made on first use so that answers decided at the edge touch nothing. Over
+ * HTTP there is no connection to open or close: this only builds the driver's small client once.
  */
 export function database<E extends AppEnv>(c: Context<E>): Database {
-  let handle = c.get("dbHandle");
-  if (!handle) {
-    handle = createDatabase(c.env);
-    c.set("dbHandle", handle);
+  let db = c.get("db");
+  if (!db) {
+    db = createDatabase(c.env, c.get("requestId"));
+    c.set("db", db);
   }
-  return handle.db;
+  return db;
 }
-
-export const closeDatabaseAfterResponse: MiddlewareHandler<AppEnv> = async (c, next) => {
-  try {
-    await next();
-  } finally {
-    const handle = c.get("dbHandle");
-    if (handle) c.executionCtx.waitUntil(handle.pool.end().catch(() => {}));
-  }
-};

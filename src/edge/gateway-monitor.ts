@@ -33,17 +33,14 @@ export async function probeGateway(url: string, fetcher: typeof fetch = fetch): 
 
 /** Seconds since the newest gateway event, or null when unknown (no events yet, or no database). */
 async function secondsSinceLastEvent(env: Bindings, now: Date): Promise<number | null> {
-  const { pool, db } = createDatabase(env);
   try {
-    const { rows } = await db.execute<{ last: string | null }>(
+    const { rows } = await createDatabase(env).execute<{ last: string | null }>(
       sql`SELECT max(received_at)::text AS last FROM webhook_events WHERE upstream = 'sms_gateway'`,
     );
     const last = rows[0]?.last;
     return last ? (now.getTime() - Date.parse(last)) / 1000 : null;
   } catch {
     return null;
-  } finally {
-    await pool.end().catch(() => {});
   }
 }
 

@@ -1,18 +1,24 @@
-// Idempotency-Key handling. The key's row, the effect it guards and the stored response commit in one
-// transaction, so a key exists exactly when its effect does. A transaction-scoped advisory lock on the
-// key tells a retry that arrives while the first attempt is still running (→ 409) apart from one that
-// arrives after it (→ replay). Successes and deterministic refusals (insufficient funds, suspended
-// account) are stored and replayed; validation errors never reach here, and transient failures
-// (409, 5xx) roll back with nothing stored, so retrying them runs again.
+// Writes in one database round trip, with or without an Idempotency-Key.
+//
+// A write is an Effect: top-level CTEs plus a SELECT yielding one row whose jsonb column `result` is the
+// effect's outcome (the posted entry, the new payment…) or a Refusal ({"failure": …}). Without a key
+// the effect runs as one statement. With a key it runs as one non-interactive batch (one BEGIN…COMMIT
+// over Neon's HTTP path) of two statements:
+//   1. idempotency_claim: the key's advisory lock (busy → 409), then the stored answer, if any, read
+//      with a fresh snapshot (same key and body → replay; other body → 422);
+//   2. the effect, whose postings run only when the claim opened the key (idempotency_open()), and
+//      which stores its own outcome in idempotency_keys in the same statement.
+// Claim, effect and stored answer commit together, so a key exists exactly when its effect does.
+//
+// The stored answer is the effect's outcome, not the rendered body: a replay renders it again with
+// the same function. Business refusals (insufficient funds, suspended account) are stored and replayed
+// like successes; validation errors never reach here, and transient failures (409, 5xx) store nothing.
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sha256Hex } from "../lib/crypto";
-import { AppError } from "../lib/errors";
-import { PostingError, type PostingFailure } from "./posting";
-
-export type Executor = Pick<Database, "execute" | "select" | "insert" | "update">;
-export type StoredOutcome = { status: number; body: unknown };
-export type IdempotentOutcome = StoredOutcome & { replayed: boolean };
+import { AppError, pgErrorOf } from "../lib/errors";
+import type { ParsedAmount } from "../lib/money";
+import { isRefusal, PostingError, type PostingFailure, type Refusal, refusalError } from "./posting";
 
 /** Retention of stored outcomes (the contract promises at least 24 hours). */
 const RETENTION = "48 hours";
@@ -42,7 +48,7 @@ function stableStringify(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-type Guard = {
+export type Guard = {
   scope: string;
   key: string | undefined;
   fingerprint: string;
@@ -58,66 +64,138 @@ type Guard = {
   storeRefusals?: boolean;
 };
 
-/** Deterministic refusals that are stored and replayed like successes: the same request gets the same answer. */
-const REPLAYED_FAILURES = new Set<PostingFailure>(["insufficient_funds", "account_suspended"]);
-type StoredFailure = { $posting_failure: PostingFailure };
-const isStoredFailure = (body: unknown): body is StoredFailure =>
-  typeof body === "object" && body !== null && "$posting_failure" in body;
+/**
+ * One statement's worth of work: `WITH <ctes> SELECT <result> AS result`, the result json or jsonb (json
+ * keeps the key order of a body built in SQL for a fresh answer; the stored copy is jsonb).
+ */
+export type Effect = {
+  ctes?: SQL;
+  result: SQL;
+  /** A refusal undoes everything the statement did (write_refused raises), instead of committing it. */
+  rollbackOnRefusal?: boolean;
+  /** One more statement for the same batch, after the effect (it sees the effect's writes). */
+  then?: SQL;
+};
 
-export async function runIdempotent(
+export type WriteAnswer<R, B> = {
+  /** HTTP status of a success. */
+  status: number;
+  /** The response body from the effect's outcome; the same function renders replays. */
+  render: (result: R) => B;
+  /** Turns a refusal of the effect into the surface's error (default: the posting's own errors). */
+  refused?: (refusal: Refusal) => Error;
+  /** The amount, to word a currency-precision refusal. */
+  amount?: ParsedAmount;
+};
+
+export type WriteOutcome<B> = { status: number; body: B; replayed: boolean };
+
+/** Deterministic refusals that are stored and replayed like successes: the same request gets the same answer. */
+const REPLAYED_FAILURES = ["insufficient_funds", "account_suspended"] as const satisfies PostingFailure[];
+const REPLAYED_STATUS = sql.raw(
+  `CASE result->>'failure' ${REPLAYED_FAILURES.map((f) => `WHEN '${f}' THEN ${new PostingError(f).status}`).join(" ")} END`,
+);
+
+const BALANCE_RANGE_CONSTRAINT = "accounts_balance_range";
+/** Raised by write_refused (migration 0006). */
+const REFUSED_SQLSTATE = "PE001";
+
+type Claim = {
+  state: "new" | "busy" | "replay" | "mismatch";
+  response_status: number | null;
+  response_body: unknown;
+  authorized: boolean;
+};
+type Stored<R> = { $effect: R } | { $posting_failure: PostingFailure };
+
+/** Runs the effect once (idempotently when the guard has a key): exactly one database request. */
+export async function runWrite<R extends object, B>(
   db: Database,
-  guard: Guard,
-  effect: (tx: Executor) => Promise<StoredOutcome>,
-): Promise<IdempotentOutcome> {
-  if (!guard.key) return { ...(await effect(db)), replayed: false };
+  guard: Guard | null,
+  effect: Effect,
+  answer: WriteAnswer<R, B>,
+): Promise<WriteOutcome<B>> {
+  const ctes = effect.ctes ? sql`${effect.ctes},` : sql``;
+  const refuse = (refusal: Refusal) => answer.refused?.(refusal) ?? refusalError(refusal, answer.amount);
+  const fresh = (result: R | Refusal | null | undefined): WriteOutcome<B> => {
+    if (!result) throw new Error("the write's effect returned no outcome");
+    if (isRefusal(result)) throw refuse(result);
+    return { status: answer.status, body: answer.render(result), replayed: false };
+  };
+
+  const refusedCheck = effect.rollbackOnRefusal
+    ? sql`, CASE WHEN result::jsonb ? 'failure' THEN write_refused(result::jsonb) END AS refused`
+    : sql``;
+  const rethrow = (err: unknown): never => {
+    const pgError = pgErrorOf(err);
+    if (pgError?.code === REFUSED_SQLSTATE && pgError.detail) throw refuse(JSON.parse(pgError.detail) as Refusal);
+    if (pgError?.constraint === BALANCE_RANGE_CONSTRAINT) {
+      throw new AppError("bad_request", "amount would take the balance beyond the supported range");
+    }
+    throw err;
+  };
+
+  if (!guard?.key) {
+    const statement = sql`WITH ${ctes} effect AS MATERIALIZED (SELECT ${effect.result} AS result)
+      SELECT result ${refusedCheck} FROM effect`;
+    const [first] = effect.then
+      ? await db.batch([db.execute<{ result: R | Refusal | null }>(statement), db.execute(effect.then)]).catch(rethrow)
+      : [await db.execute<{ result: R | Refusal | null }>(statement).catch(rethrow)];
+    return fresh(first.rows[0]?.result);
+  }
+  if (effect.then || effect.rollbackOnRefusal) throw new Error("idempotent writes take a single effect statement");
+
   const { scope, key, fingerprint } = guard;
-  const result = await db.transaction(async (tx) => {
-    const lock = await tx.execute<{ locked: boolean }>(
-      sql`SELECT pg_try_advisory_xact_lock(hashtextextended(${`${scope} ${key}`}, 0)) AS locked`,
-    );
-    if (!lock.rows[0]?.locked) {
-      throw new AppError("conflict", "A request with this Idempotency-Key is still being processed; retry later");
-    }
-    const existing = await tx.execute<{
-      request_hash: string;
-      response_status: number;
-      response_body: unknown;
-      authorized: boolean;
-    }>(
-      sql`SELECT request_hash, response_status, response_body, ${guard.stillAuthorized?.check ?? sql`true`} AS authorized
-          FROM idempotency_keys WHERE scope = ${scope} AND key = ${key} AND expires_at > now()`,
-    );
-    const stored = existing.rows[0];
-    if (stored) {
-      if (!stored.authorized && guard.stillAuthorized) throw guard.stillAuthorized.error();
-      if (stored.request_hash !== fingerprint) {
-        throw new AppError("unprocessable", "Idempotency-Key was already used with a different request");
-      }
-      return { status: stored.response_status, body: stored.response_body, replayed: true };
-    }
-    let outcome: StoredOutcome;
-    try {
-      outcome = await effect(tx);
-    } catch (err) {
-      // The posting matched no row, so nothing was written (effects post before any other write):
-      // store the refusal and answer it after commit.
-      const storable =
-        guard.storeRefusals !== false && err instanceof PostingError && REPLAYED_FAILURES.has(err.reason);
-      if (!storable) throw err;
-      outcome = { status: err.status, body: { $posting_failure: err.reason } satisfies StoredFailure };
-    }
-    await tx.execute(
-      sql`INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
-          VALUES (${scope}, ${key}, ${fingerprint}, ${outcome.status}, ${JSON.stringify(outcome.body)}::jsonb,
-                  now() + ${RETENTION}::interval)
+  const storeRefusals = guard.storeRefusals !== false;
+  const [claimed, effected] = await db
+    .batch([
+      db.execute<Claim>(sql`
+        SELECT c.state, c.response_status, c.response_body, ${guard.stillAuthorized?.check ?? sql`true`} AS authorized
+        FROM idempotency_claim(${scope}, ${key}, ${fingerprint}) c`),
+      db.execute<{ result: R | Refusal | null }>(sql`
+        WITH ${ctes} effect AS MATERIALIZED (SELECT ${effect.result} AS result),
+        stored AS (
+          INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
+          SELECT ${scope}, ${key}, ${fingerprint},
+            CASE WHEN result ? 'failure' THEN ${REPLAYED_STATUS} ELSE ${answer.status}::int END,
+            CASE WHEN result ? 'failure' THEN jsonb_build_object('$posting_failure', result->>'failure')
+                 ELSE jsonb_build_object('$effect', result) END,
+            now() + ${RETENTION}::interval
+          FROM (SELECT result::jsonb AS result FROM effect) e
+          WHERE idempotency_open() AND result IS NOT NULL
+            AND (NOT result ? 'failure' OR (${storeRefusals}::boolean
+                 AND result->>'failure' IN (${sql.join(
+                   REPLAYED_FAILURES.map((f) => sql`${f}`),
+                   sql`, `,
+                 )})))
           ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
             response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
-            created_at = now(), expires_at = EXCLUDED.expires_at`,
-    );
-    return { ...outcome, replayed: false };
-  });
-  if (isStoredFailure(result.body)) throw new PostingError(result.body.$posting_failure, result.replayed);
-  return result;
+            created_at = now(), expires_at = EXCLUDED.expires_at
+        )
+        SELECT result FROM effect`),
+    ])
+    .catch(rethrow);
+
+  const claim = claimed.rows[0];
+  if (!claim) throw new Error("idempotency_claim returned no row");
+  if (claim.state === "busy") {
+    throw new AppError("conflict", "A request with this Idempotency-Key is still being processed; retry later");
+  }
+  if (claim.state === "new") return fresh(effected.rows[0]?.result);
+  if (!claim.authorized && guard.stillAuthorized) throw guard.stillAuthorized.error();
+  if (claim.state === "mismatch") {
+    throw new AppError("unprocessable", "Idempotency-Key was already used with a different request");
+  }
+  const stored = claim.response_body as Stored<R> | B;
+  if (stored && typeof stored === "object" && "$posting_failure" in stored) {
+    const err = refuse({ failure: stored.$posting_failure });
+    throw err instanceof PostingError ? new PostingError(err.reason, true) : Object.assign(err, { replayed: true });
+  }
+  if (stored && typeof stored === "object" && "$effect" in stored) {
+    return { status: claim.response_status ?? answer.status, body: answer.render(stored.$effect), replayed: true };
+  }
+  // Stored before migration 0006 by the interactive code, which kept the rendered body itself.
+  return { status: claim.response_status ?? answer.status, body: stored as B, replayed: true };
 }
 
 /** Removes outcomes past their retention (scheduled). Bounded per run so it never holds locks for long. */

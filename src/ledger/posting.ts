@@ -1,26 +1,27 @@
-// Posting: the only code that changes a balance. Balance and ledger row change in ONE statement:
-// the UPDATE's WHERE re-checks the overdraft condition on the newest row version after waiting for
-// any concurrent writer (Read Committed), so concurrent debits can neither lose an update nor
-// overdraw, without retries or explicit locks. The same statement re-checks, when asked, that the
-// API key is still unrevoked and the account not suspended.
-import { sql } from "drizzle-orm";
-import { apiKeyActive } from "../auth/api-keys";
+// Posting: the only code that changes a balance, through the SQL function ledger_post (migration 0006).
+// Balance and ledger row change in ONE conditional UPDATE whose WHERE re-checks tenant, key revocation,
+// suspension, overdraft and currency precision on the newest row version (Read Committed), so
+// concurrent debits can neither lose an update nor overdraw, without retries or explicit locks.
+// `postingCall` is a SQL expression: callers place it inside their own single statement (a CTE), so a
+// posting together with its payment row and its stored idempotent answer is one database round trip.
+import { SQL, sql } from "drizzle-orm";
 import type { LedgerSource, LedgerType } from "../db/schema";
-import { isoUtc } from "../db/sql-time";
-import { AppError, pgErrorOf } from "../lib/errors";
-import type { Executor } from "./idempotency";
+import { AppError } from "../lib/errors";
+import { CURRENCY_DECIMALS_JSON, checkCurrencyPrecision, type ParsedAmount } from "../lib/money";
 
 export type PostingRequest = {
-  accountId: string;
+  /** The account, as a value or as a SQL expression of the caller's statement (e.g. `acct.id`). */
+  accountId: string | SQL;
   /** Tenant guard: the account must belong to this workspace. Omitted only by the portal admin. */
-  workspaceId?: string;
-  /** Signed canonical decimal string. */
-  amount: string;
+  workspaceId?: string | SQL;
+  /** Signed canonical decimal string, or a SQL numeric expression of the caller's statement. */
+  amount: string | SQL;
   source: LedgerSource;
   type: LedgerType;
-  description?: string | null;
+  description?: string | null | SQL;
   occurredAt?: Date;
-  externalRef?: string | null;
+  externalRef?: string | null | SQL;
+  /** JSON-able value, or a jsonb SQL expression of the caller's statement. */
   metadata?: unknown;
   /** Refuse a debit that would take the balance below -overdraft_limit. */
   enforceOverdraft: boolean;
@@ -28,6 +29,8 @@ export type PostingRequest = {
   apiKeyId?: string;
   /** Refuse when the account is suspended. */
   requireNotSuspended?: boolean;
+  /** Refuse when the amount has more decimals than the account's currency allows. */
+  precisionOf?: ParsedAmount;
 };
 
 export type PostedEntry = {
@@ -42,6 +45,15 @@ export type PostedEntry = {
 };
 
 export type PostingFailure = "account_not_found" | "insufficient_funds" | "key_revoked" | "account_suspended";
+/**
+ * What a write's effect answers when it refuses: ledger_post's PostingFailure reasons and
+ * "currency_precision" (with the account's currency), or a reason of the effect's own.
+ */
+export type Refusal = { failure: string; currency?: string };
+
+export const isRefusal = (r: object): r is Refusal => "failure" in r;
+
+const isPostingFailure = (reason: string): reason is PostingFailure => reason in POSTING_FAILURES;
 
 export class PostingError extends AppError {
   constructor(
@@ -49,62 +61,42 @@ export class PostingError extends AppError {
     /** True when this is the stored answer of an earlier request with the same Idempotency-Key. */
     readonly replayed = false,
   ) {
-    const [kind, message] = {
-      account_not_found: ["not_found", "Account not found"],
-      insufficient_funds: ["bad_request", "Insufficient funds"],
-      key_revoked: ["unauthorized", "Invalid API key"],
-      account_suspended: ["forbidden", "Account is suspended"],
-    }[reason] as ["not_found" | "bad_request" | "unauthorized" | "forbidden", string];
+    const [kind, message] = POSTING_FAILURES[reason];
     super(kind, message);
   }
 }
 
-const BALANCE_RANGE_CONSTRAINT = "accounts_balance_range";
+const POSTING_FAILURES = {
+  account_not_found: ["not_found", "Account not found"],
+  insufficient_funds: ["bad_request", "Insufficient funds"],
+  key_revoked: ["unauthorized", "Invalid API key"],
+  account_suspended: ["forbidden", "Account is suspended"],
+} as const satisfies Record<PostingFailure, readonly [AppError["kind"], string]>;
 
-export async function postEntry(db: Executor, req: PostingRequest): Promise<PostedEntry> {
-  const keyCheck = req.apiKeyId ? sql`AND ${apiKeyActive(req.apiKeyId)}` : sql``;
-  const overdraftCheck = req.enforceOverdraft
-    ? sql`AND (${req.amount}::numeric >= 0 OR balance + ${req.amount}::numeric >= -overdraft_limit)`
-    : sql``;
-  const workspaceCheck = req.workspaceId ? sql`AND workspace_id = ${req.workspaceId}` : sql``;
-  const statusCheck = req.requireNotSuspended ? sql`AND status <> 'suspended'` : sql``;
-  let result: { rows: PostedEntry[] };
-  try {
-    result = await db.execute<PostedEntry>(sql`
-      WITH acct AS (
-        UPDATE accounts SET balance = balance + ${req.amount}::numeric, updated_at = now()
-        WHERE id = ${req.accountId} ${workspaceCheck} ${keyCheck} ${overdraftCheck} ${statusCheck}
-        RETURNING id, balance, currency
-      )
-      INSERT INTO ledger_entries
-        (account_id, amount, currency, source, type, description, balance_after, occurred_at, external_ref, metadata)
-      SELECT id, ${req.amount}::numeric, currency, ${req.source}, ${req.type}, ${req.description ?? null}, balance,
-             coalesce(${req.occurredAt?.toISOString() ?? null}::timestamptz, now()), ${req.externalRef ?? null},
-             ${req.metadata === undefined ? null : JSON.stringify(req.metadata)}::jsonb
-      FROM acct
-      RETURNING id::int AS id, amount::text AS amount, balance_after::text AS balance_after, currency,
-                ${isoUtc(sql`occurred_at`, "millis")} AS occurred_at,
-                source, type, description`);
-  } catch (err) {
-    if (pgErrorOf(err)?.constraint === BALANCE_RANGE_CONSTRAINT) {
-      throw new AppError("bad_request", "amount would take the balance beyond the supported range");
-    }
-    throw err;
+/** The error for a refusal; `amount` words the precision refusal as the surfaces always have. */
+export function refusalError(refusal: Refusal, amount?: ParsedAmount): AppError {
+  if (refusal.failure === "currency_precision") {
+    const message =
+      (amount && checkCurrencyPrecision(amount, refusal.currency ?? "")) || "amount has too many decimals";
+    return new AppError("bad_request", message, { amount: [message.replace(/^amount /, "")] });
   }
-  const entry = result.rows[0];
-  if (entry) return entry;
-  throw new PostingError(await diagnose(db, req));
+  if (isPostingFailure(refusal.failure)) return new PostingError(refusal.failure);
+  throw new Error(`unhandled refusal of a write: ${refusal.failure}`);
 }
 
-/** Why the conditional posting matched no row. Runs only on the failure path. */
-async function diagnose(db: Executor, req: PostingRequest): Promise<PostingFailure> {
-  const { rows } = await db.execute<{ status: string; key_ok: boolean }>(sql`
-    SELECT a.status,
-           ${req.apiKeyId ? apiKeyActive(req.apiKeyId) : sql`true`} AS key_ok
-    FROM accounts a WHERE a.id = ${req.accountId} ${req.workspaceId ? sql`AND a.workspace_id = ${req.workspaceId}` : sql``}`);
-  const row = rows[0];
-  if (!row) return "account_not_found";
-  if (!row.key_ok) return "key_revoked";
-  if (req.requireNotSuspended && row.status === "suspended") return "account_suspended";
-  return "insufficient_funds";
+const valueOrSql = (v: string | SQL | null | undefined, cast: string) =>
+  v === undefined || v === null ? sql.raw(`NULL::${cast}`) : typeof v === "string" ? sql`${v}::${sql.raw(cast)}` : v;
+
+const metadataSql = (m: unknown) =>
+  m === undefined ? sql`NULL::jsonb` : m instanceof SQL ? m : sql`${JSON.stringify(m)}::jsonb`;
+
+/** `ledger_post(...)`: a jsonb PostingResult, or NULL when the batch's idempotency claim closed it. */
+export function postingCall(req: PostingRequest): SQL {
+  return sql`ledger_post(
+    ${valueOrSql(req.accountId, "uuid")}, ${valueOrSql(req.workspaceId, "uuid")}, ${valueOrSql(req.amount, "numeric")},
+    ${req.source}::text, ${req.type}::text, ${valueOrSql(req.description, "text")},
+    ${valueOrSql(req.occurredAt?.toISOString(), "timestamptz")}, ${valueOrSql(req.externalRef, "text")},
+    ${metadataSql(req.metadata)},
+    ${req.enforceOverdraft}::boolean, ${valueOrSql(req.apiKeyId, "uuid")}, ${req.requireNotSuspended ?? false}::boolean,
+    ${req.precisionOf?.decimals ?? 0}::int, ${req.precisionOf ? sql`${CURRENCY_DECIMALS_JSON}::jsonb` : sql`NULL::jsonb`})`;
 }

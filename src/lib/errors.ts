@@ -33,10 +33,11 @@ export class AppError extends Error {
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[1-3])/;
 
 /** The Postgres error behind a driver or drizzle wrapper (drizzle puts it in `cause`), if any. */
-export function pgErrorOf(err: unknown): { code?: string; constraint?: string } | undefined {
+export function pgErrorOf(err: unknown): { code?: string; constraint?: string; detail?: string } | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const { code } = e as { code?: unknown };
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return e as { code: string; constraint?: string };
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code))
+      return e as { code: string; constraint?: string; detail?: string };
   }
   return undefined;
 }
@@ -79,7 +80,7 @@ function isDatabaseUnavailable(err: unknown): boolean {
     if (typeof code === "string" && UNAVAILABLE_SQLSTATE.test(code)) return true;
     if (
       typeof message === "string" &&
-      /WebSocket|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect|Network connection lost|Client has encountered a connection error/i.test(
+      /Error connecting to database|Server error \(HTTP status 5\d\d\)|WebSocket|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect|Network connection lost|Client has encountered a connection error/i.test(
         message,
       )
     )

@@ -2,6 +2,8 @@
 // canonical decimal strings to Postgres `numeric`; JS never does arithmetic on them.
 import { z } from "@hono/zod-openapi";
 
+const DEFAULT_DECIMALS = 2;
+
 /** Minor-unit digits per ISO 4217 currency; others default to 2. */
 const CURRENCY_DECIMALS: Record<string, number> = {
   BIF: 0,
@@ -29,7 +31,10 @@ const CURRENCY_DECIMALS: Record<string, number> = {
   TND: 3,
 };
 
-export const currencyDecimals = (currency: string) => CURRENCY_DECIMALS[currency] ?? 2;
+export const currencyDecimals = (currency: string) => CURRENCY_DECIMALS[currency] ?? DEFAULT_DECIMALS;
+
+/** The same table for SQL (ledger_post checks precision inside the posting): "*" is the default. */
+export const CURRENCY_DECIMALS_JSON = JSON.stringify({ ...CURRENCY_DECIMALS, "*": DEFAULT_DECIMALS });
 
 /** Largest absolute amount (exclusive): 12 integer digits keep every value exact as a JSON number. */
 export const MAX_AMOUNT_DIGITS = 12;

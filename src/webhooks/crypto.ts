@@ -7,13 +7,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { renderCryptoError } from "../apis/crypto-payments";
 import { paymentDetailJson } from "../apis/crypto-payments/queries";
-import { type CryptoStatus, transition } from "../apis/crypto-payments/status";
+import { transition } from "../apis/crypto-payments/status";
 import { jsonContent } from "../apis/shared/openapi";
 import { createSurface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import { CRYPTO_STATUSES } from "../db/schema";
-import { postEntry } from "../ledger/posting";
+import { runWrite } from "../ledger/idempotency";
+import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
+import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
 import { enqueueDeliveries, newDeliveryId } from "./outbound";
 import { verifyWebhook } from "./standard-webhooks";
 
@@ -80,16 +82,6 @@ cryptoWebhook.openAPIRegistry.registerPath(
   }),
 );
 
-type LockedPayment = {
-  id: string;
-  workspace_id: string;
-  account_id: string;
-  status: CryptoStatus;
-  amount_usd: string;
-  order_id: string;
-  callback_url: string | null;
-};
-
 cryptoWebhook.post("/", async (c) => {
   const raw = await c.req.text();
   const verified = verifyWebhook(c.env.CRYPTO_WEBHOOK_SECRET, c.req.raw.headers, raw);
@@ -101,87 +93,100 @@ cryptoWebhook.post("/", async (c) => {
   const event = parsed.data;
   const { transaction_id: paymentId, status: next } = event.data;
 
-  const outcome = await database(c).transaction(async (tx) => {
-    // Dedupe claim first: a concurrent delivery of the same id waits here until this transaction ends.
-    const claim = await tx.execute(sql`
-      INSERT INTO webhook_events (upstream, event_id, event_type, payload)
-      VALUES ('crypto', ${verified.id}, ${CRYPTO_EVENT_TYPE}, ${JSON.stringify(event)}::jsonb)
-      ON CONFLICT (upstream, event_id) DO NOTHING RETURNING event_id`);
-    if (claim.rows.length === 0) return { status: "duplicate" as const, deliveryId: null };
-
-    const { rows } = await tx.execute<LockedPayment>(sql`
-      SELECT id::text AS id, workspace_id::text AS workspace_id, account_id::text AS account_id, status,
-             amount_usd::text AS amount_usd, order_id, callback_url
-      FROM crypto_payments WHERE id = ${paymentId} FOR UPDATE`);
-    const payment = rows[0];
-    if (!payment) throw new AppError("not_found", `No payment ${paymentId}`);
-
-    const move = transition(payment.status, next);
-    if (move === "illegal") {
-      console.warn(
-        JSON.stringify({
-          msg: "illegal crypto status transition refused",
-          event_id: verified.id,
-          transaction_id: paymentId,
-          from: payment.status,
-          to: next,
-        }),
-      );
-      throw new AppError("conflict", `Illegal status transition ${payment.status} -> ${next}`);
-    }
-
-    const hash = event.data.transaction_hash ?? null;
-    const confirmations = event.data.confirmations ?? null;
-    if (move === "same") {
-      // Same status again (e.g. more confirmations): details only, no history row, no merchant event.
-      await tx.execute(sql`
-        UPDATE crypto_payments SET transaction_hash = coalesce(${hash}, transaction_hash),
-          confirmations = coalesce(${confirmations}::int, confirmations), updated_at = now()
-        WHERE id = ${payment.id} AND (transaction_hash IS DISTINCT FROM coalesce(${hash}, transaction_hash)
-          OR confirmations IS DISTINCT FROM coalesce(${confirmations}::int, confirmations))`);
-      return { status: "unchanged" as const, deliveryId: null };
-    }
-
-    await tx.execute(sql`
-      UPDATE crypto_payments SET status = ${next}, transaction_hash = coalesce(${hash}, transaction_hash),
-        confirmations = coalesce(${confirmations}::int, confirmations), updated_at = now()
-      WHERE id = ${payment.id}`);
-    await tx.execute(sql`
-      INSERT INTO crypto_payment_history (payment_id, status, event_id) VALUES (${payment.id}, ${next}, ${verified.id})`);
-    if (next === "completed") {
-      // Exactly once: `completed` is terminal and the row is locked, so only one event can get here.
-      await postEntry(tx, {
-        accountId: payment.account_id,
-        workspaceId: payment.workspace_id,
-        amount: payment.amount_usd,
-        source: "crypto",
-        type: "deposit",
-        description: `Crypto payment ${payment.order_id}`,
-        externalRef: payment.id,
-        metadata: { webhook_id: verified.id, transaction_hash: hash },
-        enforceOverdraft: false,
-      });
-    }
-
-    let deliveryId: string | null = null;
-    if (payment.callback_url) {
-      deliveryId = newDeliveryId();
-      await tx.execute(sql`
+  const hash = event.data.transaction_hash ?? null;
+  const confirmations = event.data.confirmations ?? null;
+  const legalFrom = CRYPTO_STATUSES.filter((from) => transition(from, next) === "apply");
+  const deliveryId = newDeliveryId();
+  const credit = postingCall({
+    accountId: sql`moved.account_id`,
+    workspaceId: sql`moved.workspace_id`,
+    amount: sql`moved.amount_usd`,
+    source: "crypto",
+    type: "deposit",
+    description: sql`'Crypto payment ' || moved.order_id`,
+    externalRef: sql`moved.id::text`,
+    metadata: sql`jsonb_build_object('webhook_id', ${verified.id}::text, 'transaction_hash', ${hash}::text)`,
+    enforceOverdraft: false,
+  });
+  // One batch: the claim, the payment's row lock, the move (or, for the same status, the details only),
+  // its history row and, on `completed`, the single credit (exactly once: `completed` is terminal and
+  // the row is locked); then the merchant's delivery row, built from the committed-to-be state.
+  const outcome = await runWrite<Applied, Applied>(
+    database(c),
+    null,
+    {
+      ctes: sql`${claimWebhookEvent({
+        upstream: "crypto",
+        eventId: verified.id,
+        eventType: CRYPTO_EVENT_TYPE,
+        payload: JSON.stringify(event),
+      })},
+      p AS MATERIALIZED (
+        SELECT id, status, callback_url FROM crypto_payments
+        WHERE id = ${paymentId} AND EXISTS (SELECT 1 FROM claim) FOR UPDATE
+      ),
+      moved AS (
+        UPDATE crypto_payments c SET status = ${next}, transaction_hash = coalesce(${hash}, c.transaction_hash),
+          confirmations = coalesce(${confirmations}::int, c.confirmations), updated_at = now()
+        FROM p
+        WHERE c.id = p.id AND (p.status = ANY (${sql.param(legalFrom)}::text[]) OR (p.status = ${next} AND (c.transaction_hash IS DISTINCT FROM coalesce(${hash}, c.transaction_hash)
+          OR c.confirmations IS DISTINCT FROM coalesce(${confirmations}::int, c.confirmations))))
+        RETURNING c.id, p.status AS was, c.account_id, c.workspace_id, c.amount_usd, c.order_id
+      ),
+      hist AS (
+        INSERT INTO crypto_payment_history (payment_id, status, event_id)
+        SELECT id, ${next}, ${verified.id} FROM moved WHERE was <> ${next}
+      ),
+      credited AS MATERIALIZED (SELECT ${credit} AS r FROM moved WHERE was <> ${next} AND ${next} = 'completed')`,
+      result: sql`CASE
+        WHEN NOT EXISTS (SELECT 1 FROM claim) THEN ${DUPLICATE}
+        WHEN NOT EXISTS (SELECT 1 FROM p) THEN '{"failure":"payment_not_found"}'::jsonb
+        WHEN (SELECT status FROM p) = ${next} THEN '{"unchanged":true}'::jsonb
+        WHEN NOT EXISTS (SELECT 1 FROM moved) THEN jsonb_build_object('failure', 'illegal_transition', 'from', (SELECT status FROM p))
+        WHEN (SELECT r ? 'failure' FROM credited) THEN (SELECT r FROM credited)
+        ELSE jsonb_build_object('notify', (SELECT callback_url IS NOT NULL FROM p)) END`,
+      rollbackOnRefusal: true,
+      // Only when this transaction wrote the event's history row (xmin), never for a duplicate.
+      then: sql`
         INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload)
         SELECT ${deliveryId}, p.workspace_id, p.callback_url, ${OUTBOUND_EVENT_TYPE},
           json_build_object('type', ${OUTBOUND_EVENT_TYPE}::text,
             'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
             'data', ${paymentDetailJson})::jsonb
-        FROM crypto_payments p WHERE p.id = ${payment.id}`);
-    }
-    return { status: "processed" as const, deliveryId };
-  });
+        FROM crypto_payments p
+        WHERE p.id = ${paymentId} AND p.callback_url IS NOT NULL AND EXISTS (
+          SELECT 1 FROM crypto_payment_history h
+          WHERE h.payment_id = p.id AND h.event_id = ${verified.id} AND h.xmin = pg_current_xact_id()::xid)`,
+    },
+    {
+      status: 200,
+      render: (applied) => applied,
+      refused: (refusal) => {
+        if (refusal.failure === "payment_not_found") return new AppError("not_found", `No payment ${paymentId}`);
+        if (refusal.failure !== "illegal_transition") return refusalError(refusal);
+        const from = (refusal as Refusal & { from?: string }).from;
+        console.warn(
+          JSON.stringify({
+            msg: "illegal crypto status transition refused",
+            event_id: verified.id,
+            transaction_id: paymentId,
+            from,
+            to: next,
+          }),
+        );
+        return new AppError("conflict", `Illegal status transition ${from} -> ${next}`);
+      },
+    },
+  );
 
-  if (outcome.deliveryId) await enqueueDeliveries(c.env.WEBHOOK_QUEUE, [outcome.deliveryId]);
+  const applied = outcome.body;
+  if ("notify" in applied && applied.notify) await enqueueDeliveries(c.env.WEBHOOK_QUEUE, [deliveryId]);
+  const status = isDuplicate(applied) ? "duplicate" : "unchanged" in applied ? "unchanged" : "processed";
   return c.json(
-    outcome.status === "duplicate"
-      ? { status: outcome.status }
-      : { status: outcome.status, transaction_id: paymentId, payment_status: next },
+    status === "duplicate" ? { status } : { status, transaction_id: paymentId, payment_status: next },
     200,
   );
 });
+
+/** What the event did: a duplicate, the same status again, or a move (notify: a delivery row was made). */
+type Applied = Duplicate | { unchanged: true } | { notify: boolean };

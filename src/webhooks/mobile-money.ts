@@ -1,5 +1,5 @@
 // POST /webhooks/mobile-money: payment status events from the mobile-money gateway, signed per the
-// Standard Webhooks spec with MOBILE_MONEY_WEBHOOK_SECRET. One transaction per event: the dedupe row
+// Standard Webhooks spec with MOBILE_MONEY_WEBHOOK_SECRET. One statement per event: the dedupe row
 // (webhook_events), the payment's status change under a row lock and, on COMPLETE, the single ledger
 // credit commit together or not at all. Errors: {"error":{"code","message"}}.
 import { createRoute, z } from "@hono/zod-openapi";
@@ -7,8 +7,10 @@ import { sql } from "drizzle-orm";
 import { createSurface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import { MOBILE_MONEY_STATUSES } from "../db/schema";
-import { postEntry } from "../ledger/posting";
+import { runWrite } from "../ledger/idempotency";
+import { type Refusal, postingCall, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
+import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
 import { verifyWebhook } from "./standard-webhooks";
 
 type Status = (typeof MOBILE_MONEY_STATUSES)[number];
@@ -45,6 +47,7 @@ const WebhookAccepted = z
     payment_status: z.enum(MOBILE_MONEY_STATUSES).optional(),
   })
   .openapi("MobileMoneyWebhookAccepted");
+type Accepted = z.infer<typeof WebhookAccepted>;
 
 /** An AppError with a more precise machine code than its kind. */
 class WebhookProblem extends AppError {
@@ -132,61 +135,72 @@ mobileMoneyWebhook.post("/", async (c) => {
   }
   const { reference, status: next } = parsed.data.data;
 
-  const outcome = await database(c).transaction(async (tx) => {
-    // The dedupe claim comes first: a concurrent delivery of the same id waits here for this
-    // transaction, then sees the row and reports a duplicate.
-    const claim = await tx.execute(sql`
-      INSERT INTO webhook_events (upstream, event_id, event_type, payload)
-      VALUES ('mobile_money', ${verified.id}, ${EVENT_TYPE}, ${JSON.stringify(parsed.data)}::jsonb)
-      ON CONFLICT (upstream, event_id) DO NOTHING RETURNING event_id`);
-    if (claim.rows.length === 0) return { status: "duplicate" as const };
-
-    const { rows } = await tx.execute<{
-      id: string;
-      status: Status;
-      amount: string;
-      account_id: string;
-      workspace_id: string;
-    }>(sql`
-      SELECT id::text AS id, status, amount::text AS amount, account_id::text AS account_id,
-             workspace_id::text AS workspace_id
-      FROM mobile_money_payments WHERE reference = ${reference} FOR UPDATE`);
-    const payment = rows[0];
-    if (!payment) throw new AppError("not_found", `No payment with reference ${reference}`);
-
-    if (!NEXT[payment.status].includes(next)) {
-      console.warn(
-        JSON.stringify({
-          msg: "illegal mobile-money status transition refused",
-          event_id: verified.id,
-          reference,
-          from: payment.status,
-          to: next,
-        }),
-      );
-      throw new WebhookProblem(
-        "conflict",
-        "illegal_transition",
-        `Illegal status transition ${payment.status} -> ${next} for payment ${reference}`,
-      );
-    }
-
-    await tx.execute(sql`
-      UPDATE mobile_money_payments SET status = ${next}, updated_at = now() WHERE id = ${payment.id}::bigint`);
-    if (next === "COMPLETE") {
-      await postEntry(tx, {
-        accountId: payment.account_id,
-        workspaceId: payment.workspace_id,
-        amount: payment.amount,
-        source: "mobile_money",
-        type: "deposit",
-        description: `Mobile money payment ${reference}`,
-        externalRef: reference,
-        metadata: { webhook_id: verified.id, payment_id: `payment_${payment.id}` },
-        enforceOverdraft: false,
-      });
-    }
-    return { status: "processed" as const, reference, payment_status: next };
+  const from = MOBILE_MONEY_STATUSES.filter((status) => NEXT[status].includes(next));
+  const credit = postingCall({
+    accountId: sql`moved.account_id`,
+    workspaceId: sql`moved.workspace_id`,
+    amount: sql`moved.amount`,
+    source: "mobile_money",
+    type: "deposit",
+    description: `Mobile money payment ${reference}`,
+    externalRef: reference,
+    metadata: sql`jsonb_build_object('webhook_id', ${verified.id}::text, 'payment_id', 'payment_' || moved.id)`,
+    enforceOverdraft: false,
   });
-  return c.json(outcome, 200);
+  // One statement: the claim, the payment's row lock, the status move when legal and, on COMPLETE, the
+  // single ledger credit. A refusal (unknown reference, illegal move) rolls the claim back with it.
+  const outcome = await runWrite<{ processed: true } | Duplicate, Accepted>(
+    database(c),
+    null,
+    {
+      ctes: sql`${claimWebhookEvent({
+        upstream: "mobile_money",
+        eventId: verified.id,
+        eventType: EVENT_TYPE,
+        payload: JSON.stringify(parsed.data),
+      })},
+      p AS MATERIALIZED (
+        SELECT id, status, amount, account_id, workspace_id FROM mobile_money_payments
+        WHERE reference = ${reference} AND EXISTS (SELECT 1 FROM claim) FOR UPDATE
+      ),
+      moved AS (
+        UPDATE mobile_money_payments m SET status = ${next}, updated_at = now() FROM p
+        WHERE m.id = p.id AND p.status = ANY (${sql.param(from)}::text[])
+        RETURNING m.id, m.amount, m.account_id, m.workspace_id
+      ),
+      credited AS MATERIALIZED (SELECT ${credit} AS r FROM moved WHERE ${next} = 'COMPLETE')`,
+      result: sql`CASE
+        WHEN NOT EXISTS (SELECT 1 FROM claim) THEN ${DUPLICATE}
+        WHEN NOT EXISTS (SELECT 1 FROM p) THEN '{"failure":"payment_not_found"}'::jsonb
+        WHEN NOT EXISTS (SELECT 1 FROM moved) THEN jsonb_build_object('failure', 'illegal_transition', 'from', (SELECT status FROM p))
+        WHEN (SELECT r ? 'failure' FROM credited) THEN (SELECT r FROM credited)
+        ELSE '{"processed":true}'::jsonb END`,
+      rollbackOnRefusal: true,
+    },
+    {
+      status: 200,
+      render: (r): Accepted =>
+        isDuplicate(r) ? { status: "duplicate" } : { status: "processed", reference, payment_status: next },
+      refused: (refusal) => {
+        if (refusal.failure === "payment_not_found") return new AppError("not_found", `No payment with reference ${reference}`);
+        if (refusal.failure !== "illegal_transition") return refusalError(refusal);
+        const current = (refusal as Refusal & { from?: string }).from;
+        console.warn(
+          JSON.stringify({
+            msg: "illegal mobile-money status transition refused",
+            event_id: verified.id,
+            reference,
+            from: current,
+            to: next,
+          }),
+        );
+        return new WebhookProblem(
+          "conflict",
+          "illegal_transition",
+          `Illegal status transition ${current} -> ${next} for payment ${reference}`,
+        );
+      },
+    },
+  );
+  return c.json(outcome.body, 200);
 });

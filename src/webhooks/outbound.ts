@@ -9,9 +9,9 @@
 // If the queue send fails right after commit, the row stays `pending` with no message (the send is
 // logged); the scheduled requeueStrandedDeliveries picks such rows up.
 import { sql } from "drizzle-orm";
-import { createDatabase } from "../db/client";
+import { createDatabase, type DatabaseEnv } from "../db/client";
 import type { Bindings } from "../env";
-import type { Executor } from "../ledger/idempotency";
+import type { Executor } from "../db/client";
 import { randomToken } from "../lib/crypto";
 import { signWebhook } from "./standard-webhooks";
 
@@ -103,16 +103,12 @@ export type DeliveryDeps = { fetch?: typeof fetch };
  */
 export async function deliverWebhooks(
   batch: MessageBatch<unknown>,
-  env: { DATABASE_URL: string; LOCAL_WS_PROXY?: string },
+  env: DatabaseEnv,
   deps: DeliveryDeps = {},
 ) {
   const send = deps.fetch ?? fetch;
-  const { pool, db } = createDatabase(env);
-  try {
-    await Promise.all(batch.messages.map((message) => deliverOne(db, message, send)));
-  } finally {
-    await pool.end().catch(() => {});
-  }
+  const db = createDatabase(env);
+  await Promise.all(batch.messages.map((message) => deliverOne(db, message, send)));
 }
 
 async function deliverOne(db: Executor, message: Message<unknown>, send: typeof fetch) {
@@ -184,18 +180,13 @@ async function post(send: typeof fetch, delivery: DeliveryRow, secret: string): 
  * message that was merely slow may then go out twice; receivers deduplicate on webhook-id.
  */
 export async function requeueStrandedDeliveries(env: Bindings) {
-  const { pool, db } = createDatabase(env);
-  try {
-    const { rows } = await db.execute<{ id: string }>(sql`
-      SELECT id FROM webhook_deliveries
-      WHERE status = 'pending' AND attempts = 0 AND created_at < now() - interval '2 minutes'
-      ORDER BY created_at LIMIT 100`);
-    await enqueueDeliveries(
-      env.WEBHOOK_QUEUE,
-      rows.map((r) => r.id),
-    );
-    return rows.length;
-  } finally {
-    await pool.end().catch(() => {});
-  }
+  const { rows } = await createDatabase(env).execute<{ id: string }>(sql`
+    SELECT id FROM webhook_deliveries
+    WHERE status = 'pending' AND attempts = 0 AND created_at < now() - interval '2 minutes'
+    ORDER BY created_at LIMIT 100`);
+  await enqueueDeliveries(
+    env.WEBHOOK_QUEUE,
+    rows.map((r) => r.id),
+  );
+  return rows.length;
 }

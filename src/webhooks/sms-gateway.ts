@@ -10,10 +10,11 @@ import { database } from "../db/request-db";
 import { gatewayStatusMaxAge } from "../edge/gateway-config";
 import { recordGatewayObservation } from "../edge/gateway-monitor";
 import { GATEWAY_STATUSES } from "../edge/kv-state";
-import type { Executor } from "../ledger/idempotency";
-import { type PostedEntry, postEntry } from "../ledger/posting";
+import { type Effect, runWrite } from "../ledger/idempotency";
+import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
-import { amountSchema, checkCurrencyPrecision, isNegative, type ParsedAmount } from "../lib/money";
+import { amountSchema, checkCurrencyPrecision, isNegative } from "../lib/money";
+import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
 import { verifyWebhook } from "./standard-webhooks";
 
 const UPSTREAM = "sms_gateway";
@@ -91,35 +92,40 @@ smsGatewayWebhook.post("/", async (c) => {
     throw new AppError("bad_request", problems);
   }
   const event = parsed.data;
-  const outcome = await database(c)
-    .transaction(async (tx) => {
-      const claimed = await tx.execute(sql`
-        INSERT INTO webhook_events (upstream, event_id, event_type, payload)
-        VALUES (${UPSTREAM}, ${verified.id}, ${event.type}, ${raw}::jsonb)
-        ON CONFLICT DO NOTHING RETURNING event_id`);
-      if (claimed.rows.length === 0) return { status: "duplicate" as const };
-      const entry = await applyEvent(tx, verified.id, event);
-      return { status: "processed" as const, entry };
-    })
-    .catch((err) => {
-      if (err instanceof AppError) {
-        console.warn(JSON.stringify({ upstream: UPSTREAM, event: verified.id, rejected: err.message }));
-      }
-      throw err;
-    });
-  if (outcome.status === "processed" && event.type === "gateway.status") {
+  const outcome = await runWrite<Applied, Applied>(database(c), null, eventEffect(verified.id, raw, event), {
+    status: 200,
+    render: (applied) => applied,
+    refused: (refusal) => {
+      const problem = refusalProblem(refusal, event);
+      console.warn(JSON.stringify({ upstream: UPSTREAM, event: verified.id, rejected: problem.message }));
+      return problem;
+    },
+  });
+  if (!isDuplicate(outcome.body) && event.type === "gateway.status") {
     await recordGatewayObservation(c.env.EDGE_KV, gatewayStatusMaxAge(c.env), {
       status: event.data.status,
       reason: `reported by the gateway${event.data.reason ? `: ${event.data.reason}` : ""}`,
     });
   }
   return c.json(
-    { status: outcome.status, event_id: verified.id, ...(outcome.entry ? { entry_id: outcome.entry.id } : {}) },
+    {
+      status: isDuplicate(outcome.body) ? ("duplicate" as const) : ("processed" as const),
+      event_id: verified.id,
+      ...(!isDuplicate(outcome.body) && outcome.body.id !== undefined ? { entry_id: outcome.body.id } : {}),
+    },
     200,
   );
 });
 
-async function applyEvent(tx: Executor, eventId: string, event: Event): Promise<PostedEntry | undefined> {
+/** What an applied event answers: its ledger entry when it posted one. */
+type Applied = Duplicate | { id?: number };
+
+/**
+ * The event as ONE statement (plus, for charges, the overdrawn flag's refresh in the same batch): the
+ * claim, then the posting it calls for. A refusal rolls the claim back, so a corrected retry applies.
+ */
+function eventEffect(eventId: string, raw: string, event: Event): Effect {
+  const claim = claimWebhookEvent({ upstream: UPSTREAM, eventId, eventType: event.type, payload: raw });
   switch (event.type) {
     case "deposit.received":
     case "usage.charged": {
@@ -131,8 +137,7 @@ async function applyEvent(tx: Executor, eventId: string, event: Event): Promise<
           `data.amount: ${isUsage ? "usage must be negative" : "deposits must be positive"}`,
         );
       }
-      await checkPrecision(tx, account_id, amount);
-      const entry = await postEntry(tx, {
+      const posting = postingCall({
         accountId: account_id,
         amount: amount.value,
         source: UPSTREAM,
@@ -141,27 +146,23 @@ async function applyEvent(tx: Executor, eventId: string, event: Event): Promise<
         occurredAt: occurred_at ? new Date(occurred_at) : undefined,
         externalRef: entryRef(eventId),
         enforceOverdraft: false,
+        precisionOf: amount,
       });
-      await tx.execute(sql`
-        UPDATE accounts SET overdrawn_at = CASE WHEN balance < -overdraft_limit THEN coalesce(overdrawn_at, now()) END
-        WHERE id = ${account_id} AND (overdrawn_at IS NOT NULL OR balance < -overdraft_limit)`);
-      return entry;
+      return {
+        ctes: sql`${claim}, posted AS MATERIALIZED (SELECT ${posting} AS r FROM claim)`,
+        result: sql`coalesce((SELECT r FROM posted), ${DUPLICATE})`,
+        rollbackOnRefusal: true,
+        // An upstream charge must be recorded even past the overdraft limit; the account is flagged.
+        then: sql`
+          UPDATE accounts SET overdrawn_at = CASE WHEN balance < -overdraft_limit THEN coalesce(overdrawn_at, now()) END
+          WHERE id = ${account_id} AND (overdrawn_at IS NOT NULL OR balance < -overdraft_limit)`,
+      };
     }
     case "event.reversed": {
       const { event_id: original, reason } = event.data;
-      const { rows } = await tx.execute<{ account_id: string; amount: string }>(sql`
-        SELECT account_id, amount::text AS amount FROM ledger_entries WHERE external_ref = ${entryRef(original)}`);
-      const target = rows[0];
-      if (!target) throw new AppError("not_found", `data.event_id: no posted gateway event ${original}`);
-      const once = await tx.execute(sql`
-        INSERT INTO webhook_events (upstream, event_id, event_type, payload)
-        VALUES (${REVERSALS}, ${original}, 'reversal', ${JSON.stringify({ reversed_by: eventId })}::jsonb)
-        ON CONFLICT DO NOTHING RETURNING event_id`);
-      if (once.rows.length === 0) throw new AppError("conflict", `event ${original} was already reversed`);
-      const negated = isNegative(target.amount) ? target.amount.slice(1) : `-${target.amount}`;
-      return postEntry(tx, {
-        accountId: target.account_id,
-        amount: negated,
+      const reversal = postingCall({
+        accountId: sql`target.account_id`,
+        amount: sql`-target.amount`,
         source: UPSTREAM,
         type: "reversal",
         description: `Reversal of ${original}${reason ? `: ${reason}` : ""}`,
@@ -169,16 +170,46 @@ async function applyEvent(tx: Executor, eventId: string, event: Event): Promise<
         metadata: { reverses_event: original },
         enforceOverdraft: false,
       });
+      return {
+        ctes: sql`${claim},
+        target AS MATERIALIZED (
+          SELECT account_id, amount FROM ledger_entries
+          WHERE external_ref = ${entryRef(original)} AND EXISTS (SELECT 1 FROM claim) LIMIT 1
+        ),
+        once AS (
+          INSERT INTO webhook_events (upstream, event_id, event_type, payload)
+          SELECT ${REVERSALS}, ${original}, 'reversal', ${JSON.stringify({ reversed_by: eventId })}::jsonb FROM target
+          ON CONFLICT DO NOTHING RETURNING event_id
+        ),
+        reversed AS MATERIALIZED (SELECT ${reversal} AS r FROM target, once)`,
+        result: sql`CASE
+          WHEN NOT EXISTS (SELECT 1 FROM claim) THEN ${DUPLICATE}
+          WHEN NOT EXISTS (SELECT 1 FROM target) THEN '{"failure":"original_not_found"}'::jsonb
+          WHEN NOT EXISTS (SELECT 1 FROM once) THEN '{"failure":"already_reversed"}'::jsonb
+          ELSE (SELECT r FROM reversed) END`,
+        rollbackOnRefusal: true,
+      };
     }
     case "gateway.status":
-      return undefined;
+      return { ctes: claim, result: sql`CASE WHEN EXISTS (SELECT 1 FROM claim) THEN '{}'::jsonb ELSE ${DUPLICATE} END` };
   }
 }
 
-async function checkPrecision(tx: Executor, accountId: string, amount: ParsedAmount) {
-  const { rows } = await tx.execute<{ currency: string }>(sql`SELECT currency FROM accounts WHERE id = ${accountId}`);
-  const currency = rows[0]?.currency;
-  if (!currency) throw new AppError("not_found", "data.account_id: unknown account");
-  const problem = checkCurrencyPrecision(amount, currency);
-  if (problem) throw new AppError("bad_request", `data.${problem}`);
+/** A refusal in this receiver's words. */
+function refusalProblem(refusal: Refusal, event: Event): AppError {
+  switch (refusal.failure) {
+    case "account_not_found":
+      return new AppError("not_found", "data.account_id: unknown account");
+    case "currency_precision": {
+      const amount = "amount" in event.data ? event.data.amount : undefined;
+      const problem = (amount && checkCurrencyPrecision(amount, refusal.currency ?? "")) || "amount has too many decimals";
+      return new AppError("bad_request", `data.${problem}`);
+    }
+    case "original_not_found":
+      return new AppError("not_found", `data.event_id: no posted gateway event ${"event_id" in event.data ? event.data.event_id : ""}`);
+    case "already_reversed":
+      return new AppError("conflict", `event ${"event_id" in event.data ? event.data.event_id : ""} was already reversed`);
+    default:
+      return refusalError(refusal);
+  }
 }

@@ -1,9 +1,9 @@
 // Spec 002: the account ledger under /v1/account/{accountId}/transactions.
-// Concurrency: every write is ONE conditional UPDATE…INSERT statement (postEntry). Under Read Committed
+// Concurrency: every write is ONE conditional UPDATE…INSERT (ledger_post). Under Read Committed
 // Postgres re-evaluates the overdraft/tenant/status/key WHERE clause on the newest row version after
 // waiting for a concurrent writer, so racing writes serialize on the account row: no lost update, no
-// overdraft, no retry loop and no serialization failures to handle. With an Idempotency-Key the same
-// statement runs inside runIdempotent's transaction, so claim, posting and stored answer commit together.
+// overdraft, no retry loop and no serialization failures to handle. With an Idempotency-Key the claim,
+// the posting and the stored answer are one batch (runWrite): one database round trip either way.
 
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -12,8 +12,14 @@ import { type ApiKeyPrincipal, apiKeyActive } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
 import type { LedgerType } from "../../db/schema";
 import { accountEdgeState } from "../../ledger/accounts";
-import { type Executor, requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
-import { PostingError, type PostingRequest, postEntry } from "../../ledger/posting";
+import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
+import {
+  type PostedEntry,
+  PostingError,
+  type PostingRequest,
+  postingCall,
+  refusalError,
+} from "../../ledger/posting";
 import { type EntryRow, entriesPage } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, type ParsedAmount, toJsonNumber } from "../../lib/money";
@@ -77,14 +83,14 @@ accountTransactionsApi.openapi(routes.listTransactions, async (c) => {
 
 const accountNotFound = () => new AppError("bad_request", "Account not found");
 
-/** Shared by both writes: account checks, currency precision, then the idempotent posting. */
+/** Shared by both writes: account checks, currency precision, then the idempotent posting (one round trip). */
 async function write<T>(
   c: Ctx,
   rawAccountId: string,
   amount: ParsedAmount,
   fingerprintOf: Record<string, unknown>,
   posting: Pick<PostingRequest, "amount" | "type" | "description" | "occurredAt" | "metadata">,
-  answer: (balanceAfter: string, entryId: number) => T,
+  render: (entry: PostedEntry) => T,
 ): Promise<T> {
   const key = c.get("apiKey");
   const accountId = reachableAccountId(key, rawAccountId);
@@ -94,17 +100,16 @@ async function write<T>(
   if (!state || state.workspace_id !== key.workspace_id) throw accountNotFound();
   const precision = checkCurrencyPrecision(amount, state.currency);
   if (precision) throw new AppError("bad_request", precision, { amount: [precision.replace(/^amount /, "")] });
-  const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
-  const outcome = await runIdempotent(
+  const outcome = await runWrite<PostedEntry, T>(
     database(c),
     {
       scope: `acct:${accountId}`,
-      key: idempotencyKey,
+      key: validateIdempotencyKey(c.req.header("idempotency-key")),
       fingerprint: await requestFingerprint(fingerprintOf),
       stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", "Invalid API key") },
     },
-    async (tx: Executor) => {
-      const entry = await postEntry(tx, {
+    {
+      result: postingCall({
         ...posting,
         accountId,
         workspaceId: key.workspace_id,
@@ -112,15 +117,18 @@ async function write<T>(
         source: "api",
         enforceOverdraft: true,
         requireNotSuspended: true,
-      }).catch((err) => {
-        if (err instanceof PostingError && err.reason === "account_not_found") throw accountNotFound();
-        throw err;
-      });
-      return { status: 200, body: answer(entry.balance_after, entry.id) };
+        precisionOf: amount,
+      }),
+    },
+    {
+      status: 200,
+      render,
+      amount,
+      refused: (refusal) => (refusal.failure === "account_not_found" ? accountNotFound() : refusalError(refusal, amount)),
     },
   );
   if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-  return outcome.body as T;
+  return outcome.body;
 }
 
 accountTransactionsApi.openapi(routes.addFunds, async (c) => {
@@ -132,7 +140,7 @@ accountTransactionsApi.openapi(routes.addFunds, async (c) => {
     amount,
     { route: "add-funds", amount: amount.value },
     { amount: amount.value, type: "recharge" },
-    (balance, id) => ({ transaction_id: `txn_${id}`, updated_balance: toJsonNumber(balance) }),
+    (entry) => ({ transaction_id: `txn_${entry.id}`, updated_balance: toJsonNumber(entry.balance_after) }),
   );
   return c.json(body, 200);
 });
@@ -146,7 +154,7 @@ accountTransactionsApi.openapi(routes.recordUsage, async (c) => {
     amount,
     { route: "record-usage", details, amount: amount.value, date: date.toISOString(), metadata },
     { amount: `-${amount.value}`, type: "usage", description: details, occurredAt: date, metadata },
-    (balance) => ({ status: "Usage recorded successfully", new_balance: toJsonNumber(balance) }),
+    (entry) => ({ status: "Usage recorded successfully", new_balance: toJsonNumber(entry.balance_after) }),
   );
   return c.json(body, 200);
 });

@@ -1,7 +1,9 @@
 // Portal admin API (/admin/v1): the back office's contract. Other tools rely on its exact shape.
 import { and, eq, isNull } from "drizzle-orm";
+import type { Context } from "hono";
 import { keyCacheTtl, newApiKeySecret } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
+import type { AppEnv } from "../../env";
 import { accounts, apiKeys, workspaces } from "../../db/schema";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import {
@@ -12,8 +14,8 @@ import {
   writeGatewayState,
 } from "../../edge/kv-state";
 import { accountToJson, edgeStateOf, findAccount } from "../../ledger/accounts";
-import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
-import { postEntry } from "../../ledger/posting";
+import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
+import { type PostedEntry, postingCall, refusalError } from "../../ledger/posting";
 import { entryToJson } from "../../ledger/serialize";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
@@ -32,6 +34,8 @@ export const adminErrorRenderer: ErrorRenderer = (err, requestId) => ({
 });
 
 export const adminApi = createSurface(adminErrorRenderer);
+
+type AdminContext = Context<AppEnv>;
 
 const isForeignKeyViolation = (err: unknown) => pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION;
 
@@ -140,9 +144,9 @@ adminApi.openapi(routes.revokeApiKey, async (c) => {
   return c.body(null, 204);
 });
 
-/** Shared by adjustments and imports: an admin posting, idempotent when a key is given. */
+/** Shared by adjustments and imports: an admin posting, idempotent when a key is given (one round trip). */
 async function adminPosting(
-  c: Parameters<Parameters<typeof adminApi.openapi>[1]>[0],
+  c: AdminContext,
   accountId: string,
   amount: ParsedAmount,
   posting: {
@@ -153,22 +157,26 @@ async function adminPosting(
   },
   fingerprintOf: unknown,
 ) {
-  const db = database(c);
-  const account = await findAccount(db, accountId);
-  if (!account) throw new AppError("not_found", "Account not found");
-  const precision = checkCurrencyPrecision(amount, account.currency);
-  if (precision) throw new AppError("bad_request", precision, { amount: [precision] });
-  const key = validateIdempotencyKey(c.req.header("idempotency-key"));
-  const outcome = await runIdempotent(
-    db,
-    { scope: `admin:${accountId}`, key, fingerprint: await requestFingerprint(fingerprintOf) },
-    async (tx) => {
-      const entry = await postEntry(tx, { accountId, amount: amount.value, enforceOverdraft: false, ...posting });
-      return { status: 201, body: entryToJson(accountId, entry) };
+  const outcome = await runWrite<PostedEntry, ReturnType<typeof entryToJson>>(
+    database(c),
+    {
+      scope: `admin:${accountId}`,
+      key: validateIdempotencyKey(c.req.header("idempotency-key")),
+      fingerprint: await requestFingerprint(fingerprintOf),
+    },
+    { result: postingCall({ accountId, amount: amount.value, enforceOverdraft: false, precisionOf: amount, ...posting }) },
+    {
+      status: 201,
+      render: (entry) => entryToJson(accountId, entry),
+      refused: (refusal) => {
+        if (refusal.failure !== "currency_precision") return refusalError(refusal);
+        const precision = checkCurrencyPrecision(amount, refusal.currency ?? "") ?? "amount has too many decimals";
+        return new AppError("bad_request", precision, { amount: [precision] });
+      },
     },
   );
   if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-  return outcome.body as ReturnType<typeof entryToJson>;
+  return outcome.body;
 }
 
 adminApi.openapi(routes.createAdjustment, async (c) => {

@@ -5,13 +5,15 @@ import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type OAuthEnv, oauthClientActive, revokedClientError } from "../../auth/oauth";
 import { database } from "../../db/request-db";
-import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
+import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError, type ErrorKind } from "../../lib/errors";
 import { createSurface } from "../shared/surface";
 import { CURRENCIES, canonicalBlockchain, depositAddress } from "./catalogue";
-import { findPayment, insertPayment, listPayments } from "./queries";
+import { findPayment, insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import type { PaymentDetail, PaymentSummary } from "./schemas";
+
+type PaymentDetailJson = z.infer<typeof PaymentDetail>;
 
 const ERROR_CODES: Record<ErrorKind, string> = {
   bad_request: "invalid_request",
@@ -125,9 +127,8 @@ cryptoPaymentsApi.openapi(
     const info = CURRENCIES[input.currency];
     if (!info) throw new Error(`currency ${input.currency} passed validation but is not in the catalogue`);
     const callbackUrl = input.callback_url ?? null;
-    const db = database(c);
-    const outcome = await runIdempotent(
-      db,
+    const outcome = await runWrite<PaymentDetailJson, PaymentDetailJson>(
+      database(c),
       {
         scope: `crypto:${principal.workspaceId}`,
         key,
@@ -141,27 +142,28 @@ cryptoPaymentsApi.openapi(
         // A stored answer carries payment data: the client must still be active to see it again.
         stillAuthorized: { check: oauthClientActive(principal.clientUuid), error: revokedClientError },
       },
-      async (tx) => {
-        const created = await insertPayment(tx, principal, {
-          orderId: input.order_id,
-          amountUsd: input.amount_usd,
-          currency: input.currency,
-          info,
-          address: depositAddress(info.blockchain),
-          callbackUrl,
-        });
-        if (!created.payment) {
-          if (!created.client_ok) throw revokedClientError();
-          throw new AppError(
-            "conflict",
-            "This workspace has no USD account to credit: create one (not suspended) before accepting crypto payments.",
-          );
-        }
-        return { status: 201, body: created.payment };
+      insertPaymentEffect(principal, {
+        orderId: input.order_id,
+        amountUsd: input.amount_usd,
+        currency: input.currency,
+        info,
+        address: depositAddress(info.blockchain),
+        callbackUrl,
+      }),
+      {
+        status: 201,
+        render: (payment) => payment,
+        refused: (refusal) =>
+          refusal.failure === "client_revoked"
+            ? revokedClientError()
+            : new AppError(
+                "conflict",
+                "This workspace has no USD account to credit: create one (not suspended) before accepting crypto payments.",
+              ),
       },
     );
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(outcome.body as z.infer<typeof PaymentDetail>, 201);
+    return c.json(outcome.body, 201);
   },
   validationHook("Invalid request body", "Unknown field."),
 );

@@ -5,7 +5,7 @@ import { oauthClientActive } from "../../auth/oauth";
 import type { Database } from "../../db/client";
 import { offsetPage } from "../../db/paging";
 import { isoUtc } from "../../db/sql-time";
-import type { Executor } from "../../ledger/idempotency";
+import type { Effect } from "../../ledger/idempotency";
 import type { CurrencyInfo } from "./catalogue";
 import type { CryptoStatus } from "./status";
 
@@ -95,20 +95,16 @@ export type NewPayment = {
 };
 
 /**
- * Creates a payment in ONE statement: picks the account it will credit (the workspace's oldest USD
- * account that is not suspended), re-checks the client, inserts the payment and its `waiting` history row.
- * Null payment: see `client_ok` (revoked client) or else no creditable account.
+ * Effect creating a payment: picks the account it will credit (the workspace's oldest USD account that
+ * is not suspended), re-checks the client, inserts the payment and its `waiting` history row. Refuses
+ * "client_revoked", or "no_usd_account" when there is no creditable account.
  */
-export async function insertPayment(
-  db: Executor,
-  principal: { clientUuid: string; workspaceId: string },
-  p: NewPayment,
-) {
-  const inserted = await db.execute<{ payment: PaymentDetail }>(sql`
-    WITH acct AS (
+export function insertPaymentEffect(principal: { clientUuid: string; workspaceId: string }, p: NewPayment): Effect {
+  return {
+    ctes: sql`acct AS (
       SELECT a.id FROM accounts a
       WHERE a.workspace_id = ${principal.workspaceId} AND a.currency = 'USD' AND a.status <> 'suspended'
-        AND ${oauthClientActive(principal.clientUuid)}
+        AND ${oauthClientActive(principal.clientUuid)} AND idempotency_open()
       ORDER BY a.created_at, a.id LIMIT 1
     ), p AS (
       INSERT INTO crypto_payments (workspace_id, account_id, order_id, amount_usd, amount_crypto, currency,
@@ -120,13 +116,10 @@ export async function insertPayment(
       RETURNING *
     ), h AS (
       INSERT INTO crypto_payment_history (payment_id, status, at) SELECT p.id, p.status, p.created_at FROM p
-    )
-    SELECT ${detailJson(sql`json_build_array(json_build_object('status', p.status, 'at', ${iso(sql`p.created_at`)}))`)}
-      AS payment FROM p`);
-  const payment = inserted.rows[0]?.payment;
-  if (payment) return { client_ok: true, payment };
-  const check = await db.execute<{ client_ok: boolean }>(
-    sql`SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok`,
-  );
-  return { client_ok: !!check.rows[0]?.client_ok, payment: null };
+    )`,
+    result: sql`coalesce(
+      (SELECT ${detailJson(sql`json_build_array(json_build_object('status', p.status, 'at', ${iso(sql`p.created_at`)}))`)} FROM p),
+      CASE WHEN ${oauthClientActive(principal.clientUuid)} THEN '{"failure":"no_usd_account"}'
+           ELSE '{"failure":"client_revoked"}' END::json)`,
+  };
 }

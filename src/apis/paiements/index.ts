@@ -6,13 +6,14 @@ import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
 import { apiKeyActive } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
 import { accountEdgeState } from "../../ledger/accounts";
-import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
+import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
+import type { Refusal } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
 import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 import { toPayment } from "./serializers";
-import { insertPayment, listPayments } from "./store";
+import { insertPaymentEffect, listPayments, newReference } from "./store";
 
 const REASON_PHRASES: Record<number, string> = {
   400: "Bad Request",
@@ -35,6 +36,9 @@ const render = (err: AppError) => ({
 });
 
 export const paiementsApi = createSurface(render);
+
+/** The drawn payment reference exists already: the write rolled back and draws again. */
+class ReferenceTaken extends Error {}
 
 /** Validation failures as one message naming each field (the messages already name it when they can). */
 const validationHook = (result: { success: boolean; error?: z.ZodError; target: string }): undefined => {
@@ -126,23 +130,31 @@ paiementsApi.openapi(
       serviceMobileCode: input.service_mobile_code ?? null,
       extraData: input.extra_data ?? null,
     };
-    const accountId = key.account_id;
-    const outcome = await runIdempotent(
-      database(c),
-      {
-        scope: `mm:${key.id}`,
-        key: idempotencyKey,
-        fingerprint: await requestFingerprint(request),
-        stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", INVALID_KEY) },
-      },
-      async (tx) => {
-        const row = await insertPayment(tx, { ...request, apiKeyId: key.id, accountId });
-        if (!row) throw new AppError("unauthorized", INVALID_KEY);
-        return { status: 201, body: toPayment(row) };
-      },
-    );
+    const payment = { ...request, apiKeyId: key.id, accountId: key.account_id };
+    const guard = {
+      scope: `mm:${key.id}`,
+      key: idempotencyKey,
+      fingerprint: await requestFingerprint(request),
+      stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", INVALID_KEY) },
+    };
+    const answer = {
+      status: 201,
+      render: toPayment,
+      refused: (refusal: Refusal) =>
+        refusal.failure === "reference_taken" ? new ReferenceTaken() : new AppError("unauthorized", INVALID_KEY),
+    };
+    // A taken reference rolled everything back: draw another (the idempotency claim is gone with it).
+    let outcome: WriteOutcome<ReturnType<typeof toPayment>> | undefined;
+    for (let attempt = 0; !outcome; attempt++) {
+      outcome = await runWrite(database(c), guard, insertPaymentEffect(payment, newReference(request.transactionType)), answer).catch(
+        (err) => {
+          if (err instanceof ReferenceTaken && attempt < 2) return undefined;
+          throw err;
+        },
+      );
+    }
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(outcome.body as ReturnType<typeof toPayment>, 201);
+    return c.json(outcome.body, 201);
   },
   validationHook,
 );

@@ -4,7 +4,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
 import type { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
-import type { Executor } from "../../ledger/idempotency";
+import type { Effect } from "../../ledger/idempotency";
 import { randomToken } from "../../lib/crypto";
 import { type PaymentRow, paymentColumns } from "./serializers";
 
@@ -61,14 +61,17 @@ const REFERENCE_PREFIX: Record<NewPayment["transactionType"], string> = {
   RECHARGE: "API_RECHARGE_REF_",
 };
 
+export const newReference = (type: NewPayment["transactionType"]) =>
+  `${REFERENCE_PREFIX[type]}${randomToken(18, "0123456789")}`;
+
 /**
- * Inserts a payment in status INIT under a fresh unique reference. Workspace and account come from the
- * key's own database row, which must still be unrevoked and bound to `accountId`: null otherwise.
+ * Effect inserting a payment in status INIT under `reference`. Workspace and account come from the key's
+ * own database row, which must still be unrevoked and bound to `accountId` (refusal "key_revoked"). A
+ * reference that is already taken (18 random digits: practically never) refuses as "reference_taken".
  */
-export async function insertPayment(db: Executor, p: NewPayment): Promise<PaymentRow | null> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const reference = `${REFERENCE_PREFIX[p.transactionType]}${randomToken(18, "0123456789")}`;
-    const { rows } = await db.execute<PaymentRow>(sql`
+export function insertPaymentEffect(p: NewPayment, reference: string): Effect {
+  return {
+    ctes: sql`ins AS (
       INSERT INTO mobile_money_payments
         (workspace_id, account_id, api_key_id, reference, amount, description, status, transaction_type,
          phone, service_mobile_code, extra_data)
@@ -76,13 +79,10 @@ export async function insertPayment(db: Executor, p: NewPayment): Promise<Paymen
              ${p.transactionType}, ${p.phone}, ${p.serviceMobileCode},
              ${p.extraData === null ? null : JSON.stringify(p.extraData)}::jsonb
       FROM api_keys k
-      WHERE k.id = ${p.apiKeyId} AND k.revoked_at IS NULL AND k.account_id = ${p.accountId}
+      WHERE k.id = ${p.apiKeyId} AND k.revoked_at IS NULL AND k.account_id = ${p.accountId} AND idempotency_open()
       ON CONFLICT (reference) DO NOTHING
-      RETURNING ${paymentColumns}`);
-    if (rows[0]) return rows[0];
-    const check = await db.execute<{ key_ok: boolean }>(sql`SELECT ${apiKeyActive(p.apiKeyId)} AS key_ok`);
-    if (!check.rows[0]?.key_ok) return null;
-    // Otherwise the random reference collided with an existing one: draw again.
-  }
-  throw new Error("could not allocate a unique payment reference");
+      RETURNING ${paymentColumns})`,
+    result: sql`coalesce((SELECT to_jsonb(ins) FROM ins),
+      CASE WHEN ${apiKeyActive(p.apiKeyId)} THEN '{"failure":"reference_taken"}' ELSE '{"failure":"key_revoked"}' END::jsonb)`,
+  };
 }

@@ -2,26 +2,18 @@
 // tokens (src/auth/workspace-tokens.ts); receipts in R2; every recorded payment credits the ledger once.
 import { memberOf } from "../../auth/workspace-token-middleware";
 import { database } from "../../db/request-db";
-import {
-  type Executor,
-  type IdempotentOutcome,
-  requestFingerprint,
-  runIdempotent,
-  validateIdempotencyKey,
-} from "../../ledger/idempotency";
-import { postEntry } from "../../ledger/posting";
+import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
+import { refusalError } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
-import { checkCurrencyPrecision } from "../../lib/money";
 import { createSurface, type ErrorRenderer } from "../shared/surface";
 import {
+  deletePaymentEffect,
   findReceipt,
-  insertPayment,
   listPayments,
-  markDeleted,
   memberStillActive,
+  type PaymentRow,
   paymentToJson,
-  setReversalEntry,
-  smsAccountOf,
+  recordPaymentEffect,
 } from "./queries";
 import { checkReceipt, receiptKey, storeReceipt } from "./receipts";
 import * as routes from "./routes";
@@ -75,12 +67,6 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
   const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
   const receipt = form.receipt ? await checkReceipt(form.receipt) : null;
 
-  const db = database(c);
-  const account = await smsAccountOf(db, workspaceId);
-  if (!account) throw new AppError("conflict", "The workspace has no account to credit");
-  const precision = checkCurrencyPrecision(form.amount, account.currency);
-  if (precision) throw new AppError("bad_request", precision);
-
   // The parsed request and a digest of the file: a retried upload has a new multipart boundary.
   const fingerprint = await requestFingerprint({
     route: "sms_payment",
@@ -107,54 +93,42 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
   };
 
   const origin = originOf(c.req.url);
-  const effect = async (tx: Executor) => {
-    const entry = await postEntry(tx, {
-      accountId: account.id,
-      workspaceId,
-      amount: form.amount.value,
-      source: "portal",
-      type: "deposit",
-      description: `SMS payment ${id} (${form.paymentMethod})`,
-      externalRef: id,
-      metadata: { sms_payment_id: id },
-      enforceOverdraft: false,
-      requireNotSuspended: true,
-    });
-    const row = await insertPayment(tx, member, {
-      id,
-      accountId: account.id,
-      amount: form.amount.value,
-      paymentMethod: form.paymentMethod,
-      description: form.description,
-      notes: form.notes,
-      paymentDate: form.paymentDate,
-      receipt: stored && receipt ? { path: stored.key, size: stored.size, contentType: receipt.contentType } : null,
-      ledgerEntryId: entry.id,
-    });
-    // The token was revoked since the edge checked it: the posting rolls back with this throw.
-    if (!row) throw new AppError("unauthorized", INVALID_TOKEN);
-    return { status: 201, body: paymentToJson(row, origin) };
-  };
+  const effect = recordPaymentEffect(member, {
+    id,
+    amount: form.amount,
+    paymentMethod: form.paymentMethod,
+    description: form.description,
+    notes: form.notes,
+    paymentDate: form.paymentDate,
+    receipt: stored && receipt ? { path: stored.key, size: stored.size, contentType: receipt.contentType } : null,
+  });
+  const guard = idempotencyKey
+    ? {
+        scope: `sms:${workspaceId}`,
+        key: idempotencyKey,
+        fingerprint,
+        // The SMS account is chosen before posting; a refusal from a race on that choice is not final.
+        storeRefusals: false,
+        stillAuthorized: {
+          check: memberStillActive(member),
+          error: () => new AppError("unauthorized", INVALID_TOKEN),
+        },
+      }
+    : null;
 
-  let outcome: IdempotentOutcome;
+  let outcome: WriteOutcome<SmsPaymentJson>;
   try {
-    outcome = idempotencyKey
-      ? await runIdempotent(
-          db,
-          {
-            scope: `sms:${workspaceId}`,
-            key: idempotencyKey,
-            fingerprint,
-            // The SMS account is chosen before posting; a refusal from a race on that choice is not final.
-            storeRefusals: false,
-            stillAuthorized: {
-              check: memberStillActive(member),
-              error: () => new AppError("unauthorized", INVALID_TOKEN),
-            },
-          },
-          effect,
-        )
-      : { ...(await db.transaction((tx) => effect(tx))), replayed: false };
+    outcome = await runWrite<PaymentRow, SmsPaymentJson>(database(c), guard, effect, {
+      status: 201,
+      render: (row) => paymentToJson(row, origin),
+      amount: form.amount,
+      refused: (refusal) => {
+        if (refusal.failure === "member_revoked") return new AppError("unauthorized", INVALID_TOKEN);
+        if (refusal.failure === "no_account") return new AppError("conflict", "The workspace has no account to credit");
+        const err = refusalError(refusal, form.amount);
+        return err.details ? new AppError(err.kind, err.message) : err;
+      },
+    });
   } catch (err) {
     await removeUpload();
     throw err;
@@ -163,7 +137,7 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
     await removeUpload();
     c.header("Idempotent-Replayed", "true");
   }
-  return c.json(outcome.body as SmsPaymentJson, 201);
+  return c.json(outcome.body, 201);
 });
 
 smsPaymentsApi.openapi(routes.getReceipt, async (c) => {
@@ -188,22 +162,13 @@ smsPaymentsApi.openapi(routes.deletePayment, async (c) => {
   const member = memberOf(c);
   const { workspaceId, id } = c.req.valid("param");
   if (!PAYMENT_ID.test(id)) throw new AppError("not_found", "Payment not found");
-  await database(c).transaction(async (tx) => {
-    const deleted = await markDeleted(tx, member, id);
-    if (!deleted.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
-    if (!deleted.account_id || !deleted.amount) throw new AppError("not_found", "Payment not found");
-    const reversal = await postEntry(tx, {
-      accountId: deleted.account_id,
-      workspaceId,
-      amount: `-${deleted.amount}`,
-      source: "portal",
-      type: "reversal",
-      description: `Reversal of SMS payment ${id}`,
-      externalRef: id,
-      metadata: { sms_payment_id: id },
-      enforceOverdraft: false,
-    });
-    await setReversalEntry(tx, id, reversal.id);
+  await runWrite<{ deleted: string }, null>(database(c), null, deletePaymentEffect(member, id), {
+    status: 204,
+    render: () => null,
+    refused: (refusal) =>
+      refusal.failure === "member_revoked"
+        ? new AppError("unauthorized", INVALID_TOKEN)
+        : new AppError("not_found", "Payment not found"),
   });
   return c.body(null, 204);
 });

@@ -5,8 +5,9 @@ import { type SQL, sql } from "drizzle-orm";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import type { Database } from "../../db/client";
 import { isoUtc } from "../../db/sql-time";
-import type { Executor } from "../../ledger/idempotency";
-import { toJsonNumber } from "../../lib/money";
+import type { Effect } from "../../ledger/idempotency";
+import { postingCall } from "../../ledger/posting";
+import { type ParsedAmount, toJsonNumber } from "../../lib/money";
 import type { SmsPaymentJson } from "./schemas";
 
 export type PaymentRow = {
@@ -36,14 +37,6 @@ const activeMember = (m: MemberPrincipal) => sql`
 /** SQL boolean: the member's token is still current (not revoked by a version bump). */
 export const memberStillActive = (m: MemberPrincipal) => sql`EXISTS (${activeMember(m)})`;
 
-/** The workspace's SMS account: its oldest account that is not suspended. */
-export async function smsAccountOf(db: Database, workspaceId: string) {
-  const { rows } = await db.execute<{ id: string; currency: string }>(sql`
-    SELECT id, currency FROM accounts WHERE workspace_id = ${workspaceId} AND status <> 'suspended'
-    ORDER BY created_at, id LIMIT 1`);
-  return rows[0];
-}
-
 /** Newest first (created_at desc, id desc), deleted payments excluded, with the total. */
 export async function listPayments(db: Database, member: MemberPrincipal, limit: number, offset: number) {
   const ws = member.workspaceId;
@@ -61,47 +54,93 @@ export async function listPayments(db: Database, member: MemberPrincipal, limit:
 
 export type NewPayment = {
   id: string;
-  accountId: string;
-  amount: string;
+  amount: ParsedAmount;
   paymentMethod: string;
   description: string | null;
   notes: string | null;
   paymentDate: Date | null;
   receipt: { path: string; size: number; contentType: string } | null;
-  ledgerEntryId: number;
 };
 
-/** Inserts the payment only while the member's token is current; undefined otherwise. */
-export async function insertPayment(tx: Executor, member: MemberPrincipal, p: NewPayment) {
-  const { rows } = await tx.execute<PaymentRow>(sql`
-    INSERT INTO sms_payments (id, workspace_id, account_id, amount, payment_method, description, notes, payment_date,
-      receipt_path, receipt_size_bytes, receipt_content_type, created_by, ledger_entry_id)
-    SELECT ${p.id}, ${member.workspaceId}, ${p.accountId}, ${p.amount}::numeric, ${p.paymentMethod}, ${p.description},
-      ${p.notes}, ${p.paymentDate?.toISOString() ?? null}::timestamptz, ${p.receipt?.path ?? null},
-      ${p.receipt?.size ?? null}::int, ${p.receipt?.contentType ?? null}, m.id, ${p.ledgerEntryId}
-    FROM (${activeMember(member)}) m
-    RETURNING ${paymentColumns}`);
-  return rows[0];
+/**
+ * Effect recording a payment: while the member's token is current, credits the workspace's SMS account
+ * (its oldest account that is not suspended) and inserts the payment pointing at that entry. Refuses
+ * "member_revoked", "no_account", or with the posting's own refusal (e.g. currency precision).
+ */
+export function recordPaymentEffect(member: MemberPrincipal, p: NewPayment): Effect {
+  const posting = postingCall({
+    accountId: sql`acct.id`,
+    workspaceId: member.workspaceId,
+    amount: p.amount.value,
+    source: "portal",
+    type: "deposit",
+    description: `SMS payment ${p.id} (${p.paymentMethod})`,
+    externalRef: p.id,
+    metadata: { sms_payment_id: p.id },
+    enforceOverdraft: false,
+    requireNotSuspended: true,
+    precisionOf: p.amount,
+  });
+  return {
+    ctes: sql`m AS MATERIALIZED (${activeMember(member)}),
+    acct AS MATERIALIZED (
+      SELECT id FROM accounts
+      WHERE workspace_id = ${member.workspaceId} AND status <> 'suspended' AND EXISTS (SELECT 1 FROM m)
+        AND idempotency_open()
+      ORDER BY created_at, id LIMIT 1
+    ),
+    posted AS MATERIALIZED (SELECT ${posting} AS r FROM acct),
+    ins AS (
+      INSERT INTO sms_payments (id, workspace_id, account_id, amount, payment_method, description, notes, payment_date,
+        receipt_path, receipt_size_bytes, receipt_content_type, created_by, ledger_entry_id)
+      SELECT ${p.id}, ${member.workspaceId}, acct.id, ${p.amount.value}::numeric, ${p.paymentMethod}, ${p.description},
+        ${p.notes}, ${p.paymentDate?.toISOString() ?? null}::timestamptz, ${p.receipt?.path ?? null},
+        ${p.receipt?.size ?? null}::int, ${p.receipt?.contentType ?? null}, m.id, (posted.r->>'id')::bigint
+      FROM acct, m, posted WHERE NOT posted.r ? 'failure'
+      RETURNING ${paymentColumns}
+    )`,
+    result: sql`CASE
+      WHEN NOT EXISTS (SELECT 1 FROM m) THEN '{"failure":"member_revoked"}'::jsonb
+      WHEN NOT EXISTS (SELECT 1 FROM acct) THEN '{"failure":"no_account"}'::jsonb
+      WHEN (SELECT r ? 'failure' FROM posted) THEN (SELECT r FROM posted)
+      ELSE (SELECT to_jsonb(ins) FROM ins) END`,
+  };
 }
 
 /**
- * Marks the payment deleted (once: a deleted payment no longer matches) and returns what the reversal
- * needs. The row lock taken here makes a concurrent second delete wait, then find nothing.
+ * Effect deleting a payment: locks it (a concurrent second delete waits, then finds it deleted), posts
+ * its reversal and marks it deleted with the reversal's entry. Refuses "member_revoked" or "not_found".
  */
-export async function markDeleted(tx: Executor, member: MemberPrincipal, id: string) {
-  const { rows } = await tx.execute<{ member_ok: boolean; account_id: string | null; amount: string | null }>(sql`
-    WITH m AS MATERIALIZED (${activeMember(member)}),
-    d AS (
-      UPDATE sms_payments SET deleted_at = now(), updated_at = now()
+export function deletePaymentEffect(member: MemberPrincipal, id: string): Effect {
+  const reversal = postingCall({
+    accountId: sql`d.account_id`,
+    workspaceId: member.workspaceId,
+    amount: sql`-d.amount`,
+    source: "portal",
+    type: "reversal",
+    description: `Reversal of SMS payment ${id}`,
+    externalRef: id,
+    metadata: { sms_payment_id: id },
+    enforceOverdraft: false,
+  });
+  return {
+    ctes: sql`m AS MATERIALIZED (${activeMember(member)}),
+    d AS MATERIALIZED (
+      SELECT id, account_id, amount FROM sms_payments
       WHERE id = ${id} AND workspace_id = ${member.workspaceId} AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM m)
-      RETURNING account_id, amount::text AS amount
-    )
-    SELECT EXISTS (SELECT 1 FROM m) AS member_ok, d.account_id, d.amount FROM (SELECT 1) one LEFT JOIN d ON true`);
-  return rows[0] ?? { member_ok: false, account_id: null, amount: null };
-}
-
-export async function setReversalEntry(tx: Executor, id: string, entryId: number) {
-  await tx.execute(sql`UPDATE sms_payments SET reversal_entry_id = ${entryId} WHERE id = ${id}`);
+      FOR UPDATE
+    ),
+    rev AS MATERIALIZED (SELECT ${reversal} AS r FROM d),
+    marked AS (
+      UPDATE sms_payments s SET deleted_at = now(), updated_at = now(), reversal_entry_id = (rev.r->>'id')::bigint
+      FROM d, rev WHERE s.id = d.id AND NOT rev.r ? 'failure'
+      RETURNING s.id
+    )`,
+    result: sql`CASE
+      WHEN NOT EXISTS (SELECT 1 FROM m) THEN '{"failure":"member_revoked"}'::jsonb
+      WHEN NOT EXISTS (SELECT 1 FROM marked) THEN coalesce((SELECT r FROM rev), '{"failure":"not_found"}'::jsonb)
+      ELSE jsonb_build_object('deleted', (SELECT id FROM marked)) END`,
+  };
 }
 
 /** The receipt of a visible payment; `receipt` null when the payment or its receipt does not exist. */
