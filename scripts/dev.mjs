@@ -1,4 +1,4 @@
-// `npm run dev`: database → WebSocket proxy → migrations → `wrangler dev` on :8787 (local KV) → demo seed.
+// `npm run dev`: database → local Neon HTTP endpoint → migrations → `wrangler dev` on :8787 (local KV) → demo seed.
 // Ctrl-C stops everything; data stays in .data/. See README.md ("Run locally").
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -7,7 +7,7 @@ import { isPortFree, resolveDatabase } from "./lib/database-resolver.mjs";
 import { localVars, projectRoot, readVarsFile } from "./lib/local-vars.mjs";
 import { runMigrations } from "./lib/migrate.mjs";
 import { seedDemo } from "./lib/seed.mjs";
-import { startWsProxy } from "./lib/ws-proxy.mjs";
+import { startNeonHttpEndpoint } from "./lib/neon-http-endpoint.mjs";
 
 const PORT = Number(process.env.PAYMENTS_EDGE_PORT ?? 8787);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
@@ -101,12 +101,13 @@ try {
   cleanups.push({ name: `database (${db.kind})`, fn: db.stop });
   console.log(`[dev] database: ${db.description}`);
 
-  let proxyAddress = null;
+  let endpointUrl = null;
   if (db.useLocalProxy) {
-    const proxy = await startWsProxy({ port: 0 });
-    cleanups.push({ name: "WebSocket proxy", fn: proxy.close });
-    proxyAddress = `127.0.0.1:${proxy.port}`;
-    console.log(`[dev] WebSocket proxy: ws://${proxyAddress}`);
+    // PGlite has one backend: one pooled connection keeps each batch's BEGIN…COMMIT to itself.
+    const endpoint = await startNeonHttpEndpoint({ port: 0, poolSize: db.kind === "pglite" ? 1 : 10 });
+    cleanups.push({ name: "Neon HTTP endpoint", fn: endpoint.close });
+    endpointUrl = endpoint.url;
+    console.log(`[dev] Neon HTTP endpoint: ${endpointUrl}`);
   }
 
   await runMigrations(db.url).catch((err) => {
@@ -115,7 +116,7 @@ try {
   console.log("[dev] migrations applied");
 
   const args = ["dev", "--port", String(PORT), "--local", "--persist-to", path.join(dataDir, "wrangler")];
-  const cliVars = { DATABASE_URL: db.url, ...(proxyAddress ? { LOCAL_WS_PROXY: proxyAddress } : {}) };
+  const cliVars = { DATABASE_URL: db.url, ...(endpointUrl ? { LOCAL_NEON_HTTP_ENDPOINT: endpointUrl } : {}) };
   // wrangler reads .dev.vars itself; the documented defaults go in only where .dev.vars is silent.
   const defaults = readVarsFile(path.join(projectRoot, "scripts/local-defaults.vars"));
   for (const name of Object.keys(defaults)) if (!(name in devVars)) cliVars[name] = defaults[name];

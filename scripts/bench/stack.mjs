@@ -12,7 +12,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { freePort, localVars, projectRoot } from "../lib/local-vars.mjs";
 import { runMigrations } from "../lib/migrate.mjs";
 import { startCluster } from "../lib/postgres.mjs";
-import { startWsProxy } from "../lib/ws-proxy.mjs";
+import { startNeonHttpEndpoint } from "../lib/neon-http-endpoint.mjs";
 
 const binDir = path.join(projectRoot, "node_modules/.bin");
 const isRoot = () => process.getuid?.() === 0;
@@ -323,8 +323,10 @@ export async function startStack({
     }
     const dbUrl = bouncer?.url ?? cluster.url;
 
-    const proxy = await startWsProxy({ port: 0 });
-    cleanups.add("WebSocket proxy", proxy.close);
+    // The worker's database: the local Neon HTTP endpoint on pooled connections (as Neon's own keeps
+    // its connections pooled), straight to PostgreSQL. pgbouncer serves the pgbench baselines.
+    const endpoint = await startNeonHttpEndpoint({ port: 0, poolSize: 32 });
+    cleanups.add("Neon HTTP endpoint", endpoint.close);
 
     const t1 = Date.now();
     const scriptPath = buildWorker(path.join(dir, "build"));
@@ -333,7 +335,7 @@ export async function startStack({
     const worker = await serveWorker({
       scriptPath,
       config,
-      bindings: { ...vars, DATABASE_URL: dbUrl, LOCAL_WS_PROXY: `127.0.0.1:${proxy.port}` },
+      bindings: { ...vars, DATABASE_URL: cluster.url, LOCAL_NEON_HTTP_ENDPOINT: endpoint.url },
       onLog: workerLog,
       inspectorPort,
     });
@@ -371,7 +373,7 @@ export async function startStack({
       pgBin: cluster.bin,
       dbUrl,
       pgbouncer: bouncer,
-      proxy,
+      endpoint,
       worker,
       config,
       vars,

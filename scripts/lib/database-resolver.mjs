@@ -16,7 +16,7 @@ const DEFAULT_PG_PORT = 5433;
  * Resolves and starts the database. Returns
  * { kind: "url"|"postgres"|"pglite", url, label, description, useLocalProxy, stop(): Promise<void> }.
  * `url` is reachable over plain TCP from this machine; `useLocalProxy` says whether the worker must reach
- * it through the local WebSocket proxy (false only for Neon, whose own WebSocket endpoint the driver uses).
+ * it through the local Neon HTTP endpoint (false only for Neon, whose own HTTP endpoint the driver uses).
  */
 export async function resolveDatabase({ dataDir, databaseUrl, force = process.env.PAYMENTS_EDGE_DB }) {
   if (force && force !== "postgres" && force !== "pglite") {
@@ -48,7 +48,7 @@ async function useUrl(databaseUrl) {
     };
   }
   if (host.endsWith(".neon.tech")) {
-    // The Neon driver reaches Neon's own WebSocket endpoint, as in production.
+    // The Neon driver reaches Neon's own HTTP endpoint, as in production.
     return {
       kind: "url",
       url: databaseUrl,

@@ -3,7 +3,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/api-keys";
 import type { Database } from "../db/client";
-import { offsetPage } from "../db/paging";
 import { isoUtc } from "../db/sql-time";
 
 export type EntryRow = {
@@ -71,9 +70,10 @@ export async function entriesAfterCursor(db: Database, apiKeyId: string, filter:
 }
 
 /**
- * Newest-first offset page with the total count (deep pages read from the other end: offsetPage). The
- * total and the page are two statements: under concurrent postings `total` may trail the rows by the
- * entries posted in between, as with any offset pagination.
+ * Newest-first offset page with the total, in ONE statement. The account's entry counter (kept by a
+ * trigger on ledger_entries) is the total: O(1) at any size. A page in the older half is read from the
+ * other end of the index (ascending, smaller offset), as offsetPage plans it, so deep pages cost no more
+ * than shallow ones; only the CASE branch taken runs.
  */
 export async function entriesPage(
   db: Database,
@@ -83,21 +83,30 @@ export async function entriesPage(
   offset: number,
   limit: number,
 ) {
-  // The account's entry counter (kept by a trigger on ledger_entries) is the total: O(1) at any size.
-  const { rows } = await db.execute<{ key_ok: boolean; total: string | null }>(sql`
-    SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
-      (SELECT entry_count::text FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS total`);
-  const head = { key_ok: !!rows[0]?.key_ok, account_ok: rows[0]?.total != null };
+  const { rows } = await db.execute<{ key_ok: boolean; total: string | null; rows: EntryRow[] | null }>(sql`
+    WITH head AS MATERIALIZED (
+      SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
+        (SELECT entry_count FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS total
+    )
+    SELECT key_ok, total::text AS total,
+      CASE
+        WHEN NOT key_ok OR total IS NULL OR ${offset}::bigint >= total THEN '[]'::json
+        WHEN ${offset}::bigint > total / 2.0 THEN (
+          SELECT coalesce(json_agg(p ORDER BY p.position DESC, p.id DESC), '[]'::json) FROM (
+            SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
+            ORDER BY ${oldestFirst}
+            LIMIT least(${limit}::bigint, total - ${offset}::bigint)
+            OFFSET total - ${offset}::bigint - least(${limit}::bigint, total - ${offset}::bigint)) p)
+        ELSE (
+          SELECT coalesce(json_agg(p ORDER BY p.position DESC, p.id DESC), '[]'::json) FROM (
+            SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
+            ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}) p)
+      END AS rows
+    FROM head`);
+  const row = rows[0];
+  const head = { key_ok: !!row?.key_ok, account_ok: row?.total != null };
   if (!head.key_ok || !head.account_ok) return { ...head, total: 0, rows: [] as EntryRow[] };
-  const total = Number(rows[0]?.total);
-  const plan = offsetPage(total, offset, limit);
-  if (!plan) return { ...head, total, rows: [] as EntryRow[] };
-  const { fromEnd, take, skip } = plan;
-  const page = await db.execute<EntryRow>(sql`
-    SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
-    ORDER BY ${fromEnd ? oldestFirst : newestFirst}
-    LIMIT ${take} OFFSET ${skip}`);
-  return { ...head, total, rows: fromEnd ? page.rows.reverse() : page.rows };
+  return { ...head, total: Number(row?.total), rows: row?.rows ?? [] };
 }
 
 /** The account's balance and the key's revocation in one statement; null balance = no such account. */
