@@ -6,8 +6,8 @@ import path from "node:path";
 import { isPortFree, resolveDatabase } from "./lib/database-resolver.mjs";
 import { localVars, projectRoot, readVarsFile } from "./lib/local-vars.mjs";
 import { runMigrations } from "./lib/migrate.mjs";
-import { seedDemo } from "./lib/seed.mjs";
 import { startNeonHttpEndpoint } from "./lib/neon-http-endpoint.mjs";
+import { seedDemo } from "./lib/seed.mjs";
 
 const PORT = Number(process.env.PAYMENTS_EDGE_PORT ?? 8787);
 const BASE_URL = `http://127.0.0.1:${PORT}`;

@@ -77,14 +77,16 @@ describe("database requests per API request (warm edge caches)", () => {
   const apiKey = () => ({ "x-api-key": t.key });
 
   it("spec 000: payments and balance read with one request each", async () => {
-    expect((await counted(200, (h) => request("GET", "/api/v1/user/payments", { ...h, ...apiKey() }))).requests).toBe(1);
+    expect((await counted(200, (h) => request("GET", "/api/v1/user/payments", { ...h, ...apiKey() }))).requests).toBe(
+      1,
+    );
     expect((await counted(200, (h) => request("GET", "/api/v1/user/balance", { ...h, ...apiKey() }))).requests).toBe(1);
   });
 
   it("spec 001: list and create (with an Idempotency-Key, and its replay) with one request each", async () => {
-    expect(
-      (await counted(200, (h) => request("GET", "/api/paiements/api-key", { ...h, ...apiKey() }))).requests,
-    ).toBe(1);
+    expect((await counted(200, (h) => request("GET", "/api/paiements/api-key", { ...h, ...apiKey() }))).requests).toBe(
+      1,
+    );
     const body = { transaction_type: "PAYMENT", amount: 15 };
     const fresh = await dbRequestsOf((h) =>
       request("POST", "/api/paiements", { ...h, ...apiKey(), "idempotency-key": crypto.randomUUID() }, body),

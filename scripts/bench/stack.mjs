@@ -11,8 +11,8 @@ import path from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { freePort, localVars, projectRoot } from "../lib/local-vars.mjs";
 import { runMigrations } from "../lib/migrate.mjs";
-import { startCluster } from "../lib/postgres.mjs";
 import { startNeonHttpEndpoint } from "../lib/neon-http-endpoint.mjs";
+import { startCluster } from "../lib/postgres.mjs";
 
 const binDir = path.join(projectRoot, "node_modules/.bin");
 const isRoot = () => process.getuid?.() === 0;

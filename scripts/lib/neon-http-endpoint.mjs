@@ -237,7 +237,9 @@ export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize =
         port: actualPort,
         url: `http://${host}:${actualPort}/sql`,
         /** @param {string} [tag] */
-        counts: (tag) => ({ ...(tag ? (byTag.get(tag) ?? { requests: 0, statements: 0, batches: 0, errors: 0 }) : total) }),
+        counts: (tag) => ({
+          ...(tag ? (byTag.get(tag) ?? { requests: 0, statements: 0, batches: 0, errors: 0 }) : total),
+        }),
         reset: () => {
           byTag.clear();
           Object.assign(total, { requests: 0, statements: 0, batches: 0, errors: 0 });

@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -232,7 +233,10 @@ export const smsPayments = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [
-    index("sms_payments_workspace_time_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+    // The list shows the visible (not deleted) payments: a partial index lets deep offsets skip index entries only.
+    index("sms_payments_visible_time_idx")
+      .on(t.workspaceId, t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.deletedAt} IS NULL`),
     check("sms_payments_amount_positive", sql`${t.amount} > 0`),
   ],
 );
@@ -334,4 +338,65 @@ export const webhookDeliveries = pgTable(
     // The scheduled sweep's "never attempted" rows.
     index("deliveries_unattempted_idx").on(t.createdAt).where(sql`${t.status} = 'pending' AND ${t.attempts} = 0`),
   ],
+);
+
+// List totals (specs 001, 003, 004), kept by statement-level triggers on the counted tables (migration
+// 0007_list_counters.sql), so every writer, old code during a rollout included, keeps them exact, in the
+// same transaction as the rows. A counter may span several rows, summed on read: a writer adds to the
+// rows no other transaction holds (folding them into one) and adds a row when all are held, so writers
+// never wait on a counter, never queue on a hot tenant's counter row and never deadlock on one.
+// Counter rows carry no foreign keys: they are derived data, checked by the `counter_drift` view.
+const counterId = () => bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity();
+const counterValue = () => bigint("n", { mode: "number" }).notNull();
+
+/** Spec 001 totals: mobile-money payments per API key, status and transaction type. */
+export const mobileMoneyPaymentCounts = pgTable(
+  "mobile_money_payment_counts",
+  {
+    id: counterId(),
+    apiKeyId: uuid("api_key_id").notNull(),
+    status: text("status").notNull(),
+    transactionType: text("transaction_type").notNull(),
+    n: counterValue(),
+  },
+  (t) => [index("mm_counts_key_idx").on(t.apiKeyId, t.status, t.transactionType)],
+);
+
+/** Spec 001 date-range totals: the same counts per UTC day of `created_at`. */
+export const mobileMoneyPaymentDayCounts = pgTable(
+  "mobile_money_payment_day_counts",
+  {
+    id: counterId(),
+    apiKeyId: uuid("api_key_id").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    status: text("status").notNull(),
+    transactionType: text("transaction_type").notNull(),
+    n: counterValue(),
+  },
+  (t) => [
+    index("mm_day_counts_key_day_idx").on(t.apiKeyId, t.day),
+    index("mm_day_counts_key_dims_idx").on(t.apiKeyId, t.status, t.transactionType, t.day),
+  ],
+);
+
+/** Spec 003 totals: a workspace's visible (not deleted) SMS payments. */
+export const smsPaymentCounts = pgTable(
+  "sms_payment_counts",
+  { id: counterId(), workspaceId: uuid("workspace_id").notNull(), n: counterValue() },
+  (t) => [index("sms_counts_workspace_idx").on(t.workspaceId)],
+);
+
+/** Spec 004 totals: a merchant's crypto payments per status and currency (with its network and token). */
+export const cryptoPaymentCounts = pgTable(
+  "crypto_payment_counts",
+  {
+    id: counterId(),
+    workspaceId: uuid("workspace_id").notNull(),
+    status: text("status").notNull(),
+    currency: text("currency").notNull(),
+    blockchain: text("blockchain").notNull(),
+    token: text("token").notNull(),
+    n: counterValue(),
+  },
+  (t) => [index("crypto_counts_workspace_idx").on(t.workspaceId, t.status, t.currency)],
 );

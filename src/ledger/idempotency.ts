@@ -74,7 +74,7 @@ export type Effect = {
   /** A refusal undoes everything the statement did (write_refused raises), instead of committing it. */
   rollbackOnRefusal?: boolean;
   /** One more statement for the same batch, after the effect (it sees the effect's writes). */
-  then?: SQL;
+  followUp?: SQL;
 };
 
 export type WriteAnswer<R, B> = {
@@ -138,12 +138,14 @@ export async function runWrite<R extends object, B>(
   if (!guard?.key) {
     const statement = sql`WITH ${ctes} effect AS MATERIALIZED (SELECT ${effect.result} AS result)
       SELECT result ${refusedCheck} FROM effect`;
-    const [first] = effect.then
-      ? await db.batch([db.execute<{ result: R | Refusal | null }>(statement), db.execute(effect.then)]).catch(rethrow)
+    const [first] = effect.followUp
+      ? await db
+          .batch([db.execute<{ result: R | Refusal | null }>(statement), db.execute(effect.followUp)])
+          .catch(rethrow)
       : [await db.execute<{ result: R | Refusal | null }>(statement).catch(rethrow)];
     return fresh(first.rows[0]?.result);
   }
-  if (effect.then || effect.rollbackOnRefusal) throw new Error("idempotent writes take a single effect statement");
+  if (effect.followUp || effect.rollbackOnRefusal) throw new Error("idempotent writes take a single effect statement");
 
   const { scope, key, fingerprint } = guard;
   const storeRefusals = guard.storeRefusals !== false;

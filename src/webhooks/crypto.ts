@@ -147,7 +147,7 @@ cryptoWebhook.post("/", async (c) => {
         ELSE jsonb_build_object('notify', (SELECT callback_url IS NOT NULL FROM p)) END`,
       rollbackOnRefusal: true,
       // Only when this transaction wrote the event's history row (xmin), never for a duplicate.
-      then: sql`
+      followUp: sql`
         INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload)
         SELECT ${deliveryId}, p.workspace_id, p.callback_url, ${OUTBOUND_EVENT_TYPE},
           json_build_object('type', ${OUTBOUND_EVENT_TYPE}::text,
@@ -182,10 +182,7 @@ cryptoWebhook.post("/", async (c) => {
   const applied = outcome.body;
   if ("notify" in applied && applied.notify) await enqueueDeliveries(c.env.WEBHOOK_QUEUE, [deliveryId]);
   const status = isDuplicate(applied) ? "duplicate" : "unchanged" in applied ? "unchanged" : "processed";
-  return c.json(
-    status === "duplicate" ? { status } : { status, transaction_id: paymentId, payment_status: next },
-    200,
-  );
+  return c.json(status === "duplicate" ? { status } : { status, transaction_id: paymentId, payment_status: next }, 200);
 });
 
 /** What the event did: a duplicate, the same status again, or a move (notify: a delivery row was made). */

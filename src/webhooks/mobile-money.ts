@@ -8,7 +8,7 @@ import { createSurface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import { MOBILE_MONEY_STATUSES } from "../db/schema";
 import { runWrite } from "../ledger/idempotency";
-import { type Refusal, postingCall, refusalError } from "../ledger/posting";
+import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
 import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
 import { verifyWebhook } from "./standard-webhooks";
@@ -182,7 +182,8 @@ mobileMoneyWebhook.post("/", async (c) => {
       render: (r): Accepted =>
         isDuplicate(r) ? { status: "duplicate" } : { status: "processed", reference, payment_status: next },
       refused: (refusal) => {
-        if (refusal.failure === "payment_not_found") return new AppError("not_found", `No payment with reference ${reference}`);
+        if (refusal.failure === "payment_not_found")
+          return new AppError("not_found", `No payment with reference ${reference}`);
         if (refusal.failure !== "illegal_transition") return refusalError(refusal);
         const current = (refusal as Refusal & { from?: string }).from;
         console.warn(

@@ -9,9 +9,9 @@
 // If the queue send fails right after commit, the row stays `pending` with no message (the send is
 // logged); the scheduled requeueStrandedDeliveries picks such rows up.
 import { sql } from "drizzle-orm";
+import type { Executor } from "../db/client";
 import { createDatabase, type DatabaseEnv } from "../db/client";
 import type { Bindings } from "../env";
-import type { Executor } from "../db/client";
 import { randomToken } from "../lib/crypto";
 import { signWebhook } from "./standard-webhooks";
 
@@ -101,11 +101,7 @@ export type DeliveryDeps = { fetch?: typeof fetch };
  * Queue consumer: delivers each message's webhook once and acks, retries or gives up per message.
  * `deps.fetch` is the HTTP client (the global fetch in production; tests pass a fake merchant).
  */
-export async function deliverWebhooks(
-  batch: MessageBatch<unknown>,
-  env: DatabaseEnv,
-  deps: DeliveryDeps = {},
-) {
+export async function deliverWebhooks(batch: MessageBatch<unknown>, env: DatabaseEnv, deps: DeliveryDeps = {}) {
   const send = deps.fetch ?? fetch;
   const db = createDatabase(env);
   await Promise.all(batch.messages.map((message) => deliverOne(db, message, send)));

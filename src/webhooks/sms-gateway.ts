@@ -153,7 +153,7 @@ function eventEffect(eventId: string, raw: string, event: Event): Effect {
         result: sql`coalesce((SELECT r FROM posted), ${DUPLICATE})`,
         rollbackOnRefusal: true,
         // An upstream charge must be recorded even past the overdraft limit; the account is flagged.
-        then: sql`
+        followUp: sql`
           UPDATE accounts SET overdrawn_at = CASE WHEN balance < -overdraft_limit THEN coalesce(overdrawn_at, now()) END
           WHERE id = ${account_id} AND (overdrawn_at IS NOT NULL OR balance < -overdraft_limit)`,
       };
@@ -191,7 +191,10 @@ function eventEffect(eventId: string, raw: string, event: Event): Effect {
       };
     }
     case "gateway.status":
-      return { ctes: claim, result: sql`CASE WHEN EXISTS (SELECT 1 FROM claim) THEN '{}'::jsonb ELSE ${DUPLICATE} END` };
+      return {
+        ctes: claim,
+        result: sql`CASE WHEN EXISTS (SELECT 1 FROM claim) THEN '{}'::jsonb ELSE ${DUPLICATE} END`,
+      };
   }
 }
 
@@ -202,13 +205,20 @@ function refusalProblem(refusal: Refusal, event: Event): AppError {
       return new AppError("not_found", "data.account_id: unknown account");
     case "currency_precision": {
       const amount = "amount" in event.data ? event.data.amount : undefined;
-      const problem = (amount && checkCurrencyPrecision(amount, refusal.currency ?? "")) || "amount has too many decimals";
+      const problem =
+        (amount && checkCurrencyPrecision(amount, refusal.currency ?? "")) || "amount has too many decimals";
       return new AppError("bad_request", `data.${problem}`);
     }
     case "original_not_found":
-      return new AppError("not_found", `data.event_id: no posted gateway event ${"event_id" in event.data ? event.data.event_id : ""}`);
+      return new AppError(
+        "not_found",
+        `data.event_id: no posted gateway event ${"event_id" in event.data ? event.data.event_id : ""}`,
+      );
     case "already_reversed":
-      return new AppError("conflict", `event ${"event_id" in event.data ? event.data.event_id : ""} was already reversed`);
+      return new AppError(
+        "conflict",
+        `event ${"event_id" in event.data ? event.data.event_id : ""} was already reversed`,
+      );
     default:
       return refusalError(refusal);
   }

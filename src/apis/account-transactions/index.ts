@@ -13,13 +13,7 @@ import { database } from "../../db/request-db";
 import type { LedgerType } from "../../db/schema";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import {
-  type PostedEntry,
-  PostingError,
-  type PostingRequest,
-  postingCall,
-  refusalError,
-} from "../../ledger/posting";
+import { type PostedEntry, PostingError, type PostingRequest, postingCall, refusalError } from "../../ledger/posting";
 import { type EntryRow, entriesPage } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, type ParsedAmount, toJsonNumber } from "../../lib/money";
@@ -124,7 +118,8 @@ async function write<T>(
       status: 200,
       render,
       amount,
-      refused: (refusal) => (refusal.failure === "account_not_found" ? accountNotFound() : refusalError(refusal, amount)),
+      refused: (refusal) =>
+        refusal.failure === "account_not_found" ? accountNotFound() : refusalError(refusal, amount),
     },
   );
   if (outcome.replayed) c.header("Idempotent-Replayed", "true");

@@ -3,7 +3,6 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { keyCacheTtl, newApiKeySecret } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
-import type { AppEnv } from "../../env";
 import { accounts, apiKeys, workspaces } from "../../db/schema";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import {
@@ -13,6 +12,7 @@ import {
   writeAccountState,
   writeGatewayState,
 } from "../../edge/kv-state";
+import type { AppEnv } from "../../env";
 import { accountToJson, edgeStateOf, findAccount } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { type PostedEntry, postingCall, refusalError } from "../../ledger/posting";
@@ -164,7 +164,15 @@ async function adminPosting(
       key: validateIdempotencyKey(c.req.header("idempotency-key")),
       fingerprint: await requestFingerprint(fingerprintOf),
     },
-    { result: postingCall({ accountId, amount: amount.value, enforceOverdraft: false, precisionOf: amount, ...posting }) },
+    {
+      result: postingCall({
+        accountId,
+        amount: amount.value,
+        enforceOverdraft: false,
+        precisionOf: amount,
+        ...posting,
+      }),
+    },
     {
       status: 201,
       render: (entry) => entryToJson(accountId, entry),

@@ -3,7 +3,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { oauthClientActive } from "../../auth/oauth";
 import type { Database } from "../../db/client";
-import { offsetPage } from "../../db/paging";
+import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import type { CurrencyInfo } from "./catalogue";
@@ -38,6 +38,21 @@ export type ListFilter = {
   token?: string;
 };
 
+/** The filter as conditions on a payment row or a counter row alike (both have these columns). */
+function filterSql(filter: ListFilter): SQL[] {
+  const parts: SQL[] = [];
+  if (filter.status) parts.push(sql`status = ${filter.status}`);
+  if (filter.currency) parts.push(sql`currency = upper(${filter.currency})`);
+  if (filter.blockchain) parts.push(sql`blockchain = ${filter.blockchain}`);
+  if (filter.token) parts.push(sql`token = upper(${filter.token})`);
+  return parts;
+}
+
+/**
+ * One statement: the client's revocation, `count` (matching the filter) and `total` (all the merchant's
+ * payments) from the merchant's counters (a few dozen rows: status x currency, with the currency's network
+ * and token), and the newest-first page, deep pages from the far end.
+ */
 export async function listPayments(
   db: Database,
   principal: { clientUuid: string; workspaceId: string },
@@ -45,31 +60,33 @@ export async function listPayments(
   limit: number,
   offset: number,
 ) {
-  const where: SQL[] = [sql`p.workspace_id = ${principal.workspaceId}`, oauthClientActive(principal.clientUuid)];
-  if (filter.status) where.push(sql`p.status = ${filter.status}`);
-  if (filter.currency) where.push(sql`p.currency = upper(${filter.currency})`);
-  if (filter.blockchain) where.push(sql`p.blockchain = ${filter.blockchain}`);
-  if (filter.token) where.push(sql`p.token = upper(${filter.token})`);
-  const condition = sql.join(where, sql` AND `);
-  const head = await db.execute<{ client_ok: boolean; count: number; total: number }>(sql`
-    SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok,
-      (SELECT count(*)::int FROM crypto_payments p WHERE ${condition}) AS count,
-      (SELECT count(*)::int FROM crypto_payments p WHERE p.workspace_id = ${principal.workspaceId}) AS total`);
-  const counts = head.rows[0] ?? { client_ok: false, count: 0, total: 0 };
-  const plan = counts.client_ok ? offsetPage(counts.count, offset, limit) : null;
-  if (!plan) return { ...counts, results: [] as PaymentSummary[] };
-  // Deep pages from the other end: they cost no more than shallow ones, and the planner never falls
-  // back to scanning and sorting the tenant's payments.
-  const { fromEnd, take, skip } = plan;
-  const order = fromEnd
-    ? sql`p.created_at ASC NULLS FIRST, p.id ASC NULLS FIRST`
-    : sql`p.created_at DESC NULLS LAST, p.id DESC NULLS LAST`;
-  const page = await db.execute<{ results: PaymentSummary[] }>(sql`
-    SELECT coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
-      SELECT json_build_object(${summaryFields}) AS j, p.created_at, p.id FROM crypto_payments p
-      WHERE ${condition} ORDER BY ${order} LIMIT ${take} OFFSET ${skip}
-    ) x), '[]'::json) AS results`);
-  return { ...counts, results: page.rows[0]?.results ?? [] };
+  const ws = principal.workspaceId;
+  const matches = filterSql(filter);
+  const keys = offsetPageKeys(
+    {
+      select: sql`SELECT id FROM crypto_payments WHERE ${sql.join([sql`workspace_id = ${ws}`, ...matches], sql` AND `)}`,
+      newestFirst: sql`crypto_payments.created_at DESC NULLS LAST, crypto_payments.id DESC NULLS LAST`,
+      oldestFirst: sql`crypto_payments.created_at ASC NULLS FIRST, crypto_payments.id ASC NULLS FIRST`,
+    },
+    offset,
+    limit,
+  );
+  const { rows } = await db.execute<{
+    client_ok: boolean;
+    count: number;
+    total: number;
+    results: PaymentSummary[];
+  }>(sql`
+    WITH head AS MATERIALIZED (
+      SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok, coalesce(sum(n), 0)::int AS total,
+        coalesce(sum(n) FILTER (WHERE ${matches.length ? sql.join(matches, sql` AND `) : sql`true`}), 0)::int AS count
+      FROM crypto_payment_counts WHERE workspace_id = ${ws}),
+    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN client_ok THEN count ELSE 0 END FROM head)`, offset, limit)})
+    SELECT head.client_ok, head.count, head.total,
+      (SELECT coalesce(json_agg(json_build_object(${summaryFields}) ORDER BY p.created_at DESC, p.id DESC), '[]'::json)
+       FROM crypto_payments p JOIN (${keys}) page (page_id) ON p.id = page.page_id) AS results
+    FROM head`);
+  return rows[0] ?? { client_ok: false, count: 0, total: 0, results: [] };
 }
 
 export async function findPayment(

@@ -146,12 +146,15 @@ paiementsApi.openapi(
     // A taken reference rolled everything back: draw another (the idempotency claim is gone with it).
     let outcome: WriteOutcome<ReturnType<typeof toPayment>> | undefined;
     for (let attempt = 0; !outcome; attempt++) {
-      outcome = await runWrite(database(c), guard, insertPaymentEffect(payment, newReference(request.transactionType)), answer).catch(
-        (err) => {
-          if (err instanceof ReferenceTaken && attempt < 2) return undefined;
-          throw err;
-        },
-      );
+      outcome = await runWrite(
+        database(c),
+        guard,
+        insertPaymentEffect(payment, newReference(request.transactionType)),
+        answer,
+      ).catch((err) => {
+        if (err instanceof ReferenceTaken && attempt < 2) return undefined;
+        throw err;
+      });
     }
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body, 201);

@@ -3,9 +3,11 @@
 import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
+import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import type { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
 import type { Effect } from "../../ledger/idempotency";
 import { randomToken } from "../../lib/crypto";
+import { splitAtDays } from "./date-range";
 import { type PaymentRow, paymentColumns } from "./serializers";
 
 export type PaymentFilter = {
@@ -19,25 +21,76 @@ export type PaymentFilter = {
   dateTo?: number;
 };
 
-function filterSql(f: PaymentFilter): SQL {
-  const parts: SQL[] = [sql`api_key_id = ${f.apiKeyId}`, sql`workspace_id = ${f.workspaceId}`];
+/** The statuses and type a filter names, as conditions on a payment row or a counter row alike. */
+function dimensionsSql(f: PaymentFilter): SQL[] {
+  const parts: SQL[] = [sql`api_key_id = ${f.apiKeyId}`];
   if (f.transactionType) parts.push(sql`transaction_type = ${f.transactionType}`);
   if (f.status) parts.push(sql`status = ${f.status}`);
-  if (f.dateFrom !== undefined) parts.push(sql`created_at >= to_timestamp(${f.dateFrom}::bigint)`);
-  if (f.dateTo !== undefined) parts.push(sql`created_at < to_timestamp(${f.dateTo}::bigint + 1)`);
-  return sql.join(parts, sql` AND `);
+  return parts;
 }
 
-/** One statement: the key's revocation, the filtered total and the newest-first page, from one snapshot. */
+const createdBetween = (from: number | undefined, to: number | undefined): SQL[] => [
+  ...(from === undefined ? [] : [sql`created_at >= to_timestamp(${from}::bigint)`]),
+  ...(to === undefined ? [] : [sql`created_at < to_timestamp(${to}::bigint)`]),
+];
+
+const and = (parts: SQL[]) => sql.join(parts, sql` AND `);
+
+/**
+ * The number of the key's payments matching the filter, without counting them: the per-key counters
+ * without a date range; with one, the per-day buckets for its whole days plus a row count of the (at
+ * most two) partial days at its edges, from the index.
+ */
+function matchingCount(f: PaymentFilter): SQL {
+  const dims = dimensionsSql(f);
+  const to = f.dateTo === undefined ? undefined : f.dateTo + 1;
+  if (f.dateFrom === undefined && to === undefined) {
+    return sql`(SELECT coalesce(sum(n), 0) FROM mobile_money_payment_counts WHERE ${and(dims)})`;
+  }
+  const { days, edges } = splitAtDays(f.dateFrom, to);
+  const parts: SQL[] = edges.map(
+    (e) => sql`(SELECT count(*) FROM mobile_money_payments WHERE ${and([...dims, ...createdBetween(e.from, e.to)])})`,
+  );
+  if (days) {
+    const range = [
+      ...(days.first === undefined ? [] : [sql`day >= DATE '1970-01-01' + ${days.first}::int`]),
+      ...(days.end === undefined ? [] : [sql`day < DATE '1970-01-01' + ${days.end}::int`]),
+    ];
+    parts.push(
+      sql`(SELECT coalesce(sum(n), 0) FROM mobile_money_payment_day_counts WHERE ${and([...dims, ...range])})`,
+    );
+  }
+  return sql.join(parts, sql` + `);
+}
+
+/** The key is unrevoked and still the principal's workspace's: rows are then read by key alone. */
+const keyOfWorkspace = (f: PaymentFilter) =>
+  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${f.apiKeyId} AND k.workspace_id = ${f.workspaceId} AND k.revoked_at IS NULL)`;
+
+/**
+ * One statement: the key's revocation, the filtered total (from counters) and the newest-first page
+ * (deep pages from the far end), from one snapshot.
+ */
 export async function listPayments(db: Database, filter: PaymentFilter, offset: number, limit: number) {
-  const where = filterSql(filter);
+  const keys = offsetPageKeys(
+    {
+      select: sql`SELECT id FROM mobile_money_payments
+        WHERE ${and([...dimensionsSql(filter), ...createdBetween(filter.dateFrom, filter.dateTo === undefined ? undefined : filter.dateTo + 1)])}`,
+      newestFirst: sql`mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST`,
+      oldestFirst: sql`mobile_money_payments.created_at ASC NULLS FIRST, mobile_money_payments.id ASC NULLS FIRST`,
+    },
+    offset,
+    limit,
+  );
   const { rows } = await db.execute<{ key_ok: boolean; total: string; rows: PaymentRow[] }>(sql`
-    SELECT ${apiKeyActive(filter.apiKeyId)} AS key_ok,
-      (SELECT count(*) FROM mobile_money_payments WHERE ${where})::text AS total,
-      coalesce((SELECT json_agg(p) FROM (
-        SELECT ${paymentColumns} FROM mobile_money_payments WHERE ${where}
-        ORDER BY mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST LIMIT ${limit} OFFSET ${offset}
-      ) p), '[]'::json) AS rows`);
+    WITH head AS MATERIALIZED (SELECT ${keyOfWorkspace(filter)} AS key_ok, ${matchingCount(filter)} AS total),
+    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN key_ok THEN total ELSE 0 END FROM head)`, offset, limit)})
+    SELECT head.key_ok, head.total::text AS total,
+      coalesce((SELECT json_agg(p ORDER BY p.sort_at DESC, p.sort_id DESC) FROM (
+        SELECT created_at AS sort_at, id AS sort_id, ${paymentColumns}
+        FROM mobile_money_payments JOIN (${keys}) page (page_id) ON id = page.page_id
+      ) p), '[]'::json) AS rows
+    FROM head`);
   const row = rows[0];
   if (!row?.key_ok) return null;
   return { total: Number(row.total), rows: row.rows };

@@ -160,7 +160,7 @@ smsPaymentsApi.openapi(routes.getReceipt, async (c) => {
 
 smsPaymentsApi.openapi(routes.deletePayment, async (c) => {
   const member = memberOf(c);
-  const { workspaceId, id } = c.req.valid("param");
+  const { id } = c.req.valid("param");
   if (!PAYMENT_ID.test(id)) throw new AppError("not_found", "Payment not found");
   await runWrite<{ deleted: string }, null>(database(c), null, deletePaymentEffect(member, id), {
     status: 204,

@@ -4,6 +4,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import type { Database } from "../../db/client";
+import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import { postingCall } from "../../ledger/posting";
@@ -37,18 +38,32 @@ const activeMember = (m: MemberPrincipal) => sql`
 /** SQL boolean: the member's token is still current (not revoked by a version bump). */
 export const memberStillActive = (m: MemberPrincipal) => sql`EXISTS (${activeMember(m)})`;
 
-/** Newest first (created_at desc, id desc), deleted payments excluded, with the total. */
+/**
+ * Newest first (created_at desc, id desc), deleted payments excluded, with the total (the workspace's
+ * counter), in one statement; deep offsets read from the far end.
+ */
 export async function listPayments(db: Database, member: MemberPrincipal, limit: number, offset: number) {
   const ws = member.workspaceId;
-  const visible = sql`workspace_id = ${ws} AND deleted_at IS NULL AND EXISTS (SELECT 1 FROM m)`;
+  const keys = offsetPageKeys(
+    {
+      select: sql`SELECT id FROM sms_payments WHERE workspace_id = ${ws} AND deleted_at IS NULL`,
+      newestFirst: sql`sms_payments.created_at DESC NULLS LAST, sms_payments.id DESC NULLS LAST`,
+      oldestFirst: sql`sms_payments.created_at ASC NULLS FIRST, sms_payments.id ASC NULLS FIRST`,
+    },
+    offset,
+    limit,
+  );
   const { rows } = await db.execute<{ member_ok: boolean; total: number; payments: PaymentRow[] }>(sql`
-    WITH m AS MATERIALIZED (${activeMember(member)})
-    SELECT EXISTS (SELECT 1 FROM m) AS member_ok,
-      (SELECT count(*)::int FROM sms_payments WHERE ${visible}) AS total,
+    WITH head AS MATERIALIZED (
+      SELECT ${memberStillActive(member)} AS member_ok,
+        (SELECT coalesce(sum(n), 0)::int FROM sms_payment_counts WHERE workspace_id = ${ws}) AS total),
+    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN member_ok THEN total ELSE 0 END FROM head)`, offset, limit)})
+    SELECT head.member_ok, head.total,
       (SELECT coalesce(json_agg(p ORDER BY p.sort_at DESC, p.id DESC), '[]'::json) FROM (
-        SELECT created_at AS sort_at, ${paymentColumns} FROM sms_payments WHERE ${visible}
-        ORDER BY sms_payments.created_at DESC NULLS LAST, sms_payments.id DESC NULLS LAST LIMIT ${limit} OFFSET ${offset}
-      ) p) AS payments`);
+        SELECT created_at AS sort_at, ${paymentColumns}
+        FROM sms_payments JOIN (${keys}) page (page_id) ON id = page.page_id
+      ) p) AS payments
+    FROM head`);
   return rows[0] ?? { member_ok: false, total: 0, payments: [] };
 }
 
