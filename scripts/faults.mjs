@@ -32,7 +32,7 @@ const fail = (msg) => {
   console.error(`[faults] FAIL: ${msg}`);
 };
 
-/** pg_ctl as the cluster's owner, without blocking the event loop (the WebSocket proxy runs in it). */
+/** pg_ctl as the cluster's owner, without blocking the event loop (the local Neon HTTP endpoint runs in it). */
 async function pgCtl(stack, ...ctlArgs) {
   const bin = path.join(stack.pgBin, "pg_ctl");
   const [cmd, cmdArgs] =
@@ -57,7 +57,7 @@ const startPostgres = (stack) =>
 
 async function main() {
   console.log(
-    `[faults] ${usePgbouncer ? "behind pgbouncer (transaction mode)" : "worker → proxy → PostgreSQL directly"}`,
+    `[faults] ${usePgbouncer ? "behind pgbouncer (transaction mode)" : "worker → local Neon HTTP endpoint → PostgreSQL directly"}`,
   );
   // synchronous_commit on: an acknowledged commit must survive the immediate stop (the dev cluster's
   // `off` trades exactly that durability for speed).

@@ -116,8 +116,10 @@ export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize =
     let pool = pools.get(connectionString);
     if (!pool) {
       pool = new pg.Pool({ connectionString, max: poolSize, idleTimeoutMillis: 30_000 });
-      // A connection dying in the pool (database restarted) must not crash the endpoint.
+      // A connection dying (database restarted) must not crash the endpoint, idle or checked out: the
+      // query that needed it fails and answers 503.
       pool.on("error", () => {});
+      pool.on("connect", (client) => client.on("error", () => {}));
       pools.set(connectionString, pool);
     }
     return pool;
