@@ -24,6 +24,9 @@ type PlanNode = {
   "Node Type": string;
   "Relation Name"?: string;
   "Index Name"?: string;
+  "Actual Rows"?: number;
+  "Actual Loops"?: number;
+  "Rows Removed by Filter"?: number;
   Plans?: PlanNode[];
 };
 
@@ -65,8 +68,16 @@ const dialect = new PgDialect();
 
 type PlanRows = { rows: { "QUERY PLAN": unknown }[] };
 
-async function planOf(db: Pick<Database, "execute">, statement: ReturnType<typeof sql>): Promise<PlanNode> {
-  return planFrom(await db.execute<{ "QUERY PLAN": unknown }>(sql`EXPLAIN (FORMAT JSON) ${statement}`));
+async function planOf(
+  db: Pick<Database, "execute">,
+  statement: ReturnType<typeof sql>,
+  { analyze = false } = {},
+): Promise<PlanNode> {
+  return planFrom(
+    await db.execute<{ "QUERY PLAN": unknown }>(
+      analyze ? sql`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}` : sql`EXPLAIN (FORMAT JSON) ${statement}`,
+    ),
+  );
 }
 
 function planFrom({ rows }: PlanRows): PlanNode {
@@ -98,6 +109,35 @@ function explaining(real: Database, out: Explained[]): Database {
       return real.execute(statement);
     },
   } as unknown as Database;
+}
+
+/** Rows each large table gave up (returned or filtered out) while the statement ran, from EXPLAIN ANALYZE. */
+function rowsRead(root: PlanNode, into: Record<string, number> = {}) {
+  const relation = root["Relation Name"];
+  if (relation && LARGE_TABLES.has(relation)) {
+    const perLoop = (root["Actual Rows"] ?? 0) + (root["Rows Removed by Filter"] ?? 0);
+    into[relation] = (into[relation] ?? 0) + perLoop * (root["Actual Loops"] ?? 1);
+  }
+  for (const child of root.Plans ?? []) rowsRead(child, into);
+  return into;
+}
+
+/** Runs `run` against the real database and reports, per statement, the rows read from each large table. */
+async function measure(run: (db: Database) => Promise<unknown>) {
+  const real = createDatabase(env);
+  const out: Record<string, number>[] = [];
+  // The real database object, with each statement EXPLAIN ANALYZEd before it runs.
+  const measured = new Proxy(real, {
+    get(target, property, receiver) {
+      if (property !== "execute") return Reflect.get(target, property, receiver);
+      return async (statement: ReturnType<typeof sql>) => {
+        out.push(rowsRead(await planOf(target, statement, { analyze: true })));
+        return target.execute(statement);
+      };
+    },
+  });
+  await run(measured);
+  return out;
 }
 
 let ctx: {
@@ -276,44 +316,91 @@ describe("spec 002 transactions (entriesPage) at a million entries", () => {
 });
 
 describe("spec 001 mobile-money payments (paiements listPayments)", () => {
-  it("lists with and without each filter from indexes", async () => {
-    const base = { apiKeyId: ctx.keyId, workspaceId: ctx.workspaceId };
-    const dateTo = Math.floor(Date.now() / 1000) - 30 * 86_400;
-    const dateFrom = dateTo - 60 * 86_400;
+  const base = () => ({ apiKeyId: ctx.keyId, workspaceId: ctx.workspaceId });
+  // Whole days inside the range come from day buckets; its edges are mid-day on purpose.
+  const dateTo = Math.floor(Date.now() / 1000) - 30 * 86_400 + 3_600;
+  const dateFrom = dateTo - 60 * 86_400 - 7_200;
+
+  it("lists with and without each filter in one index-backed statement", async () => {
     for (const [filter, offset] of [
       [{}, 0],
+      [{}, 40_000],
       [{}, 90_000],
       [{ status: "COMPLETE" }, 0],
+      [{ status: "COMPLETE" }, 40_000],
       [{ transactionType: "PAYMENT" }, 0],
       [{ dateFrom, dateTo }, 0],
+      [{ dateFrom }, 0],
+      [{ dateTo }, 0],
+      [{ dateFrom, dateTo: dateFrom + 600 }, 0],
       [{ status: "FAILED", transactionType: "RECHARGE", dateFrom, dateTo }, 0],
     ] as const) {
-      expectIndexBacked(await explain((db) => listMobileMoneyPayments(db, { ...base, ...filter }, offset, 20)));
+      const plans = await explain((db) => listMobileMoneyPayments(db, { ...base(), ...filter }, offset, 20));
+      expect(plans).toHaveLength(1);
+      expectIndexBacked(plans);
     }
+  });
+
+  it("reads the page's rows, not the key's: totals come from counters, date ranges count only their edge days", async () => {
+    const read = async (filter: object, offset: number) => {
+      const [rows] = await measure((db) => listMobileMoneyPayments(db, { ...base(), ...filter }, offset, 20));
+      return rows?.mobile_money_payments ?? 0;
+    };
+    // 20 keys, then the same 20 rows by primary key.
+    expect(await read({}, 0)).toBe(40);
+    expect(await read({ status: "COMPLETE" }, 0)).toBe(40);
+    // A payment every 5 minutes: 288 a day, so two edge days are at most 576 rows (plus the page).
+    expect(await read({ dateFrom, dateTo }, 0)).toBeLessThanOrEqual(2 * 288 + 40);
+    // 90,000 of 100,000 deep: read from the oldest end, 10,000 keys at most.
+    expect(await read({}, 90_000)).toBeLessThanOrEqual(10_000 + 40);
   });
 });
 
 describe("spec 003 SMS payments (sms-payments listPayments)", () => {
-  it("lists the first page and a deep offset from the workspace index", async () => {
-    for (const offset of [0, 45_000]) {
-      expectIndexBacked(await explain((db) => listSmsPayments(db, ctx.member, 50, offset)));
+  it("lists the first page and deep offsets in one index-backed statement", async () => {
+    for (const offset of [0, 20_000, 45_000]) {
+      const plans = await explain((db) => listSmsPayments(db, ctx.member, 50, offset));
+      expect(plans).toHaveLength(1);
+      expectIndexBacked(plans);
     }
+  });
+
+  it("reads the page's rows only: the total is the workspace's counter", async () => {
+    const [first] = await measure((db) => listSmsPayments(db, ctx.member, 50, 0));
+    expect(first?.sms_payments).toBe(100);
+    // 47,500 visible payments; 45,000 deep is read from the oldest end.
+    const [deep] = await measure((db) => listSmsPayments(db, ctx.member, 50, 45_000));
+    expect(deep?.sms_payments).toBeLessThanOrEqual(2_500 + 100);
   });
 });
 
 describe("spec 004 crypto payments (crypto-payments listPayments)", () => {
-  it("lists with and without each filter from indexes", async () => {
-    for (const filter of [
-      {},
-      { status: "completed" },
-      { currency: "USDTTRC20" },
-      { blockchain: "TRX" },
-      { token: "USDT" },
-      { status: "completed", currency: "USDTTRC20", blockchain: "TRX", token: "USDT" },
-    ] as const) {
-      expectIndexBacked(await explain((db) => listCryptoPayments(db, ctx.client, filter, 20, 0)));
-      expectIndexBacked(await explain((db) => listCryptoPayments(db, ctx.client, filter, 20, 40_000)));
+  const filters = [
+    {},
+    { status: "completed" },
+    { currency: "USDTTRC20" },
+    { blockchain: "TRX" },
+    { token: "USDT" },
+    { status: "completed", currency: "USDTTRC20", blockchain: "TRX", token: "USDT" },
+  ] as const;
+
+  it("lists with and without each filter in one index-backed statement", async () => {
+    for (const filter of filters) {
+      for (const offset of [0, 20_000, 40_000]) {
+        const plans = await explain((db) => listCryptoPayments(db, ctx.client, filter, 20, offset));
+        expect(plans).toHaveLength(1);
+        expectIndexBacked(plans);
+      }
     }
+  });
+
+  it("counts from the merchant's counters: a first page reads only the rows it shows", async () => {
+    const [first] = await measure((db) => listCryptoPayments(db, ctx.client, {}, 20, 0));
+    expect(first?.crypto_payments).toBe(40);
+    const [status] = await measure((db) => listCryptoPayments(db, ctx.client, { status: "completed" }, 20, 0));
+    expect(status?.crypto_payments).toBe(40);
+    const [deep] = await measure((db) => listCryptoPayments(db, ctx.client, {}, 20, 40_000));
+    expect(deep?.crypto_payments).toBeLessThanOrEqual(10_000 + 40);
   });
 });
 

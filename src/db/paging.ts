@@ -15,10 +15,11 @@ export function offsetPage(total: number, offset: number, limit: number) {
 /**
  * `offsetPage` inside the one statement that also reads the total: the body of a CTE that the page's
  * statement names `plan`, from the number of rows the list matches (0 when the caller may read nothing).
+ * `skip` is the offset from whichever end is read.
  */
 export const offsetPlan = (matching: SQL, offset: number, limit: number) => sql`
   SELECT take > 0 AND NOT from_end AS newest, take > 0 AND from_end AS oldest, take,
-    greatest(n - ${offset}::bigint - take, 0) AS skip
+    CASE WHEN from_end THEN greatest(n - ${offset}::bigint - take, 0) ELSE ${offset}::bigint END AS skip
   FROM (SELECT n, 2 * ${offset}::bigint > n AS from_end, greatest(least(${limit}::bigint, n - ${offset}::bigint), 0) AS take
         FROM (SELECT (${matching})::bigint AS n) counted) planned`;
 
@@ -35,9 +36,16 @@ export type PageKeys = {
  * oldest end when the page lies in the older half, so no page skips more than half of the list's rows.
  * Selecting only indexed columns lets PostgreSQL skip with an index-only scan; the caller joins the
  * keys back to the rows and orders them newest first.
+ * Both branches take their offset from `plan`, so the planner plans both alike, on the index, whatever
+ * the offset (a constant deep offset would make it plan the branch that does not run as a full sort).
+ * The outer LIMIT (never reached: one branch runs, with at most `limit` rows) tells it how few keys come
+ * out, so it joins them back by primary key.
  */
-export const offsetPageKeys = (keys: PageKeys, offset: number, limit: number) => sql`
-  (${keys.select} AND (SELECT newest FROM plan) ORDER BY ${keys.newestFirst} LIMIT ${limit} OFFSET ${offset})
-  UNION ALL
-  (${keys.select} AND (SELECT oldest FROM plan) ORDER BY ${keys.oldestFirst}
-   LIMIT (SELECT take FROM plan) OFFSET (SELECT skip FROM plan))`;
+export const offsetPageKeys = (keys: PageKeys, limit: number) => sql`
+  SELECT * FROM (
+    (${keys.select} AND (SELECT newest FROM plan) ORDER BY ${keys.newestFirst}
+     LIMIT ${limit} OFFSET (SELECT skip FROM plan))
+    UNION ALL
+    (${keys.select} AND (SELECT oldest FROM plan) ORDER BY ${keys.oldestFirst}
+     LIMIT (SELECT take FROM plan) OFFSET (SELECT skip FROM plan))
+  ) both_ends LIMIT ${limit}`;

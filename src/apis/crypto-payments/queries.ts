@@ -68,7 +68,6 @@ export async function listPayments(
       newestFirst: sql`crypto_payments.created_at DESC NULLS LAST, crypto_payments.id DESC NULLS LAST`,
       oldestFirst: sql`crypto_payments.created_at ASC NULLS FIRST, crypto_payments.id ASC NULLS FIRST`,
     },
-    offset,
     limit,
   );
   const { rows } = await db.execute<{

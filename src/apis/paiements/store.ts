@@ -79,7 +79,6 @@ export async function listPayments(db: Database, filter: PaymentFilter, offset: 
       newestFirst: sql`mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST`,
       oldestFirst: sql`mobile_money_payments.created_at ASC NULLS FIRST, mobile_money_payments.id ASC NULLS FIRST`,
     },
-    offset,
     limit,
   );
   const { rows } = await db.execute<{ key_ok: boolean; total: string; rows: PaymentRow[] }>(sql`

@@ -50,7 +50,6 @@ export async function listPayments(db: Database, member: MemberPrincipal, limit:
       newestFirst: sql`sms_payments.created_at DESC NULLS LAST, sms_payments.id DESC NULLS LAST`,
       oldestFirst: sql`sms_payments.created_at ASC NULLS FIRST, sms_payments.id ASC NULLS FIRST`,
     },
-    offset,
     limit,
   );
   const { rows } = await db.execute<{ member_ok: boolean; total: number; payments: PaymentRow[] }>(sql`
