@@ -4,7 +4,8 @@
 // `pg_ctl stop -m immediate` twice and restarted. While it is down, writes must answer 503 in the
 // surface's error shape within a bounded time and the KV-decided answers of spec 000 must still be 200.
 // Afterwards every call that did not get a 2xx is retried with the same key until a 2xx or a definitive
-// 4xx, and the ledger is checked: every key posted exactly once, sum(entries) == balance everywhere.
+// 4xx, and the ledger is checked: every key posted exactly once, sum(entries) == balance everywhere, and
+// every trigger-kept counter equals count(*) (the counter_drift view).
 // Options: --pgbouncer (run behind pgbouncer in transaction mode), --seconds N (stream length scale).
 import { execFile } from "node:child_process";
 import path from "node:path";
@@ -266,6 +267,7 @@ async function run(stack) {
   await client.connect();
   let mismatches = 0;
   let rowsChecked = 0;
+  let counterDrift = 0;
   try {
     const { rows: entries } = await client.query(
       `SELECT id::int AS id, account_id::text AS account_id, type, amount::text AS amount, description
@@ -319,6 +321,15 @@ async function run(stack) {
       mismatches++;
       console.error(`[faults] mismatch: account ${b.id} balance ${b.balance} but entries sum to ${b.sum}`);
     }
+    // Every trigger-kept counter (entry counts, list totals) against count(*) of what it counts.
+    const { rows: drift } = await client.query("SELECT * FROM counter_drift");
+    counterDrift = drift.length;
+    for (const d of drift) {
+      mismatches++;
+      console.error(
+        `[faults] counter drift: ${d.counter} ${d.owner_id} ${d.dims}: ${d.counted} counted, ${d.actual} rows`,
+      );
+    }
   } finally {
     await client.end();
   }
@@ -334,6 +345,7 @@ async function run(stack) {
       `faults injected: ${outages.length} (pg_ctl stop -m immediate, ${OUTAGE_MS} ms down each)`,
       `committed before a fault, answered 503, replayed on retry: ${replayedAfterFault}`,
       `rows checked: ${rowsChecked}`,
+      `counter differences from count(*): ${counterDrift}`,
       `mismatches: ${mismatches}`,
     ].join("\n"),
   );

@@ -86,6 +86,12 @@ function defineCases(c, { rows, baseUrl, runTag }) {
         path: `/api/paiements/api-key?status=COMPLETE&transaction_type=PAYMENT&dateFrom=${nowS - 200 * dayS}&dateTo=${nowS - 100 * dayS}`,
         headers: apiKey,
       },
+      {
+        name: "001 paiements, deep page",
+        kind: "list",
+        path: `/api/paiements/api-key?page=${Math.floor((c.counts.mobile_money_payments * 0.9) / 20)}`,
+        headers: apiKey,
+      },
     );
   } else console.log("[bench] NOTE: spec 001 (/api/paiements/api-key) is not served by this build: skipped");
   if (paths.has("/api/v1/workspace/{workspaceId}/sms/payments") && c.memberToken) {
@@ -113,6 +119,12 @@ function defineCases(c, { rows, baseUrl, runTag }) {
         name: "004 crypto payments, status+currency filter",
         kind: "list",
         path: "/payments/?status=completed&currency=USDTTRC20&blockchain=TRON",
+        headers: bearer,
+      },
+      {
+        name: "004 crypto payments, deep offset",
+        kind: "list",
+        path: `/payments/?offset=${Math.floor(c.counts.crypto_payments * 0.9)}`,
         headers: bearer,
       },
     );

@@ -36,6 +36,9 @@ const createdBetween = (from: number | undefined, to: number | undefined): SQL[]
 
 const and = (parts: SQL[]) => sql.join(parts, sql` AND `);
 
+/** `dateTo` includes its whole second: the range ends before the next one. */
+const endOf = (f: PaymentFilter) => (f.dateTo === undefined ? undefined : f.dateTo + 1);
+
 /**
  * The number of the key's payments matching the filter, without counting them: the per-key counters
  * without a date range; with one, the per-day buckets for its whole days plus a row count of the (at
@@ -43,7 +46,7 @@ const and = (parts: SQL[]) => sql.join(parts, sql` AND `);
  */
 function matchingCount(f: PaymentFilter): SQL {
   const dims = dimensionsSql(f);
-  const to = f.dateTo === undefined ? undefined : f.dateTo + 1;
+  const to = endOf(f);
   if (f.dateFrom === undefined && to === undefined) {
     return sql`(SELECT coalesce(sum(n), 0) FROM mobile_money_payment_counts WHERE ${and(dims)})`;
   }
@@ -75,7 +78,7 @@ export async function listPayments(db: Database, filter: PaymentFilter, offset: 
   const keys = offsetPageKeys(
     {
       select: sql`SELECT id FROM mobile_money_payments
-        WHERE ${and([...dimensionsSql(filter), ...createdBetween(filter.dateFrom, filter.dateTo === undefined ? undefined : filter.dateTo + 1)])}`,
+        WHERE ${and([...dimensionsSql(filter), ...createdBetween(filter.dateFrom, endOf(filter))])}`,
       newestFirst: sql`mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST`,
       oldestFirst: sql`mobile_money_payments.created_at ASC NULLS FIRST, mobile_money_payments.id ASC NULLS FIRST`,
     },
