@@ -221,7 +221,7 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
     ["?limit=1&limit=2", "limit"],
     ["?offset=-1", "offset"],
     ["?offset=x", "offset"],
-    ["?page=1", "page"],
+    ["?limit=0&page=1", "limit"],
   ])("answers 400 for %s in the surface's error body", async (qs, field) => {
     const res = await list(w.id, w.owner.token, qs);
     expect(res.status).toBe(400);

@@ -63,6 +63,7 @@ const pageNumber = (name: string, max: number, fallback: number) =>
       return n;
     });
 
+// Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
 export const TransactionsQuery = z.object({
   page: pageNumber("page", Number.MAX_SAFE_INTEGER, 1).openapi({
     param: { name: "page", in: "query" },

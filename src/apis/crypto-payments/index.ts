@@ -46,8 +46,8 @@ cryptoPaymentsApi.openAPIRegistry.registerComponent("securitySchemes", "oauth2",
   },
 });
 
-/** One `details` entry per bad field, DRF style; unknown fields are refused by name. */
-function validationHook(message: string, unknownField: string) {
+/** One `details` entry per bad field, DRF style; unknown body fields are refused by name (query parameters are not). */
+function validationHook(message: string) {
   return (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
     if (result.success) return undefined;
     // No prototype: a field named "__proto__" or "constructor" is just a field.
@@ -59,7 +59,7 @@ function validationHook(message: string, unknownField: string) {
     };
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) add(key, unknownField);
+        for (const key of issue.keys) add(key, "Unknown field.");
       } else if (issue.path.length === 0) {
         add("non_field_errors", "Invalid data. Expected a JSON object.");
       } else {
@@ -101,7 +101,7 @@ cryptoPaymentsApi.openapi(
       200,
     );
   },
-  validationHook("Invalid filter parameters", "Unknown parameter."),
+  validationHook("Invalid filter parameters"),
 );
 
 cryptoPaymentsApi.openapi(
@@ -113,7 +113,7 @@ cryptoPaymentsApi.openapi(
     if (!result.payment) throw new AppError("not_found", "Payment not found.");
     return c.json(result.payment as z.infer<typeof PaymentDetail>, 200);
   },
-  validationHook("Invalid request body", "Unknown field."),
+  validationHook("Invalid request body"),
 );
 
 cryptoPaymentsApi.openapi(
@@ -163,5 +163,5 @@ cryptoPaymentsApi.openapi(
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body as z.infer<typeof PaymentDetail>, 201);
   },
-  validationHook("Invalid request body", "Unknown field."),
+  validationHook("Invalid request body"),
 );

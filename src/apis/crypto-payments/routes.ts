@@ -21,10 +21,10 @@ export const listPayments = createRoute({
   security: [{ oauth2: ["read"] }],
   middleware: [requireOAuth("read")] as const,
   description:
-    "The workspace's payments, newest first, `limit`/`offset` paginated. `count` and `total` are both the " +
-    "number of payments matching the filters, before pagination. `currency` and `token` match " +
-    "case-insensitively; `blockchain` also accepts network names (TRON = TRX, ETHEREUM = ETH, BNB = BSC). " +
-    "Unknown parameters are refused.",
+    "The workspace's payments, newest first, `limit`/`offset` paginated. `count` is the number of payments " +
+    "matching the filters (before pagination), `total` the number of all of the merchant's payments, whatever " +
+    "the filters. `currency` and `token` match case-insensitively; `blockchain` also accepts network names " +
+    "(TRON = TRX, ETHEREUM = ETH, BNB = BSC). Unknown query parameters are ignored.",
   request: { query: ListQuery },
   responses: {
     200: jsonContent(PaymentList, "A page of payments"),

@@ -37,13 +37,13 @@ const render = (err: AppError) => ({
 export const paiementsApi = createSurface(render);
 
 /** Validation failures as one message naming each field (the messages already name it when they can). */
-const validationHook = (result: { success: boolean; error?: z.ZodError; target: string }): undefined => {
+const validationHook = (result: { success: boolean; error?: z.ZodError }): undefined => {
   if (result.success || !result.error) return;
   const problems = result.error.issues.map((issue) => {
     const field = issue.path.map(String).join(".");
+    // Only JSON bodies refuse unknown fields; unknown query parameters are ignored.
     if (issue.code === "unrecognized_keys") {
-      const what = result.target === "query" ? "query parameter" : "field";
-      return `Unknown ${what}${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+      return `Unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
     }
     if (!field || issue.message.startsWith(field)) return issue.message;
     return `${field}: ${issue.message}`;

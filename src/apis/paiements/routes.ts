@@ -14,11 +14,11 @@ export const listByApiKey = createRoute({
   path: "/api-key",
   description:
     "The payments created with the presented API key, newest first. `dateFrom`/`dateTo` are Unix seconds and " +
-    "bound `createdAt` inclusively (the whole `dateTo` second is included). Unknown query parameters are refused.",
+    "bound `createdAt` inclusively (the whole `dateTo` second is included). Unknown query parameters are ignored.",
   request: { query: PaymentsQuery },
   responses: {
     200: jsonContent(PaymentsPage, "One page of payments and the pagination metadata"),
-    400: jsonContent(PaiementsError, "A filter value is invalid, or an unknown query parameter was given"),
+    400: jsonContent(PaiementsError, "A filter value is invalid"),
     403: jsonContent(PaiementsError, "The key lacks `payments.read`"),
     ...authErrors,
   },

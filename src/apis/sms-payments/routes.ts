@@ -43,7 +43,7 @@ export const listPayments = createRoute({
   summary: "List SMS payments (v1)",
   description:
     "Paginated SMS payment records of the workspace, newest first (createdAt, then id); deleted payments " +
-    "are excluded. Workspace owner, or staff with `sms_payments.read`. Unknown query parameters are refused.",
+    "are excluded. Workspace owner, or staff with `sms_payments.read`. Unknown query parameters are ignored.",
   middleware: [canRead],
   request: { params: WorkspaceParams, query: ListQuery },
   responses: {

@@ -55,7 +55,8 @@ export const ListQuery = z
     limit: queryInteger("limit", 1, 100, 50),
     offset: queryInteger("offset", 0, 999_999_999, 0),
   })
-  .strict();
+  // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
+  .strip();
 
 const ReceiptImage = z
   .object({
