@@ -21,6 +21,7 @@ const ERROR_CODES: Record<ErrorKind, string> = {
   conflict: "conflict",
   payload_too_large: "payload_too_large",
   unprocessable: "unprocessable_entity",
+  rate_limited: "throttled",
   internal: "internal_error",
   unavailable: "service_unavailable",
 };

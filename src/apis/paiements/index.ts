@@ -9,6 +9,7 @@ import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runIdempotent, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
+import { perApiKey } from "../shared/rate-limit";
 import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 import { toPayment } from "./serializers";
@@ -22,6 +23,7 @@ const REASON_PHRASES: Record<number, string> = {
   409: "Conflict",
   413: "Payload Too Large",
   422: "Unprocessable Entity",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -57,6 +59,7 @@ paiementsApi.use(
     header: "x-api-key",
     messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to access payments" },
   }),
+  perApiKey("read"),
 );
 
 paiementsApi.openapi(
@@ -99,6 +102,7 @@ paiementsApi.on(
     header: "x-api-key",
     messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to create payments" },
   }),
+  perApiKey("money"),
 );
 
 paiementsApi.openapi(

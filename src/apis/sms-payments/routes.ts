@@ -3,6 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requireMember } from "../../auth/workspace-token-middleware";
 import { AppError } from "../../lib/errors";
 import { jsonContent } from "../shared/openapi";
+import { perMember } from "../shared/rate-limit";
 import { MAX_UPLOAD_BYTES } from "./receipts";
 import {
   CreatePaymentForm,
@@ -44,7 +45,7 @@ export const listPayments = createRoute({
   description:
     "Paginated SMS payment records of the workspace, newest first (createdAt, then id); deleted payments " +
     "are excluded. Workspace owner, or staff with `sms_payments.read`. Unknown query parameters are ignored.",
-  middleware: [canRead],
+  middleware: [canRead, perMember("read")],
   request: { params: WorkspaceParams, query: ListQuery },
   responses: {
     200: jsonContent(SmsPaymentList, "A page of payments"),
@@ -67,6 +68,7 @@ export const createPayment = createRoute({
     "answer (header `Idempotent-Replayed: true`); the same key with a different request → 422.",
   middleware: [
     requireMember({ permission: "sms_payments.write", forbidden: "You do not have permission to record SMS payments" }),
+    perMember("money"),
     uploadLimit,
   ],
   request: {
@@ -90,7 +92,7 @@ export const getReceipt = createRoute({
   path: "/{workspaceId}/sms/payments/{id}/receipt",
   summary: "Download a payment's receipt",
   description: "Streams the stored receipt with its content type. Same access as the list.",
-  middleware: [canRead],
+  middleware: [canRead, perMember("read")],
   request: { params: PaymentParams },
   responses: {
     200: {
@@ -115,7 +117,10 @@ export const deletePayment = createRoute({
   description:
     "Owner only. Posts a reversing ledger entry (type `reversal`) and marks the payment deleted, in one " +
     "transaction; ledger rows are never deleted. Deleting again → 404.",
-  middleware: [requireMember({ ownerOnly: true, forbidden: "Only the workspace owner can delete SMS payments" })],
+  middleware: [
+    requireMember({ ownerOnly: true, forbidden: "Only the workspace owner can delete SMS payments" }),
+    perMember("money"),
+  ],
   request: { params: PaymentParams },
   responses: {
     204: { description: "Deleted and reversed" },

@@ -9,6 +9,7 @@ import { accountEdgeState } from "../../ledger/accounts";
 import { balanceOf } from "../../ledger/queries";
 import { AppError, type ErrorKind } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
+import { perApiKey } from "../shared/rate-limit";
 import { createSurface } from "../shared/surface";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { type HistoryRow, historyPage } from "./queries";
@@ -22,6 +23,7 @@ const ERROR_CODES: Record<ErrorKind, string> = {
   conflict: "CONFLICT",
   payload_too_large: "PAYLOAD_TOO_LARGE",
   unprocessable: "UNPROCESSABLE",
+  rate_limited: "RATE_LIMITED",
   internal: "INTERNAL_ERROR",
   unavailable: "SERVICE_UNAVAILABLE",
 };
@@ -48,8 +50,8 @@ userPaymentsApi.use("*", async (c, next) => {
     c.res.headers.set("X-Sms-Gateway-Status", await gateway);
   }
 });
-userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }));
-userPaymentsApi.use("/balance", requireApiKey("balance.read", { header: "x-api-key" }));
+userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }), perApiKey("read"));
+userPaymentsApi.use("/balance", requireApiKey("balance.read", { header: "x-api-key" }), perApiKey("read"));
 
 /** The key's account, and the setup answer when the account is still being set up. */
 async function boundAccount(c: Context<Env>) {

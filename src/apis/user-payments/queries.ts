@@ -72,7 +72,12 @@ function filterSql(f: HistoryFilter): SQL {
  * same statement. The ORDER BY names the table's columns in the exact order of ledger_account_time_idx
  * (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history.
  */
-export async function historyPage(db: Pick<Database, "execute">, apiKeyId: string, filter: HistoryFilter, limit: number) {
+export async function historyPage(
+  db: Pick<Database, "execute">,
+  apiKeyId: string,
+  filter: HistoryFilter,
+  limit: number,
+) {
   const { rows } = await db.execute<{ key_ok: boolean; rows: HistoryRow[] }>(sql`
     SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
       coalesce((SELECT json_agg(p ORDER BY p.position DESC, p.id DESC) FROM (
