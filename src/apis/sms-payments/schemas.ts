@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { SMS_PAYMENT_METHODS } from "../../db/schema";
 import { ERROR_STATUS, type ErrorKind } from "../../lib/errors";
 import { amountSchema, isNegative, isZero } from "../../lib/money";
-import { isReceiptType, MAX_RECEIPT_BYTES, RECEIPT_TYPE_MESSAGE } from "./receipts";
+import { isReceiptType, MAX_RECEIPT_BYTES, RECEIPT_LINK_TTL_MINUTES, RECEIPT_TYPE_MESSAGE } from "./receipts";
 
 /** The one error body of this surface. `requestId` only on 5xx; never internals. */
 export const WorkspaceApiError = z
@@ -33,6 +33,30 @@ export const PaymentParams = WorkspaceParams.extend({
   }),
 });
 
+export const ReceiptFileParams = PaymentParams.extend({
+  filename: z.string().openapi({ param: { name: "filename", in: "path" }, example: "scan.png" }),
+});
+
+/** Checked by the signature, not by validation: any problem with them answers 403 (receipts.ts). */
+export const ReceiptLinkQuery = z.object({
+  member: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "member", in: "query" } }),
+  version: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "version", in: "query" } }),
+  expires: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "expires", in: "query" }, description: "Unix seconds" }),
+  signature: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "signature", in: "query" } }),
+});
+
 /** A non-negative integer query parameter, strictly digits (no "1e2", "", "1.0", "-0"). */
 const queryInteger = (name: string, min: number, max: number, fallback: number) =>
   z
@@ -61,8 +85,13 @@ export const ListQuery = z
 const ReceiptImage = z
   .object({
     url: z.string().openapi({
-      description: "Absolute link to GET .../sms/payments/{id}/receipt (same Bearer auth)",
-      example: "https://api.example.com/api/v1/workspace/0c6f.../sms/payments/507f1f77bcf86cd799439011/receipt",
+      description:
+        `A signed link to the file that needs no header, valid ${RECEIPT_LINK_TTL_MINUTES} minutes from this ` +
+        "answer and revoked with the member's tokens (GET .../sms/payments/{id}/receipt/{filename}). The " +
+        "Bearer route GET .../sms/payments/{id}/receipt serves the same file.",
+      example:
+        "https://api.example.com/api/v1/workspace/0c6f.../sms/payments/507f1f77bcf86cd799439011/receipt/r.png" +
+        "?member=…&version=0&expires=1736937000&signature=…",
     }),
     path: z.string().openapi({ description: "Object key in storage", example: "sms-payments/0c6f.../507f.../r.png" }),
     sizeBytes: z.number().int().openapi({ example: 50000 }),
