@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey } from "../../auth/api-key-middleware";
-import { jsonBody, jsonContent } from "../shared/openapi";
+import { jsonBody, jsonContent, rateLimited } from "../shared/openapi";
 import { authThenCount, perApiKey, type RateLimitClass } from "../shared/rate-limit";
 import {
   AccountParam,
@@ -19,6 +19,7 @@ const apiKey = (permission: string, cls: RateLimitClass) =>
   authThenCount(requireApiKey(permission, { header: "api_key" }), perApiKey(cls));
 
 const authErrors = {
+  429: rateLimited(AccountTransactionsError, "API key"),
   401: jsonContent(AccountTransactionsError, "Missing, unknown or revoked API key"),
   403: jsonContent(AccountTransactionsError, "The key lacks the permission, or the account is suspended (writes)"),
   503: jsonContent(AccountTransactionsError, "The ledger database is unreachable; retry later"),

@@ -15,7 +15,7 @@ export const AccountTransactionsError = z
       code: z.string().openapi({
         description:
           "bad_request, insufficient_funds, unauthorized, forbidden, not_found, conflict, unprocessable, " +
-          "payload_too_large, internal, unavailable",
+          "payload_too_large, rate_limited, internal, unavailable",
         example: "insufficient_funds",
       }),
       message: z.string().openapi({ example: "Insufficient funds" }),

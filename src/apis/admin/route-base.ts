@@ -1,5 +1,5 @@
 import { requireAdmin } from "../../auth/admin";
-import { jsonContent } from "../shared/openapi";
+import { jsonContent, rateLimited } from "../shared/openapi";
 import { perAdminToken } from "../shared/rate-limit";
 import { AdminError } from "./schemas";
 
@@ -14,4 +14,5 @@ export const adminErrors = {
   400: jsonContent(AdminError, "Invalid body or parameters"),
   401: jsonContent(AdminError, "Missing or wrong admin token"),
   404: jsonContent(AdminError, "Unknown id"),
+  429: rateLimited(AdminError, "admin token"),
 };

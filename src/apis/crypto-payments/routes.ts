@@ -1,10 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireOAuth } from "../../auth/oauth";
-import { IdempotencyHeader, jsonContent } from "../shared/openapi";
+import { IdempotencyHeader, jsonContent, rateLimited } from "../shared/openapi";
 import { perOAuthClient } from "../shared/rate-limit";
 import { CreatePayment, CryptoError, ListQuery, PaymentDetail, PaymentList, StatusRequest } from "./schemas";
 
 const errors = {
+  429: rateLimited(CryptoError, "OAuth client (code `throttled`)"),
   401: jsonContent(
     CryptoError,
     "Missing, invalid or expired access token, or a revoked client (code `not_authenticated`)",

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { IdempotencyHeader, jsonContent } from "../shared/openapi";
+import { IdempotencyHeader, jsonContent, rateLimited } from "../shared/openapi";
 import { CreatePayment, PaiementsError, Payment, PaymentsPage, PaymentsQuery } from "./schemas";
 
 const base = { tags: ["Mobile-money payments (spec 001)"], security: [{ apiKeyHeader: [] }] };
 const authErrors = {
+  429: rateLimited(PaiementsError, "API key"),
   401: jsonContent(PaiementsError, "Missing, unknown or revoked API key (`Invalid API key`)"),
   503: jsonContent(PaiementsError, "The ledger database is unreachable"),
 };

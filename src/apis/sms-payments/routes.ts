@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requireMember } from "../../auth/workspace-token-middleware";
 import { AppError } from "../../lib/errors";
-import { jsonContent } from "../shared/openapi";
+import { jsonContent, rateLimited } from "../shared/openapi";
 import { authThenCount, credentials, perMember, rateLimit } from "../shared/rate-limit";
 import { MAX_UPLOAD_BYTES, RECEIPT_LINK_TTL_MINUTES, type ReceiptLinkEnv, requireReceiptLink } from "./receipts";
 import {
@@ -19,6 +19,7 @@ import {
 } from "./schemas";
 
 const auth = {
+  429: rateLimited(WorkspaceApiError, "member"),
   401: jsonContent(WorkspaceApiError, "Missing, invalid, expired or revoked token"),
   404: jsonContent(WorkspaceApiError, "Unknown workspace, or one the token does not belong to"),
   500: jsonContent(WorkspaceApiError, "Server error (with a requestId, no internals)"),
@@ -158,7 +159,7 @@ export const getReceiptByLink = createRoute({
     200: receiptFile,
     403: jsonContent(WorkspaceApiError, "Tampered, foreign, expired or revoked link"),
     404: jsonContent(WorkspaceApiError, "The payment was deleted, or its receipt is gone"),
-    429: jsonContent(WorkspaceApiError, "The member's read rate limit is reached (Retry-After)"),
+    429: rateLimited(WorkspaceApiError, "link's member"),
     500: auth[500],
     503: auth[503],
   },

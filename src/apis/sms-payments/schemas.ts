@@ -16,7 +16,8 @@ export const WorkspaceApiError = z
   .openapi("WorkspaceApiError", {
     description:
       "Every error of the workspace API: 400 bad query or field, 401 missing/invalid/expired/revoked token, " +
-      "403 no permission, 404 unknown workspace (or one the token does not belong to), 5xx with a requestId.",
+      "403 no permission (or a bad receipt link), 404 unknown workspace (or one the token does not belong to), " +
+      "429 past the member's rate limit, 5xx with a requestId.",
   });
 
 export const WorkspaceParams = z.object({

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { rateLimited } from "../shared/openapi";
 import { Balance, Payment, PaymentsQuery, SetupAnswer, UserApiError } from "./schemas";
 
 const gatewayHeader = {
@@ -9,7 +10,9 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   headers: gatewayHeader,
 });
+const limited = rateLimited(UserApiError, "API key");
 const errors = {
+  429: { ...limited, headers: { ...limited.headers, ...gatewayHeader } },
   400: json(UserApiError, "Bad parameter"),
   401: json(UserApiError, "Missing, unknown or revoked API key"),
   403: json(UserApiError, "The key lacks the permission, or is not bound to an account"),
