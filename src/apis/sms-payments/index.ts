@@ -1,6 +1,5 @@
 // Spec 003: the workspace back office's SMS payments, under /api/v1/workspace. Bearer workspace member
 // tokens (src/auth/workspace-tokens.ts); receipts in R2; every recorded payment credits the ledger once.
-
 import type { Context } from "hono";
 import { memberOf } from "../../auth/workspace-token-middleware";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
