@@ -12,7 +12,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { adminClient } from "./bench/seed.mjs";
-import { startStack } from "./bench/stack.mjs";
+import { startStack, UNMETERED_RATE_LIMITS } from "./bench/stack.mjs";
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -62,7 +62,12 @@ async function main() {
   );
   // synchronous_commit on: an acknowledged commit must survive the immediate stop (the dev cluster's
   // `off` trades exactly that durability for speed).
-  const stack = await startStack({ pgbouncer: usePgbouncer, pgConf: ["synchronous_commit = on"] });
+  // Its own rate limits: the suite retries every call until it lands, which must never meet a 429.
+  const stack = await startStack({
+    pgbouncer: usePgbouncer,
+    pgConf: ["synchronous_commit = on"],
+    workerVars: UNMETERED_RATE_LIMITS,
+  });
   try {
     await run(stack);
   } finally {

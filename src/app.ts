@@ -10,10 +10,11 @@ import { oauthClientsAdmin } from "./apis/admin/oauth-clients";
 import { cryptoPaymentsApi } from "./apis/crypto-payments";
 import { oauthApi } from "./apis/oauth";
 import { paiementsApi } from "./apis/paiements";
+import { perUpstream } from "./apis/shared/rate-limit";
 import { renderError, type Surface } from "./apis/shared/surface";
 import { isReceiptUpload, smsPaymentsApi } from "./apis/sms-payments";
 import { userPaymentsApi } from "./apis/user-payments";
-import type { AppEnv } from "./env";
+import type { AppEnv, Bindings } from "./env";
 import { AppError } from "./lib/errors";
 import { cryptoWebhook } from "./webhooks/crypto";
 import { mobileMoneyWebhook } from "./webhooks/mobile-money";
@@ -36,6 +37,12 @@ const SURFACES: [string, Surface][] = [
   ["/v1/account", accountTransactionsApi],
 ];
 
+const UPSTREAM_LIMITS: [string, string, (env: Bindings) => string][] = [
+  ["/webhooks/sms-gateway", "sms_gateway", (env) => env.SMS_GATEWAY_WEBHOOK_SECRET],
+  ["/webhooks/mobile-money", "mobile_money", (env) => env.MOBILE_MONEY_WEBHOOK_SECRET],
+  ["/webhooks/crypto", "crypto", (env) => env.CRYPTO_WEBHOOK_SECRET],
+];
+
 /** JSON bodies of this API are small; anything larger is refused before it is parsed. */
 const MAX_JSON_BODY_BYTES = 64 * 1024;
 
@@ -56,6 +63,8 @@ export function buildApp() {
   app.use("*", (c, next) => (isReceiptUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  // Each upstream's budget, before its receiver (src/webhooks/) runs.
+  for (const [path, upstream, secretOf] of UPSTREAM_LIMITS) app.on("POST", path, perUpstream(upstream, secretOf));
   for (const [prefix, surface] of SURFACES) app.route(prefix, surface);
   app.openAPIRegistry.registerComponent("securitySchemes", "adminBearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", {

@@ -1,7 +1,17 @@
 import type { Database } from "./db/client";
 
+/** A `[[ratelimits]]` binding of wrangler.toml: its limit and period are in its name (src/apis/shared/rate-limit.ts). */
+export type LimiterBindingName = `RATE_LIMIT_${number}_PER_${10 | 60}S`;
+
 /** Worker bindings: vars from wrangler.toml, secrets from `wrangler secret put`. */
 export type Bindings = {
+  [binding: LimiterBindingName]: RateLimit | undefined;
+  /** Per-credential limit of reads, e.g. "1200/60s": names the limiter binding RATE_LIMIT_1200_PER_60S. */
+  RATE_LIMIT_READS?: string;
+  /** Per-credential limit of money writes (requests that can move money). */
+  RATE_LIMIT_MONEY_WRITES?: string;
+  /** Limit of each service credential (the admin token, each webhook upstream), all its requests. */
+  RATE_LIMIT_SERVICE?: string;
   EDGE_KV: KVNamespace;
   /** Receipt files of workspace SMS payments (spec 003). */
   RECEIPTS: R2Bucket;

@@ -331,16 +331,15 @@ describe("GET /payments/", () => {
       ["?offset=x", { offset: ["A valid integer is required."] }],
       ["?status=done", { status: ["Select a valid choice. done is not one of the available choices."] }],
       ["?status=COMPLETED", { status: ["Select a valid choice. COMPLETED is not one of the available choices."] }],
-      ["?page=2", { page: ["Unknown parameter."] }],
       ["?limit=5&limit=6", { limit: ["Provide this parameter only once."] }],
       [`?currency=${"X".repeat(65)}`, { currency: ["Ensure this field has no more than 64 characters."] }],
       [
+        // The unknown `sort` is ignored; the bad known parameters are each named.
         "?limit=500&offset=-2&status=paid&sort=asc",
         {
           limit: ["Ensure this value is less than or equal to 100."],
           offset: ["Ensure this value is greater than or equal to 0."],
           status: ["Select a valid choice. paid is not one of the available choices."],
-          sort: ["Unknown parameter."],
         },
       ],
     ];

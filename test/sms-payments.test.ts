@@ -117,6 +117,15 @@ async function workspace(currency = "EUR") {
   return { id: ws.id as string, accountId: account.id as string, owner, reader, writer, both, none };
 }
 
+/** A payment with its receipt link left open: each answer signs a fresh one (its own expiry). */
+const unsigned = (payment: { receiptImage: { url: string } | null }) => ({
+  ...payment,
+  receiptImage: payment.receiptImage && {
+    ...payment.receiptImage,
+    url: expect.stringMatching(new RegExp(`^${payment.receiptImage.url.split("?")[0]}\\?member=`)),
+  },
+});
+
 const entriesOf = (accountId: string) =>
   query<{ id: number; amount: string; source: string; type: string; description: string; external_ref: string }>(sql`
     SELECT id::int AS id, amount::text AS amount, source, type, description, external_ref
@@ -166,7 +175,12 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
       notes: "Payment received",
       paymentDate: "2025-01-15T10:30:00.000Z",
       receiptImage: {
-        url: `https://api.test/api/v1/workspace/${w.id}/sms/payments/${id}/receipt`,
+        url: expect.stringMatching(
+          new RegExp(
+            `^https://api\\.test/api/v1/workspace/${w.id}/sms/payments/${id}/receipt/janvier_recu\\.png` +
+              `\\?member=${w.owner.id}&version=0&expires=\\d+&signature=[A-Za-z0-9_-]{43}$`,
+          ),
+        ),
         path: `sms-payments/${w.id}/${id}/janvier_recu.png`,
         sizeBytes: 50_000,
       },
@@ -194,7 +208,7 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("application/json");
     expect(res.json).toEqual({
-      payments: [minimal.json, full.json],
+      payments: [minimal.json, unsigned(full.json)],
       pagination: { total: 2, limit: 50, offset: 0, hasMore: false },
     });
     expect(Object.keys(res.json.payments[0])).toEqual([
@@ -221,7 +235,7 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
     ["?limit=1&limit=2", "limit"],
     ["?offset=-1", "offset"],
     ["?offset=x", "offset"],
-    ["?page=1", "page"],
+    ["?limit=0&page=1", "limit"],
   ])("answers 400 for %s in the surface's error body", async (qs, field) => {
     const res = await list(w.id, w.owner.token, qs);
     expect(res.status).toBe(400);
@@ -706,7 +720,7 @@ describe("cross-workspace access", () => {
     expect((await list(a.id, a.owner.token)).json.payments).toEqual([]);
 
     // B is untouched.
-    expect((await list(b.id, b.owner.token)).json.payments).toEqual([bPayment.json]);
+    expect((await list(b.id, b.owner.token)).json.payments).toEqual([unsigned(bPayment.json)]);
     expect(await ledgerInvariant(b.accountId)).toMatchObject({ balance: "99.0000", count: 1 });
     expect(await ledgerInvariant(a.accountId)).toMatchObject({ count: 0 });
   });

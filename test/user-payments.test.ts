@@ -114,7 +114,7 @@ describe("GET /api/v1/user/payments", () => {
       "to=0001-01-01T00:00:00%2B01:00",
       "cursor=%%%",
       "cursor=bm9wZQ",
-      "foo=1",
+      "limit=0&foo=1",
     ]) {
       const res = await get(`/api/v1/user/payments?${q}`, t.key);
       expect(res.status, q).toBe(400);

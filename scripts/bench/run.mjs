@@ -12,7 +12,7 @@ import { captureStatements, pgbenchScript } from "./capture.mjs";
 import { killLoadGenerators, runPgbench, runWrk } from "./load.mjs";
 import { printTable, toJson } from "./report.mjs";
 import { adminClient, SPREAD_ACCOUNTS, seed, spreadAccountId } from "./seed.mjs";
-import { ensureDebianCommand, serveWorker, startStack } from "./stack.mjs";
+import { ensureDebianCommand, serveWorker, startStack, UNMETERED_RATE_LIMITS } from "./stack.mjs";
 
 const started = Date.now();
 
@@ -229,7 +229,12 @@ async function main() {
       `${os.cpus().length} CPUs (${os.cpus()[0]?.model?.trim() ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
   );
   if (!ensureDebianCommand("wrk")) throw new Error("wrk is required (apt-get install wrk)");
-  const stack = await startStack({ pgbouncer: opts.pgbouncer, statementLog: true });
+  const stack = await startStack({
+    pgbouncer: opts.pgbouncer,
+    statementLog: true,
+    // The bench measures the service: its own limits, far above what the run can send.
+    workerVars: UNMETERED_RATE_LIMITS,
+  });
   stack.cleanups.add("load generators", killLoadGenerators, killLoadGenerators);
   try {
     const baseUrl = stack.worker.url;

@@ -245,6 +245,9 @@ export async function serveWorker({ scriptPath, config, bindings = {}, onLog, in
     compatibilityFlags: config.compatibility_flags ?? [],
     kvNamespaces: (config.kv_namespaces ?? []).map((k) => k.binding),
     r2Buckets: (config.r2_buckets ?? []).map((b) => b.binding),
+    ratelimits: Object.fromEntries(
+      (config.ratelimits ?? []).map((r) => [r.name, { namespace_id: r.namespace_id, simple: r.simple }]),
+    ),
     queueProducers: Object.fromEntries(
       (config.queues?.producers ?? []).map((q) => [q.binding, { queueName: q.queue }]),
     ),
@@ -267,9 +270,20 @@ export async function serveWorker({ scriptPath, config, bindings = {}, onLog, in
 }
 
 /**
+ * Rate limits high enough that a load run measures the service, not the limiter (wrangler.toml declares
+ * the RATE_LIMIT_100000_PER_10S binding for this). Pass as `workerVars`.
+ */
+export const UNMETERED_RATE_LIMITS = {
+  RATE_LIMIT_READS: "100000/10s",
+  RATE_LIMIT_MONEY_WRITES: "100000/10s",
+  RATE_LIMIT_SERVICE: "100000/10s",
+};
+
+/**
  * Starts the whole stack. Options:
  *   pgbouncer: put pgbouncer (transaction mode) in front when it can be installed (default true)
  *   pgConf: extra postgresql.conf lines; statementLog: jsonlog + toggleable statement logging
+ *   workerVars: vars overriding wrangler.toml's (e.g. UNMETERED_RATE_LIMITS)
  * Returns { dir, cluster, pgUrl, dbUrl (what the worker uses), pgbouncer, proxy, worker, config, vars,
  *   restartPostgres(), stopPostgres(mode), setStatementLogging(on), statementLogFile, stop() }.
  */
@@ -280,6 +294,7 @@ export async function startStack({
   log = console.log,
   workerLog = defaultWorkerLog(),
   inspectorPort,
+  workerVars = {},
 } = {}) {
   const cleanups = createCleanups(log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "payments-edge-bench-"));
@@ -335,7 +350,7 @@ export async function startStack({
     const worker = await serveWorker({
       scriptPath,
       config,
-      bindings: { ...vars, DATABASE_URL: cluster.url, LOCAL_NEON_HTTP_ENDPOINT: endpoint.url },
+      bindings: { ...vars, ...workerVars, DATABASE_URL: cluster.url, LOCAL_NEON_HTTP_ENDPOINT: endpoint.url },
       onLog: workerLog,
       inspectorPort,
     });

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey } from "../../auth/api-key-middleware";
-import { jsonBody, jsonContent } from "../shared/openapi";
+import { jsonBody, jsonContent, rateLimited } from "../shared/openapi";
+import { authThenCount, perApiKey, type RateLimitClass } from "../shared/rate-limit";
 import {
   AccountParam,
   AccountTransactionsError,
@@ -13,9 +14,12 @@ import {
   TransactionsQuery,
 } from "./schemas";
 
-const apiKey = (permission: string) => requireApiKey(permission, { header: "api_key" });
+/** The key, its permission, then its budget for the class of request. */
+const apiKey = (permission: string, cls: RateLimitClass) =>
+  authThenCount(requireApiKey(permission, { header: "api_key" }), perApiKey(cls));
 
 const authErrors = {
+  429: rateLimited(AccountTransactionsError, "API key"),
   401: jsonContent(AccountTransactionsError, "Missing, unknown or revoked API key"),
   403: jsonContent(AccountTransactionsError, "The key lacks the permission, or the account is suspended (writes)"),
   503: jsonContent(AccountTransactionsError, "The ledger database is unreachable; retry later"),
@@ -40,7 +44,7 @@ export const listTransactions = createRoute({
   ...base,
   method: "get",
   path: "/{accountId}/transactions",
-  middleware: apiKey("transactions.read"),
+  middleware: apiKey("transactions.read", "read"),
   description:
     "Every ledger entry of the account, newest first (by occurrence time, then id), whatever its source: " +
     "recharge (add-funds), usage (record-usage), and entries from the portal or gateways with their own " +
@@ -58,7 +62,7 @@ export const addFunds = createRoute({
   ...base,
   method: "post",
   path: "/{accountId}/transactions/add-funds",
-  middleware: apiKey("funds.write"),
+  middleware: apiKey("funds.write", "money"),
   description: "Adds funds: posts a `recharge` entry and answers the new balance.",
   request: { params: AccountParam, headers: IdempotencyHeader, ...jsonBody(AddFundsBody) },
   responses: {
@@ -71,7 +75,7 @@ export const recordUsage = createRoute({
   ...base,
   method: "post",
   path: "/{accountId}/transactions/record-usage",
-  middleware: apiKey("usage.write"),
+  middleware: apiKey("usage.write", "money"),
   description:
     "Records usage: posts a `usage` entry of minus `amount` dated `date`, unless it would take the balance " +
     "below the account's overdraft limit (then nothing is posted).",

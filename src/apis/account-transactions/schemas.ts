@@ -15,7 +15,7 @@ export const AccountTransactionsError = z
       code: z.string().openapi({
         description:
           "bad_request, insufficient_funds, unauthorized, forbidden, not_found, conflict, unprocessable, " +
-          "payload_too_large, internal, unavailable",
+          "payload_too_large, rate_limited, internal, unavailable",
         example: "insufficient_funds",
       }),
       message: z.string().openapi({ example: "Insufficient funds" }),
@@ -63,6 +63,7 @@ const pageNumber = (name: string, max: number, fallback: number) =>
       return n;
     });
 
+// Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
 export const TransactionsQuery = z.object({
   page: pageNumber("page", Number.MAX_SAFE_INTEGER, 1).openapi({
     param: { name: "page", in: "query" },

@@ -23,6 +23,7 @@ const ERROR_CODES: Record<ErrorKind, string> = {
   conflict: "conflict",
   payload_too_large: "payload_too_large",
   unprocessable: "unprocessable_entity",
+  rate_limited: "throttled",
   internal: "internal_error",
   unavailable: "service_unavailable",
 };
@@ -48,8 +49,8 @@ cryptoPaymentsApi.openAPIRegistry.registerComponent("securitySchemes", "oauth2",
   },
 });
 
-/** One `details` entry per bad field, DRF style; unknown fields are refused by name. */
-function validationHook(message: string, unknownField: string) {
+/** One `details` entry per bad field, DRF style; unknown body fields are refused by name (query parameters are not). */
+function validationHook(message: string) {
   return (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
     if (result.success) return undefined;
     // No prototype: a field named "__proto__" or "constructor" is just a field.
@@ -61,7 +62,7 @@ function validationHook(message: string, unknownField: string) {
     };
     for (const issue of result.error.issues) {
       if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) add(key, unknownField);
+        for (const key of issue.keys) add(key, "Unknown field.");
       } else if (issue.path.length === 0) {
         add("non_field_errors", "Invalid data. Expected a JSON object.");
       } else {
@@ -103,7 +104,7 @@ cryptoPaymentsApi.openapi(
       200,
     );
   },
-  validationHook("Invalid filter parameters", "Unknown parameter."),
+  validationHook("Invalid filter parameters"),
 );
 
 cryptoPaymentsApi.openapi(
@@ -115,7 +116,7 @@ cryptoPaymentsApi.openapi(
     if (!result.payment) throw new AppError("not_found", "Payment not found.");
     return c.json(result.payment as z.infer<typeof PaymentDetail>, 200);
   },
-  validationHook("Invalid request body", "Unknown field."),
+  validationHook("Invalid request body"),
 );
 
 cryptoPaymentsApi.openapi(
@@ -165,5 +166,5 @@ cryptoPaymentsApi.openapi(
     if (outcome.replayed) c.header("Idempotent-Replayed", "true");
     return c.json(outcome.body, 201);
   },
-  validationHook("Invalid request body", "Unknown field."),
+  validationHook("Invalid request body"),
 );

@@ -1,9 +1,11 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireOAuth } from "../../auth/oauth";
-import { IdempotencyHeader, jsonContent } from "../shared/openapi";
+import { IdempotencyHeader, jsonContent, rateLimited } from "../shared/openapi";
+import { perOAuthClient } from "../shared/rate-limit";
 import { CreatePayment, CryptoError, ListQuery, PaymentDetail, PaymentList, StatusRequest } from "./schemas";
 
 const errors = {
+  429: rateLimited(CryptoError, "OAuth client (code `throttled`)"),
   401: jsonContent(
     CryptoError,
     "Missing, invalid or expired access token, or a revoked client (code `not_authenticated`)",
@@ -19,12 +21,12 @@ export const listPayments = createRoute({
   path: "/payments/",
   tags,
   security: [{ oauth2: ["read"] }],
-  middleware: [requireOAuth("read")] as const,
+  middleware: [requireOAuth("read"), perOAuthClient("read")] as const,
   description:
-    "The workspace's payments, newest first, `limit`/`offset` paginated. `count` and `total` are both the " +
-    "number of payments matching the filters, before pagination. `currency` and `token` match " +
-    "case-insensitively; `blockchain` also accepts network names (TRON = TRX, ETHEREUM = ETH, BNB = BSC). " +
-    "Unknown parameters are refused.",
+    "The workspace's payments, newest first, `limit`/`offset` paginated. `count` is the number of payments " +
+    "matching the filters (before pagination), `total` the number of all of the merchant's payments, whatever " +
+    "the filters. `currency` and `token` match case-insensitively; `blockchain` also accepts network names " +
+    "(TRON = TRX, ETHEREUM = ETH, BNB = BSC). Unknown query parameters are ignored.",
   request: { query: ListQuery },
   responses: {
     200: jsonContent(PaymentList, "A page of payments"),
@@ -38,7 +40,7 @@ export const paymentStatus = createRoute({
   path: "/payments/status/",
   tags,
   security: [{ oauth2: ["read"] }],
-  middleware: [requireOAuth("read")] as const,
+  middleware: [requireOAuth("read"), perOAuthClient("read")] as const,
   description: "One payment in full: the list fields plus transaction_hash, callback_url, confirmations and history.",
   request: { body: { content: { "application/json": { schema: StatusRequest } }, required: true } },
   responses: {
@@ -54,7 +56,7 @@ export const createPayment = createRoute({
   path: "/payments/",
   tags,
   security: [{ oauth2: ["write"] }],
-  middleware: [requireOAuth("write")] as const,
+  middleware: [requireOAuth("write"), perOAuthClient("money")] as const,
   description:
     "Creates a payment in status `waiting` with a deposit address. `amount_crypto` uses a fixed local rate " +
     "(stablecoins 1.0005 per USD); a real deployment takes the processor's quote. When the payment completes, " +

@@ -112,7 +112,8 @@ export const ListQuery = z
     ),
     token: textParam("token", "Token symbol, case-insensitive", "USDT"),
   })
-  .strict();
+  // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
+  .strip();
 
 export const PaymentSummary = z
   .object({

@@ -1,10 +1,13 @@
 // POST /oauth/token: OAuth 2.0 client credentials (RFC 6749 §4.4) for the crypto payments API.
 // Errors are RFC 6749 §5.2 bodies {"error","error_description"}; every answer carries
 // Cache-Control: no-store (§5.1).
+import type { Context } from "hono";
 import { ACCESS_TOKEN_TTL, authenticateClient, issueAccessToken, type OAuthScope } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { OAUTH_SCOPES } from "../../db/schema";
+import type { AppEnv } from "../../env";
 import { AppError, type ErrorKind } from "../../lib/errors";
+import { countRequest, credentials } from "../shared/rate-limit";
 import { createSurface, describeIssues } from "../shared/surface";
 import * as routes from "./routes";
 
@@ -22,6 +25,8 @@ class OAuthError extends AppError {
 
 const CODE_OF_KIND: Partial<Record<ErrorKind, OAuthErrorCode>> = {
   unauthorized: "invalid_client",
+  // RFC 6749 has no code of its own for a refusal to answer now: the one for "try again later".
+  rate_limited: "temporarily_unavailable",
   internal: "server_error",
   unavailable: "temporarily_unavailable",
 };
@@ -67,6 +72,27 @@ function basicCredentials(header: string): Credentials | null {
     return null;
   }
 }
+
+/** The client_id a token request presents (HTTP Basic, else the form), before it is authenticated. */
+async function presentedClientId(c: Context<AppEnv>): Promise<string | undefined> {
+  const authorization = c.req.header("authorization");
+  if (authorization !== undefined) return basicCredentials(authorization)?.clientId;
+  const contentType = c.req.header("content-type") ?? "";
+  // Read through the request's body cache, so the form validator after this finds the same bytes.
+  const form = await new Response(await c.req.arrayBuffer(), { headers: { "content-type": contentType } })
+    .formData()
+    .catch(() => null);
+  const ids = form?.getAll("client_id") ?? [];
+  return ids.length === 1 && typeof ids[0] === "string" ? ids[0] : undefined;
+}
+
+// Token requests count per client_id presented: the secret is checked by the handler, so a wrong one
+// counts too (which also slows guessing). Without a client_id nothing is counted; the answer is a 4xx.
+oauthApi.use("/token", async (c, next) => {
+  const clientId = await presentedClientId(c);
+  if (clientId) await countRequest(c, "read", credentials.oauthClientId(clientId.slice(0, 100)));
+  await next();
+});
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent } from "../shared/openapi";
+import { jsonContent, rateLimited } from "../shared/openapi";
 
 /** RFC 6749 §5.2 error codes. */
 export const OAUTH_ERROR_CODES = [
@@ -75,6 +75,7 @@ export const token = createRoute({
       OAuthErrorBody,
       "invalid_client: unknown client, wrong secret, revoked client, no client authentication",
     ),
+    429: rateLimited(OAuthErrorBody, "client_id (error `temporarily_unavailable`)"),
     503: jsonContent(OAuthErrorBody, "temporarily_unavailable: the database is unreachable"),
   },
 });

@@ -10,6 +10,7 @@ import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome
 import type { Refusal } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
+import { perApiKey } from "../shared/rate-limit";
 import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 import { toPayment } from "./serializers";
@@ -23,6 +24,7 @@ const REASON_PHRASES: Record<number, string> = {
   409: "Conflict",
   413: "Payload Too Large",
   422: "Unprocessable Entity",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
@@ -41,13 +43,13 @@ export const paiementsApi = createSurface(render);
 class ReferenceTaken extends Error {}
 
 /** Validation failures as one message naming each field (the messages already name it when they can). */
-const validationHook = (result: { success: boolean; error?: z.ZodError; target: string }): undefined => {
+const validationHook = (result: { success: boolean; error?: z.ZodError }): undefined => {
   if (result.success || !result.error) return;
   const problems = result.error.issues.map((issue) => {
     const field = issue.path.map(String).join(".");
+    // Only JSON bodies refuse unknown fields; unknown query parameters are ignored.
     if (issue.code === "unrecognized_keys") {
-      const what = result.target === "query" ? "query parameter" : "field";
-      return `Unknown ${what}${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+      return `Unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
     }
     if (!field || issue.message.startsWith(field)) return issue.message;
     return `${field}: ${issue.message}`;
@@ -61,6 +63,7 @@ paiementsApi.use(
     header: "x-api-key",
     messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to access payments" },
   }),
+  perApiKey("read"),
 );
 
 paiementsApi.openapi(
@@ -103,6 +106,7 @@ paiementsApi.on(
     header: "x-api-key",
     messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to create payments" },
   }),
+  perApiKey("money"),
 );
 
 paiementsApi.openapi(

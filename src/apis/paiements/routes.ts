@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
-import { IdempotencyHeader, jsonContent } from "../shared/openapi";
+import { IdempotencyHeader, jsonContent, rateLimited } from "../shared/openapi";
 import { CreatePayment, PaiementsError, Payment, PaymentsPage, PaymentsQuery } from "./schemas";
 
 const base = { tags: ["Mobile-money payments (spec 001)"], security: [{ apiKeyHeader: [] }] };
 const authErrors = {
+  429: rateLimited(PaiementsError, "API key"),
   401: jsonContent(PaiementsError, "Missing, unknown or revoked API key (`Invalid API key`)"),
   503: jsonContent(PaiementsError, "The ledger database is unreachable"),
 };
@@ -14,11 +15,11 @@ export const listByApiKey = createRoute({
   path: "/api-key",
   description:
     "The payments created with the presented API key, newest first. `dateFrom`/`dateTo` are Unix seconds and " +
-    "bound `createdAt` inclusively (the whole `dateTo` second is included). Unknown query parameters are refused.",
+    "bound `createdAt` inclusively (the whole `dateTo` second is included). Unknown query parameters are ignored.",
   request: { query: PaymentsQuery },
   responses: {
     200: jsonContent(PaymentsPage, "One page of payments and the pagination metadata"),
-    400: jsonContent(PaiementsError, "A filter value is invalid, or an unknown query parameter was given"),
+    400: jsonContent(PaiementsError, "A filter value is invalid"),
     403: jsonContent(PaiementsError, "The key lacks `payments.read`"),
     ...authErrors,
   },

@@ -60,7 +60,8 @@ export const PaymentsQuery = z
       "Unix timestamp (seconds): payments created at or before this second (the whole second is included)",
     ).optional(),
   })
-  .strict()
+  // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
+  .strip()
   .superRefine((q, ctx) => {
     if (q.dateFrom !== undefined && q.dateTo !== undefined && q.dateFrom > q.dateTo) {
       ctx.addIssue({ code: "custom", path: ["dateFrom"], message: "dateFrom must not be after dateTo" });

@@ -1,7 +1,10 @@
 // Spec 003: the workspace back office's SMS payments, under /api/v1/workspace. Bearer workspace member
 // tokens (src/auth/workspace-tokens.ts); receipts in R2; every recorded payment credits the ledger once.
+import type { Context } from "hono";
 import { memberOf } from "../../auth/workspace-token-middleware";
+import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import { database } from "../../db/request-db";
+import type { AppEnv } from "../../env";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import { refusalError } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
@@ -15,7 +18,7 @@ import {
   paymentToJson,
   recordPaymentEffect,
 } from "./queries";
-import { checkReceipt, receiptKey, storeReceipt } from "./receipts";
+import { checkReceipt, INVALID_LINK, receiptKey, receiptLinkSigner, storeReceipt, withReceiptLink } from "./receipts";
 import * as routes from "./routes";
 import type { SmsPaymentJson } from "./schemas";
 
@@ -46,14 +49,20 @@ const newPaymentId = () =>
 
 const originOf = (url: string) => new URL(url).origin;
 
+/** Signs the receipt links of this answer for the member who asked. */
+const linkSignerFor = <E extends AppEnv>(c: Context<E>, member: MemberPrincipal) =>
+  receiptLinkSigner(c.env.WORKSPACE_TOKEN_SECRET, originOf(c.req.url), member);
+
 smsPaymentsApi.openapi(routes.listPayments, async (c) => {
   const { limit, offset } = c.req.valid("query");
-  const page = await listPayments(database(c), memberOf(c), limit, offset);
+  const member = memberOf(c);
+  const page = await listPayments(database(c), member, limit, offset);
   if (!page.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
   const origin = originOf(c.req.url);
+  const sign = await linkSignerFor(c, member);
   return c.json(
     {
-      payments: page.payments.map((row) => paymentToJson(row, origin)),
+      payments: await Promise.all(page.payments.map((row) => withReceiptLink(paymentToJson(row, origin), sign))),
       pagination: { total: page.total, limit, offset, hasMore: offset + page.payments.length < page.total },
     },
     200,
@@ -137,7 +146,7 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
     await removeUpload();
     c.header("Idempotent-Replayed", "true");
   }
-  return c.json(outcome.body, 201);
+  return c.json(await withReceiptLink(outcome.body, await linkSignerFor(c, member)), 201);
 });
 
 smsPaymentsApi.openapi(routes.getReceipt, async (c) => {
@@ -145,18 +154,32 @@ smsPaymentsApi.openapi(routes.getReceipt, async (c) => {
   if (!PAYMENT_ID.test(id)) throw new AppError("not_found", "Receipt not found");
   const found = await findReceipt(database(c), memberOf(c), id);
   if (!found.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
-  const object = found.receipt ? await c.env.RECEIPTS.get(found.receipt.path) : null;
-  if (!found.receipt || !object) throw new AppError("not_found", "Receipt not found");
-  const filename = found.receipt.path.split("/").pop() ?? "receipt";
+  return receiptFile(c, found.receipt);
+});
+
+smsPaymentsApi.openapi(routes.getReceiptByLink, async (c) => {
+  const link = c.get("receiptLink");
+  const member = { id: link.memberId, workspaceId: link.workspaceId, tokenVersion: link.tokenVersion };
+  // The link's token version re-checked in the statement that finds the receipt: revoked → 403.
+  const found = await findReceipt(database(c), member, link.paymentId);
+  if (!found.member_ok) throw new AppError("forbidden", INVALID_LINK);
+  return receiptFile(c, found.receipt?.path === link.path ? found.receipt : null);
+});
+
+/** Streams a receipt from R2 with its stored type; 404 when there is none. */
+async function receiptFile<E extends AppEnv>(c: Context<E>, receipt: { path: string; content_type: string } | null) {
+  const object = receipt ? await c.env.RECEIPTS.get(receipt.path) : null;
+  if (!receipt || !object) throw new AppError("not_found", "Receipt not found");
+  const filename = receipt.path.split("/").pop() ?? "receipt";
   return c.body(object.body, 200, {
-    "Content-Type": found.receipt.content_type,
+    "Content-Type": receipt.content_type,
     "Content-Length": String(object.size),
     "Content-Disposition": `inline; filename="${filename}"`,
     "Cache-Control": "private, no-store",
     "X-Content-Type-Options": "nosniff",
     ETag: object.httpEtag,
   });
-});
+}
 
 smsPaymentsApi.openapi(routes.deletePayment, async (c) => {
   const member = memberOf(c);

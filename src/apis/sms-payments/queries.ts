@@ -31,7 +31,10 @@ const paymentColumns = sql`id, workspace_id, amount::text AS amount, payment_met
   ${iso(sql`payment_date`)} AS payment_date, receipt_path, receipt_size_bytes,
   ${iso(sql`created_at`)} AS created_at, ${iso(sql`updated_at`)} AS updated_at`;
 
-const activeMember = (m: MemberPrincipal) => sql`
+/** What the statements re-check of a member: the token (or link) version against the database's. */
+type MemberVersion = Pick<MemberPrincipal, "id" | "workspaceId" | "tokenVersion">;
+
+const activeMember = (m: MemberVersion) => sql`
   SELECT id FROM workspace_members
   WHERE id = ${m.id} AND workspace_id = ${m.workspaceId} AND token_version = ${m.tokenVersion}`;
 
@@ -158,7 +161,7 @@ export function deletePaymentEffect(member: MemberPrincipal, id: string): Effect
 }
 
 /** The receipt of a visible payment; `receipt` null when the payment or its receipt does not exist. */
-export async function findReceipt(db: Database, member: MemberPrincipal, id: string) {
+export async function findReceipt(db: Database, member: MemberVersion, id: string) {
   const { rows } = await db.execute<{
     member_ok: boolean;
     receipt: { path: string; content_type: string; size_bytes: number } | null;

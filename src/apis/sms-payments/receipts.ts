@@ -1,6 +1,8 @@
 // Receipt files of SMS payments, stored in R2 (the RECEIPTS binding) at
 // `sms-payments/<workspaceId>/<paymentId>/<safe-filename>`. A receipt is accepted only when its
 // declared type is allowed AND its first bytes are that type's signature.
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../../env";
 import { AppError } from "../../lib/errors";
 
 export const MAX_RECEIPT_BYTES = 5 * 1024 * 1024;
@@ -78,3 +80,135 @@ export async function storeReceipt(bucket: R2Bucket, key: string, receipt: Check
   if (!object) throw new Error("R2 put returned no object");
   return { key, size: object.size };
 }
+
+// ---------- signed receipt links ----------
+// `receiptImage.url` is a link that works without any header (an <img src>, a download), like a storage
+// signed URL: an HMAC-SHA256, keyed with WORKSPACE_TOKEN_SECRET, over the receipt's object key, the
+// member it was issued to, that member's token version and an expiry. Revoking the member's tokens bumps
+// the version, so every link issued before stops working too; the download re-checks the version in the
+// database in the same statement that finds the receipt.
+
+/** How long a signed receipt link works. */
+export const RECEIPT_LINK_TTL_MINUTES = 15;
+
+/** Domain separation: these signatures can never be mistaken for the JWTs signed with the same secret. */
+const LINK_CONTEXT = "payments-edge receipt link v1";
+
+export type ReceiptLink = {
+  /** The receipt's object key: sms-payments/<workspaceId>/<paymentId>/<filename>. */
+  path: string;
+  memberId: string;
+  tokenVersion: number;
+  /** Unix seconds. */
+  expires: number;
+};
+
+const encoder = new TextEncoder();
+const linkMessage = (l: ReceiptLink) =>
+  encoder.encode([LINK_CONTEXT, l.path, l.memberId, l.tokenVersion, l.expires].join("\n"));
+
+const linkKey = (secret: string) =>
+  crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+
+const base64url = (bytes: ArrayBuffer) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+function fromBase64url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null;
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
+/** The link's path on this API: /api/v1/workspace/<ws>/sms/payments/<id>/receipt/<filename>. */
+function linkPathOf(objectKey: string): string {
+  const [, workspaceId, paymentId, filename] = objectKey.split("/");
+  return `/api/v1/workspace/${workspaceId}/sms/payments/${paymentId}/receipt/${filename}`;
+}
+
+/** Signs links for one member, all expiring RECEIPT_LINK_TTL_MINUTES from `now`. */
+export async function receiptLinkSigner(
+  secret: string,
+  origin: string,
+  member: { id: string; tokenVersion: number },
+  now = Date.now(),
+) {
+  const key = await linkKey(secret);
+  const expires = Math.floor(now / 1000) + RECEIPT_LINK_TTL_MINUTES * 60;
+  return async (objectKey: string) => {
+    const link = { path: objectKey, memberId: member.id, tokenVersion: member.tokenVersion, expires };
+    const signature = base64url(await crypto.subtle.sign("HMAC", key, linkMessage(link)));
+    const query = new URLSearchParams({
+      member: link.memberId,
+      version: String(link.tokenVersion),
+      expires: String(expires),
+      signature,
+    });
+    return `${origin}${linkPathOf(objectKey)}?${query}`;
+  };
+}
+
+export type ReceiptLinkSigner = Awaited<ReturnType<typeof receiptLinkSigner>>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The link's claims when its signature matches them (constant-time, by WebCrypto); null otherwise. */
+export async function verifyReceiptLink(
+  secret: string,
+  objectKey: string,
+  query: { member?: string; version?: string; expires?: string; signature?: string },
+): Promise<ReceiptLink | null> {
+  const { member, version, expires, signature } = query;
+  if (!secret) return null;
+  if (member === undefined || !UUID.test(member)) return null;
+  if (!/^\d{1,9}$/.test(version ?? "") || !/^\d{1,12}$/.test(expires ?? "")) return null;
+  const bytes = fromBase64url(signature ?? "");
+  if (!bytes) return null;
+  const link = { path: objectKey, memberId: member, tokenVersion: Number(version), expires: Number(expires) };
+  const valid = await crypto.subtle.verify("HMAC", await linkKey(secret), bytes, linkMessage(link));
+  return valid ? link : null;
+}
+
+/** The payment as answered now: its receipt's url is a fresh signed link (stored answers keep the Bearer route). */
+export async function withReceiptLink<P extends { receiptImage: { url: string; path: string } | null }>(
+  payment: P,
+  sign: ReceiptLinkSigner,
+): Promise<P> {
+  if (!payment.receiptImage) return payment;
+  return { ...payment, receiptImage: { ...payment.receiptImage, url: await sign(payment.receiptImage.path) } };
+}
+
+export type LinkedReceipt = ReceiptLink & { workspaceId: string; paymentId: string };
+export type ReceiptLinkEnv = AppEnv & { Variables: AppEnv["Variables"] & { receiptLink: LinkedReceipt } };
+
+const WORKSPACE_ID = UUID;
+const PAYMENT_ID = /^[0-9a-f]{24}$/;
+/** What safeFilename produces. */
+const FILENAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export const INVALID_LINK = "Invalid receipt link";
+
+/**
+ * GET .../sms/payments/{id}/receipt/{filename}?member&version&expires&signature: 403 unless the signature
+ * matches that path and those claims and the link has not expired. Stores the claims in `c.var.receiptLink`;
+ * the handler then checks the member's token version in the database.
+ */
+export const requireReceiptLink: MiddlewareHandler<ReceiptLinkEnv> = async (c, next) => {
+  const workspaceId = c.req.param("workspaceId") ?? "";
+  const paymentId = c.req.param("id") ?? "";
+  const filename = c.req.param("filename") ?? "";
+  if (!WORKSPACE_ID.test(workspaceId) || !PAYMENT_ID.test(paymentId) || !FILENAME.test(filename)) {
+    throw new AppError("forbidden", INVALID_LINK);
+  }
+  const link = await verifyReceiptLink(
+    c.env.WORKSPACE_TOKEN_SECRET,
+    receiptKey(workspaceId, paymentId, filename),
+    c.req.query(),
+  );
+  if (!link) throw new AppError("forbidden", INVALID_LINK);
+  if (link.expires * 1000 <= Date.now()) throw new AppError("forbidden", "Receipt link expired");
+  c.set("receiptLink", { ...link, workspaceId, paymentId });
+  await next();
+};

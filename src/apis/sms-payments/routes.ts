@@ -2,13 +2,16 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requireMember } from "../../auth/workspace-token-middleware";
 import { AppError } from "../../lib/errors";
-import { jsonContent } from "../shared/openapi";
-import { MAX_UPLOAD_BYTES } from "./receipts";
+import { jsonContent, rateLimited } from "../shared/openapi";
+import { authThenCount, credentials, perMember, rateLimit } from "../shared/rate-limit";
+import { MAX_UPLOAD_BYTES, RECEIPT_LINK_TTL_MINUTES, type ReceiptLinkEnv, requireReceiptLink } from "./receipts";
 import {
   CreatePaymentForm,
   IdempotencyHeader,
   ListQuery,
   PaymentParams,
+  ReceiptFileParams,
+  ReceiptLinkQuery,
   SmsPayment,
   SmsPaymentList,
   WorkspaceApiError,
@@ -16,6 +19,7 @@ import {
 } from "./schemas";
 
 const auth = {
+  429: rateLimited(WorkspaceApiError, "member"),
   401: jsonContent(WorkspaceApiError, "Missing, invalid, expired or revoked token"),
   404: jsonContent(WorkspaceApiError, "Unknown workspace, or one the token does not belong to"),
   500: jsonContent(WorkspaceApiError, "Server error (with a requestId, no internals)"),
@@ -43,8 +47,8 @@ export const listPayments = createRoute({
   summary: "List SMS payments (v1)",
   description:
     "Paginated SMS payment records of the workspace, newest first (createdAt, then id); deleted payments " +
-    "are excluded. Workspace owner, or staff with `sms_payments.read`. Unknown query parameters are refused.",
-  middleware: [canRead],
+    "are excluded. Workspace owner, or staff with `sms_payments.read`. Unknown query parameters are ignored.",
+  middleware: [canRead, perMember("read")],
   request: { params: WorkspaceParams, query: ListQuery },
   responses: {
     200: jsonContent(SmsPaymentList, "A page of payments"),
@@ -67,6 +71,7 @@ export const createPayment = createRoute({
     "answer (header `Idempotent-Replayed: true`); the same key with a different request → 422.",
   middleware: [
     requireMember({ permission: "sms_payments.write", forbidden: "You do not have permission to record SMS payments" }),
+    perMember("money"),
     uploadLimit,
   ],
   request: {
@@ -84,23 +89,27 @@ export const createPayment = createRoute({
   },
 });
 
+const receiptFile = {
+  description: "The receipt file, byte for byte",
+  content: {
+    "image/jpeg": { schema: z.string().openapi({ format: "binary" }) },
+    "image/png": { schema: z.string().openapi({ format: "binary" }) },
+    "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
+  },
+};
+
 export const getReceipt = createRoute({
   ...base,
   method: "get",
   path: "/{workspaceId}/sms/payments/{id}/receipt",
   summary: "Download a payment's receipt",
-  description: "Streams the stored receipt with its content type. Same access as the list.",
-  middleware: [canRead],
+  description:
+    "Streams the stored receipt with its content type, for a Bearer token with the list's access. " +
+    "`receiptImage.url` is the signed link to the same file, which needs no header.",
+  middleware: [canRead, perMember("read")],
   request: { params: PaymentParams },
   responses: {
-    200: {
-      description: "The receipt file",
-      content: {
-        "image/jpeg": { schema: z.string().openapi({ format: "binary" }) },
-        "image/png": { schema: z.string().openapi({ format: "binary" }) },
-        "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
-      },
-    },
+    200: receiptFile,
     403: jsonContent(WorkspaceApiError, "The member may not view SMS payments"),
     ...auth,
     404: jsonContent(WorkspaceApiError, "Unknown workspace or payment, deleted payment, or no receipt"),
@@ -115,12 +124,43 @@ export const deletePayment = createRoute({
   description:
     "Owner only. Posts a reversing ledger entry (type `reversal`) and marks the payment deleted, in one " +
     "transaction; ledger rows are never deleted. Deleting again → 404.",
-  middleware: [requireMember({ ownerOnly: true, forbidden: "Only the workspace owner can delete SMS payments" })],
+  middleware: [
+    requireMember({ ownerOnly: true, forbidden: "Only the workspace owner can delete SMS payments" }),
+    perMember("money"),
+  ],
   request: { params: PaymentParams },
   responses: {
     204: { description: "Deleted and reversed" },
     403: jsonContent(WorkspaceApiError, "The member is not the workspace owner"),
     ...auth,
     404: jsonContent(WorkspaceApiError, "Unknown workspace or payment, or already deleted"),
+  },
+});
+
+export const getReceiptByLink = createRoute({
+  tags: base.tags,
+  security: [],
+  method: "get",
+  path: "/{workspaceId}/sms/payments/{id}/receipt/{filename}",
+  summary: "Download a receipt by its signed link",
+  description:
+    "The link a payment's `receiptImage.url` holds: it works without any header (an `<img src>`, a plain " +
+    `download) for ${RECEIPT_LINK_TTL_MINUTES} minutes after the answer that gave it. It is an HMAC over the ` +
+    "receipt's storage path, the member it was issued to, that member's token version and the expiry: a " +
+    "changed path or parameter, an expired link, or a link of a member whose tokens were revoked since, " +
+    "answers 403 and never the file; a deleted payment answers 404. Downloads count against the member's " +
+    "read rate limit.",
+  middleware: authThenCount(
+    requireReceiptLink,
+    rateLimit<ReceiptLinkEnv>("read", (c) => credentials.member(c.get("receiptLink").memberId)),
+  ),
+  request: { params: ReceiptFileParams, query: ReceiptLinkQuery },
+  responses: {
+    200: receiptFile,
+    403: jsonContent(WorkspaceApiError, "Tampered, foreign, expired or revoked link"),
+    404: jsonContent(WorkspaceApiError, "The payment was deleted, or its receipt is gone"),
+    429: rateLimited(WorkspaceApiError, "link's member"),
+    500: auth[500],
+    503: auth[503],
   },
 });

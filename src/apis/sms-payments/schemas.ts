@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { SMS_PAYMENT_METHODS } from "../../db/schema";
 import { ERROR_STATUS, type ErrorKind } from "../../lib/errors";
 import { amountSchema, isNegative, isZero } from "../../lib/money";
-import { isReceiptType, MAX_RECEIPT_BYTES, RECEIPT_TYPE_MESSAGE } from "./receipts";
+import { isReceiptType, MAX_RECEIPT_BYTES, RECEIPT_LINK_TTL_MINUTES, RECEIPT_TYPE_MESSAGE } from "./receipts";
 
 /** The one error body of this surface. `requestId` only on 5xx; never internals. */
 export const WorkspaceApiError = z
@@ -16,7 +16,8 @@ export const WorkspaceApiError = z
   .openapi("WorkspaceApiError", {
     description:
       "Every error of the workspace API: 400 bad query or field, 401 missing/invalid/expired/revoked token, " +
-      "403 no permission, 404 unknown workspace (or one the token does not belong to), 5xx with a requestId.",
+      "403 no permission (or a bad receipt link), 404 unknown workspace (or one the token does not belong to), " +
+      "429 past the member's rate limit, 5xx with a requestId.",
   });
 
 export const WorkspaceParams = z.object({
@@ -31,6 +32,30 @@ export const PaymentParams = WorkspaceParams.extend({
     description: "Payment identifier (24 hex characters)",
     example: "507f1f77bcf86cd799439011",
   }),
+});
+
+export const ReceiptFileParams = PaymentParams.extend({
+  filename: z.string().openapi({ param: { name: "filename", in: "path" }, example: "scan.png" }),
+});
+
+/** Checked by the signature, not by validation: any problem with them answers 403 (receipts.ts). */
+export const ReceiptLinkQuery = z.object({
+  member: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "member", in: "query" } }),
+  version: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "version", in: "query" } }),
+  expires: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "expires", in: "query" }, description: "Unix seconds" }),
+  signature: z
+    .string()
+    .optional()
+    .openapi({ param: { name: "signature", in: "query" } }),
 });
 
 /** A non-negative integer query parameter, strictly digits (no "1e2", "", "1.0", "-0"). */
@@ -55,13 +80,19 @@ export const ListQuery = z
     limit: queryInteger("limit", 1, 100, 50),
     offset: queryInteger("offset", 0, 999_999_999, 0),
   })
-  .strict();
+  // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
+  .strip();
 
 const ReceiptImage = z
   .object({
     url: z.string().openapi({
-      description: "Absolute link to GET .../sms/payments/{id}/receipt (same Bearer auth)",
-      example: "https://api.example.com/api/v1/workspace/0c6f.../sms/payments/507f1f77bcf86cd799439011/receipt",
+      description:
+        `A signed link to the file that needs no header, valid ${RECEIPT_LINK_TTL_MINUTES} minutes from this ` +
+        "answer and revoked with the member's tokens (GET .../sms/payments/{id}/receipt/{filename}). The " +
+        "Bearer route GET .../sms/payments/{id}/receipt serves the same file.",
+      example:
+        "https://api.example.com/api/v1/workspace/0c6f.../sms/payments/507f1f77bcf86cd799439011/receipt/r.png" +
+        "?member=…&version=0&expires=1736937000&signature=…",
     }),
     path: z.string().openapi({ description: "Object key in storage", example: "sms-payments/0c6f.../507f.../r.png" }),
     sizeBytes: z.number().int().openapi({ example: 50000 }),

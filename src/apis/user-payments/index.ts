@@ -6,11 +6,13 @@ import { database } from "../../db/request-db";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import { type GatewayStatus, readEffectiveGatewayState } from "../../edge/kv-state";
 import { accountEdgeState } from "../../ledger/accounts";
-import { balanceOf, type EntryRow, entriesAfterCursor } from "../../ledger/queries";
+import { balanceOf } from "../../ledger/queries";
 import { AppError, type ErrorKind } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
+import { perApiKey } from "../shared/rate-limit";
 import { createSurface } from "../shared/surface";
 import { decodeCursor, encodeCursor } from "./cursor";
+import { type HistoryRow, historyPage } from "./queries";
 import * as routes from "./routes";
 
 const ERROR_CODES: Record<ErrorKind, string> = {
@@ -21,6 +23,7 @@ const ERROR_CODES: Record<ErrorKind, string> = {
   conflict: "CONFLICT",
   payload_too_large: "PAYLOAD_TOO_LARGE",
   unprocessable: "UNPROCESSABLE",
+  rate_limited: "RATE_LIMITED",
   internal: "INTERNAL_ERROR",
   unavailable: "SERVICE_UNAVAILABLE",
 };
@@ -47,8 +50,8 @@ userPaymentsApi.use("*", async (c, next) => {
     c.res.headers.set("X-Sms-Gateway-Status", await gateway);
   }
 });
-userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }));
-userPaymentsApi.use("/balance", requireApiKey("balance.read", { header: "x-api-key" }));
+userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }), perApiKey("read"));
+userPaymentsApi.use("/balance", requireApiKey("balance.read", { header: "x-api-key" }), perApiKey("read"));
 
 /** The key's account, and the setup answer when the account is still being set up. */
 async function boundAccount(c: Context<Env>) {
@@ -63,35 +66,33 @@ async function boundAccount(c: Context<Env>) {
   return { accountId, state, setup };
 }
 
-const GATEWAY_SOURCES = { ok: ["sms_gateway", "portal"], partial: ["portal"], unavailable: [] } as const;
-const TYPE_FILTER = { deposit: ["deposit"], usage: ["usage"], adjustment: ["adjustment", "reversal"] } as const;
-
-const toPayment = (e: EntryRow) => ({
+const toPayment = (e: HistoryRow) => ({
   id: e.source === "portal" ? `portal_P${e.id}` : `sms_gateway_S${e.id}`,
   amount: toJsonNumber(e.amount),
   currency: e.currency,
-  date: `${e.occurred_at.slice(0, 19)}Z`,
-  type: (e.type === "reversal" ? "adjustment" : e.type) as "deposit" | "usage" | "adjustment",
+  date: e.date,
+  type: e.type,
   description: e.description,
-  source: e.source as "sms_gateway" | "portal",
+  source: e.source,
 });
 
 userPaymentsApi.openapi(routes.listPayments, async (c) => {
   const ctx = c as unknown as Context<Env>;
   const { accountId, setup } = await boundAccount(ctx);
   if (setup) return c.json(setup, 200);
-  const sources = GATEWAY_SOURCES[await ctx.get("gateway")];
-  if (sources.length === 0) return c.json([], 200);
+  const gateway = await ctx.get("gateway");
+  if (gateway === "unavailable") return c.json([], 200);
   const query = c.req.valid("query");
   const before = query.cursor ? decodeCursor(query.cursor) : undefined;
   if (query.cursor && !before) throw new AppError("bad_request", "cursor is invalid");
-  const page = await entriesAfterCursor(
+  const page = await historyPage(
     database(c),
     ctx.get("apiKey").id,
     {
       accountId,
-      sources,
-      types: query.type ? TYPE_FILTER[query.type] : undefined,
+      // Gateway partial: the gateway-fed rows may be stale, the manual (portal) ones come from our ledger.
+      view: gateway === "partial" ? "portal" : "all",
+      type: query.type,
       from: query.from,
       to: query.to,
       before,

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { rateLimited } from "../shared/openapi";
 import { Balance, Payment, PaymentsQuery, SetupAnswer, UserApiError } from "./schemas";
 
 const gatewayHeader = {
@@ -9,7 +10,9 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   headers: gatewayHeader,
 });
+const limited = rateLimited(UserApiError, "API key");
 const errors = {
+  429: { ...limited, headers: { ...limited.headers, ...gatewayHeader } },
   400: json(UserApiError, "Bad parameter"),
   401: json(UserApiError, "Missing, unknown or revoked API key"),
   403: json(UserApiError, "The key lacks the permission, or is not bound to an account"),
@@ -22,8 +25,14 @@ export const listPayments = createRoute({
   tags: ["User payments (spec 000)"],
   security: [{ apiKeyHeader: [] }],
   description:
-    "Transaction history, merged from gateway payments and portal adjustments, newest first. Gateway " +
-    '`partial`: portal adjustments only; `unavailable`: `[]`. Next page: the `Link: <…>; rel="next"` header.',
+    "Transaction history of the key's account, newest first: with the gateway `ok`, every ledger entry of " +
+    "the account, whichever API or gateway posted it, so the pages add up to `/balance`. Each entry is shown " +
+    "in the spec's two sources and three types: source `portal` = every manual entry (portal adjustments, " +
+    "spec 003 SMS payments, their reversals), `sms_gateway` = every other movement (SMS gateway, spec 001 " +
+    "mobile money, spec 002 add-funds and record-usage, spec 004 crypto); type `usage` = usage charges " +
+    "(negative), `adjustment` = manual entries and every reversal, `deposit` = every other incoming payment. " +
+    "`type`, `from` and `to` filter on these mapped values. Gateway `partial`: portal rows only; " +
+    '`unavailable`: `[]`. Next page: the `Link: <…>; rel="next"` header. Unknown query parameters are ignored.',
   request: { query: PaymentsQuery },
   responses: {
     200: json(z.union([z.array(Payment), SetupAnswer]), "The payments, or the setup answer"),

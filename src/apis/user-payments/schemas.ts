@@ -1,10 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { PAYMENT_SOURCES, PAYMENT_TYPES } from "./queries";
 
 export const UserApiError = z
   .object({ error_code: z.string(), description: z.string(), request_id: z.string().optional() })
   .openapi("UserApiError");
-
-export const PAYMENT_TYPES = ["deposit", "usage", "adjustment"] as const;
 
 const instant = z
   .union([z.iso.datetime({ offset: true }), z.iso.date()])
@@ -33,19 +32,33 @@ export const PaymentsQuery = z
     type: z
       .enum(PAYMENT_TYPES)
       .optional()
-      .openapi({ param: { name: "type", in: "query" } }),
+      .openapi({ param: { name: "type", in: "query" }, description: "The mapped type (see `UserPayment.type`)" }),
   })
-  .strict();
+  // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
+  .strip();
 
 export const Payment = z
   .object({
-    id: z.string().openapi({ example: "sms_gateway_S12345" }),
+    id: z.string().openapi({
+      example: "sms_gateway_S12345",
+      description: "`portal_P{ledger id}` for portal rows, `sms_gateway_S{ledger id}` for every other row",
+    }),
     amount: z.number().openapi({ example: 500 }),
     currency: z.string(),
     date: z.string().openapi({ example: "2026-02-10T14:30:00Z" }),
-    type: z.enum(PAYMENT_TYPES),
+    type: z.enum(PAYMENT_TYPES).openapi({
+      description:
+        "`usage`: a usage charge (negative: gateway SMS usage, spec 002 record-usage); `adjustment`: every " +
+        "manual entry (portal adjustments, spec 003 SMS payments) and every reversal; `deposit`: every other " +
+        "incoming payment (gateway deposits, spec 001 mobile money, spec 002 add-funds, spec 004 crypto)",
+    }),
     description: z.string().nullable(),
-    source: z.enum(["sms_gateway", "portal"]),
+    source: z.enum(PAYMENT_SOURCES).openapi({
+      description:
+        "`portal`: a manual entry (portal adjustments, spec 003 SMS payments, their reversals); `sms_gateway`: " +
+        "every upstream payment (SMS gateway, spec 001 mobile money, spec 002 add-funds and record-usage, spec " +
+        "004 crypto)",
+    }),
   })
   .openapi("UserPayment");
 

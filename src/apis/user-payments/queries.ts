@@ -1,0 +1,90 @@
+// Spec 000's history: every ledger entry of the account, in the spec's two sources and three types.
+// The mapping (README, "One ledger, three vocabularies") is SQL, so that the `type` filter acts on the
+// mapped value inside the one statement that reads the page.
+import { type SQL, sql } from "drizzle-orm";
+import { apiKeyActive } from "../../auth/api-keys";
+import type { Database } from "../../db/client";
+import { isoUtc } from "../../db/sql-time";
+
+export const PAYMENT_SOURCES = ["sms_gateway", "portal"] as const;
+export const PAYMENT_TYPES = ["deposit", "usage", "adjustment"] as const;
+export type PaymentSource = (typeof PAYMENT_SOURCES)[number];
+export type PaymentType = (typeof PAYMENT_TYPES)[number];
+
+/** `portal`: every manual entry (ledger source portal); `sms_gateway`: every upstream payment. */
+const mappedSource = sql`CASE WHEN ledger_entries.source = 'portal' THEN 'portal' ELSE 'sms_gateway' END`;
+
+/** `adjustment`: manual entries and every reversal; `usage`: usage charges; `deposit`: every other payment in. */
+const mappedType = sql`CASE
+  WHEN ledger_entries.source = 'portal' OR ledger_entries.type IN ('adjustment', 'reversal') THEN 'adjustment'
+  WHEN ledger_entries.type = 'usage' THEN 'usage'
+  ELSE 'deposit' END`;
+
+/**
+ * `mappedType = t`, spelled on the plain columns: PostgreSQL estimates these from the columns' statistics,
+ * where a CASE expression gets a blind guess that can tip the plan into sorting the history.
+ */
+const MAPPED_TYPE_IS: Record<PaymentType, SQL> = {
+  adjustment: sql`(source = 'portal' OR type IN ('adjustment', 'reversal'))`,
+  usage: sql`(source <> 'portal' AND type = 'usage')`,
+  deposit: sql`(source <> 'portal' AND type NOT IN ('adjustment', 'reversal', 'usage'))`,
+};
+
+export type HistoryRow = {
+  id: number;
+  amount: string;
+  currency: string;
+  source: PaymentSource;
+  type: PaymentType;
+  description: string | null;
+  /** ISO 8601 UTC, seconds. */
+  date: string;
+  /** ISO 8601 UTC, microseconds: exact keyset position. */
+  position: string;
+};
+
+export type HistoryFilter = {
+  accountId: string;
+  /** `portal`: the gateway-degraded view (gateway `partial`). */
+  view: "all" | "portal";
+  type?: PaymentType;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  /** Keyset: entries strictly older than this (position, id). */
+  before?: { position: string; id: number };
+};
+
+function filterSql(f: HistoryFilter): SQL {
+  // The ledger's own source column for the portal view: ledger_account_source_time_idx serves it exactly.
+  const parts: SQL[] = [sql`account_id = ${f.accountId}`];
+  if (f.view === "portal") parts.push(sql`source = 'portal'`);
+  if (f.type) parts.push(MAPPED_TYPE_IS[f.type]);
+  if (f.from) parts.push(sql`occurred_at >= ${f.from.toISOString()}::timestamptz`);
+  if (f.to) parts.push(sql`occurred_at < ${f.to.toISOString()}::timestamptz`);
+  if (f.before) parts.push(sql`(occurred_at, id) < (${f.before.position}::timestamptz, ${f.before.id}::bigint)`);
+  return sql.join(parts, sql` AND `);
+}
+
+/**
+ * Newest-first keyset page of the account's history, with the API key's revocation re-checked in the
+ * same statement. The ORDER BY names the table's columns in the exact order of ledger_account_time_idx
+ * (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history.
+ */
+export async function historyPage(
+  db: Pick<Database, "execute">,
+  apiKeyId: string,
+  filter: HistoryFilter,
+  limit: number,
+) {
+  const { rows } = await db.execute<{ key_ok: boolean; rows: HistoryRow[] }>(sql`
+    SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
+      coalesce((SELECT json_agg(p ORDER BY p.position DESC, p.id DESC) FROM (
+        SELECT id::int AS id, amount::text AS amount, currency, ${mappedSource} AS source, ${mappedType} AS type,
+          description, ${isoUtc(sql`occurred_at`, "seconds")} AS date, ${isoUtc(sql`occurred_at`, "micros")} AS position
+        FROM ledger_entries WHERE ${filterSql(filter)}
+        ORDER BY ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST LIMIT ${limit}
+      ) p), '[]'::json) AS rows`);
+  return rows[0] ?? { key_ok: false, rows: [] };
+}
