@@ -19,12 +19,12 @@ export type EntryRow = {
   position: string;
 };
 
-const entryColumns = sql`id::int AS id, amount::text AS amount, currency, source, type, description,
+export const entryColumns = sql`id::int AS id, amount::text AS amount, currency, source, type, description,
   ${isoUtc(sql`occurred_at`, "millis")} AS occurred_at, ${isoUtc(sql`occurred_at`, "micros")} AS position`;
 
 // The table's columns, not the text output aliases of the same names, in the exact order of
 // ledger_account_time_idx (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history.
-const newestFirst = sql`ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST`;
+export const newestFirst = sql`ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST`;
 const oldestFirst = sql`ledger_entries.occurred_at ASC NULLS FIRST, ledger_entries.id ASC NULLS FIRST`;
 
 export type EntryFilter = {
@@ -37,7 +37,7 @@ export type EntryFilter = {
   before?: { position: string; id: number };
 };
 
-function filterSql(f: EntryFilter): SQL {
+export function filterSql(f: EntryFilter): SQL {
   const parts: SQL[] = [sql`account_id = ${f.accountId}`];
   if (f.sources)
     parts.push(

@@ -8,7 +8,7 @@ import { database } from "../../db/request-db";
 import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
 import { isoUtc } from "../../db/sql-time";
 import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
-import { workspaceWebhookSecret } from "../../webhooks/outbound";
+import { retryDelaySeconds, workspaceWebhookSecret } from "../../webhooks/outbound";
 import { jsonContent } from "../shared/openapi";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
@@ -45,6 +45,9 @@ const Delivery = z
     last_attempt_at: z.string().nullable(),
     delivered_at: z.string().nullable(),
     created_at: z.string(),
+    next_attempt_at: z.string().nullable().openapi({
+      description: "When the queue retries a pending delivery that failed an attempt (null otherwise)",
+    }),
   })
   .openapi("WebhookDelivery");
 
@@ -139,7 +142,8 @@ const iso = (column: string) => isoUtc(sql.raw(column), "millis");
 
 oauthClientsAdmin.openapi(listDeliveries, async (c) => {
   const { workspace_id } = c.req.valid("param");
-  const { rows } = await database(c).execute<{ found: boolean; deliveries: z.infer<typeof Delivery>[] }>(sql`
+  type Stored = Omit<z.infer<typeof Delivery>, "next_attempt_at">;
+  const { rows } = await database(c).execute<{ found: boolean; deliveries: Stored[] }>(sql`
     SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ${workspace_id}) AS found,
       coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
         SELECT json_build_object('id', d.id, 'url', d.url, 'event_type', d.event_type, 'status', d.status,
@@ -149,7 +153,12 @@ oauthClientsAdmin.openapi(listDeliveries, async (c) => {
         ORDER BY d.created_at DESC NULLS LAST, d.id DESC LIMIT 100) x), '[]'::json) AS deliveries`);
   const row = rows[0];
   if (!row?.found) throw new AppError("not_found", "Workspace not found");
-  return c.json({ deliveries: row.deliveries }, 200);
+  // The queue holds the retry timer; its due time follows from the backoff schedule of the last attempt.
+  const nextAttempt = (d: Stored) =>
+    d.status === "pending" && d.attempts > 0 && d.last_attempt_at
+      ? new Date(Date.parse(d.last_attempt_at) + retryDelaySeconds(d.attempts) * 1000).toISOString()
+      : null;
+  return c.json({ deliveries: row.deliveries.map((d) => ({ ...d, next_attempt_at: nextAttempt(d) })) }, 200);
 });
 
 oauthClientsAdmin.openapi(getWebhookSecret, async (c) => {
