@@ -17,6 +17,7 @@ import { userPaymentsApi } from "./apis/user-payments";
 import { closeDatabaseAfterResponse } from "./db/request-db";
 import type { AppEnv } from "./env";
 import { AppError } from "./lib/errors";
+import { createPortal } from "./portal";
 import { cryptoWebhook } from "./webhooks/crypto";
 import { mobileMoneyWebhook } from "./webhooks/mobile-money";
 import { smsGatewayWebhook } from "./webhooks/sms-gateway";
@@ -39,6 +40,9 @@ const SURFACES: [string, Surface][] = [
   ["/v1/account", accountTransactionsApi],
 ];
 
+/** Where Workers Static Assets serve the API reference bundle (scripts/lib/docs-assets.mjs puts it there). */
+export const DOCS_BUNDLE_PATH = "/docs/api-reference.js";
+
 /** JSON bodies of this API are small; anything larger is refused before it is parsed. */
 const MAX_JSON_BODY_BYTES = 64 * 1024;
 
@@ -60,6 +64,11 @@ export function buildApp() {
   app.use("*", (c, next) => (isReceiptUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)));
 
   app.get("/health", (c) => c.json({ status: "ok" }));
+  // The back office: its forms call the admin routes of this same app, in-process.
+  app.route(
+    "/portal",
+    createPortal((request, env, ctx) => app.fetch(request, env, ctx)),
+  );
   for (const [prefix, surface] of SURFACES) app.route(prefix, surface);
   app.openAPIRegistry.registerComponent("securitySchemes", "adminBearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", {
@@ -76,7 +85,12 @@ export function buildApp() {
     openapi: "3.1.0",
     info: { title: "payments-edge", version: "1.0.0", description: "Payments ledger API at the edge" },
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "payments-edge API" }));
+  // The reference bundle is this Worker's own static asset (public/docs/, from @scalar/api-reference), and
+  // no web fonts are fetched: /docs renders with no network.
+  app.get(
+    "/docs",
+    Scalar({ url: "/openapi.json", pageTitle: "payments-edge API", cdn: DOCS_BUNDLE_PATH, withDefaultFonts: false }),
+  );
 
   // Errors raised before a surface's router runs (body limit, unknown path) still answer in the shape
   // of the surface whose prefix the path is under.

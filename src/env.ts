@@ -7,6 +7,8 @@ export type Bindings = {
   RECEIPTS: R2Bucket;
   /** Outbound merchant webhooks (spec 004), delivered with retries by the queue consumer. */
   WEBHOOK_QUEUE: Queue<unknown>;
+  /** Counts wrong admin tokens at the back office's sign-in, per client address. */
+  PORTAL_SIGNIN_LIMITER: RateLimit;
   DATABASE_URL: string;
   ADMIN_TOKEN: string;
   SMS_GATEWAY_WEBHOOK_SECRET: string;

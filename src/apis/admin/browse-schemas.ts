@@ -133,6 +133,7 @@ export const AccountDetail = AccountSummary.extend({
     .object({
       entries_sum: z.number(),
       entries_count: z.number().int(),
+      difference: z.number().openapi({ description: "balance minus the sum of the entries (0 when balanced)" }),
       balanced: z.boolean().openapi({ description: "The sum of the account's ledger rows equals its balance" }),
     })
     .openapi({ description: "Every ledger row of the account summed and counted at read time" }),

@@ -264,6 +264,7 @@ browseAdmin.openapi(getAccountRoute, async (c) => {
       reconciliation: {
         entries_sum: toJsonNumber(row.entries_sum),
         entries_count: row.entries_counted,
+        difference: toJsonNumber(row.difference),
         balanced: row.balanced,
       },
     },

@@ -34,7 +34,7 @@ const OAuthClientCreated = z
   })
   .openapi("OAuthClientCreated");
 
-const Delivery = z
+export const Delivery = z
   .object({
     id: z.string().openapi({ example: "msg_2Vb..." }),
     url: z.string(),

@@ -124,6 +124,7 @@ export type AccountDetailRow = AccountListRow & {
   overdrawn_at: string | null;
   entries_sum: string;
   entries_counted: number;
+  difference: string;
   balanced: boolean;
 };
 
@@ -135,7 +136,7 @@ export async function accountDetail(db: Database, accountId: string) {
   const { rows } = await db.execute<AccountDetailRow>(sql`
     SELECT ${accountColumns}, ${iso("a.updated_at")} AS updated_at, ${iso("a.overdrawn_at")} AS overdrawn_at,
       w.name AS workspace_name, s.total::text AS entries_sum, s.counted AS entries_counted,
-      (s.total = a.balance) AS balanced
+      (a.balance - s.total)::text AS difference, (s.total = a.balance) AS balanced
     FROM accounts a JOIN workspaces w ON w.id = a.workspace_id,
       LATERAL (SELECT coalesce(sum(e.amount), 0) AS total, count(*)::int AS counted
                FROM ledger_entries e WHERE e.account_id = a.id) s
