@@ -135,7 +135,10 @@ describe("back office sign-in", () => {
     const ip = "203.0.113.66";
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const res = await portal("/portal/sign-in", { form: { token: `guess-${i}` }, headers: { "cf-connecting-ip": ip } });
+      const res = await portal("/portal/sign-in", {
+        form: { token: `guess-${i}` },
+        headers: { "cf-connecting-ip": ip },
+      });
       statuses.push(res.status);
       if (res.status === 429) expect(res.headers.get("retry-after")).toBe("60");
     }
@@ -167,7 +170,12 @@ describe("back office forms: CSRF", () => {
         const res = await portal(path, { cookie, form, origin });
         expect(res.status, `${path} from ${origin}`).toBe(403);
       }
-      const crossSite = await portal(path, { cookie, form, origin: "https://evil.test", headers: { "sec-fetch-site": "cross-site" } });
+      const crossSite = await portal(path, {
+        cookie,
+        form,
+        origin: "https://evil.test",
+        headers: { "sec-fetch-site": "cross-site" },
+      });
       expect(crossSite.status, path).toBe(403);
     }
     // Not a form at all: refused before anything reads it.

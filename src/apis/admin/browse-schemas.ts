@@ -40,11 +40,15 @@ const cursorQuery = z
   .openapi({ description: "next_cursor of the previous page (opaque)" });
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const isCalendarDay = (d: string) => {
+  const ms = Date.parse(`${d}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(d);
+};
 const day = (name: string) =>
   z
     .string()
     .regex(DAY, `${name} must be a date (YYYY-MM-DD)`)
-    .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), `${name} is not a calendar date`)
+    .refine((d) => !DAY.test(d) || isCalendarDay(d), `${name} is not a calendar date`)
     .optional()
     .openapi({ example: "2026-11-01", description: `UTC day, YYYY-MM-DD, inclusive` });
 

@@ -1,7 +1,9 @@
-// The CSV export of an account's entries: RFC 4180 text streamed chunk by chunk, each chunk one keyset
+// The CSV export of an account's entries: RFC 4180 text, exact decimals in the currency's minor units
+// (never rounded), streamed chunk by chunk, each chunk one keyset
 // page of the same statement as the entries list, so memory stays flat whatever the period holds.
 import type { createDatabase } from "../../db/client";
 import type { EntryFilter } from "../../ledger/queries";
+import { decimalForCurrency } from "../../lib/money";
 import { type AdminEntryRow, listEntries } from "./queries";
 
 const CHUNK_ROWS = 1000;
@@ -23,9 +25,9 @@ const csvLine = (e: AdminEntryRow) =>
     csvField(e.source),
     csvField(e.type),
     csvField(e.description, { text: true }),
-    csvField(e.amount),
+    csvField(decimalForCurrency(e.amount, e.currency)),
     csvField(e.currency),
-    csvField(e.balance_after),
+    csvField(decimalForCurrency(e.balance_after, e.currency)),
   ].join(",")}\r\n`;
 
 /**
