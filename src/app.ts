@@ -86,10 +86,19 @@ export function buildApp() {
     info: { title: "payments-edge", version: "1.0.0", description: "Payments ledger API at the edge" },
   });
   // The reference bundle is this Worker's own static asset (public/docs/, from @scalar/api-reference), and
-  // no web fonts are fetched: /docs renders with no network.
+  // no web fonts or hosted extras are fetched: /docs renders with no network.
   app.get(
     "/docs",
-    Scalar({ url: "/openapi.json", pageTitle: "payments-edge API", cdn: DOCS_BUNDLE_PATH, withDefaultFonts: false }),
+    Scalar({
+      url: "/openapi.json",
+      pageTitle: "payments-edge API",
+      cdn: DOCS_BUNDLE_PATH,
+      withDefaultFonts: false,
+      // Scalar's hosted extras (AI agent, telemetry) call its servers: off.
+      agent: { disabled: true },
+      telemetry: false,
+      showDeveloperTools: "never",
+    }),
   );
 
   // Errors raised before a surface's router runs (body limit, unknown path) still answer in the shape

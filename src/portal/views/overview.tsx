@@ -32,7 +32,7 @@ export function OverviewPage({ gateway, overview, notice, error }: Props) {
             <dt>Stored state</dt>
             <dd>{gateway.status}</dd>
             <dt>Since</dt>
-            <dd>{formatTime(gateway.updated_at)}</dd>
+            <dd>{gateway.source ? formatTime(gateway.updated_at) : "never set (ok by default)"}</dd>
             <dt>Why</dt>
             <dd>{gateway.reason ?? "—"}</dd>
             <dt>Set by</dt>
