@@ -351,7 +351,8 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index("deliveries_workspace_time_idx").on(t.workspaceId, t.createdAt.desc()),
+    // A workspace's deliveries, newest first (id breaks ties, so the order comes whole from the index).
+    index("deliveries_workspace_time_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
     // The back office's "failing deliveries": attempted, not delivered, newest attempt first.
     index("deliveries_failing_idx")
       .on(t.lastAttemptAt.desc(), t.id.desc())

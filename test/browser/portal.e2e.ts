@@ -23,7 +23,10 @@ async function api(method: string, route: string, body?: unknown, headers: Recor
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, json: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text };
+  return {
+    status: res.status,
+    json: text && res.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text,
+  };
 }
 
 /** One CSV line into fields (RFC 4180 quoting). */
@@ -118,7 +121,10 @@ describe("the back office in chromium", () => {
     await Promise.all([page.waitForURL(`${baseUrl}/portal/workspaces/${workspaceId}`), page.click(`text=${name}`)]);
     await page.screenshot({ path: path.join(SHOTS, "workspace.png"), fullPage: true });
 
-    await Promise.all([page.waitForURL(`${baseUrl}/portal/accounts/${accountId}`), page.click(`a:has-text("${accountId}")`)]);
+    await Promise.all([
+      page.waitForURL(`${baseUrl}/portal/accounts/${accountId}`),
+      page.click(`a:has-text("${accountId}")`),
+    ]);
     await page.fill("input[name=amount]", "12.34");
     await page.fill("input[name=description]", "Browser goodwill credit");
     await Promise.all([page.waitForURL(/done=posted/), page.click("button:has-text('Post adjustment')")]);
@@ -155,7 +161,10 @@ describe("the back office in chromium", () => {
     expect(await count("Double click")).toBe(1);
 
     // Without JavaScript both clicks reach the server, with the same Idempotency-Key.
-    const context = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      storageState: await page.context().storageState(),
+    });
     const plain = await context.newPage();
     await plain.goto(`${baseUrl}/portal/accounts/${accountId}`);
     await plain.fill("input[name=amount]", "-1.25");
@@ -187,7 +196,9 @@ describe("the back office in chromium", () => {
   it("draws the balance chart as an <svg> with one point per day of the period", async () => {
     await page.goto(`${baseUrl}/portal/accounts/${accountId}?from=${day(-13)}&to=${day(0)}`);
     expect(await page.$$eval("svg.chart circle.point", (points) => points.length)).toBe(14);
-    const dates = await page.$$eval("svg.chart circle.point", (points) => points.map((p) => p.getAttribute("data-date")));
+    const dates = await page.$$eval("svg.chart circle.point", (points) =>
+      points.map((p) => p.getAttribute("data-date")),
+    );
     expect(dates[0]).toBe(day(-13));
     expect(dates.at(-1)).toBe(day(0));
     await page.screenshot({ path: path.join(SHOTS, "account.png"), fullPage: true });
@@ -211,7 +222,8 @@ describe("the back office in chromium", () => {
     const docs = await browser.newPage();
     docs.on("request", (req) => {
       const url = new URL(req.url());
-      if (!["localhost", "127.0.0.1"].includes(url.hostname) && url.protocol.startsWith("http")) offsite.push(req.url());
+      if (!["localhost", "127.0.0.1"].includes(url.hostname) && url.protocol.startsWith("http"))
+        offsite.push(req.url());
     });
     await docs.goto(`${baseUrl}/docs`);
     await docs.waitForSelector("text=payments-edge", { timeout: 30_000 });

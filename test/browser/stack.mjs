@@ -52,7 +52,11 @@ export async function startBrowserStack({ log = () => {} } = {}) {
     const child = spawn(path.join(binDir, "wrangler"), args, {
       cwd: projectRoot,
       stdio: ["ignore", out, out],
-      env: { ...process.env, PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false" },
+      env: {
+        ...process.env,
+        PATH: `${binDir}${path.delimiter}${process.env.PATH ?? ""}`,
+        WRANGLER_SEND_METRICS: "false",
+      },
       detached: true,
     });
     stops.push(

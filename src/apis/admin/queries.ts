@@ -22,9 +22,10 @@ export async function listWorkspaces(
   opts: { q?: string; id?: string; after?: { sortKey: string; id: string }; limit: number },
 ) {
   const where: SQL[] = [];
+  // An id names one workspace at most: no order, no page after it.
   if (opts.id) where.push(sql`w.id = ${opts.id}::uuid`);
   else if (opts.q) where.push(sql`lower(w.name) COLLATE "C" LIKE lower(${prefixPattern(opts.q)})`);
-  if (opts.after) {
+  if (opts.after && !opts.id) {
     where.push(sql`(lower(w.name) COLLATE "C", w.id) > (${opts.after.sortKey} COLLATE "C", ${opts.after.id}::uuid)`);
   }
   const { rows } = await db.execute<WorkspaceRow>(sql`
@@ -32,7 +33,7 @@ export async function listWorkspaces(
       (SELECT count(*) FROM accounts a WHERE a.workspace_id = w.id)::int AS account_count
     FROM workspaces w
     ${where.length ? sql`WHERE ${sql.join(where, sql` AND `)}` : sql``}
-    ORDER BY lower(w.name) COLLATE "C", w.id
+    ${opts.id ? sql`` : sql`ORDER BY lower(w.name) COLLATE "C", w.id`}
     LIMIT ${opts.limit}`);
   return rows;
 }
@@ -236,4 +237,29 @@ export async function reopenDelivery(db: Database, workspaceId: string, delivery
     )
     SELECT (SELECT status FROM d) AS status, (SELECT count(*) FROM reopened)::int AS reopened`);
   return rows[0]?.status ?? null;
+}
+
+export type DeliveryRow = {
+  id: string;
+  url: string;
+  event_type: string;
+  status: "pending" | "delivered" | "failed";
+  attempts: number;
+  last_error: string | null;
+  last_attempt_at: string | null;
+  delivered_at: string | null;
+  created_at: string;
+};
+
+/** A workspace's newest 100 outbound webhooks; found=false for no workspace. */
+export async function listDeliveries(db: Database, workspaceId: string) {
+  const { rows } = await db.execute<{ found: boolean; deliveries: DeliveryRow[] }>(sql`
+    SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ${workspaceId}) AS found,
+      coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
+        SELECT json_build_object('id', d.id, 'url', d.url, 'event_type', d.event_type, 'status', d.status,
+          'attempts', d.attempts, 'last_error', d.last_error, 'last_attempt_at', ${iso("d.last_attempt_at")},
+          'delivered_at', ${iso("d.delivered_at")}, 'created_at', ${iso("d.created_at")}) AS j, d.created_at, d.id
+        FROM webhook_deliveries d WHERE d.workspace_id = ${workspaceId}
+        ORDER BY d.created_at DESC NULLS LAST, d.id DESC NULLS LAST LIMIT 100) x), '[]'::json) AS deliveries`);
+  return rows[0] ?? { found: false, deliveries: [] };
 }
