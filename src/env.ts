@@ -3,6 +3,8 @@ import type { createDatabase } from "./db/client";
 /** Worker bindings: vars from wrangler.toml, secrets from `wrangler secret put`. */
 export type Bindings = {
   EDGE_KV: KVNamespace;
+  /** Workers Static Assets (public/): served before the Worker runs; the binding lets code and tests reach them. */
+  ASSETS: Fetcher;
   /** Receipt files of workspace SMS payments (spec 003). */
   RECEIPTS: R2Bucket;
   /** Outbound merchant webhooks (spec 004), delivered with retries by the queue consumer. */

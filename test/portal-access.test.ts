@@ -236,3 +236,29 @@ describe("back office headers", () => {
     }
   });
 });
+
+describe("assets served by the Worker itself", () => {
+  it("/docs loads the API reference bundle from this origin, not a CDN", async () => {
+    const { SELF } = await import("cloudflare:test");
+    const html = await (await SELF.fetch("https://api.test/docs")).text();
+    expect(html).toContain('<script src="/docs/api-reference.js"');
+    expect(html).not.toMatch(/cdn\.|jsdelivr|unpkg|fonts\.scalar/);
+    // Static assets answer before the Worker runs (in tests SELF is the Worker itself: ask the assets binding).
+    const bundle = await env.ASSETS.fetch("https://api.test/docs/api-reference.js");
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get("content-type")).toMatch(/javascript/);
+    expect((await bundle.text()).length).toBeGreaterThan(1_000_000);
+  });
+
+  it("serves the portal's stylesheet and script without a session", async () => {
+    for (const [file, type] of [
+      ["/portal/assets/portal.css", /text\/css/],
+      ["/portal/assets/portal.js", /javascript/],
+    ] as const) {
+      const res = await env.ASSETS.fetch(`https://api.test${file}`);
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get("content-type"), file).toMatch(type);
+      await res.body?.cancel();
+    }
+  });
+});
