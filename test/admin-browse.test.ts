@@ -32,12 +32,17 @@ async function allPages<T>(first: string, key: string): Promise<T[]> {
   return out;
 }
 
-async function failedDelivery(workspaceId: string, status = "failed", attempts = 8) {
+async function failedDelivery(
+  workspaceId: string,
+  status = "failed",
+  attempts = 8,
+  lastAttemptAt = "2026-11-20T10:00:00Z",
+) {
   const id = `msg_test${uniq()}${uniq()}`;
   await query(sql`
     INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload, status, attempts, last_error, last_attempt_at)
     VALUES (${id}, ${workspaceId}, 'https://127.0.0.1:9/hook', 'payment.status_changed', '{"type":"x"}', ${status},
-      ${attempts}, 'HTTP 500', '2026-11-20T10:00:00Z')`);
+      ${attempts}, 'HTTP 500', ${lastAttemptAt}::timestamptz)`);
   return id;
 }
 
@@ -265,7 +270,8 @@ describe("admin: CSV export", () => {
 describe("admin: overview and webhook deliveries", () => {
   it("counts and lists failing deliveries with their workspace", async () => {
     const ws = await createWorkspace(`Hooks ${uniq()}`);
-    const id = await failedDelivery(ws.id);
+    // Newer than any other test's failing delivery, so it is among the newest listed.
+    const id = await failedDelivery(ws.id, "failed", 8, new Date(Date.now() + 3_600_000).toISOString());
     const res = await admin("GET", "/overview");
     expect(res.status).toBe(200);
     expect(res.json.workspaces).toBeGreaterThanOrEqual(1);
