@@ -2,11 +2,14 @@
 // in-process (no network) with the admin token, so the portal has no SQL and no rules of its own.
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv, Bindings } from "../env";
 
 export type Dispatch = (request: Request, env: Bindings, ctx: ExecutionContext) => Response | Promise<Response>;
 
-export type AdminAnswer<T> = { ok: true; status: number; body: T } | { ok: false; status: number; message: string };
+export type AdminAnswer<T> =
+  | { ok: true; status: number; body: T }
+  | { ok: false; status: ContentfulStatusCode; message: string };
 
 type Body<T extends z.ZodType | null> = T extends z.ZodType ? z.infer<T> : undefined;
 
@@ -22,15 +25,23 @@ export async function callAdmin<T extends z.ZodType | null>(
   options: CallOptions = {},
 ): Promise<AdminAnswer<Body<T>>> {
   const res = await adminResponse(c, dispatch, method, path, options);
-  if (res.status >= 400) {
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    return { ok: false, status: res.status, message: body?.error?.message ?? `admin API answered ${res.status}` };
-  }
+  if (res.status >= 400) return adminError(res);
   if (schema === null) {
     await res.body?.cancel();
     return { ok: true, status: res.status, body: undefined as Body<T> };
   }
   return { ok: true, status: res.status, body: schema.parse(await res.json()) as Body<T> };
+}
+
+/** An admin error answer as the portal shows it: its status and the envelope's message. */
+export async function adminError(res: Response): Promise<{ ok: false; status: ContentfulStatusCode; message: string }> {
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  // An error answer always has a body (the admin envelope), so its status is a contentful one.
+  return {
+    ok: false,
+    status: res.status as ContentfulStatusCode,
+    message: body?.error?.message ?? `admin API answered ${res.status}`,
+  };
 }
 
 /** The raw answer of one admin route (for bodies passed through as they are, such as the CSV export). */

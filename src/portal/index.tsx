@@ -7,6 +7,7 @@ import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   AccountDetail,
   AccountList,
@@ -20,7 +21,7 @@ import { Delivery } from "../apis/admin/oauth-clients";
 import { ApiKeyCreated, EffectiveGatewayStatusBody, Workspace } from "../apis/admin/schemas";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
-import { adminResponse, callAdmin, type Dispatch } from "./admin-client";
+import { adminError, adminResponse, callAdmin, type Dispatch } from "./admin-client";
 import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
 import { Layout } from "./views/layout";
@@ -68,7 +69,7 @@ const formValue = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 const formList = (v: unknown) =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => typeof x === "string");
 
-function page(c: C, status: number, title: string, message: string) {
+function page(c: C, status: ContentfulStatusCode, title: string, message: string) {
   return c.html(
     <Layout title={title} error={message}>
       <h1>{title}</h1>
@@ -76,7 +77,7 @@ function page(c: C, status: number, title: string, message: string) {
         <a href="/portal">Back to the overview</a>
       </p>
     </Layout>,
-    status as 400,
+    status,
   );
 }
 
@@ -156,7 +157,7 @@ export function createPortal(dispatch: Dispatch) {
     if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
     return c.html(
       <OverviewPage gateway={gateway.body} overview={figures.body} notice={extra.notice} error={extra.error} />,
-      (extra.status ?? 200) as 200,
+      (extra.status ?? 200) as ContentfulStatusCode,
     );
   };
 
@@ -181,7 +182,7 @@ export function createPortal(dispatch: Dispatch) {
     if (cursor) params.set("cursor", cursor);
     const list = await admin(c, "GET", `/workspaces?${params}`, WorkspaceList);
     if (!list.ok) return page(c, list.status, "Workspaces", list.message);
-    return c.html(<WorkspacesPage list={list.body} q={q} error={error} />, status as 200);
+    return c.html(<WorkspacesPage list={list.body} q={q} error={error} />, status as ContentfulStatusCode);
   };
 
   portal.get("/workspaces", (c) => workspacesPage(c));
@@ -209,7 +210,6 @@ export function createPortal(dispatch: Dispatch) {
     if (!workspace.ok) return page(c, workspace.status, "Workspace", workspace.message);
     if (!accounts.ok) return page(c, accounts.status, "Workspace", accounts.message);
     if (!deliveries.ok) return page(c, deliveries.status, "Workspace", deliveries.message);
-    if (extra.secret) c.header("Cache-Control", "no-store");
     return c.html(
       <WorkspacePage
         workspace={workspace.body}
@@ -219,7 +219,7 @@ export function createPortal(dispatch: Dispatch) {
         notice={extra.notice}
         error={extra.error}
       />,
-      (extra.status ?? 200) as 200,
+      (extra.status ?? 200) as ContentfulStatusCode,
     );
   };
 
@@ -402,7 +402,7 @@ export function createPortal(dispatch: Dispatch) {
         notice={extra.notice}
         error={extra.error}
       />,
-      (extra.status ?? 200) as 200,
+      (extra.status ?? 200) as ContentfulStatusCode,
     );
   };
 
@@ -451,8 +451,8 @@ export function createPortal(dispatch: Dispatch) {
       `/accounts/${c.req.param("id")}/entries.csv?${queryOf(filtersOf(c))}`,
     );
     if (res.status >= 400) {
-      const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-      return page(c, res.status, "Export", body?.error?.message ?? "The export failed");
+      const { status, message } = await adminError(res);
+      return page(c, status, "Export", message);
     }
     return new Response(res.body, {
       status: 200,
