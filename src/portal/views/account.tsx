@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+// One account: balance, status, reconciliation, the daily balance chart, entries, export and adjustments.
 import type { z } from "@hono/zod-openapi";
 import type { AccountDetail, BalanceHistory, EntryList } from "../../apis/admin/browse-schemas";
 import { LEDGER_SOURCES, LEDGER_TYPES } from "../../db/schema";

@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+// The overview: the SMS gateway's state and its manual override, the ledger's counts, failing webhooks.
 import type { z } from "@hono/zod-openapi";
 import type { Overview } from "../../apis/admin/browse-schemas";
 import type { EffectiveGatewayStatusBody } from "../../apis/admin/schemas";

@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+// The sign-in page: the admin token in, a session cookie out (see ../session.ts).
 import { Layout } from "./layout";
 
 export function SignInPage({ next, error }: { next: string; error?: string }) {

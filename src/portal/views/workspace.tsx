@@ -1,4 +1,5 @@
 /** @jsxImportSource hono/jsx */
+// One workspace: its accounts, API keys, members, OAuth clients and outbound webhooks, with their forms.
 import type { z } from "@hono/zod-openapi";
 import type { AccountList, WorkspaceDetail } from "../../apis/admin/browse-schemas";
 import type { Delivery } from "../../apis/admin/oauth-clients";
