@@ -167,6 +167,7 @@ try {
           `  curl -s ${url}/api/v1/user/balance -H 'X-API-Key: ${demo.api_key}'`,
           `  curl -s ${url}/api/v1/user/payments -H 'X-API-Key: ${demo.api_key}'`,
           "",
+          `  Back office: ${url}/portal (sign in with the admin token)`,
           `  API docs: ${url}/docs   OpenAPI: ${url}/openapi.json   Ctrl-C stops everything.`,
           "",
         ].join("\n"),

@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { accountTransactionsApi } from "./apis/account-transactions";
 import { adminApi } from "./apis/admin";
+import { browseAdmin } from "./apis/admin/browse";
 import { membersAdmin } from "./apis/admin/members";
 import { oauthClientsAdmin } from "./apis/admin/oauth-clients";
 import { cryptoPaymentsApi } from "./apis/crypto-payments";
@@ -16,6 +17,7 @@ import { isReceiptUpload, smsPaymentsApi } from "./apis/sms-payments";
 import { userPaymentsApi } from "./apis/user-payments";
 import type { AppEnv, Bindings } from "./env";
 import { AppError } from "./lib/errors";
+import { createPortal } from "./portal";
 import { cryptoWebhook } from "./webhooks/crypto";
 import { mobileMoneyWebhook } from "./webhooks/mobile-money";
 import { smsGatewayWebhook } from "./webhooks/sms-gateway";
@@ -25,6 +27,7 @@ const SURFACES: [string, Surface][] = [
   ["/admin/v1", adminApi],
   ["/admin/v1", membersAdmin],
   ["/admin/v1", oauthClientsAdmin],
+  ["/admin/v1", browseAdmin],
   ["/oauth", oauthApi],
   // Spec 004 paths carry a trailing slash (/payments/, /payments/status/): that router holds full paths.
   ["/", cryptoPaymentsApi],
@@ -42,6 +45,8 @@ const UPSTREAM_LIMITS: [string, string, (env: Bindings) => string][] = [
   ["/webhooks/mobile-money", "mobile_money", (env) => env.MOBILE_MONEY_WEBHOOK_SECRET],
   ["/webhooks/crypto", "crypto", (env) => env.CRYPTO_WEBHOOK_SECRET],
 ];
+/** Where Workers Static Assets serve the API reference bundle (scripts/lib/docs-assets.mjs puts it there). */
+export const DOCS_BUNDLE_PATH = "/docs/api-reference.js";
 
 /** JSON bodies of this API are small; anything larger is refused before it is parsed. */
 const MAX_JSON_BODY_BYTES = 64 * 1024;
@@ -65,6 +70,11 @@ export function buildApp() {
   app.get("/health", (c) => c.json({ status: "ok" }));
   // Each upstream's budget, before its receiver (src/webhooks/) runs.
   for (const [path, upstream, secretOf] of UPSTREAM_LIMITS) app.on("POST", path, perUpstream(upstream, secretOf));
+  // The back office: its forms call the admin routes of this same app, in-process.
+  app.route(
+    "/portal",
+    createPortal((request, env, ctx) => app.fetch(request, env, ctx)),
+  );
   for (const [prefix, surface] of SURFACES) app.route(prefix, surface);
   app.openAPIRegistry.registerComponent("securitySchemes", "adminBearer", { type: "http", scheme: "bearer" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKeyHeader", {
@@ -81,7 +91,21 @@ export function buildApp() {
     openapi: "3.1.0",
     info: { title: "payments-edge", version: "1.0.0", description: "Payments ledger API at the edge" },
   });
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "payments-edge API" }));
+  // The reference bundle is this Worker's own static asset (public/docs/, from @scalar/api-reference), and
+  // no web fonts or hosted extras are fetched: /docs renders with no network.
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/openapi.json",
+      pageTitle: "payments-edge API",
+      cdn: DOCS_BUNDLE_PATH,
+      withDefaultFonts: false,
+      // Scalar's hosted extras (AI agent, telemetry) call its servers: off.
+      agent: { disabled: true },
+      telemetry: false,
+      showDeveloperTools: "never",
+    }),
+  );
 
   // Errors raised before a surface's router runs (body limit, unknown path) still answer in the shape
   // of the surface whose prefix the path is under.

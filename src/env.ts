@@ -13,10 +13,14 @@ export type Bindings = {
   /** Limit of each service credential (the admin token, each webhook upstream), all its requests. */
   RATE_LIMIT_SERVICE?: string;
   EDGE_KV: KVNamespace;
+  /** Workers Static Assets (public/): served before the Worker runs; the binding lets code and tests reach them. */
+  ASSETS: Fetcher;
   /** Receipt files of workspace SMS payments (spec 003). */
   RECEIPTS: R2Bucket;
   /** Outbound merchant webhooks (spec 004), delivered with retries by the queue consumer. */
   WEBHOOK_QUEUE: Queue<unknown>;
+  /** Counts wrong admin tokens at the back office's sign-in, per client address. */
+  PORTAL_SIGNIN_LIMITER: RateLimit;
   DATABASE_URL: string;
   ADMIN_TOKEN: string;
   SMS_GATEWAY_WEBHOOK_SECRET: string;

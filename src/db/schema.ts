@@ -29,13 +29,21 @@ const workspaceRef = () =>
 export const ACCOUNT_STATUSES = ["setup", "active", "suspended"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
 
-export const workspaces = pgTable("workspaces", {
-  id: uuid("id").primaryKey().defaultRandom(),
-  name: text("name").notNull(),
-  /** Standard Webhooks secret (whsec_...) signing this workspace's outbound webhooks; made on first use. */
-  webhookSecret: text("webhook_secret"),
-  createdAt: createdAt(),
-});
+export const workspaces = pgTable(
+  "workspaces",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    /** Standard Webhooks secret (whsec_...) signing this workspace's outbound webhooks; made on first use. */
+    webhookSecret: text("webhook_secret"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The back office's workspace search: case-insensitive name prefix, listed by name (byte order, so
+    // LIKE 'prefix%' and the keyset order both come from this one index).
+    index("workspaces_name_search_idx").on(sql`lower(${t.name}) COLLATE "C"`, t.id),
+  ],
+);
 
 export const accounts = pgTable(
   "accounts",
@@ -56,6 +64,8 @@ export const accounts = pgTable(
   },
   (t) => [
     index("accounts_workspace_idx").on(t.workspaceId),
+    // A workspace's accounts in the back office, oldest first, keyset-paged.
+    index("accounts_workspace_created_idx").on(t.workspaceId, t.createdAt, t.id),
     check("accounts_status_check", sql`${t.status} in ('setup','active','suspended')`),
     check("accounts_overdraft_check", sql`${t.overdraftLimit} >= 0`),
     // Keeps every balance within 15 significant digits, so it renders exactly as a JSON number.
@@ -94,6 +104,8 @@ export const ledgerEntries = pgTable(
     index("ledger_account_source_time_idx").on(t.accountId, t.source, t.occurredAt.desc(), t.id.desc()),
     // Reversals find the entry an upstream event posted.
     index("ledger_external_ref_idx").on(t.externalRef).where(sql`${t.externalRef} IS NOT NULL`),
+    // The back office's "entries posted today": BRIN, tiny and cheap to keep on an append-only table.
+    index("ledger_created_brin_idx").using("brin", t.createdAt),
     check("ledger_amount_nonzero", sql`${t.amount} <> 0`),
   ],
 );
@@ -115,7 +127,12 @@ export const apiKeys = pgTable(
     createdAt: createdAt(),
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [uniqueIndex("api_keys_secret_hash_idx").on(t.secretHash), index("api_keys_workspace_idx").on(t.workspaceId)],
+  (t) => [
+    uniqueIndex("api_keys_secret_hash_idx").on(t.secretHash),
+    index("api_keys_workspace_idx").on(t.workspaceId),
+    // A workspace's keys in the back office, newest first.
+    index("api_keys_workspace_created_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+  ],
 );
 
 /**
@@ -256,7 +273,11 @@ export const oauthClients = pgTable(
     createdAt: createdAt(),
     revokedAt: timestamp("revoked_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [uniqueIndex("oauth_clients_client_id_idx").on(t.clientId)],
+  (t) => [
+    uniqueIndex("oauth_clients_client_id_idx").on(t.clientId),
+    // A workspace's clients in the back office, newest first.
+    index("oauth_clients_workspace_created_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+  ],
 );
 
 export const CRYPTO_STATUSES = [
@@ -334,7 +355,12 @@ export const webhookDeliveries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [
-    index("deliveries_workspace_time_idx").on(t.workspaceId, t.createdAt.desc()),
+    // A workspace's deliveries, newest first (id breaks ties, so the order comes whole from the index).
+    index("deliveries_workspace_time_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
+    // The back office's "failing deliveries": attempted, not delivered, newest attempt first.
+    index("deliveries_failing_idx")
+      .on(t.lastAttemptAt.desc(), t.id.desc())
+      .where(sql`${t.status} <> 'delivered' AND ${t.lastError} IS NOT NULL`),
     // The scheduled sweep's "never attempted" rows.
     index("deliveries_unattempted_idx").on(t.createdAt).where(sql`${t.status} = 'pending' AND ${t.attempts} = 0`),
   ],

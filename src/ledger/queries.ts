@@ -1,6 +1,6 @@
 // Read queries. Each answer re-checks the API key's revocation (`key_ok`) in the statement that reads
 // the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/api-keys";
 import type { Database } from "../db/client";
 import { isoUtc } from "../db/sql-time";
@@ -18,14 +18,46 @@ export type EntryRow = {
   position: string;
 };
 
-const entryColumns = sql`id::int AS id, amount::text AS amount, currency, source, type, description,
+export const entryColumns = sql`id::int AS id, amount::text AS amount, currency, source, type, description,
   ${isoUtc(sql`occurred_at`, "millis")} AS occurred_at, ${isoUtc(sql`occurred_at`, "micros")} AS position`;
 
 // The table's columns, not the text output aliases of the same names, in the exact order of
 // ledger_account_time_idx (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history.
 // (Spec 000's keyset history, with its own vocabulary, is in src/apis/user-payments/queries.ts.)
-const newestFirst = sql`ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST`;
+export const newestFirst = sql`ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST`;
 const oldestFirst = sql`ledger_entries.occurred_at ASC NULLS FIRST, ledger_entries.id ASC NULLS FIRST`;
+
+export type EntryFilter = {
+  accountId: string;
+  sources?: readonly string[];
+  types?: readonly string[];
+  from?: Date;
+  to?: Date;
+  /** Keyset: entries strictly older than this (position, id). */
+  before?: { position: string; id: number };
+};
+
+export function filterSql(f: EntryFilter): SQL {
+  const parts: SQL[] = [sql`account_id = ${f.accountId}`];
+  if (f.sources)
+    parts.push(
+      sql`source IN (${sql.join(
+        f.sources.map((s) => sql`${s}`),
+        sql`, `,
+      )})`,
+    );
+  if (f.types)
+    parts.push(
+      sql`type IN (${sql.join(
+        f.types.map((t) => sql`${t}`),
+        sql`, `,
+      )})`,
+    );
+  if (f.from) parts.push(sql`occurred_at >= ${f.from.toISOString()}::timestamptz`);
+  if (f.to) parts.push(sql`occurred_at < ${f.to.toISOString()}::timestamptz`);
+  if (f.before) parts.push(sql`(occurred_at, id) < (${f.before.position}::timestamptz, ${f.before.id}::bigint)`);
+  return sql.join(parts, sql` AND `);
+}
 
 /**
  * Newest-first offset page with the total, in ONE statement. The account's entry counter (kept by a

@@ -94,3 +94,14 @@ export function checkCurrencyPrecision(amount: ParsedAmount, currency: string): 
  * (CHECK constraints and MAX_AMOUNT_DIGITS), which doubles represent and print back unchanged.
  */
 export const toJsonNumber = (numeric: string) => Number(numeric);
+
+/**
+ * Postgres numeric text shown with the currency's minor units: trailing zeros beyond them are dropped,
+ * missing ones padded, nothing rounded ("12.3400" EUR → "12.34", "5.0000" JPY → "5", "1.2345" EUR stays).
+ */
+export function decimalForCurrency(numeric: string, currency: string): string {
+  const [int = "0", frac = ""] = numeric.split(".");
+  const decimals = currencyDecimals(currency);
+  const kept = frac.replace(/0+$/, "").padEnd(decimals, "0");
+  return kept ? `${int}.${kept}` : int;
+}

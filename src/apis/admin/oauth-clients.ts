@@ -6,12 +6,12 @@ import { sql } from "drizzle-orm";
 import { hashClientSecret, newClientCredentials } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
-import { isoUtc } from "../../db/sql-time";
 import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
-import { workspaceWebhookSecret } from "../../webhooks/outbound";
+import { retryDelaySeconds, workspaceWebhookSecret } from "../../webhooks/outbound";
 import { jsonContent } from "../shared/openapi";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
+import { type DeliveryRow, listDeliveries } from "./queries";
 import { adminErrors, adminRouteBase } from "./route-base";
 import { uuidParam } from "./schemas";
 
@@ -34,7 +34,7 @@ const OAuthClientCreated = z
   })
   .openapi("OAuthClientCreated");
 
-const Delivery = z
+export const Delivery = z
   .object({
     id: z.string().openapi({ example: "msg_2Vb..." }),
     url: z.string(),
@@ -45,6 +45,9 @@ const Delivery = z
     last_attempt_at: z.string().nullable(),
     delivered_at: z.string().nullable(),
     created_at: z.string(),
+    next_attempt_at: z.string().nullable().openapi({
+      description: "When the queue retries a pending delivery that failed an attempt (null otherwise)",
+    }),
   })
   .openapi("WebhookDelivery");
 
@@ -81,7 +84,7 @@ export const revokeOAuthClient = createRoute({
   responses: { 204: { description: "Revoked" }, ...adminErrors },
 });
 
-export const listDeliveries = createRoute({
+export const listDeliveriesRoute = createRoute({
   ...adminRouteBase,
   method: "get",
   path: "/workspaces/{workspace_id}/webhook-deliveries",
@@ -135,21 +138,16 @@ oauthClientsAdmin.openapi(revokeOAuthClient, async (c) => {
   return c.body(null, 204);
 });
 
-const iso = (column: string) => isoUtc(sql.raw(column), "millis");
-
-oauthClientsAdmin.openapi(listDeliveries, async (c) => {
+oauthClientsAdmin.openapi(listDeliveriesRoute, async (c) => {
   const { workspace_id } = c.req.valid("param");
-  const { rows } = await database(c).execute<{ found: boolean; deliveries: z.infer<typeof Delivery>[] }>(sql`
-    SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ${workspace_id}) AS found,
-      coalesce((SELECT json_agg(x.j ORDER BY x.created_at DESC, x.id DESC) FROM (
-        SELECT json_build_object('id', d.id, 'url', d.url, 'event_type', d.event_type, 'status', d.status,
-          'attempts', d.attempts, 'last_error', d.last_error, 'last_attempt_at', ${iso("d.last_attempt_at")},
-          'delivered_at', ${iso("d.delivered_at")}, 'created_at', ${iso("d.created_at")}) AS j, d.created_at, d.id
-        FROM webhook_deliveries d WHERE d.workspace_id = ${workspace_id}
-        ORDER BY d.created_at DESC NULLS LAST, d.id DESC LIMIT 100) x), '[]'::json) AS deliveries`);
-  const row = rows[0];
+  const row = await listDeliveries(database(c), workspace_id);
   if (!row?.found) throw new AppError("not_found", "Workspace not found");
-  return c.json({ deliveries: row.deliveries }, 200);
+  // The queue holds the retry timer; its due time follows from the backoff schedule of the last attempt.
+  const nextAttempt = (d: DeliveryRow) =>
+    d.status === "pending" && d.attempts > 0 && d.last_attempt_at
+      ? new Date(Date.parse(d.last_attempt_at) + retryDelaySeconds(d.attempts) * 1000).toISOString()
+      : null;
+  return c.json({ deliveries: row.deliveries.map((d) => ({ ...d, next_attempt_at: nextAttempt(d) })) }, 200);
 });
 
 oauthClientsAdmin.openapi(getWebhookSecret, async (c) => {

@@ -1,0 +1,469 @@
+/** @jsxImportSource hono/jsx */
+// The back office (/portal): server-rendered pages over the admin API for the people who run the
+// accounts. Plain HTML forms (Post/Redirect/Get), a signed session cookie, CSRF checks on every form,
+// secure headers with a strict CSP. Every read and write goes through the admin routes (admin-client).
+import { z } from "@hono/zod-openapi";
+import { type Context, Hono } from "hono";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import {
+  AccountDetail,
+  AccountList,
+  BalanceHistory,
+  EntryList,
+  Overview,
+  WorkspaceDetail,
+  WorkspaceList,
+} from "../apis/admin/browse-schemas";
+import { Delivery } from "../apis/admin/oauth-clients";
+import { ApiKeyCreated, EffectiveGatewayStatusBody, Workspace } from "../apis/admin/schemas";
+import type { AppEnv } from "../env";
+import { timingSafeEqualStrings } from "../lib/crypto";
+import { adminError, adminResponse, callAdmin, type Dispatch } from "./admin-client";
+import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
+import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
+import { Layout } from "./views/layout";
+import { OverviewPage } from "./views/overview";
+import { SignInPage } from "./views/sign-in";
+import { type ShownSecret, WorkspacePage } from "./views/workspace";
+import { WorkspacesPage } from "./views/workspaces";
+
+type C = Context<AppEnv>;
+
+/** Fixed texts for ?done=…: a link can only show one of these, never text of its own. */
+const DONE = {
+  posted: "Adjustment posted.",
+  gateway: "Gateway state set.",
+  "account-created": "Account created.",
+  "key-revoked": "API key revoked: it stops working at once.",
+  "member-added": "Member added.",
+  "tokens-revoked": "Every token of that member was revoked.",
+  "client-revoked": "OAuth client revoked.",
+  retried: "Webhook queued for delivery now.",
+  status: "Account status changed.",
+} as const;
+const doneNotice = (c: C) => DONE[c.req.query("done") as keyof typeof DONE];
+
+/** How often, and how long apart, a double-submitted adjustment waits for the first one to finish. */
+const IN_FLIGHT_RETRIES = 25;
+const IN_FLIGHT_WAIT_MS = 200;
+
+const CSP = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+};
+
+/** Where sign-in may send the browser next: a portal path only (no open redirect). */
+const safeNext = (next: unknown) =>
+  typeof next === "string" && /^\/portal(\/[\w\-./?=&%]*)?$/.test(next) && !next.includes("//") ? next : "/portal";
+
+const formValue = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+const formList = (v: unknown) =>
+  (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => typeof x === "string");
+
+function page(c: C, status: ContentfulStatusCode, title: string, message: string) {
+  return c.html(
+    <Layout title={title} error={message}>
+      <h1>{title}</h1>
+      <p>
+        <a href="/portal">Back to the overview</a>
+      </p>
+    </Layout>,
+    status,
+  );
+}
+
+export function createPortal(dispatch: Dispatch) {
+  const portal = new Hono<AppEnv>();
+  const admin = <T extends z.ZodType | null>(
+    c: C,
+    method: string,
+    path: string,
+    schema: T,
+    options?: Parameters<typeof callAdmin>[5],
+  ) => callAdmin(c, dispatch, method, path, schema, options);
+
+  portal.use("*", secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "same-origin" }));
+  portal.use("*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
+  // Forms only: anything else posted here is refused before the CSRF check (which looks at forms).
+  portal.use("*", async (c, next) => {
+    if (
+      c.req.method === "POST" &&
+      !/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header("content-type") ?? "")
+    ) {
+      return page(c, 415, "Unsupported request", "The back office takes HTML form posts only.");
+    }
+    await next();
+  });
+  portal.use("*", csrf());
+  portal.use("*", async (c, next) => {
+    if (c.req.path === "/portal/sign-in" || (await hasSession(c))) return next();
+    const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/portal";
+    return c.redirect(`/portal/sign-in?${new URLSearchParams({ next: target })}`, c.req.method === "GET" ? 302 : 303);
+  });
+  portal.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
+    console.error(JSON.stringify({ portal: c.req.path, error: String(err).slice(0, 500) }));
+    return page(c, 500, "Something went wrong", `The page failed (request ${c.get("requestId")}). Try again.`);
+  });
+
+  // --- Sign-in -------------------------------------------------------------------------------
+  portal.get("/sign-in", async (c) => {
+    if (await hasSession(c)) return c.redirect(safeNext(c.req.query("next")), 302);
+    return c.html(<SignInPage next={safeNext(c.req.query("next"))} />);
+  });
+
+  portal.post("/sign-in", async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    const expected = c.env.ADMIN_TOKEN ?? "";
+    // The session token is made before the comparison, so a wrong token costs at least what a right one does.
+    const session = await newSessionToken(expected);
+    if (expected && timingSafeEqualStrings(formValue(form.token), expected)) {
+      setSessionCookie(c, session);
+      return c.redirect(next, 303);
+    }
+    const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
+    if (!success) {
+      c.header("Retry-After", "60");
+      return c.html(<SignInPage next={next} error="Too many wrong tokens from this address: wait a minute." />, 429);
+    }
+    return c.html(<SignInPage next={next} error="That is not the admin token." />, 401);
+  });
+
+  portal.post("/sign-out", (c) => {
+    clearSessionCookie(c);
+    return c.redirect("/portal/sign-in", 303);
+  });
+
+  // --- Overview ------------------------------------------------------------------------------
+  const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
+    const [gateway, figures] = await Promise.all([
+      admin(c, "GET", "/gateway-status", EffectiveGatewayStatusBody),
+      admin(c, "GET", "/overview", Overview),
+    ]);
+    if (!gateway.ok) return page(c, gateway.status, "Overview unavailable", gateway.message);
+    if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
+    return c.html(
+      <OverviewPage gateway={gateway.body} overview={figures.body} notice={extra.notice} error={extra.error} />,
+      (extra.status ?? 200) as ContentfulStatusCode,
+    );
+  };
+
+  portal.get("/", (c) => overviewPage(c, { notice: doneNotice(c) }));
+
+  portal.post("/gateway-status", async (c) => {
+    const form = await c.req.parseBody();
+    const reason = formValue(form.reason);
+    const res = await admin(c, "PUT", "/gateway-status", null, {
+      json: { status: formValue(form.status), ...(reason ? { reason } : {}) },
+    });
+    if (!res.ok) return overviewPage(c, { error: res.message, status: res.status });
+    return c.redirect("/portal?done=gateway", 303);
+  });
+
+  // --- Workspaces ----------------------------------------------------------------------------
+  const workspacesPage = async (c: C, error?: string, status = 200) => {
+    const q = (c.req.query("q") ?? "").trim();
+    const params = new URLSearchParams({ limit: "50" });
+    if (q) params.set("q", q);
+    const cursor = c.req.query("cursor");
+    if (cursor) params.set("cursor", cursor);
+    const list = await admin(c, "GET", `/workspaces?${params}`, WorkspaceList);
+    if (!list.ok) return page(c, list.status, "Workspaces", list.message);
+    return c.html(<WorkspacesPage list={list.body} q={q} error={error} />, status as ContentfulStatusCode);
+  };
+
+  portal.get("/workspaces", (c) => workspacesPage(c));
+
+  portal.post("/workspaces", async (c) => {
+    const form = await c.req.parseBody();
+    const res = await admin(c, "POST", "/workspaces", Workspace, { json: { name: formValue(form.name) } });
+    if (!res.ok) return workspacesPage(c, res.message, res.status);
+    return c.redirect(`/portal/workspaces/${res.body.id}`, 303);
+  });
+
+  const workspacePage = async (
+    c: C,
+    workspaceId: string,
+    extra: { notice?: string; error?: string; secret?: ShownSecret; status?: number } = {},
+  ) => {
+    const accountsQuery = new URLSearchParams({ limit: "50" });
+    const accountsCursor = c.req.query("accounts");
+    if (accountsCursor) accountsQuery.set("cursor", accountsCursor);
+    const [workspace, accounts, deliveries] = await Promise.all([
+      admin(c, "GET", `/workspaces/${workspaceId}`, WorkspaceDetail),
+      admin(c, "GET", `/workspaces/${workspaceId}/accounts?${accountsQuery}`, AccountList),
+      admin(c, "GET", `/workspaces/${workspaceId}/webhook-deliveries`, z.object({ deliveries: z.array(Delivery) })),
+    ]);
+    if (!workspace.ok) return page(c, workspace.status, "Workspace", workspace.message);
+    if (!accounts.ok) return page(c, accounts.status, "Workspace", accounts.message);
+    if (!deliveries.ok) return page(c, deliveries.status, "Workspace", deliveries.message);
+    return c.html(
+      <WorkspacePage
+        workspace={workspace.body}
+        accounts={accounts.body}
+        deliveries={deliveries.body.deliveries}
+        secret={extra.secret}
+        notice={extra.notice}
+        error={extra.error}
+      />,
+      (extra.status ?? 200) as ContentfulStatusCode,
+    );
+  };
+
+  /** After a workspace form: back to its page with a fixed notice, or the page again with the error. */
+  const afterWorkspaceForm = (
+    c: C,
+    workspaceId: string,
+    res: { ok: boolean; status: number; message?: string },
+    done: keyof typeof DONE,
+  ) =>
+    res.ok
+      ? c.redirect(`/portal/workspaces/${workspaceId}?done=${done}`, 303)
+      : workspacePage(c, workspaceId, { error: res.message, status: res.status });
+
+  /**
+   * Whether `kind` id belongs to the workspace (its page lists it). The admin routes for keys and
+   * members take bare ids; the portal acts only on those shown on this workspace's page.
+   */
+  const belongs = async (c: C, workspaceId: string, kind: "api_keys" | "members", id: string) => {
+    const detail = await admin(c, "GET", `/workspaces/${workspaceId}`, WorkspaceDetail);
+    return detail.ok && detail.body[kind].some((x) => x.id === id);
+  };
+  const notHere = (c: C, workspaceId: string, what: string) =>
+    workspacePage(c, workspaceId, { error: `No such ${what} in this workspace.`, status: 404 });
+
+  portal.get("/workspaces/:id", (c) => workspacePage(c, c.req.param("id"), { notice: doneNotice(c) }));
+
+  portal.post("/workspaces/:id/accounts", async (c) => {
+    const id = c.req.param("id");
+    const form = await c.req.parseBody();
+    const overdraft = formValue(form.overdraft_limit);
+    const res = await admin(c, "POST", `/workspaces/${id}/accounts`, null, {
+      json: {
+        currency: formValue(form.currency).toUpperCase(),
+        status: formValue(form.status) || "active",
+        ...(overdraft ? { overdraft_limit: overdraft } : {}),
+      },
+    });
+    return afterWorkspaceForm(c, id, res, "account-created");
+  });
+
+  portal.post("/workspaces/:id/api-keys", async (c) => {
+    const id = c.req.param("id");
+    const form = await c.req.parseBody({ all: true });
+    const accountId = formValue(form.account_id);
+    const res = await admin(c, "POST", `/workspaces/${id}/api-keys`, ApiKeyCreated, {
+      json: {
+        permissions: formList(form.permissions),
+        mode: formValue(form.mode) || "test",
+        ...(accountId ? { account_id: accountId } : {}),
+      },
+    });
+    if (!res.ok) return workspacePage(c, id, { error: res.message, status: res.status });
+    return workspacePage(c, id, {
+      status: 201,
+      secret: { title: `API key ${res.body.prefix}…`, value: res.body.key, note: res.body.permissions.join(", ") },
+    });
+  });
+
+  portal.post("/workspaces/:id/api-keys/:keyId/revoke", async (c) => {
+    const { id, keyId } = c.req.param();
+    if (!(await belongs(c, id, "api_keys", keyId))) return notHere(c, id, "API key");
+    const res = await admin(c, "DELETE", `/api-keys/${keyId}`, null);
+    return afterWorkspaceForm(c, id, res, "key-revoked");
+  });
+
+  portal.post("/workspaces/:id/members", async (c) => {
+    const id = c.req.param("id");
+    const form = await c.req.parseBody({ all: true });
+    const role = formValue(form.role);
+    const res = await admin(c, "POST", `/workspaces/${id}/members`, null, {
+      json: {
+        email: formValue(form.email),
+        role,
+        ...(role === "staff" ? { permissions: formList(form.permissions) } : {}),
+      },
+    });
+    return afterWorkspaceForm(c, id, res, "member-added");
+  });
+
+  portal.post("/workspaces/:id/members/:memberId/tokens", async (c) => {
+    const { id, memberId } = c.req.param();
+    if (!(await belongs(c, id, "members", memberId))) return notHere(c, id, "member");
+    const res = await admin(
+      c,
+      "POST",
+      `/members/${memberId}/tokens`,
+      z.object({ token: z.string(), expires_at: z.string() }),
+      {
+        json: {},
+      },
+    );
+    if (!res.ok) return workspacePage(c, id, { error: res.message, status: res.status });
+    return workspacePage(c, id, {
+      status: 201,
+      secret: { title: "Member token", value: res.body.token, note: `Expires ${res.body.expires_at}.` },
+    });
+  });
+
+  portal.post("/workspaces/:id/members/:memberId/revoke-tokens", async (c) => {
+    const { id, memberId } = c.req.param();
+    if (!(await belongs(c, id, "members", memberId))) return notHere(c, id, "member");
+    const res = await admin(c, "DELETE", `/members/${memberId}/tokens`, null);
+    return afterWorkspaceForm(c, id, res, "tokens-revoked");
+  });
+
+  portal.post("/workspaces/:id/oauth-clients", async (c) => {
+    const id = c.req.param("id");
+    const form = await c.req.parseBody({ all: true });
+    const res = await admin(
+      c,
+      "POST",
+      `/workspaces/${id}/oauth-clients`,
+      z.object({ client_id: z.string(), client_secret: z.string() }),
+      { json: { name: formValue(form.name), scopes: formList(form.scopes) } },
+    );
+    if (!res.ok) return workspacePage(c, id, { error: res.message, status: res.status });
+    return workspacePage(c, id, {
+      status: 201,
+      secret: {
+        title: `OAuth client ${res.body.client_id}`,
+        value: res.body.client_secret,
+        note: "The client secret.",
+      },
+    });
+  });
+
+  portal.post("/workspaces/:id/oauth-clients/:clientId/revoke", async (c) => {
+    const { id, clientId } = c.req.param();
+    const res = await admin(c, "DELETE", `/workspaces/${id}/oauth-clients/${encodeURIComponent(clientId)}`, null);
+    return afterWorkspaceForm(c, id, res, "client-revoked");
+  });
+
+  portal.post("/workspaces/:id/deliveries/:deliveryId/retry", async (c) => {
+    const { id, deliveryId } = c.req.param();
+    const res = await admin(
+      c,
+      "POST",
+      `/workspaces/${id}/webhook-deliveries/${encodeURIComponent(deliveryId)}/retry`,
+      null,
+    );
+    return afterWorkspaceForm(c, id, res, "retried");
+  });
+
+  // --- Accounts ------------------------------------------------------------------------------
+  const filtersOf = (c: C): EntryFilters => {
+    const pick = (name: string) => c.req.query(name) || undefined;
+    return { source: pick("source"), type: pick("type"), from: pick("from"), to: pick("to") };
+  };
+  const queryOf = (params: Record<string, string | undefined>) =>
+    new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => Boolean(e[1])));
+
+  const accountPage = async (
+    c: C,
+    accountId: string,
+    extra: { notice?: string; error?: string; status?: number } = {},
+  ) => {
+    const filters = filtersOf(c);
+    const entriesQuery = queryOf({ ...filters, cursor: c.req.query("cursor"), limit: "50" });
+    const [account, history, entries] = await Promise.all([
+      admin(c, "GET", `/accounts/${accountId}`, AccountDetail),
+      admin(
+        c,
+        "GET",
+        `/accounts/${accountId}/balance-history?${queryOf({ from: filters.from, to: filters.to })}`,
+        BalanceHistory,
+      ),
+      admin(c, "GET", `/accounts/${accountId}/entries?${entriesQuery}`, EntryList),
+    ]);
+    if (!account.ok) return page(c, account.status, "Account", account.message);
+    if (!history.ok) return page(c, history.status, "Account", history.message);
+    if (!entries.ok) return page(c, entries.status, "Account", entries.message);
+    return c.html(
+      <AccountPage
+        account={account.body}
+        history={history.body}
+        entries={entries.body}
+        filters={filters}
+        idempotencyKey={crypto.randomUUID()}
+        notice={extra.notice}
+        error={extra.error}
+      />,
+      (extra.status ?? 200) as ContentfulStatusCode,
+    );
+  };
+
+  portal.get("/accounts/:id", (c) => accountPage(c, c.req.param("id"), { notice: doneNotice(c) }));
+
+  portal.get("/accounts/:id/status", async (c) => {
+    const to = c.req.query("to");
+    if (to !== "active" && to !== "suspended") return page(c, 400, "Account", "to must be active or suspended");
+    const account = await admin(c, "GET", `/accounts/${c.req.param("id")}`, AccountDetail);
+    if (!account.ok) return page(c, account.status, "Account", account.message);
+    return c.html(<StatusConfirmPage account={account.body} to={to} />);
+  });
+
+  portal.post("/accounts/:id/status", async (c) => {
+    const id = c.req.param("id");
+    const form = await c.req.parseBody();
+    const res = await admin(c, "PATCH", `/accounts/${id}`, null, { json: { status: formValue(form.status) } });
+    if (!res.ok) return accountPage(c, id, { error: res.message, status: res.status });
+    return c.redirect(`/portal/accounts/${id}?done=status`, 303);
+  });
+
+  portal.post("/accounts/:id/adjustments", async (c) => {
+    const id = c.req.param("id");
+    const form = await c.req.parseBody();
+    const post = () =>
+      admin(c, "POST", `/accounts/${id}/adjustments`, null, {
+        json: { amount: formValue(form.amount), description: formValue(form.description) },
+        headers: { "idempotency-key": formValue(form.idempotency_key) },
+      });
+    // A double submit carries the same Idempotency-Key: while the first is running the admin API says 409;
+    // wait for it, then the replay answers like the first and the browser lands on the same page.
+    let res = await post();
+    for (let i = 0; !res.ok && res.status === 409 && i < IN_FLIGHT_RETRIES; i++) {
+      await new Promise((resolve) => setTimeout(resolve, IN_FLIGHT_WAIT_MS));
+      res = await post();
+    }
+    if (!res.ok) return accountPage(c, id, { error: res.message, status: res.status });
+    return c.redirect(`/portal/accounts/${id}?done=posted`, 303);
+  });
+
+  portal.get("/accounts/:id/entries.csv", async (c) => {
+    const res = await adminResponse(
+      c,
+      dispatch,
+      "GET",
+      `/accounts/${c.req.param("id")}/entries.csv?${queryOf(filtersOf(c))}`,
+    );
+    if (res.status >= 400) {
+      const { status, message } = await adminError(res);
+      return page(c, status, "Export", message);
+    }
+    return new Response(res.body, {
+      status: 200,
+      headers: {
+        "content-type": res.headers.get("content-type") ?? "text/csv",
+        "content-disposition": res.headers.get("content-disposition") ?? "attachment",
+        "cache-control": "no-store",
+      },
+    });
+  });
+
+  portal.all("*", (c) => page(c, 404, "Not found", "No such page in the back office."));
+  return portal;
+}

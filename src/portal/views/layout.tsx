@@ -1,0 +1,86 @@
+/** @jsxImportSource hono/jsx */
+// The page frame of the back office: navigation, sign-out, notices. Styles and script are the
+// Worker's own static assets (public/portal/), allowed by the CSP as 'self'; no inline style or script.
+import type { Child } from "hono/jsx";
+
+export const ASSETS = { css: "/portal/assets/portal.css", js: "/portal/assets/portal.js" };
+
+type Props = {
+  title: string;
+  children?: Child;
+  signedIn?: boolean;
+  notice?: string;
+  error?: string;
+  nav?: "overview" | "workspaces";
+};
+
+export function Layout({ title, children, signedIn = true, notice, error, nav }: Props) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · payments-edge back office`}</title>
+        <link rel="stylesheet" href={ASSETS.css} />
+        <script src={ASSETS.js} defer />
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/portal">
+            payments-edge <span>back office</span>
+          </a>
+          {signedIn && (
+            <nav>
+              <a href="/portal" aria-current={nav === "overview" ? "page" : undefined}>
+                Overview
+              </a>
+              <a href="/portal/workspaces" aria-current={nav === "workspaces" ? "page" : undefined}>
+                Workspaces
+              </a>
+              <a href="/docs">API reference</a>
+              <form method="post" action="/portal/sign-out" class="inline">
+                <button type="submit" class="link">
+                  Sign out
+                </button>
+              </form>
+            </nav>
+          )}
+        </header>
+        <main>
+          {notice && (
+            <p class="notice" role="status">
+              {notice}
+            </p>
+          )}
+          {error && (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          )}
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
+
+/** A POST form to a portal path, with an optional confirmation prompt (the script asks; without it, it posts). */
+export function PostForm(props: {
+  action: string;
+  children?: Child;
+  confirm?: string;
+  class?: string;
+  once?: boolean;
+}) {
+  return (
+    <form
+      method="post"
+      action={props.action}
+      class={props.class}
+      data-confirm={props.confirm}
+      data-once={props.once ? "" : undefined}
+    >
+      {props.children}
+    </form>
+  );
+}

@@ -1,0 +1,337 @@
+// The admin API's read side (issue 12): the lists, the account, its entries, CSV, balance history,
+// overview and delivery retry, each scoped to its own workspace or account.
+import { describe, expect, it } from "vitest";
+import {
+  adjust,
+  admin,
+  call,
+  createAccount,
+  createKey,
+  createWorkspace,
+  importEntry,
+  ledgerInvariant,
+  query,
+  sql,
+} from "./helpers";
+
+const UNKNOWN = "00000000-0000-4000-8000-000000000000";
+const uniq = () => Math.random().toString(36).slice(2, 10);
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const noonOf = (offset: number) => `${day(offset)}T12:00:00.000Z`;
+
+async function allPages<T>(first: string, key: string): Promise<T[]> {
+  const out: T[] = [];
+  let path: string | null = first;
+  for (let i = 0; path && i < 50; i++) {
+    const res = await admin("GET", path);
+    expect(res.status, res.text).toBe(200);
+    out.push(...res.json[key]);
+    const cursor: string | null = res.json.next_cursor;
+    path = cursor ? `${first}${first.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}` : null;
+  }
+  return out;
+}
+
+async function failedDelivery(
+  workspaceId: string,
+  status = "failed",
+  attempts = 8,
+  lastAttemptAt = "2026-11-20T10:00:00Z",
+) {
+  const id = `msg_test${uniq()}${uniq()}`;
+  await query(sql`
+    INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload, status, attempts, last_error, last_attempt_at)
+    VALUES (${id}, ${workspaceId}, 'https://127.0.0.1:9/hook', 'payment.status_changed', '{"type":"x"}', ${status},
+      ${attempts}, 'HTTP 500', ${lastAttemptAt}::timestamptz)`);
+  return id;
+}
+
+describe("admin: workspace list and search", () => {
+  it("finds by case-insensitive name prefix in name order, pages with a cursor, and by exact id", async () => {
+    const tag = `Zq${uniq()}`;
+    const b = await createWorkspace(`${tag.toLowerCase()} beta`);
+    const a = await createWorkspace(`${tag} Alpha`);
+    const c = await createWorkspace(`${tag} Gamma`);
+    await createWorkspace(`Not ${tag}`);
+    await createAccount(a.id);
+    const all = await allPages<{ id: string; name: string; account_count: number }>(
+      `/workspaces?q=${encodeURIComponent(tag.toUpperCase())}&limit=1`,
+      "workspaces",
+    );
+    expect(all.map((w) => w.id)).toEqual([a.id, b.id, c.id]);
+    expect(all[0]).toMatchObject({ name: `${tag} Alpha`, account_count: 1 });
+    const byId = await admin("GET", `/workspaces?q=${b.id}`);
+    expect(byId.json.workspaces.map((w: { id: string }) => w.id)).toEqual([b.id]);
+    expect(byId.json.next_cursor).toBeNull();
+  });
+
+  it("treats % and _ in the search as plain characters", async () => {
+    const tag = uniq();
+    const literal = await createWorkspace(`${tag}%_x`);
+    await createWorkspace(`${tag}ab`);
+    const res = await admin("GET", `/workspaces?q=${encodeURIComponent(`${tag}%_`)}`);
+    expect(res.json.workspaces.map((w: { id: string }) => w.id)).toEqual([literal.id]);
+  });
+
+  it("refuses a bad limit or cursor in the admin envelope", async () => {
+    for (const q of ["limit=0", "limit=101", "limit=abc", "cursor=nope"]) {
+      const res = await admin("GET", `/workspaces?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.json.error.code, q).toBe("bad_request");
+    }
+  });
+});
+
+describe("admin: one workspace", () => {
+  it("shows its own keys, members and OAuth clients only", async () => {
+    const mine = await createWorkspace("Mine");
+    const other = await createWorkspace("Other");
+    const acct = await createAccount(mine.id);
+    const key = await createKey(mine.id, { account_id: acct.id, permissions: ["payments.read"] });
+    const otherKey = await createKey(other.id, { permissions: ["payments.read"] });
+    await admin("POST", `/workspaces/${mine.id}/members`, { email: "b@example.com", role: "staff" });
+    await admin("POST", `/workspaces/${mine.id}/members`, { email: "a@example.com", role: "owner" });
+    await admin("POST", `/workspaces/${other.id}/members`, { email: "z@example.com", role: "owner" });
+    const client = await admin("POST", `/workspaces/${mine.id}/oauth-clients`, { name: "shop", scopes: ["read"] });
+    await admin("DELETE", `/api-keys/${key.id}`);
+    const res = await admin("GET", `/workspaces/${mine.id}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ id: mine.id, name: "Mine", account_count: 1 });
+    expect(res.json.api_keys).toHaveLength(1);
+    expect(res.json.api_keys[0]).toMatchObject({ id: key.id, prefix: key.prefix, account_id: acct.id });
+    expect(res.json.api_keys[0].revoked_at).toMatch(/Z$/);
+    expect(JSON.stringify(res.json)).not.toContain(otherKey.id);
+    expect(res.json.members.map((m: { email: string }) => m.email)).toEqual(["a@example.com", "b@example.com"]);
+    expect(res.json.oauth_clients).toEqual([
+      expect.objectContaining({ client_id: client.json.client_id, name: "shop", scopes: ["read"], revoked_at: null }),
+    ]);
+    expect((await admin("GET", `/workspaces/${UNKNOWN}`)).status).toBe(404);
+    expect((await admin("GET", "/workspaces/not-a-uuid")).status).toBe(400);
+  });
+
+  it("lists its accounts oldest first with cursor paging, and none of another workspace's", async () => {
+    const ws = await createWorkspace();
+    const other = await createWorkspace();
+    const made = [];
+    for (const currency of ["EUR", "USD", "XOF"]) made.push(await createAccount(ws.id, { currency }));
+    await createAccount(other.id);
+    await adjust(made[1].id, "12.50");
+    const all = await allPages<{ id: string; balance: number; entry_count: number }>(
+      `/workspaces/${ws.id}/accounts?limit=2`,
+      "accounts",
+    );
+    expect(all.map((a) => a.id)).toEqual(made.map((a) => a.id));
+    expect(all[1]).toMatchObject({ currency: "USD", balance: 12.5, entry_count: 1, status: "active" });
+    expect((await admin("GET", `/workspaces/${UNKNOWN}/accounts`)).status).toBe(404);
+    expect((await admin("GET", `/workspaces/${ws.id}/accounts?cursor=bad`)).status).toBe(400);
+  });
+});
+
+describe("admin: one account", () => {
+  it("reconciles the sum of its entries against its balance", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    await adjust(acct.id, "100.10");
+    await adjust(acct.id, "-0.20");
+    const res = await admin("GET", `/accounts/${acct.id}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      id: acct.id,
+      workspace_id: ws.id,
+      workspace_name: "Acme",
+      balance: 99.9,
+      entry_count: 2,
+      reconciliation: { entries_sum: 99.9, entries_count: 2, difference: 0, balanced: true },
+    });
+    expect((await admin("GET", `/accounts/${UNKNOWN}`)).status).toBe(404);
+  });
+
+  it("pages its entries newest first with filters, and nothing of other accounts", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    const other = await createAccount(ws.id);
+    await adjust(other.id, "1");
+    await importEntry(acct.id, { type: "deposit", amount: "10", description: "old", occurred_at: noonOf(-3) });
+    await importEntry(acct.id, { type: "usage", amount: "-2.5", description: "use", occurred_at: noonOf(-2) });
+    const p1 = await adjust(acct.id, "0.1", "portal one");
+    const p2 = await adjust(acct.id, "-1", "portal two");
+    const all = await allPages<{ id: number; account_id: string; amount: number; source: string }>(
+      `/accounts/${acct.id}/entries?limit=1`,
+      "entries",
+    );
+    expect(all).toHaveLength(4);
+    expect(all[0]).toMatchObject({ id: p2.id, amount: -1, source: "portal", type: "adjustment", balance_after: 6.6 });
+    expect(all[1]!.id).toBe(p1.id);
+    expect(new Set(all.map((e) => e.account_id))).toEqual(new Set([acct.id]));
+    const list = async (q: string) =>
+      (await admin("GET", `/accounts/${acct.id}/entries?${q}`)).json.entries.map(
+        (e: { description: string }) => e.description,
+      );
+    expect(await list("source=portal")).toEqual(["portal two", "portal one"]);
+    expect(await list("type=usage")).toEqual(["use"]);
+    expect(await list(`from=${day(-3)}&to=${day(-2)}`)).toEqual(["use", "old"]);
+    expect(await list(`to=${day(-3)}`)).toEqual(["old"]);
+    for (const q of [
+      "type=refund",
+      "source=bank",
+      "from=2026-02-30",
+      "from=2026-13-01",
+      "from=yesterday",
+      `from=${day(0)}&to=${day(-1)}`,
+    ]) {
+      const res = await admin("GET", `/accounts/${acct.id}/entries?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.json.error.message, q).toMatch(/type|source|from|to/);
+    }
+    expect((await admin("GET", `/accounts/${UNKNOWN}/entries`)).status).toBe(404);
+  });
+
+  it("gives one closing balance per day of the period", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    await importEntry(acct.id, { type: "deposit", amount: "10", description: "d", occurred_at: noonOf(-2) });
+    await importEntry(acct.id, { type: "usage", amount: "-3.25", description: "u", occurred_at: noonOf(-1) });
+    await adjust(acct.id, "5");
+    const res = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-3)}&to=${day(0)}`);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      account_id: acct.id,
+      currency: "EUR",
+      from: day(-3),
+      to: day(0),
+      points: [
+        { date: day(-3), balance: 0 },
+        { date: day(-2), balance: 10 },
+        { date: day(-1), balance: 6.75 },
+        { date: day(0), balance: 11.75 },
+      ],
+    });
+    const past = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-3)}&to=${day(-2)}`);
+    expect(past.json.points.map((p: { balance: number }) => p.balance)).toEqual([0, 10]);
+    const fallback = await admin("GET", `/accounts/${acct.id}/balance-history`);
+    expect(fallback.json.points).toHaveLength(30);
+    expect(fallback.json.to).toBe(day(0));
+    expect((await admin("GET", `/accounts/${acct.id}/balance-history?from=2025-01-01&to=2026-06-01`)).status).toBe(400);
+    expect((await admin("GET", `/accounts/${UNKNOWN}/balance-history`)).status).toBe(404);
+  });
+});
+
+describe("admin: CSV export", () => {
+  it("streams a header and every row of the period, exact, quoted where needed", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    await importEntry(acct.id, { type: "deposit", amount: "10", description: "too old", occurred_at: noonOf(-40) });
+    const a = await adjust(acct.id, "0.10", 'Refund, "goodwill"');
+    const b = await adjust(acct.id, "-3.25", "=HYPERLINK(1)");
+    const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv`, {
+      headers: { authorization: `Bearer ${(await import("cloudflare:test")).env.ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toContain(`entries-${acct.id}-${day(-29)}-${day(0)}.csv`);
+    const lines = res.text.split("\r\n");
+    expect(lines[0]).toBe("id,occurred_at,source,type,description,amount,currency,balance_after");
+    expect(lines[1]).toBe(`${b.id},${b.occurred_at},portal,adjustment,'=HYPERLINK(1),-3.25,EUR,6.85`);
+    expect(lines[2]).toBe(`${a.id},${a.occurred_at},portal,adjustment,"Refund, ""goodwill""",0.10,EUR,10.10`);
+    expect(lines.slice(3)).toEqual([""]);
+  });
+
+  it("covers a period longer than one chunk, row for row", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    const rows = 2345;
+    await query(sql`
+      INSERT INTO ledger_entries (account_id, amount, currency, source, type, description, balance_after, occurred_at)
+      SELECT ${acct.id}, 0.01, 'EUR', 'sms_gateway', 'deposit', 'bulk ' || i, i * 0.01, now() - interval '1 hour' - i * interval '1 second'
+      FROM generate_series(1, ${rows}::int) i`);
+    await query(sql`UPDATE accounts SET balance = ${rows} * 0.01 WHERE id = ${acct.id}`);
+    expect((await ledgerInvariant(acct.id)).count).toBe(rows);
+    const { env } = await import("cloudflare:test");
+    const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv?from=${day(-1)}&to=${day(0)}`, {
+      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    });
+    const lines = res.text.trimEnd().split("\r\n").slice(1);
+    expect(lines).toHaveLength(rows);
+    expect(lines.map((l) => l.split(",")[4])).toEqual(Array.from({ length: rows }, (_, i) => `bulk ${i + 1}`));
+    expect(new Set(lines.map((l) => l.split(",")[0])).size).toBe(rows);
+  });
+
+  it("answers an unknown account or a bad period in the admin envelope, and needs the admin token", async () => {
+    expect((await admin("GET", `/accounts/${UNKNOWN}/entries.csv`)).status).toBe(404);
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    const long = await admin("GET", `/accounts/${acct.id}/entries.csv?from=2024-01-01&to=2026-01-01`);
+    expect(long.status).toBe(400);
+    expect(long.json.error.message).toContain("366 days");
+    expect((await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv`)).status).toBe(401);
+  });
+});
+
+describe("admin: overview and webhook deliveries", () => {
+  it("counts and lists failing deliveries with their workspace", async () => {
+    const ws = await createWorkspace(`Hooks ${uniq()}`);
+    // Newer than any other test's failing delivery, so it is among the newest listed.
+    const id = await failedDelivery(ws.id, "failed", 8, new Date(Date.now() + 3_600_000).toISOString());
+    const res = await admin("GET", "/overview");
+    expect(res.status).toBe(200);
+    expect(res.json.workspaces).toBeGreaterThanOrEqual(1);
+    expect(res.json.accounts).toBeGreaterThanOrEqual(0);
+    expect(res.json.entries_today).toBeGreaterThanOrEqual(0);
+    const [counts] = await query<{ w: number; a: number }>(
+      sql`SELECT (SELECT count(*) FROM workspaces)::int AS w, (SELECT count(*) FROM accounts)::int AS a`,
+    );
+    expect(res.json.workspaces).toBeLessThanOrEqual(counts!.w);
+    const [entries] = await query<{ n: number }>(sql`SELECT count(*)::int AS n FROM ledger_entries`);
+    expect(res.json.entries_today).toBeLessThanOrEqual(entries!.n);
+    const failing = res.json.failing_deliveries.find((d: { id: string }) => d.id === id);
+    expect(failing).toMatchObject({ workspace_id: ws.id, workspace_name: ws.name, status: "failed", attempts: 8 });
+  });
+
+  it("shows when a pending delivery is retried next", async () => {
+    const ws = await createWorkspace();
+    const id = await failedDelivery(ws.id, "pending", 2);
+    const res = await admin("GET", `/workspaces/${ws.id}/webhook-deliveries`);
+    const d = res.json.deliveries.find((x: { id: string }) => x.id === id);
+    // Two attempts failed: the queue waits 30 s × 4 before the third.
+    expect(d.next_attempt_at).toBe("2026-11-20T10:02:00.000Z");
+  });
+
+  it("retries a failed delivery of its own workspace now; not a delivered or a foreign one", async () => {
+    const ws = await createWorkspace();
+    const other = await createWorkspace();
+    const failed = await failedDelivery(ws.id);
+    const res = await admin("POST", `/workspaces/${ws.id}/webhook-deliveries/${failed}/retry`);
+    expect(res.status).toBe(202);
+    expect(res.json).toEqual({ id: failed, status: "pending" });
+    const [row] = await query<{ status: string }>(sql`SELECT status FROM webhook_deliveries WHERE id = ${failed}`);
+    expect(row!.status).not.toBe("failed");
+    const delivered = await failedDelivery(ws.id, "delivered", 1);
+    expect((await admin("POST", `/workspaces/${ws.id}/webhook-deliveries/${delivered}/retry`)).status).toBe(409);
+    const foreign = await failedDelivery(other.id);
+    expect((await admin("POST", `/workspaces/${ws.id}/webhook-deliveries/${foreign}/retry`)).status).toBe(404);
+    const [untouched] = await query<{ status: string }>(
+      sql`SELECT status FROM webhook_deliveries WHERE id = ${foreign}`,
+    );
+    expect(untouched!.status).toBe("failed");
+  });
+});
+
+describe("admin read routes in OpenAPI", () => {
+  it("documents every new path", async () => {
+    const doc = (await call("GET", "/openapi.json")).json;
+    for (const [path, method] of [
+      ["/admin/v1/workspaces", "get"],
+      ["/admin/v1/workspaces/{workspace_id}", "get"],
+      ["/admin/v1/workspaces/{workspace_id}/accounts", "get"],
+      ["/admin/v1/accounts/{account_id}", "get"],
+      ["/admin/v1/accounts/{account_id}/entries", "get"],
+      ["/admin/v1/accounts/{account_id}/entries.csv", "get"],
+      ["/admin/v1/accounts/{account_id}/balance-history", "get"],
+      ["/admin/v1/overview", "get"],
+      ["/admin/v1/workspaces/{workspace_id}/webhook-deliveries/{delivery_id}/retry", "post"],
+    ]) {
+      expect(doc.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
+      expect(doc.paths[path!][method!].security, path).toEqual([{ adminBearer: [] }]);
+    }
+  });
+});
