@@ -47,21 +47,35 @@ function setup(thread)
   table.insert(threads, thread)
 end
 function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('WRK_JSON {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+  local e, sent = summary.errors, 0
+  for _, thread in ipairs(threads) do sent = sent + (thread:get("sent") or 0) end
+  io.write(string.format('WRK_JSON {"requests":%d,"sent":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d}\\n',
+    summary.requests, sent, summary.duration, latency:percentile(50), latency:percentile(99),
     e.connect, e.read, e.write, e.status, e.timeout))
+end
+`;
+
+// After the case's own Lua: every request written is counted (`sent`), including those still in flight
+// when wrk stops, whose answers `requests` never sees but whose database requests the endpoint counted.
+const WRK_COUNT_SENT = `
+local case_request, static_request = request, nil
+sent = 0
+request = function()
+  sent = sent + 1
+  if case_request then return case_request() end
+  if not static_request then static_request = wrk.format() end
+  return static_request
 end
 `;
 
 /**
  * Runs wrk for `seconds` at `connections` against `url`. `headers` go on every request; `requestLua`
  * (optional) defines `request()` (and `init(args)`) for requests that differ each time.
- * Returns { requests, rps, p50_ms, p99_ms, errors, non2xx }.
+ * Returns { requests (answered), sent (written, answered or not), rps, p50_ms, p99_ms, errors, non2xx }.
  */
 export async function runWrk({ url, seconds, connections, threads = 2, headers = {}, requestLua = "", dir, name }) {
   const script = path.join(dir, `${name}.lua`);
-  fs.writeFileSync(script, `${WRK_REPORT}\n${requestLua}\n`);
+  fs.writeFileSync(script, `${WRK_REPORT}\n${requestLua}\n${WRK_COUNT_SENT}`);
   const args = [
     "-t",
     String(threads),
@@ -83,6 +97,7 @@ export async function runWrk({ url, seconds, connections, threads = 2, headers =
   const durationS = r.duration_us / 1e6;
   return {
     requests: r.requests,
+    sent: r.sent,
     rps: r.requests / durationS,
     p50_ms: r.p50_us / 1000,
     p99_ms: r.p99_us / 1000,
@@ -92,10 +107,11 @@ export async function runWrk({ url, seconds, connections, threads = 2, headers =
 }
 
 /**
- * pgbench with a connection per transaction (-C), like a request: `script` is the SQL file.
- * Returns { tps, transactions, failed }.
+ * pgbench running `script` (the SQL file): with a connection per transaction (-C), like a request that
+ * opens its own; or, `persistent`, on connections held for the whole run (the ceiling of that SQL).
+ * Returns { tps, transactions, failed, aborted }.
  */
-export async function runPgbench({ pgBin, port, database, script, seconds, clients, threads = 2 }) {
+export async function runPgbench({ pgBin, port, database, script, seconds, clients, threads = 2, persistent = false }) {
   const bin = fs.existsSync(path.join(pgBin, "pgbench")) ? path.join(pgBin, "pgbench") : "pgbench";
   const args = [
     "-h",
@@ -105,7 +121,7 @@ export async function runPgbench({ pgBin, port, database, script, seconds, clien
     "-U",
     "postgres",
     "-n",
-    "-C",
+    ...(persistent ? [] : ["-C"]),
     "-M",
     "simple",
     "-c",

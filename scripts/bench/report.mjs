@@ -2,9 +2,23 @@
 export const TARGETS = { list: 0.5, write: 0.5, kv: 0.8 };
 
 const pad = (s, n, right = false) => (right ? String(s).padStart(n) : String(s).padEnd(n));
+const fixed = (n, d) => (n === null || n === undefined ? "-" : n.toFixed(d));
 
-export function printTable(results, { rows, seconds, connections, pgbouncer }) {
-  const header = ["case", "req/s", "p50 ms", "p99 ms", "baseline", "base/s", "ratio", "target"];
+export function printTable(results, { rows, seconds, baseline_seconds, connections, pgbouncer, trivial_rps }) {
+  const header = [
+    "case",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "db/call",
+    "baseline",
+    "base/s",
+    "ratio",
+    "ceiling/s",
+    "ceil ratio",
+    "trivial ratio",
+    "target",
+  ];
   const lines = results.map((r) => {
     const target = TARGETS[r.kind];
     const verdict = r.ratio >= target ? "ok" : "MISS";
@@ -14,29 +28,36 @@ export function printTable(results, { rows, seconds, connections, pgbouncer }) {
       r.rps.toFixed(0),
       r.p50_ms.toFixed(1),
       r.p99_ms.toFixed(1),
+      fixed(r.db_requests_per_call, 2),
       r.baseline,
       r.baseline_rps.toFixed(0),
       r.ratio.toFixed(2),
+      fixed(r.ceiling_rps, 0),
+      fixed(r.ceiling_ratio, 2),
+      r.trivial_ratio.toFixed(2),
       `≥${target} ${verdict}`,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const numeric = new Set([1, 2, 3, 5, 6]);
+  const numeric = new Set([1, 2, 3, 4, 6, 7, 8, 9, 10]);
   const fmt = (cells) => cells.map((c, i) => pad(c, widths[i], numeric.has(i))).join("  ");
   console.log(
-    `\nrows ${rows.toLocaleString("en")}, ${seconds} s per case, ${connections} connections, ` +
-      `${pgbouncer ? "pgbouncer (transaction mode)" : "no pgbouncer"}`,
+    `\nrows ${rows.toLocaleString("en")}, ${seconds} s per case (pgbench ${baseline_seconds} s each), ` +
+      `${connections} connections, ${pgbouncer ? "pgbouncer (transaction mode)" : "no pgbouncer"}; ` +
+      `trivial worker ${trivial_rps.toFixed(0)} req/s`,
   );
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const l of lines) console.log(fmt(l));
 }
 
+/** `--out FILE`: today's fields per case (name, rps, ratio… unchanged) plus the issue 11 ones. */
 export function toJson(results, meta) {
-  const round = (n, d) => Math.round(n * 10 ** d) / 10 ** d;
+  const round = (n, d) => (n === null || n === undefined ? null : Math.round(n * 10 ** d) / 10 ** d);
   return {
     rows: meta.rows,
     ...meta,
+    trivial_rps: round(meta.trivial_rps, 1),
     cases: results.map((r) => ({
       name: r.name,
       rps: round(r.rps, 1),
@@ -45,6 +66,16 @@ export function toJson(results, meta) {
       baseline: r.baseline,
       baseline_rps: round(r.baseline_rps, 1),
       ratio: round(r.ratio, 3),
+      kind: r.kind,
+      api_calls: r.api_calls,
+      db_requests: r.db_requests,
+      db_requests_per_call: round(r.db_requests_per_call, 3),
+      ceiling: r.ceiling,
+      ceiling_rps: round(r.ceiling_rps, 1),
+      ceiling_ratio: round(r.ceiling_ratio, 3),
+      trivial_ratio: round(r.trivial_ratio, 3),
+      non2xx: r.non2xx,
+      socket_errors: r.errors,
     })),
   };
 }
