@@ -1,18 +1,25 @@
-// `npm run test:faults`: PostgreSQL dies in the middle of a stream of spec 002 writes.
-// The real worker (built by wrangler, served by workerd through Miniflare) takes add-funds and
-// record-usage calls, each with its own Idempotency-Key, while PostgreSQL is stopped with
-// `pg_ctl stop -m immediate` twice and restarted. While it is down, writes must answer 503 in the
-// surface's error shape within a bounded time and the KV-decided answers of spec 000 must still be 200.
-// Afterwards every call that did not get a 2xx is retried with the same key until a 2xx or a definitive
-// 4xx, and the ledger is checked: every key posted exactly once, sum(entries) == balance everywhere, and
-// every trigger-kept counter equals count(*) (the counter_drift view).
-// Options: --pgbouncer (run behind pgbouncer in transaction mode), --seconds N (stream length scale).
+// `npm run test:faults`: the database path dies in the middle of a stream of every kind of money write.
+// The real worker (built by wrangler, served by workerd through Miniflare) takes, from 8 concurrent
+// clients, each with its own Idempotency-Key or webhook-id:
+//   spec 002 add-funds and record-usage · admin adjustments · spec 001 creates followed by their signed
+//   PENDING and COMPLETE mobile-money events · spec 003 records (multipart, member token), half of them
+//   deleted again · spec 004 creates followed by their signed `completed` crypto-processor event
+// while three faults hit it: PostgreSQL stopped with `pg_ctl stop -m immediate` and restarted, the local
+// Neon HTTP endpoint closed (its connections cut) and started again on the same port, PostgreSQL again.
+// While a fault lasts, every write must answer 503 in its own surface's error shape within a bound, and
+// the KV-decided answers of spec 000 must still be 200. Afterwards every unfinished call is retried with
+// the same key / webhook-id until it lands (or refuses for good), and its remaining steps run; then the
+// database is checked: every call posted exactly once, sum(entries) == balance everywhere, and every
+// trigger-kept counter equals count(*) (the counter_drift view).
+// Options: --pgbouncer (the stack with pgbouncer in front of PostgreSQL; the worker's endpoint still goes
+// straight to PostgreSQL).
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { adminClient } from "./bench/seed.mjs";
 import { startStack, UNMETERED_RATE_LIMITS } from "./bench/stack.mjs";
+import { signedHeaders } from "./lib/standard-webhooks.mjs";
 
 const execFileAsync = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -22,10 +29,15 @@ const usePgbouncer = args.includes("--pgbouncer");
 const CONCURRENCY = 8;
 const OUTAGE_MS = 3_000;
 const UP_MS = 2_000;
-const FAULTS = 2;
+/** In order: what goes down. */
+const FAULTS = ["postgres", "endpoint", "postgres"];
 /** An answer while the database is down must come within this bound (the driver's connect timeout is 5 s). */
 const BOUND_MS = usePgbouncer ? 15_000 : 8_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A write sent this close to a restart may reach the database once it is back. */
+const RESTART_GRACE_MS = 1_000;
+/** Retry rounds after the stream (each waits 300 ms when something is still unsettled). */
+const RETRY_ROUNDS = 20;
 
 const failures = [];
 const fail = (msg) => {
@@ -56,9 +68,32 @@ const startPostgres = (stack) =>
     "start",
   );
 
+/** Each surface's 503 body (their error envelopes differ; see the README's "API surfaces"). */
+const UNAVAILABLE_SHAPES = {
+  "002": (j) =>
+    j?.error?.code === "unavailable" && typeof j.error.message === "string" && typeof j.error.request_id === "string",
+  admin: (j) =>
+    j?.error?.code === "unavailable" && typeof j.error.message === "string" && typeof j.error.request_id === "string",
+  "001": (j) => j?.statusCode === 503 && typeof j.message === "string" && j.error === "Service Unavailable",
+  "mobile-money webhook": (j) => j?.error?.code === "unavailable" && typeof j.error.message === "string",
+  "003": (j) =>
+    j?.error?.code === "unavailable" && typeof j.error.message === "string" && typeof j.error.requestId === "string",
+  "004": (j) =>
+    j?.error?.code === "service_unavailable" &&
+    typeof j.error.message === "string" &&
+    typeof j.error.request_id === "string",
+  "crypto webhook": (j) =>
+    j?.error?.code === "service_unavailable" &&
+    typeof j.error.message === "string" &&
+    typeof j.error.request_id === "string",
+};
+
+/** The kinds of call in the stream, in turn (each client starts at its own place). */
+const KINDS = ["record-usage", "add-funds", "adjustment", "001", "003", "004"];
+
 async function main() {
   console.log(
-    `[faults] ${usePgbouncer ? "behind pgbouncer (transaction mode)" : "worker → local Neon HTTP endpoint → PostgreSQL directly"}`,
+    `[faults] worker → local Neon HTTP endpoint → PostgreSQL${usePgbouncer ? " (pgbouncer started for the stack)" : ""}`,
   );
   // synchronous_commit on: an acknowledged commit must survive the immediate stop (the dev cluster's
   // `off` trades exactly that durability for speed).
@@ -80,21 +115,25 @@ async function main() {
   } else console.log(`[faults] passed in ${secs} s`);
 }
 
-async function run(stack) {
-  const base = stack.worker.url;
-  const admin = await adminClient(base, stack.vars.ADMIN_TOKEN);
-  const runTag = `f${Date.now().toString(36)}`;
-
-  // The tenant: four accounts written by one workspace key; KV-only probes for spec 000.
+/** The tenant: accounts, keys, a member token and an OAuth token, all through the admin API. */
+async function createTenant(base, admin) {
   const ws = await admin("POST", "/workspaces", { name: "Fault merchant" });
+  // accounts[0] is the workspace's first account: spec 003 records credit it.
   const accounts = [];
   for (let i = 0; i < 4; i++)
     accounts.push((await admin("POST", `/workspaces/${ws.id}/accounts`, { currency: "EUR" })).id);
+  // Spec 004 credits the workspace's USD account.
+  const usdAccount = (await admin("POST", `/workspaces/${ws.id}/accounts`, { currency: "USD" })).id;
   const key = (
     await admin("POST", `/workspaces/${ws.id}/api-keys`, {
       permissions: ["transactions.read", "funds.write", "usage.write"],
     })
   ).key;
+  // Spec 001 creates with a key bound to accounts[1]: COMPLETE credits it.
+  const mmKey = await admin("POST", `/workspaces/${ws.id}/api-keys`, {
+    account_id: accounts[1],
+    permissions: ["payments.read", "payments.write"],
+  });
   const setupAccount = await admin("POST", `/workspaces/${ws.id}/accounts`, { currency: "EUR", status: "setup" });
   const setupKey = (
     await admin("POST", `/workspaces/${ws.id}/api-keys`, {
@@ -105,49 +144,280 @@ async function run(stack) {
   const readerKey = (
     await admin("POST", `/workspaces/${ws.id}/api-keys`, { account_id: accounts[0], permissions: ["payments.read"] })
   ).key;
+  const member = await admin("POST", `/workspaces/${ws.id}/members`, { email: "faults@example.com", role: "owner" });
+  const memberToken = (await admin("POST", `/members/${member.id}/tokens`, {})).token;
+  const client = await admin("POST", `/workspaces/${ws.id}/oauth-clients`, {
+    name: "Fault shop",
+    scopes: ["read", "write"],
+  });
+  const res = await fetch(`${base}/oauth/token`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${btoa(`${client.client_id}:${client.client_secret}`)}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: "grant_type=client_credentials&scope=read%20write",
+  });
+  const token = await res.json();
+  if (!res.ok) throw new Error(`POST /oauth/token answered ${res.status}: ${JSON.stringify(token)}`);
+  return {
+    workspaceId: ws.id,
+    accounts,
+    usdAccount,
+    allAccounts: [...accounts, usdAccount, setupAccount.id],
+    key,
+    mmKeyId: mmKey.id,
+    mmKey: mmKey.key,
+    setupKey,
+    readerKey,
+    memberToken,
+    oauthToken: token.access_token,
+  };
+}
+
+/**
+ * The calls, each a list of steps. A step: { name, surface, request(op) → { path, method, headers, body },
+ * ok(attempt, op) }, and `keep(json, op)` to keep what later steps need. Idempotent steps are sent again
+ * unchanged (webhooks re-signed with the same id); a step that has not landed is retried after the stream.
+ */
+function callFactory(t, vars, runTag) {
+  const json = (body) => ({ "content-type": "application/json", body: JSON.stringify(body) });
+  const signed = (secret, id, body) => {
+    const text = JSON.stringify(body);
+    return { headers: { "content-type": "application/json", ...signedHeaders(secret, id, text) }, body: text };
+  };
+  const isOk = (status) => (a) => a.status === status;
+  const applied = (a) => a.status === 200 && (a.json?.status === "processed" || a.json?.status === "duplicate");
+  const usageDate = () => new Date().toISOString();
+
+  return function newCall(kind, n, account) {
+    const key = `${runTag}-${n}`;
+    const idem = { "idempotency-key": key };
+    const op = { n, kind, key, account, step: 0, attempts: [], data: {} };
+    switch (kind) {
+      case "add-funds":
+      case "record-usage": {
+        // Unique amounts (add-funds) and details (record-usage) tie every ledger row to its call.
+        const body =
+          kind === "add-funds" ? { amount: `${100 + n}.25` } : { details: key, amount: "0.37", date: usageDate() };
+        op.body = body;
+        const { body: text } = json(body);
+        op.steps = [
+          {
+            name: kind,
+            surface: "002",
+            request: () => ({
+              method: "POST",
+              path: `/v1/account/${account}/transactions/${kind}`,
+              headers: { api_key: t.key, "content-type": "application/json", ...idem },
+              body: text,
+            }),
+            ok: isOk(200),
+          },
+        ];
+        break;
+      }
+      case "adjustment": {
+        op.body = { amount: `${1 + (n % 90)}.11`, description: key };
+        const { body: text } = json(op.body);
+        op.steps = [
+          {
+            name: "adjustment",
+            surface: "admin",
+            request: () => ({
+              method: "POST",
+              path: `/admin/v1/accounts/${account}/adjustments`,
+              headers: { authorization: `Bearer ${vars.ADMIN_TOKEN}`, "content-type": "application/json", ...idem },
+              body: text,
+            }),
+            ok: isOk(201),
+          },
+        ];
+        break;
+      }
+      case "001": {
+        op.account = t.accounts[1];
+        op.body = { transaction_type: "PAYMENT", amount: 10 + (n % 500), description: key };
+        const { body: text } = json(op.body);
+        const event = (status) => ({
+          name: `mobile-money ${status}`,
+          surface: "mobile-money webhook",
+          request: (o) => ({
+            method: "POST",
+            path: "/webhooks/mobile-money",
+            ...signed(vars.MOBILE_MONEY_WEBHOOK_SECRET, `${key}-${status.toLowerCase()}`, {
+              type: "payment.status_changed",
+              data: { reference: o.data.reference, status },
+            }),
+          }),
+          ok: applied,
+        });
+        op.steps = [
+          {
+            name: "001 create",
+            surface: "001",
+            request: () => ({
+              method: "POST",
+              path: "/api/paiements",
+              headers: { "x-api-key": t.mmKey, "content-type": "application/json", ...idem },
+              body: text,
+            }),
+            ok: (a) => a.status === 201 && typeof a.json?.reference === "string",
+            keep: (j, o) => {
+              o.data.reference = j.reference;
+            },
+          },
+          event("PENDING"),
+          event("COMPLETE"),
+        ];
+        break;
+      }
+      case "003": {
+        op.account = t.accounts[0];
+        op.body = { amount: `${1 + (n % 200)}.50`, paymentMethod: "cash", description: key };
+        op.deletes = n % 2 === 0;
+        const base = `/api/v1/workspace/${t.workspaceId}/sms/payments`;
+        const bearer = { authorization: `Bearer ${t.memberToken}` };
+        op.steps = [
+          {
+            name: "003 record",
+            surface: "003",
+            request: () => {
+              const form = new FormData();
+              for (const [k, v] of Object.entries(op.body)) form.set(k, v);
+              return { method: "POST", path: base, headers: { ...bearer, ...idem }, body: form };
+            },
+            ok: (a) => a.status === 201 && typeof a.json?.id === "string",
+            keep: (j, o) => {
+              o.data.id = j.id;
+            },
+          },
+        ];
+        if (op.deletes) {
+          op.steps.push({
+            name: "003 delete",
+            surface: "003",
+            request: (o) => ({ method: "DELETE", path: `${base}/${o.data.id}`, headers: bearer }),
+            // Not idempotent by key: after an answer lost to a fault, the retry finds it deleted (404);
+            // the ledger check below proves the one reversal.
+            ok: (a, o) =>
+              a.status === 204 ||
+              (a.status === 404 &&
+                o.attempts.some((p) => p.step === "003 delete" && (p.status === 0 || p.status === 503))),
+          });
+        }
+        break;
+      }
+      case "004": {
+        op.account = t.usdAccount;
+        op.body = { amount_usd: `${1 + (n % 300)}.00`, currency: "USDTTRC20", order_id: key };
+        const { body: text } = json(op.body);
+        op.steps = [
+          {
+            name: "004 create",
+            surface: "004",
+            request: () => ({
+              method: "POST",
+              path: "/payments/",
+              headers: { authorization: `Bearer ${t.oauthToken}`, "content-type": "application/json", ...idem },
+              body: text,
+            }),
+            ok: (a) => a.status === 201 && typeof a.json?.transaction_id === "string",
+            keep: (j, o) => {
+              o.data.id = j.transaction_id;
+            },
+          },
+          {
+            name: "crypto completed",
+            surface: "crypto webhook",
+            request: (o) => ({
+              method: "POST",
+              path: "/webhooks/crypto",
+              ...signed(vars.CRYPTO_WEBHOOK_SECRET, `${key}-completed`, {
+                type: "payment.status",
+                data: { transaction_id: o.data.id, status: "completed", transaction_hash: `0x${key}` },
+              }),
+            }),
+            ok: applied,
+          },
+        ];
+        break;
+      }
+      default:
+        throw new Error(`unknown kind ${kind}`);
+    }
+    return op;
+  };
+}
+
+async function run(stack) {
+  const base = stack.worker.url;
+  const admin = await adminClient(base, stack.vars.ADMIN_TOKEN);
+  const runTag = `f${Date.now().toString(36)}`;
+  const t = await createTenant(base, admin);
+  const newCall = callFactory(t, stack.vars, runTag);
 
   let seq = 0;
   let httpRequests = 0;
   const ops = [];
-  const newOp = (kind, account) => {
-    const n = ++seq;
-    const idempotencyKey = `${runTag}-${n}`;
-    // Unique amounts (add-funds) and details (record-usage) tie every ledger row to its call.
-    const body =
-      kind === "add-funds"
-        ? { amount: `${100 + n}.25` }
-        : { details: idempotencyKey, amount: "0.37", date: new Date().toISOString() };
-    const op = { n, kind, account, idempotencyKey, body, attempts: [] };
+  const call = (kind, account) => {
+    const op = newCall(kind, ++seq, account);
     ops.push(op);
     return op;
   };
-  const send = async (op, phase) => {
+
+  /** Sends the op's current step once; returns the attempt. */
+  const attempt = async (op, phase) => {
+    const step = op.steps[op.step];
+    const req = step.request(op);
     const t0 = Date.now();
     httpRequests++;
     let status = 0;
     let json;
+    let replayed = false;
     try {
-      const res = await fetch(`${base}/v1/account/${op.account}/transactions/${op.kind}`, {
-        method: "POST",
-        headers: { api_key: key, "content-type": "application/json", "idempotency-key": op.idempotencyKey },
-        body: JSON.stringify(op.body),
+      const res = await fetch(`${base}${req.path}`, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       status = res.status;
       json = await res.json().catch(() => undefined);
-      if (res.headers.get("idempotent-replayed") === "true") op.replayed = true;
+      replayed = res.headers.get("idempotent-replayed") === "true";
     } catch {
       status = 0; // no answer (timeout or connection error): retried later
     }
-    const attempt = { status, json, ms: Date.now() - t0, start: t0, phase };
-    op.attempts.push(attempt);
-    return attempt;
+    const a = { step: step.name, surface: step.surface, status, json, replayed, ms: Date.now() - t0, start: t0, phase };
+    op.attempts.push(a);
+    return a;
   };
+  const RETRYABLE = new Set([0, 409, 502, 503, 504]);
+  /**
+   * Runs the op's remaining steps. In the stream, a step that does not land leaves the op for the retry
+   * phase; there, it is sent again until it lands or answers a definitive refusal.
+   */
+  const advance = async (op, phase) => {
+    while (op.step < op.steps.length && !op.refused) {
+      const step = op.steps[op.step];
+      const a = await attempt(op, phase);
+      if (step.ok(a, op)) {
+        step.keep?.(a.json, op);
+        op.step++;
+      } else if (RETRYABLE.has(a.status)) {
+        return;
+      } else {
+        op.refused = a;
+      }
+    }
+  };
+  const done = (op) => op.step === op.steps.length;
 
   // Opening funds so that usage never hits the overdraft limit.
-  for (const account of accounts) {
-    const a = await send(newOp("add-funds", account), "setup");
-    if (a.status !== 200) throw new Error(`opening add-funds answered ${a.status}: ${JSON.stringify(a.json)}`);
+  for (const account of t.accounts) {
+    const op = call("add-funds", account);
+    await advance(op, "setup");
+    if (!done(op)) throw new Error(`opening add-funds answered ${op.attempts.at(-1).status}`);
   }
 
   // KV-only probes must be cached at the edge before the outage.
@@ -155,8 +425,8 @@ async function run(stack) {
   const probes = [];
   const probe = async (phase) => {
     for (const [name, apiKey, check] of [
-      ["setup answer", setupKey, (j) => j?.status === false && j?.error === "Account is in setup process"],
-      ["gateway unavailable", readerKey, (j) => Array.isArray(j) && j.length === 0],
+      ["setup answer", t.setupKey, (j) => j?.status === false && j?.error === "Account is in setup process"],
+      ["gateway unavailable", t.readerKey, (j) => Array.isArray(j) && j.length === 0],
     ]) {
       const t0 = Date.now();
       httpRequests++;
@@ -178,183 +448,313 @@ async function run(stack) {
   await probe("warm");
   if (!probes.every((p) => p.ok)) throw new Error(`KV-only probes failed before the outage: ${JSON.stringify(probes)}`);
 
-  // The stream, with two outages.
+  // The stream, with its faults.
   const outages = [];
   let streaming = true;
-  const worker = async (w) => {
+  const client = async (w) => {
     let i = w;
     while (streaming) {
-      const kind = i++ % 3 === 0 ? "add-funds" : "record-usage";
-      await send(newOp(kind, accounts[(i * 7 + w) % accounts.length]), "stream");
+      const kind = KINDS[i % KINDS.length];
+      i++;
+      await advance(call(kind, t.accounts[(i * 7 + w) % t.accounts.length]), "stream");
     }
   };
-  const workers = Array.from({ length: CONCURRENCY }, (_, w) => worker(w));
-  for (let f = 0; f < FAULTS; f++) {
+  const clients = Array.from({ length: CONCURRENCY }, (_, w) => client(w));
+  let endpointRequestsBefore = 0;
+  for (const [f, what] of FAULTS.entries()) {
     await sleep(UP_MS);
-    const outage = { stoppedAt: Date.now() };
-    await stopPostgres(stack);
+    const outage = { what, stoppedAt: Date.now() };
+    if (what === "postgres") await stopPostgres(stack);
+    else {
+      endpointRequestsBefore = stack.endpoint.counts().requests;
+      await stack.stopEndpoint();
+    }
     outage.downAt = Date.now();
-    console.log(`[faults] fault ${f + 1}: PostgreSQL stopped (pg_ctl stop -m immediate)`);
+    console.log(
+      `[faults] fault ${f + 1}: ${what === "postgres" ? "PostgreSQL stopped (pg_ctl stop -m immediate)" : `local Neon HTTP endpoint closed (port ${stack.endpoint.port})`} in ${outage.downAt - outage.stoppedAt} ms`,
+    );
     const probeUntil = Date.now() + OUTAGE_MS;
     while (Date.now() < probeUntil) {
       await probe("outage");
       await sleep(200);
     }
     outage.restartAt = Date.now();
-    await startPostgres(stack);
+    if (what === "postgres") await startPostgres(stack);
+    else await stack.startEndpoint();
     outage.upAt = Date.now();
     outages.push(outage);
-    console.log(`[faults] fault ${f + 1}: PostgreSQL restarted after ${outage.upAt - outage.stoppedAt} ms`);
+    console.log(
+      `[faults] fault ${f + 1}: ${what === "postgres" ? "PostgreSQL restarted" : `endpoint started again on port ${stack.endpoint.port}`} after ${outage.upAt - outage.stoppedAt} ms`,
+    );
   }
   await sleep(UP_MS);
   streaming = false;
-  await Promise.all(workers);
+  await Promise.all(clients);
 
-  // Answers to requests sent while the database was down (after the stop completed, before the restart began).
-  const duringOutage = ops.flatMap((op) =>
-    op.attempts.filter((a) => outages.some((o) => a.start >= o.downAt && a.start < o.restartAt)),
-  );
-  const shapeOk = (j) =>
-    j?.error?.code === "unavailable" && typeof j.error.message === "string" && typeof j.error.request_id === "string";
-  const outage503 = duringOutage.filter((a) => a.status === 503 && shapeOk(a.json));
-  const otherDuring = duringOutage.filter((a) => !(a.status === 503 && shapeOk(a.json)));
-  const maxOutageMs = Math.max(0, ...duringOutage.map((a) => a.ms));
-  console.log(
-    `[faults] while down: ${duringOutage.length} writes sent, ${outage503.length} answered 503 {error:{code:"unavailable",…}}, ` +
-      `max latency ${maxOutageMs} ms (bound ${BOUND_MS} ms)`,
-  );
-  if (duringOutage.length === 0) fail("no write was sent while the database was down");
-  for (const a of otherDuring.slice(0, 5))
-    fail(`write during the outage answered ${a.status}: ${JSON.stringify(a.json)}`);
-  if (maxOutageMs > BOUND_MS) fail(`a write during the outage took ${maxOutageMs} ms (bound ${BOUND_MS} ms)`);
-  const fiveHundreds = ops.flatMap((op) => op.attempts).filter((a) => a.status === 500);
-  if (fiveHundreds.length) fail(`${fiveHundreds.length} answers were 500: ${JSON.stringify(fiveHundreds[0].json)}`);
+  // Answers to requests sent while a fault lasted (after the stop completed, before the restart began).
+  // One sent just before the restart may be served after it: only those answered before the restart, or
+  // sent more than RESTART_GRACE_MS before it, must be 503s.
+  const streamed = ops.flatMap((op) => op.attempts);
+  const within = (a, o) => a.start >= o.downAt && a.start < o.restartAt;
+  const mustBe503 = (a, o) => a.start + a.ms < o.restartAt || a.start < o.restartAt - RESTART_GRACE_MS;
+  for (const o of outages) {
+    const during = streamed.filter((a) => within(a, o));
+    const right = during.filter(
+      (a) => (a.status === 503 && UNAVAILABLE_SHAPES[a.surface](a.json)) || (!mustBe503(a, o) && a.status < 300),
+    );
+    const bySurface = {};
+    for (const a of during) bySurface[a.surface] = (bySurface[a.surface] ?? 0) + 1;
+    const maxMs = Math.max(0, ...during.map((a) => a.ms));
+    console.log(
+      `[faults] while ${o.what === "postgres" ? "PostgreSQL was" : "the endpoint was"} down: ${during.length} writes sent ` +
+        `(${Object.entries(bySurface)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(
+            ", ",
+          )}), ${right.length} answered 503 in their surface's shape, max latency ${maxMs} ms (bound ${BOUND_MS} ms)`,
+    );
+    if (during.length === 0) fail(`no write was sent while the ${o.what} was down`);
+    for (const a of during.filter((x) => !right.includes(x)).slice(0, 5))
+      fail(
+        `${a.step} sent ${a.start - o.downAt} ms into the ${o.what} outage (${o.restartAt - o.downAt} ms) answered ${a.status} after ${a.ms} ms: ${JSON.stringify(a.json)}`,
+      );
+    if (maxMs > BOUND_MS) fail(`a write during the ${o.what} outage took ${maxMs} ms (bound ${BOUND_MS} ms)`);
+  }
   const kvDuring = probes.filter((p) => p.phase === "outage");
   const kvOk = kvDuring.filter((p) => p.ok);
   console.log(
-    `[faults] KV-only answers while down: ${kvOk.length}/${kvDuring.length} were 200 with the right body, ` +
+    `[faults] KV-only answers during the faults: ${kvOk.length}/${kvDuring.length} were 200 with the right body, ` +
       `max latency ${Math.max(0, ...kvDuring.map((p) => p.ms))} ms`,
   );
   if (kvOk.length !== kvDuring.length || kvDuring.length === 0) {
-    fail(`KV-only answers failed while down: ${JSON.stringify(kvDuring.filter((p) => !p.ok).slice(0, 3))}`);
+    fail(`KV-only answers failed during the faults: ${JSON.stringify(kvDuring.filter((p) => !p.ok).slice(0, 3))}`);
   }
+  // The worker's configured endpoint address reached the restarted endpoint, and writes landed there.
+  const endpointOutage = outages.find((o) => o.what === "endpoint");
+  const landedAfter = streamed.filter(
+    (a) => a.start >= endpointOutage.upAt && a.status >= 200 && a.status < 300 && a.phase === "stream",
+  ).length;
+  const restartedCount = stack.endpoint.counts().requests;
+  console.log(
+    `[faults] after the endpoint restart: ${landedAfter} writes landed in the stream; the new endpoint counted ` +
+      `${restartedCount} requests (the first one ${endpointRequestsBefore} before it closed)`,
+  );
+  if (landedAfter === 0 || restartedCount === 0) fail("the worker did not reach the restarted endpoint");
 
-  // Retry everything that got no 2xx, with the same key and body, until a 2xx or a definitive 4xx.
-  const last = (op) => op.attempts[op.attempts.length - 1];
-  const settled = (op) => {
-    const s = last(op).status;
-    return (s >= 200 && s < 300) || [400, 401, 403, 404, 422].includes(s);
-  };
+  // Retry everything that did not finish, with the same key / webhook-id, then its remaining steps.
   let retries = 0;
-  for (let round = 0; round < 20 && ops.some((op) => !settled(op)); round++) {
-    const pending = ops.filter((op) => !settled(op));
+  for (let round = 0; round < RETRY_ROUNDS && ops.some((op) => !done(op) && !op.refused); round++) {
+    const pending = ops.filter((op) => !done(op) && !op.refused);
     for (let i = 0; i < pending.length; i += CONCURRENCY) {
       await Promise.all(
         pending.slice(i, i + CONCURRENCY).map((op) => {
-          retries++;
-          return send(op, "retry");
+          const before = op.attempts.length;
+          return advance(op, "retry").then(() => {
+            retries += op.attempts.length - before;
+          });
         }),
       );
     }
-    if (ops.some((op) => !settled(op))) await sleep(300);
+    if (ops.some((op) => !done(op) && !op.refused)) await sleep(300);
   }
-  const unsettled = ops.filter((op) => !settled(op));
-  if (unsettled.length) fail(`${unsettled.length} calls never settled (last: ${last(unsettled[0]).status})`);
-  const definitive4xx = ops.filter((op) => last(op).status >= 400);
-  for (const op of definitive4xx.slice(0, 5))
-    fail(`call ${op.idempotencyKey} ended ${last(op).status}: ${JSON.stringify(last(op).json)}`);
-  const replayedAfterFault = ops.filter((op) => op.replayed && op.attempts.some((a) => a.status !== 200)).length;
+  const unsettled = ops.filter((op) => !done(op) && !op.refused);
+  if (unsettled.length) {
+    const op = unsettled[0];
+    fail(
+      `${unsettled.length} calls never finished (first: ${op.key} at ${op.steps[op.step].name}, last ${op.attempts.at(-1).status})`,
+    );
+  }
+  for (const op of ops.filter((o) => o.refused).slice(0, 5))
+    fail(`${op.key} ${op.refused.step} ended ${op.refused.status}: ${JSON.stringify(op.refused.json)}`);
+  // A write that committed although its answer was lost to a fault, found again on retry.
+  const foundAgain = (a) =>
+    a.replayed || a.json?.status === "duplicate" || (a.step === "003 delete" && a.status === 404);
+  const lost = (a) => a.status === 0 || a.status === 503;
+  const recovered = ops.filter((op) =>
+    op.attempts.some((a, i) => foundAgain(a) && op.attempts.slice(0, i).some((p) => p.step === a.step && lost(p))),
+  ).length;
 
   await admin("PUT", "/gateway-status", { status: "ok" });
-
-  // The ledger: every key exactly once; sum(entries) == balance on every account.
-  const client = new pg.Client({ connectionString: stack.pgUrl });
-  await client.connect();
-  let mismatches = 0;
-  let rowsChecked = 0;
-  let counterDrift = 0;
-  try {
-    const { rows: entries } = await client.query(
-      `SELECT id::int AS id, account_id::text AS account_id, type, amount::text AS amount, description
-       FROM ledger_entries WHERE account_id = ANY($1::uuid[])`,
-      [accounts],
-    );
-    rowsChecked = entries.length;
-    const { rows: keys } = await client.query("SELECT scope, key FROM idempotency_keys WHERE key LIKE $1", [
-      `${runTag}-%`,
-    ]);
-    const storedKeys = new Set(keys.map((k) => `${k.scope} ${k.key}`));
-    const byUsage = new Map();
-    const byFunds = new Map();
-    for (const e of entries) {
-      const map = e.type === "usage" ? byUsage : byFunds;
-      const k =
-        e.type === "usage" ? `${e.account_id} ${e.description}` : `${e.account_id} ${Number(e.amount).toFixed(2)}`;
-      map.set(k, [...(map.get(k) ?? []), e]);
-    }
-    let expectedRows = 0;
-    for (const op of ops) {
-      const posted = last(op).status === 200;
-      if (posted) expectedRows++;
-      const found =
-        op.kind === "record-usage"
-          ? (byUsage.get(`${op.account} ${op.idempotencyKey}`) ?? [])
-          : (byFunds.get(`${op.account} ${Number(op.body.amount).toFixed(2)}`) ?? []);
-      const hasKey = storedKeys.has(`acct:${op.account} ${op.idempotencyKey}`);
-      const answeredId = last(op).json?.transaction_id;
-      if (found.length !== (posted ? 1 : 0) || hasKey !== posted) {
-        mismatches++;
-        if (mismatches <= 5) {
-          console.error(
-            `[faults] mismatch: ${op.kind} ${op.idempotencyKey} ended ${last(op).status}, ${found.length} ledger row(s), key stored: ${hasKey}`,
-          );
-        }
-      } else if (answeredId && answeredId !== `txn_${found[0].id}`) {
-        mismatches++;
-        console.error(`[faults] mismatch: ${op.idempotencyKey} answered ${answeredId} but posted txn_${found[0].id}`);
-      }
-    }
-    if (entries.length !== expectedRows) {
-      mismatches++;
-      console.error(`[faults] mismatch: ${entries.length} ledger rows for ${expectedRows} posted calls`);
-    }
-    const { rows: balances } = await client.query(
-      `SELECT a.id::text AS id, a.balance::text AS balance, coalesce(sum(e.amount), 0)::text AS sum
-       FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id HAVING a.balance <> coalesce(sum(e.amount), 0)`,
-    );
-    for (const b of balances) {
-      mismatches++;
-      console.error(`[faults] mismatch: account ${b.id} balance ${b.balance} but entries sum to ${b.sum}`);
-    }
-    // Every trigger-kept counter (entry counts, list totals) against count(*) of what it counts.
-    const { rows: drift } = await client.query("SELECT * FROM counter_drift");
-    counterDrift = drift.length;
-    for (const d of drift) {
-      mismatches++;
-      console.error(
-        `[faults] counter drift: ${d.counter} ${d.owner_id} ${d.dims}: ${d.counted} counted, ${d.actual} rows`,
-      );
-    }
-  } finally {
-    await client.end();
-  }
+  const checked = await checkLedger(stack, t, ops, runTag);
 
   const attempts = ops.flatMap((op) => op.attempts);
+  const fiveHundreds = attempts.filter((a) => a.status === 500);
+  if (fiveHundreds.length)
+    fail(`${fiveHundreds.length} answers were 500: ${fiveHundreds[0].step} ${JSON.stringify(fiveHundreds[0].json)}`);
   const statusCounts = {};
   for (const a of attempts) statusCounts[a.status] = (statusCounts[a.status] ?? 0) + 1;
+  const kindCounts = {};
+  for (const op of ops) kindCounts[op.kind] = (kindCounts[op.kind] ?? 0) + 1;
   console.log(
     [
       "",
-      `requests tried: ${httpRequests} (${ops.length} idempotent writes, ${retries} retries, ${probes.length} KV-only probes)`,
+      `requests tried: ${httpRequests} (${ops.length} calls: ${Object.entries(kindCounts)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(
+          ", ",
+        )}; ${attempts.length} write requests of which ${retries} after the stream; ${probes.length} KV-only probes)`,
       `write answers: ${JSON.stringify(statusCounts)} (0 = no answer)`,
-      `faults injected: ${outages.length} (pg_ctl stop -m immediate, ${OUTAGE_MS} ms down each)`,
-      `committed before a fault, answered 503, replayed on retry: ${replayedAfterFault}`,
-      `rows checked: ${rowsChecked}`,
-      `counter differences from count(*): ${counterDrift}`,
-      `mismatches: ${mismatches}`,
+      `faults injected: ${outages.length} (${outages.map((o) => o.what).join(", ")}; ${OUTAGE_MS} ms down each)`,
+      `committed before a fault, answer lost, found again on retry (replay, duplicate event, deleted already): ${recovered}`,
+      `ledger rows checked: ${checked.rows}`,
+      `double posts: ${checked.doublePosts}`,
+      `counter differences from count(*): ${checked.counterDrift}`,
+      `mismatches: ${checked.mismatches}`,
     ].join("\n"),
   );
-  if (mismatches !== 0) fail(`${mismatches} ledger mismatches`);
+  if (checked.doublePosts !== 0) fail(`${checked.doublePosts} calls posted more than once`);
+  if (checked.mismatches !== 0) fail(`${checked.mismatches} ledger mismatches`);
+}
+
+/**
+ * The database after the retries. Every finished call: its rows exist exactly once (its ledger entries,
+ * its payment), its Idempotency-Key is stored; nothing else was posted on the tenant's accounts; every
+ * balance equals the sum of its entries; counter_drift is empty.
+ */
+async function checkLedger(stack, t, ops, runTag) {
+  const client = new pg.Client({ connectionString: stack.pgUrl });
+  await client.connect();
+  let mismatches = 0;
+  let doublePosts = 0;
+  const mismatch = (msg) => {
+    mismatches++;
+    if (mismatches <= 8) console.error(`[faults] mismatch: ${msg}`);
+  };
+  try {
+    const q = async (text, params) => (await client.query(text, params)).rows;
+    const entries = await q(
+      `SELECT id::int AS id, account_id::text AS account_id, source, type, amount::text AS amount, description, external_ref
+       FROM ledger_entries WHERE account_id = ANY($1::uuid[])`,
+      [t.allAccounts],
+    );
+    const keys = new Set(
+      (await q("SELECT scope, key FROM idempotency_keys WHERE key LIKE $1", [`${runTag}-%`])).map(
+        (k) => `${k.scope} ${k.key}`,
+      ),
+    );
+    const mm = await q(
+      "SELECT reference, description, status, account_id::text AS account_id FROM mobile_money_payments WHERE workspace_id = $1",
+      [t.workspaceId],
+    );
+    const sms = await q(
+      "SELECT id, description, deleted_at IS NOT NULL AS deleted FROM sms_payments WHERE workspace_id = $1",
+      [t.workspaceId],
+    );
+    const crypto = await q("SELECT id::text AS id, order_id, status FROM crypto_payments WHERE workspace_id = $1", [
+      t.workspaceId,
+    ]);
+    const group = (rows, keyOf) => {
+      const m = new Map();
+      for (const r of rows) m.set(keyOf(r), [...(m.get(keyOf(r)) ?? []), r]);
+      return (k) => m.get(k) ?? [];
+    };
+    const entriesBy = group(
+      entries,
+      (e) => `${e.account_id}|${e.source}|${e.type}|${e.description ?? ""}|${e.external_ref ?? ""}`,
+    );
+    const recharges = group(
+      entries.filter((e) => e.type === "recharge"),
+      (e) => `${e.account_id}|${Number(e.amount).toFixed(2)}`,
+    );
+    const mmBy = group(mm, (p) => p.description);
+    const smsBy = group(sms, (p) => p.description);
+    const cryptoBy = group(crypto, (p) => p.order_id);
+    const byRef = group(entries, (e) => `${e.source}|${e.type}|${e.external_ref ?? ""}`);
+
+    let expectedRows = 0;
+    /** `found` rows of what `op` must have made once. */
+    const once = (op, what, found) => {
+      if (found.length === 1) return found[0];
+      if (found.length > 1) doublePosts++;
+      mismatch(`${op.kind} ${op.key}: ${found.length} ${what} (expected 1)`);
+      return null;
+    };
+    const scopeOf = {
+      "add-funds": (op) => `acct:${op.account}`,
+      "record-usage": (op) => `acct:${op.account}`,
+      adjustment: (op) => `admin:${op.account}`,
+      "001": () => `mm:${t.mmKeyId}`,
+      "003": () => `sms:${t.workspaceId}`,
+      "004": () => `crypto:${t.workspaceId}`,
+    };
+    for (const op of ops) {
+      if (op.step !== op.steps.length) continue; // reported above
+      if (!keys.has(`${scopeOf[op.kind](op)} ${op.key}`)) mismatch(`${op.kind} ${op.key}: Idempotency-Key not stored`);
+      switch (op.kind) {
+        case "add-funds": {
+          expectedRows++;
+          const e = once(op, "recharge entries", recharges(`${op.account}|${Number(op.body.amount).toFixed(2)}`));
+          const answered = op.attempts.at(-1).json?.transaction_id;
+          if (e && answered !== `txn_${e.id}`)
+            mismatch(`add-funds ${op.key} answered ${answered} but posted txn_${e.id}`);
+          break;
+        }
+        case "record-usage":
+          expectedRows++;
+          once(op, "usage entries", entriesBy(`${op.account}|api|usage|${op.key}|`));
+          break;
+        case "adjustment":
+          expectedRows++;
+          once(op, "adjustment entries", entriesBy(`${op.account}|portal|adjustment|${op.key}|`));
+          break;
+        case "001": {
+          expectedRows++;
+          const p = once(op, "mobile-money payments", mmBy(op.key));
+          if (p && (p.reference !== op.data.reference || p.status !== "COMPLETE"))
+            mismatch(`001 ${op.key}: payment ${p.reference} is ${p.status}`);
+          const credit = once(op, "mobile-money credits", byRef(`mobile_money|deposit|${op.data.reference}`));
+          if (credit && (credit.account_id !== op.account || Number(credit.amount) !== op.body.amount))
+            mismatch(`001 ${op.key}: credit of ${credit.amount} on ${credit.account_id}`);
+          break;
+        }
+        case "003": {
+          expectedRows += op.deletes ? 2 : 1;
+          const p = once(op, "SMS payments", smsBy(op.key));
+          if (p && (p.id !== op.data.id || p.deleted !== op.deletes))
+            mismatch(`003 ${op.key}: payment ${p.id} deleted ${p.deleted}, expected ${op.deletes}`);
+          const credit = once(op, "SMS payment credits", byRef(`portal|deposit|${op.data.id}`));
+          if (credit && Number(credit.amount) !== Number(op.body.amount))
+            mismatch(`003 ${op.key}: credit of ${credit.amount}`);
+          const reversals = byRef(`portal|reversal|${op.data.id}`);
+          if (op.deletes) once(op, "SMS payment reversals", reversals);
+          else if (reversals.length) mismatch(`003 ${op.key}: reversed but never deleted`);
+          break;
+        }
+        case "004": {
+          expectedRows++;
+          const p = once(op, "crypto payments", cryptoBy(op.key));
+          if (p && (p.id !== op.data.id || p.status !== "completed"))
+            mismatch(`004 ${op.key}: payment ${p.id} is ${p.status}`);
+          const credit = once(op, "crypto credits", byRef(`crypto|deposit|${op.data.id}`));
+          if (credit && (credit.account_id !== t.usdAccount || Number(credit.amount) !== Number(op.body.amount_usd)))
+            mismatch(`004 ${op.key}: credit of ${credit.amount} on ${credit.account_id}`);
+          break;
+        }
+      }
+    }
+    if (entries.length !== expectedRows)
+      mismatch(`${entries.length} ledger rows on the tenant's accounts for ${expectedRows} expected`);
+    const extraPayments = [
+      ["mobile-money", mm.length, ops.filter((o) => o.kind === "001").length],
+      ["SMS", sms.length, ops.filter((o) => o.kind === "003").length],
+      ["crypto", crypto.length, ops.filter((o) => o.kind === "004").length],
+    ];
+    for (const [what, found, calls] of extraPayments)
+      if (found !== calls) mismatch(`${found} ${what} payments for ${calls} calls`);
+
+    const balances = await q(
+      `SELECT a.id::text AS id, a.balance::text AS balance, coalesce(sum(e.amount), 0)::text AS sum
+       FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id HAVING a.balance <> coalesce(sum(e.amount), 0)`,
+    );
+    for (const b of balances) mismatch(`account ${b.id} balance ${b.balance} but entries sum to ${b.sum}`);
+    // Every trigger-kept counter (entry counts, list totals) against count(*) of what it counts.
+    const drift = await q("SELECT * FROM counter_drift");
+    for (const d of drift)
+      mismatch(`counter drift: ${d.counter} ${d.owner_id} ${d.dims}: ${d.counted} counted, ${d.actual} rows`);
+    return { rows: entries.length, mismatches, doublePosts, counterDrift: drift.length };
+  } finally {
+    await client.end();
+  }
 }
 
 main().catch((err) => {

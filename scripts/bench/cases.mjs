@@ -4,7 +4,8 @@
 //
 // A case: { name, kind: "list" | "write" | "kv", method?, path, headers, body?, requestLua?, expect?,
 //   gateway? (gateway state during the case), idempotent? (each request its own key), spread? (over the
-//   SPREAD_ACCOUNTS accounts), sample?(id) (headers and body of one request for the warm-up and the SQL
+//   SPREAD_ACCOUNTS accounts), warmEveryAccount? (one request per spread account before the recording),
+//   sample?(id) (headers and body of one request for the warm-up and the SQL
 //   recording, `id` unique), substitutions?(answer) (more literal → pgbench rewrites, from the recorded
 //   request's answer), prepare?({ dir, seconds, trivialRps }) (just before the load: signs events; answers
 //   { requestLua, events }) }.
@@ -235,6 +236,8 @@ export function defineCases(c, { rows, baseUrl, runTag, vars }) {
       }),
       idempotent: true,
       spread: true,
+      // The API key is not bound to an account: each account's edge state is read (and cached) per account.
+      warmEveryAccount: true,
     },
   );
 

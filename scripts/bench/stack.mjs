@@ -1,7 +1,8 @@
 // The benchmark's (and the fault suite's) server stack, all on loopback:
-//   PostgreSQL (throwaway cluster) → pgbouncer in transaction mode (when available) → WebSocket proxy →
-//   the worker built by `wrangler deploy --dry-run`, served by workerd through Miniflare's API (not
-//   `wrangler dev`, whose proxy caps throughput).
+//   PostgreSQL (throwaway cluster) ← the local Neon HTTP endpoint (in this process, pooled `pg`
+//   connections) ← the worker built by `wrangler deploy --dry-run`, served by workerd through
+//   Miniflare's API (not `wrangler dev`, whose proxy caps throughput); pgbouncer in transaction mode
+//   (when available) in front of PostgreSQL for pgbench's baselines.
 // Everything started here is registered in `cleanups` and stopped by `stop()` (also on Ctrl-C).
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -284,8 +285,9 @@ export const UNMETERED_RATE_LIMITS = {
  *   pgbouncer: put pgbouncer (transaction mode) in front when it can be installed (default true)
  *   pgConf: extra postgresql.conf lines; statementLog: jsonlog + toggleable statement logging
  *   workerVars: vars overriding wrangler.toml's (e.g. UNMETERED_RATE_LIMITS)
- * Returns { dir, cluster, pgUrl, dbUrl (what the worker uses), pgbouncer, proxy, worker, config, vars,
- *   restartPostgres(), stopPostgres(mode), setStatementLogging(on), statementLogFile, stop() }.
+ * Returns { dir, cluster, pgUrl, dbUrl (pgbouncer's address, or PostgreSQL's), pgbouncer, endpoint,
+ *   stopEndpoint(), startEndpoint(), worker, config, vars, psql(sql), restartPostgres(),
+ *   stopPostgres(mode), statementLogFile, stop() }.
  */
 export async function startStack({
   pgbouncer = true,
@@ -340,8 +342,11 @@ export async function startStack({
 
     // The worker's database: the local Neon HTTP endpoint on pooled connections (as Neon's own keeps
     // its connections pooled), straight to PostgreSQL. pgbouncer serves the pgbench baselines.
-    const endpoint = await startNeonHttpEndpoint({ port: 0, poolSize: 32 });
-    cleanups.add("Neon HTTP endpoint", endpoint.close);
+    const endpointOptions = { port: 0, poolSize: 32 };
+    let endpoint = await startNeonHttpEndpoint(endpointOptions);
+    // Restarted on the same port (fault suite), so the worker's LOCAL_NEON_HTTP_ENDPOINT stays right.
+    endpointOptions.port = endpoint.port;
+    cleanups.add("Neon HTTP endpoint", () => endpoint.close());
 
     const t1 = Date.now();
     const scriptPath = buildWorker(path.join(dir, "build"));
@@ -388,7 +393,17 @@ export async function startStack({
       pgBin: cluster.bin,
       dbUrl,
       pgbouncer: bouncer,
-      endpoint,
+      /** The endpoint now running (a new object after startEndpoint()). */
+      get endpoint() {
+        return endpoint;
+      },
+      /** Closes the endpoint: its connections are cut and nothing listens on its port until startEndpoint(). */
+      stopEndpoint: () => endpoint.close(),
+      /** A new endpoint on the same port (fresh pools and counters). */
+      startEndpoint: async () => {
+        endpoint = await startNeonHttpEndpoint(endpointOptions);
+        return endpoint;
+      },
       worker,
       config,
       vars,
