@@ -154,6 +154,10 @@ async function main() {
       if (!ok) throw new Error(`${k.name}: ${r.status} ${r.text.slice(0, 300)}`);
       return r;
     };
+    // Before the statement log is on (it would log them all): the edge state of every spread account.
+    for (const k of cases.filter((c) => c.warmEveryAccount))
+      await warmSpreadAccounts(k, `${runTag}-warm-${slugOf(k)}-acct`, check);
+
     const t0 = Date.now();
     const captured = await captureStatements(
       { pgUrl: stack.pgUrl, logFile: stack.statementLogFile },
@@ -164,7 +168,6 @@ async function main() {
             if (k.gateway) await admin("PUT", "/gateway-status", { status: k.gateway });
             for (let i = 0; i < 2; i++)
               check(k, await send(k, k.idempotent ? `${runTag}-warm-${slugOf(k)}-${i}` : undefined));
-            if (k.warmEveryAccount) await warmSpreadAccounts(k, `${runTag}-warm-${slugOf(k)}`, check);
           },
         },
         {
