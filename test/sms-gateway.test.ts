@@ -2,6 +2,7 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../functions/index";
+import { clearGatewayState, writeGatewayState } from "../src/edge/kv-state";
 import { admin, call, ledgerInvariant, query, sql, tenant } from "./helpers";
 import { newEventId, signedHeaders } from "./webhook-signing";
 
@@ -187,7 +188,7 @@ async function runMonitor(overrides: Partial<typeof env> = {}) {
 describe("gateway availability monitor", () => {
   afterEach(async () => {
     await setFakeGateway("ok");
-    await env.EDGE_KV.delete("gateway:sms");
+    await clearGatewayState(env.EDGE_KV);
   });
 
   it("moves ok → partial → unavailable → ok with the fake gateway, writing only on change", async () => {
@@ -231,10 +232,13 @@ describe("gateway availability monitor", () => {
       body: { amount: 1, description: "portal" },
     });
     const old = new Date(Date.now() - 3_600_000).toISOString();
-    await env.EDGE_KV.put(
-      "gateway:sms",
-      JSON.stringify({ status: "ok", updated_at: old, checked_at: old, source: "monitor", reason: "x" }),
-    );
+    await writeGatewayState(env.EDGE_KV, {
+      status: "ok",
+      updated_at: old,
+      checked_at: old,
+      source: "monitor",
+      reason: "x",
+    });
     const status = await admin("GET", "/gateway-status");
     expect(status.json).toMatchObject({ status: "ok", effective_status: "partial", unknown: true });
     const res = await call("GET", "/api/v1/user/payments", { headers: { "x-api-key": t.key } });

@@ -3,6 +3,7 @@
 // answers and a cache of key metadata, never the source of truth for money.
 import { z } from "@hono/zod-openapi";
 import type { AccountStatus } from "../db/schema";
+import { edgeMemo } from "./isolate-memo";
 
 export const GATEWAY_STATUSES = ["ok", "partial", "unavailable"] as const;
 export type GatewayStatus = (typeof GATEWAY_STATUSES)[number];
@@ -39,12 +40,22 @@ const gatewayStateSchema = z.object({
 
 /** The SMS gateway's state; "ok" when nothing was ever written (no monitor has spoken yet). */
 export async function readGatewayState(kv: KVNamespace): Promise<GatewayState> {
-  const parsed = gatewayStateSchema.safeParse(await kv.get(GATEWAY_KEY, "json"));
-  return parsed.success ? parsed.data : { status: "ok", updated_at: new Date(0).toISOString() };
+  const state = await edgeMemo.get(GATEWAY_KEY, async () => {
+    const parsed = gatewayStateSchema.safeParse(await kv.get(GATEWAY_KEY, "json"));
+    return parsed.success ? parsed.data : null;
+  });
+  return state ?? { status: "ok", updated_at: new Date(0).toISOString() };
 }
 
 export async function writeGatewayState(kv: KVNamespace, state: GatewayState) {
   await kv.put(GATEWAY_KEY, JSON.stringify(state));
+  edgeMemo.set(GATEWAY_KEY, state);
+}
+
+/** Back to "no state written" (which answers ok). */
+export async function clearGatewayState(kv: KVNamespace) {
+  await kv.delete(GATEWAY_KEY);
+  edgeMemo.forget(GATEWAY_KEY);
 }
 
 export type EffectiveGatewayState = GatewayState & { effective_status: GatewayStatus; unknown: boolean };
@@ -67,23 +78,29 @@ export async function readEffectiveGatewayState(
 }
 
 export async function readAccountState(kv: KVNamespace, accountId: string): Promise<AccountEdgeState | null> {
-  return kv.get<AccountEdgeState>(accountKey(accountId), "json");
+  const key = accountKey(accountId);
+  return edgeMemo.get(key, () => kv.get<AccountEdgeState>(key, "json"));
 }
 
 export async function writeAccountState(kv: KVNamespace, accountId: string, state: AccountEdgeState) {
   await kv.put(accountKey(accountId), JSON.stringify(state));
+  edgeMemo.set(accountKey(accountId), state);
 }
 
 export async function readCachedKey(kv: KVNamespace, secretHash: string): Promise<CachedKey | null> {
-  return kv.get<CachedKey>(apiKeyKey(secretHash), "json");
+  const key = apiKeyKey(secretHash);
+  return edgeMemo.get(key, () => kv.get<CachedKey>(key, "json"));
 }
 
 export async function cacheKey(kv: KVNamespace, secretHash: string, key: CachedKey, ttlSeconds: number) {
   await kv.put(apiKeyKey(secretHash), JSON.stringify(key), { expirationTtl: Math.max(60, ttlSeconds) });
+  edgeMemo.set(apiKeyKey(secretHash), key);
 }
 
+/** Revocation: KV-decided answers stop here at once, elsewhere within KV's window plus MEMO_TTL_MS. */
 export async function forgetKey(kv: KVNamespace, secretHash: string) {
   await kv.delete(apiKeyKey(secretHash));
+  edgeMemo.forget(apiKeyKey(secretHash));
 }
 
 /**

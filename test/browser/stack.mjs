@@ -7,8 +7,8 @@ import os from "node:os";
 import path from "node:path";
 import { freePort, localVars, projectRoot } from "../../scripts/lib/local-vars.mjs";
 import { runMigrations } from "../../scripts/lib/migrate.mjs";
-import { startCluster } from "../../scripts/lib/postgres.mjs";
 import { startNeonHttpEndpoint } from "../../scripts/lib/neon-http-endpoint.mjs";
+import { startCluster } from "../../scripts/lib/postgres.mjs";
 
 const binDir = path.join(projectRoot, "node_modules/.bin");
 
