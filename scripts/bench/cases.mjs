@@ -314,7 +314,7 @@ export function defineCases(c, { rows, baseUrl, runTag, vars }) {
       spread: true,
       expect: (status, body) => status === 200 && body?.status === "processed",
       // Signed just before the load, enough for the case at 1.5x the trivial worker's rate (which no
-      // webhook case reaches): { requestLua, events }.
+      // webhook case reaches): { requestLua, events }. The receiver's 5-minute tolerance bounds --seconds.
       prepare: ({ dir, seconds, trivialRps }) => {
         const perThread = Math.ceil((seconds * Math.max(trivialRps, 1000) * 1.5) / WRK_THREADS);
         const events = writeSignedDeposits({ dir, tag, secret, runTag, perThread });
