@@ -45,7 +45,7 @@ async function spend(
   { leave = 0, used = 0, bindings = env as Bindings } = {},
 ) {
   const limiter = limiterFor(bindings, cls);
-  if (typeof limiter === "string") throw new Error(limiter);
+  if (typeof limiter === "string" || limiter === null) throw new Error(limiter ?? `${cls} is not limited`);
   const key = rateLimitKey(cls, credential);
   const count = limiter.limit - leave - used;
   for (let done = 0; done < count; ) {

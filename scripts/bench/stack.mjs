@@ -281,6 +281,18 @@ export const UNMETERED_RATE_LIMITS = {
 };
 
 /**
+ * No counting at all (src/apis/shared/rate-limit.ts UNLIMITED): the bench's choice, because Miniflare
+ * simulates the binding with a loopback round trip per call (it tripled the cost of a KV-decided answer
+ * here), while Cloudflare counts in the location. The fault suite keeps UNMETERED_RATE_LIMITS, so the
+ * limiter's path is exercised under faults.
+ */
+export const UNLIMITED_RATE_LIMITS = {
+  RATE_LIMIT_READS: "off",
+  RATE_LIMIT_MONEY_WRITES: "off",
+  RATE_LIMIT_SERVICE: "off",
+};
+
+/**
  * Starts the whole stack. Options:
  *   pgbouncer: put pgbouncer (transaction mode) in front when it can be installed (default true)
  *   pgConf: extra postgresql.conf lines; statementLog: jsonlog + toggleable statement logging
