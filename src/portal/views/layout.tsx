@@ -84,3 +84,23 @@ export function PostForm(props: {
     </form>
   );
 }
+
+/** A destructive action behind a confirmation: a danger button in its own POST form. */
+export function DangerForm(props: { action: string; confirm: string; label: string }) {
+  return (
+    <PostForm action={props.action} confirm={props.confirm}>
+      <button type="submit" class="danger">
+        {props.label}
+      </button>
+    </PostForm>
+  );
+}
+
+/** "Retry now" for one merchant webhook delivery. */
+export function RetryDeliveryForm(props: { action: string }) {
+  return (
+    <PostForm action={props.action}>
+      <button type="submit">Retry now</button>
+    </PostForm>
+  );
+}

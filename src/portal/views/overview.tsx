@@ -5,7 +5,7 @@ import type { Overview } from "../../apis/admin/browse-schemas";
 import type { EffectiveGatewayStatusBody } from "../../apis/admin/schemas";
 import { GATEWAY_STATUSES } from "../../edge/kv-state";
 import { formatTime } from "./format";
-import { Layout, PostForm } from "./layout";
+import { Layout, PostForm, RetryDeliveryForm } from "./layout";
 
 type Props = {
   gateway: z.infer<typeof EffectiveGatewayStatusBody>;
@@ -108,9 +108,7 @@ export function OverviewPage({ gateway, overview, notice, error }: Props) {
                   <td class="wrap">{d.last_error}</td>
                   <td>{formatTime(d.last_attempt_at)}</td>
                   <td>
-                    <PostForm action={`/portal/workspaces/${d.workspace_id}/deliveries/${d.id}/retry`}>
-                      <button type="submit">Retry now</button>
-                    </PostForm>
+                    <RetryDeliveryForm action={`/portal/workspaces/${d.workspace_id}/deliveries/${d.id}/retry`} />
                   </td>
                 </tr>
               ))}

@@ -7,7 +7,7 @@ import { API_KEY_PERMISSIONS } from "../../auth/api-keys";
 import { MEMBER_PERMISSIONS } from "../../auth/workspace-tokens";
 import { API_KEY_MODES, MEMBER_ROLES, OAUTH_SCOPES } from "../../db/schema";
 import { formatAmount, formatTime } from "./format";
-import { Layout, PostForm } from "./layout";
+import { DangerForm, Layout, PostForm, RetryDeliveryForm } from "./layout";
 
 /** A credential shown once, right after it was made. */
 export type ShownSecret = { title: string; value: string; note?: string };
@@ -135,14 +135,11 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
                   <td>{formatTime(k.revoked_at)}</td>
                   <td>
                     {!k.revoked_at && (
-                      <PostForm
+                      <DangerForm
                         action={`${base}/api-keys/${k.id}/revoke`}
                         confirm={`Revoke the key ${k.prefix}…? It stops working at once.`}
-                      >
-                        <button type="submit" class="danger">
-                          Revoke
-                        </button>
-                      </PostForm>
+                        label="Revoke"
+                      />
                     )}
                   </td>
                 </tr>
@@ -211,14 +208,11 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
                     <PostForm action={`${base}/members/${m.id}/tokens`}>
                       <button type="submit">Issue token</button>
                     </PostForm>
-                    <PostForm
+                    <DangerForm
                       action={`${base}/members/${m.id}/revoke-tokens`}
                       confirm={`Revoke every token of ${m.email}?`}
-                    >
-                      <button type="submit" class="danger">
-                        Revoke tokens
-                      </button>
-                    </PostForm>
+                      label="Revoke tokens"
+                    />
                   </td>
                 </tr>
               ))}
@@ -279,14 +273,11 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
                   <td>{formatTime(o.revoked_at)}</td>
                   <td>
                     {!o.revoked_at && (
-                      <PostForm
+                      <DangerForm
                         action={`${base}/oauth-clients/${encodeURIComponent(o.client_id)}/revoke`}
                         confirm={`Revoke the OAuth client ${o.name}?`}
-                      >
-                        <button type="submit" class="danger">
-                          Revoke
-                        </button>
-                      </PostForm>
+                        label="Revoke"
+                      />
                     )}
                   </td>
                 </tr>
@@ -345,11 +336,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
                   <td>{d.status === "pending" && d.attempts === 0 ? "queued" : formatTime(d.next_attempt_at)}</td>
                   <td>{formatTime(d.created_at)}</td>
                   <td>
-                    {d.status !== "delivered" && (
-                      <PostForm action={`${base}/deliveries/${d.id}/retry`}>
-                        <button type="submit">Retry now</button>
-                      </PostForm>
-                    )}
+                    {d.status !== "delivered" && <RetryDeliveryForm action={`${base}/deliveries/${d.id}/retry`} />}
                   </td>
                 </tr>
               ))}
