@@ -2,8 +2,7 @@
 // `write`: create). Errors: {"error":{"code","message","details"?}}; 400 details list each bad field in
 // Django REST framework wording, as the spec's example does.
 import type { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { type OAuthEnv, oauthClientActive, revokedClientError } from "../../auth/oauth";
+import { oauthClientActive, revokedClientError } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError, type ErrorKind } from "../../lib/errors";
@@ -73,15 +72,13 @@ function validationHook(message: string) {
   };
 }
 
-const principalOf = (c: Context) => (c as unknown as Context<OAuthEnv>).get("oauth");
-
 cryptoPaymentsApi.openapi(
   routes.listPayments,
   async (c) => {
     const query = c.req.valid("query");
     const result = await listPayments(
       database(c),
-      principalOf(c),
+      c.get("oauth"),
       {
         status: query.status,
         currency: query.currency,
@@ -111,7 +108,7 @@ cryptoPaymentsApi.openapi(
   routes.paymentStatus,
   async (c) => {
     const { transaction_id } = c.req.valid("json");
-    const result = await findPayment(database(c), principalOf(c), transaction_id);
+    const result = await findPayment(database(c), c.get("oauth"), transaction_id);
     if (!result.client_ok) throw revokedClientError();
     if (!result.payment) throw new AppError("not_found", "Payment not found.");
     return c.json(result.payment as z.infer<typeof PaymentDetail>, 200);
@@ -122,7 +119,7 @@ cryptoPaymentsApi.openapi(
 cryptoPaymentsApi.openapi(
   routes.createPayment,
   async (c) => {
-    const principal = principalOf(c);
+    const principal = c.get("oauth");
     const input = c.req.valid("json");
     const key = validateIdempotencyKey(c.req.header("idempotency-key"));
     const info = CURRENCIES[input.currency];

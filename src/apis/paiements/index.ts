@@ -1,8 +1,6 @@
 // Spec 001: mobile-money payments by API key. GET /api/paiements/api-key lists what the presented key
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
 import { apiKeyActive } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
 import { accountEdgeState } from "../../ledger/accounts";
@@ -10,9 +8,9 @@ import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome
 import type { Refusal } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
-import { perApiKey } from "../shared/rate-limit";
 import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
+import { INVALID_KEY } from "./routes";
 import { toPayment } from "./serializers";
 import { insertPaymentEffect, listPayments, newReference } from "./store";
 
@@ -28,8 +26,6 @@ const REASON_PHRASES: Record<number, string> = {
   500: "Internal Server Error",
   503: "Service Unavailable",
 };
-
-const INVALID_KEY = "Invalid API key";
 
 const render = (err: AppError) => ({
   statusCode: err.status,
@@ -57,19 +53,10 @@ const validationHook = (result: { success: boolean; error?: z.ZodError }): undef
   throw new AppError("bad_request", [...new Set(problems)].join("; "));
 };
 
-paiementsApi.use(
-  "/api-key",
-  requireApiKey("payments.read", {
-    header: "x-api-key",
-    messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to access payments" },
-  }),
-  perApiKey("read"),
-);
-
 paiementsApi.openapi(
   routes.listByApiKey,
   async (c) => {
-    const key = (c as unknown as Context<ApiKeyEnv>).get("apiKey");
+    const key = c.get("apiKey");
     const q = c.req.valid("query");
     const page = await listPayments(
       database(c),
@@ -99,20 +86,10 @@ paiementsApi.openapi(
   validationHook,
 );
 
-paiementsApi.on(
-  "POST",
-  "/",
-  requireApiKey("payments.write", {
-    header: "x-api-key",
-    messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to create payments" },
-  }),
-  perApiKey("money"),
-);
-
 paiementsApi.openapi(
   routes.createPayment,
   async (c) => {
-    const key = (c as unknown as Context<ApiKeyEnv>).get("apiKey");
+    const key = c.get("apiKey");
     if (!key.account_id) throw new AppError("forbidden", "API key is not bound to an account");
     const input = c.req.valid("json");
     const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));

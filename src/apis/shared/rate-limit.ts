@@ -94,17 +94,6 @@ export function rateLimit<E extends AppEnv>(
   };
 }
 
-/**
- * An auth middleware and the budget it unlocks as ONE middleware: a route's handler takes its typed Env
- * from a single `middleware`, not from an array.
- */
-export const authThenCount =
-  <E extends AppEnv>(auth: MiddlewareHandler<E>, count: MiddlewareHandler<E>): MiddlewareHandler<E> =>
-  (c, next) =>
-    auth(c, async () => {
-      await count(c, next);
-    });
-
 /** After requireApiKey (specs 000, 001, 002): one budget per API key across the three surfaces. */
 export const perApiKey = (cls: RateLimitClass) =>
   rateLimit<ApiKeyEnv>(cls, (c) => credentials.apiKey(c.get("apiKey").id));
