@@ -9,6 +9,7 @@ import { renderCryptoError } from "../apis/crypto-payments";
 import { paymentDetailJson } from "../apis/crypto-payments/queries";
 import { transition } from "../apis/crypto-payments/status";
 import { jsonContent } from "../apis/shared/openapi";
+import { describeIssues } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import { CRYPTO_STATUSES } from "../db/schema";
@@ -87,7 +88,7 @@ cryptoWebhook.post("/", async (c) => {
   const verified = verifyWebhook(c.env.CRYPTO_WEBHOOK_SECRET, c.req.raw.headers, raw);
   const parsed = CryptoProcessorEvent.safeParse(verified.payload);
   if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "body"))].join(", ");
+    const fields = Object.keys(describeIssues(parsed.error).details).join(", ");
     throw new AppError("bad_request", `Invalid event: ${fields}`);
   }
   const event = parsed.data;

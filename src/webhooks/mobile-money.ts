@@ -4,6 +4,7 @@
 // credit commit together or not at all. Errors: {"error":{"code","message"}}.
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { describeIssues } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import { MOBILE_MONEY_STATUSES } from "../db/schema";
@@ -130,7 +131,7 @@ mobileMoneyWebhook.post("/", async (c) => {
   }
   const parsed = MobileMoneyEvent.safeParse(payload);
   if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".")))].join(", ");
+    const fields = Object.keys(describeIssues(parsed.error).details).join(", ");
     throw new WebhookProblem("bad_request", "invalid_event", `Invalid event fields: ${fields}`);
   }
   const { reference, status: next } = parsed.data.data;

@@ -5,6 +5,7 @@
 // is owed — and the account is flagged (accounts.overdrawn_at) until a deposit brings it back.
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { amountField, describeIssues } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import { gatewayStatusMaxAge } from "../edge/gateway-config";
@@ -13,7 +14,7 @@ import { GATEWAY_STATUSES } from "../edge/kv-state";
 import { type Effect, runWrite } from "../ledger/idempotency";
 import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
-import { amountSchema, checkCurrencyPrecision, isNegative } from "../lib/money";
+import { checkCurrencyPrecision, isNegative } from "../lib/money";
 import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
 import { verifyWebhook } from "./standard-webhooks";
 
@@ -32,11 +33,11 @@ export const SmsGatewayEvent = z
   .discriminatedUnion("type", [
     z.object({
       type: z.literal("deposit.received"),
-      data: z.object({ ...posting, amount: amountSchema }).strict(),
+      data: z.object({ ...posting, amount: amountField() }).strict(),
     }),
     z.object({
       type: z.literal("usage.charged"),
-      data: z.object({ ...posting, amount: amountSchema }).strict(),
+      data: z.object({ ...posting, amount: amountField() }).strict(),
     }),
     z.object({
       type: z.literal("event.reversed"),
@@ -87,7 +88,7 @@ smsGatewayWebhook.post("/", async (c) => {
   const verified = verifyWebhook(c.env.SMS_GATEWAY_WEBHOOK_SECRET, c.req.raw.headers, raw);
   const parsed = SmsGatewayEvent.safeParse(verified.payload);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join(", ");
+    const problems = describeIssues(parsed.error).message;
     console.warn(JSON.stringify({ upstream: UPSTREAM, event: verified.id, rejected: problems }));
     throw new AppError("bad_request", problems);
   }

@@ -9,6 +9,7 @@ import { AppError } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
 import type { DeliveryMessage } from "../../webhooks/outbound";
 import { jsonContent } from "../shared/openapi";
+import { idParam, uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { decodeCursor, encodeCursor } from "../user-payments/cursor";
 import {
@@ -47,7 +48,7 @@ import {
   workspaceDetail,
 } from "./queries";
 import { adminErrors, adminRouteBase } from "./route-base";
-import { AdminError, uuidParam } from "./schemas";
+import { AdminError } from "./schemas";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -146,11 +147,7 @@ export const retryDeliveryRoute = createRoute({
     "of retries; receivers deduplicate on its unchanged webhook-id.",
   request: {
     params: uuidParam("workspace_id").extend({
-      delivery_id: z
-        .string()
-        .min(1)
-        .max(100)
-        .openapi({ param: { name: "delivery_id", in: "path" } }),
+      delivery_id: idParam("delivery_id", { maxLength: 100 }),
     }),
   },
   responses: {

@@ -12,10 +12,11 @@ import { database } from "../../db/request-db";
 import { MEMBER_ROLES, workspaceMembers } from "../../db/schema";
 import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf, UNIQUE_VIOLATION } from "../../lib/errors";
 import { jsonContent } from "../shared/openapi";
+import { uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
 import { adminErrors, adminRouteBase } from "./route-base";
-import { AdminError, uuidParam } from "./schemas";
+import { AdminError } from "./schemas";
 
 const CreateMember = z
   .object({

@@ -9,11 +9,11 @@ import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
 import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
 import { retryDelaySeconds, workspaceWebhookSecret } from "../../webhooks/outbound";
 import { jsonContent } from "../shared/openapi";
+import { idParam, uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
 import { type DeliveryRow, listDeliveries } from "./queries";
 import { adminErrors, adminRouteBase } from "./route-base";
-import { uuidParam } from "./schemas";
 
 const CreateOAuthClient = z
   .object({
@@ -74,11 +74,7 @@ export const revokeOAuthClient = createRoute({
     "the client).",
   request: {
     params: workspaceParam.extend({
-      client_id: z
-        .string()
-        .min(1)
-        .max(100)
-        .openapi({ param: { name: "client_id", in: "path" } }),
+      client_id: idParam("client_id", { maxLength: 100 }),
     }),
   },
   responses: { 204: { description: "Revoked" }, ...adminErrors },

@@ -6,6 +6,7 @@ import { oauthClientActive, revokedClientError } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError, type ErrorKind } from "../../lib/errors";
+import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { CURRENCIES, canonicalBlockchain, depositAddress } from "./catalogue";
 import { findPayment, insertPaymentEffect, listPayments } from "./queries";
@@ -52,22 +53,11 @@ cryptoPaymentsApi.openAPIRegistry.registerComponent("securitySchemes", "oauth2",
 function validationHook(message: string) {
   return (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
     if (result.success) return undefined;
-    // No prototype: a field named "__proto__" or "constructor" is just a field.
-    const details: Record<string, string[]> = Object.create(null);
-    const add = (field: string, problem: string) => {
-      const list = details[field] ?? [];
-      if (!list.includes(problem)) list.push(problem);
-      details[field] = list;
-    };
-    for (const issue of result.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) add(key, "Unknown field.");
-      } else if (issue.path.length === 0) {
-        add("non_field_errors", "Invalid data. Expected a JSON object.");
-      } else {
-        add(String(issue.path[0]), issue.message);
-      }
-    }
+    const { details } = describeIssues(result.error, (issue) => {
+      if (issue.code === "unrecognized_keys") return issue.keys.map((key) => [key, "Unknown field."]);
+      if (issue.path.length === 0) return [["non_field_errors", "Invalid data. Expected a JSON object."]];
+      return [[String(issue.path[0]), issue.message]];
+    });
     throw new AppError("bad_request", message, details);
   };
 }

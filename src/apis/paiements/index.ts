@@ -7,7 +7,8 @@ import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import type { Refusal } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
-import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
+import { checkCurrencyPrecision, isPositive } from "../../lib/money";
+import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 import { INVALID_KEY } from "./routes";
@@ -38,19 +39,21 @@ export const paiementsApi = createSurface(render);
 /** The drawn payment reference exists already: the write rolled back and draws again. */
 class ReferenceTaken extends Error {}
 
-/** Validation failures as one message naming each field (the messages already name it when they can). */
+/**
+ * Validation failures as one message naming each field (the messages already name it when they can),
+ * each problem once, in order: every problem is filed under one key, the whole message.
+ */
 const validationHook = (result: { success: boolean; error?: z.ZodError }): undefined => {
   if (result.success || !result.error) return;
-  const problems = result.error.issues.map((issue) => {
+  const { details } = describeIssues(result.error, (issue) => {
     const field = issue.path.map(String).join(".");
     // Only JSON bodies refuse unknown fields; unknown query parameters are ignored.
     if (issue.code === "unrecognized_keys") {
-      return `Unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+      return [["", `Unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`]];
     }
-    if (!field || issue.message.startsWith(field)) return issue.message;
-    return `${field}: ${issue.message}`;
+    return [["", !field || issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`]];
   });
-  throw new AppError("bad_request", [...new Set(problems)].join("; "));
+  throw new AppError("bad_request", (details[""] ?? []).join("; "));
 };
 
 paiementsApi.openapi(
@@ -94,7 +97,7 @@ paiementsApi.openapi(
     const input = c.req.valid("json");
     const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
 
-    if (isZero(input.amount.value) || isNegative(input.amount.value)) {
+    if (!isPositive(input.amount.value)) {
       throw new AppError("bad_request", "amount must be greater than 0");
     }
     const account = await accountEdgeState(c, key.account_id);

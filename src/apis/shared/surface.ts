@@ -1,28 +1,13 @@
 // Every API surface is an OpenAPIHono router with one error envelope of its own: the zod validation
 // hook and the error handler both go through that surface's renderer.
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../env";
 import { AppError, toAppError } from "../../lib/errors";
+import { describeIssues } from "./params";
 
 export type ErrorRenderer = (err: AppError, requestId: string) => unknown;
-
-/** "field: problem" for every zod issue, plus the same grouped per field. */
-export function describeIssues(error: z.ZodError, prefix = "") {
-  // No prototype: a field named "__proto__" or "constructor" is just a field.
-  const details: Record<string, string[]> = Object.create(null);
-  for (const issue of error.issues) {
-    const field = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "body";
-    const list = details[field] ?? [];
-    list.push(issue.message);
-    details[field] = list;
-  }
-  const message = Object.entries(details)
-    .map(([field, problems]) => `${field}: ${problems.join("; ")}`)
-    .join(", ");
-  return { message, details };
-}
 
 export function renderError<E extends AppEnv>(c: Context<E>, err: unknown, render: ErrorRenderer) {
   const appError = toAppError(err);
