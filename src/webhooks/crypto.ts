@@ -5,9 +5,6 @@
 // after commit. Errors: the spec 004 envelope {"error":{"code","message"}}.
 import { createRoute, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { renderCryptoError } from "../apis/crypto-payments";
-import { paymentDetailJson } from "../apis/crypto-payments/queries";
-import { transition } from "../apis/crypto-payments/status";
 import { jsonContent } from "../apis/shared/openapi";
 import { describeIssues } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
@@ -16,6 +13,7 @@ import { CRYPTO_STATUSES } from "../db/schema";
 import { runWrite } from "../ledger/idempotency";
 import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
+import { legalSourcesOf, paymentDetailJson, renderCryptoError } from "../payments/crypto";
 import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
 import { enqueueDeliveries, newDeliveryId } from "./outbound";
 import { verifyWebhook } from "./standard-webhooks";
@@ -96,7 +94,7 @@ cryptoWebhook.post("/", async (c) => {
 
   const hash = event.data.transaction_hash ?? null;
   const confirmations = event.data.confirmations ?? null;
-  const legalFrom = CRYPTO_STATUSES.filter((from) => transition(from, next) === "apply");
+  const legalFrom = legalSourcesOf(next);
   const deliveryId = newDeliveryId();
   const credit = postingCall({
     accountId: sql`moved.account_id`,

@@ -11,19 +11,9 @@ import { MOBILE_MONEY_STATUSES } from "../db/schema";
 import { runWrite } from "../ledger/idempotency";
 import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
+import { legalSourcesOf } from "../payments/mobile-money";
 import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
 import { verifyWebhook } from "./standard-webhooks";
-
-type Status = (typeof MOBILE_MONEY_STATUSES)[number];
-
-/** The legal moves; COMPLETE, FAILED and TIMEOUT are terminal. */
-const NEXT: Record<Status, readonly Status[]> = {
-  INIT: ["PENDING", "FAILED", "TIMEOUT"],
-  PENDING: ["COMPLETE", "FAILED", "TIMEOUT"],
-  COMPLETE: [],
-  FAILED: [],
-  TIMEOUT: [],
-};
 
 export const EVENT_TYPE = "payment.status_changed";
 
@@ -136,7 +126,7 @@ mobileMoneyWebhook.post("/", async (c) => {
   }
   const { reference, status: next } = parsed.data.data;
 
-  const from = MOBILE_MONEY_STATUSES.filter((status) => NEXT[status].includes(next));
+  const from = legalSourcesOf(next);
   const credit = postingCall({
     accountId: sql`moved.account_id`,
     workspaceId: sql`moved.workspace_id`,

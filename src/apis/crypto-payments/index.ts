@@ -5,37 +5,15 @@ import type { z } from "@hono/zod-openapi";
 import { oauthClientActive, revokedClientError } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import { AppError, type ErrorKind } from "../../lib/errors";
+import { AppError } from "../../lib/errors";
+import { CURRENCIES, canonicalBlockchain, depositAddress, renderCryptoError } from "../../payments/crypto";
 import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
-import { CURRENCIES, canonicalBlockchain, depositAddress } from "./catalogue";
 import { findPayment, insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import type { PaymentDetail, PaymentSummary } from "./schemas";
 
 type PaymentDetailJson = z.infer<typeof PaymentDetail>;
-
-const ERROR_CODES: Record<ErrorKind, string> = {
-  bad_request: "invalid_request",
-  unauthorized: "not_authenticated",
-  forbidden: "permission_denied",
-  not_found: "not_found",
-  conflict: "conflict",
-  payload_too_large: "payload_too_large",
-  unprocessable: "unprocessable_entity",
-  rate_limited: "throttled",
-  internal: "internal_error",
-  unavailable: "service_unavailable",
-};
-
-export const renderCryptoError = (err: AppError, requestId: string) => ({
-  error: {
-    code: ERROR_CODES[err.kind],
-    message: err.message,
-    ...(err.details ? { details: err.details } : {}),
-    ...(err.status >= 500 ? { request_id: requestId } : {}),
-  },
-});
 
 export const cryptoPaymentsApi = createSurface(renderCryptoError);
 

@@ -8,12 +8,13 @@ import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome
 import type { Refusal } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, isPositive } from "../../lib/money";
+import { newReference } from "../../payments/mobile-money";
 import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 import { INVALID_KEY } from "./routes";
 import { toPayment } from "./serializers";
-import { insertPaymentEffect, listPayments, newReference } from "./store";
+import { insertPaymentEffect, listPayments } from "./store";
 
 const REASON_PHRASES: Record<number, string> = {
   400: "Bad Request",

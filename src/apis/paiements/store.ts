@@ -4,16 +4,16 @@ import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
-import type { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
+import type { MOBILE_MONEY_STATUSES } from "../../db/schema";
 import type { Effect } from "../../ledger/idempotency";
-import { randomToken } from "../../lib/crypto";
+import type { MobileMoneyType } from "../../payments/mobile-money";
 import { splitAtDays } from "./date-range";
 import { type PaymentRow, paymentColumns } from "./serializers";
 
 export type PaymentFilter = {
   apiKeyId: string;
   workspaceId: string;
-  transactionType?: (typeof MOBILE_MONEY_TYPES)[number];
+  transactionType?: MobileMoneyType;
   status?: (typeof MOBILE_MONEY_STATUSES)[number];
   /** Unix seconds, inclusive. */
   dateFrom?: number;
@@ -101,23 +101,13 @@ export async function listPayments(db: Database, filter: PaymentFilter, offset: 
 export type NewPayment = {
   apiKeyId: string;
   accountId: string;
-  transactionType: (typeof MOBILE_MONEY_TYPES)[number];
+  transactionType: MobileMoneyType;
   amount: string;
   description: string | null;
   phone: string | null;
   serviceMobileCode: string | null;
   extraData: Record<string, unknown> | null;
 };
-
-const REFERENCE_PREFIX: Record<NewPayment["transactionType"], string> = {
-  PAYMENT: "API_PAY_REF_",
-  DIRECT_PAYMENT: "API_DIRECT_REF_",
-  TRANSFERT: "API_TRANSFER_REF_",
-  RECHARGE: "API_RECHARGE_REF_",
-};
-
-export const newReference = (type: NewPayment["transactionType"]) =>
-  `${REFERENCE_PREFIX[type]}${randomToken(18, "0123456789")}`;
 
 /**
  * Effect inserting a payment in status INIT under `reference`. Workspace and account come from the key's
