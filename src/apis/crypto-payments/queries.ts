@@ -4,7 +4,6 @@ import { type SQL, sql } from "drizzle-orm";
 import { oauthClientActive } from "../../auth/oauth";
 import type { Database } from "../../db/client";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
-import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import {
   type CryptoStatus,
