@@ -12,7 +12,7 @@ import {
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../functions/index";
-import { deliverWebhooks } from "../src/webhooks/outbound";
+import { deliverWebhooks } from "../src/outbound/deliveries";
 import {
   createPaymentOk,
   merchant,

@@ -7,7 +7,7 @@ import { database } from "../../db/request-db";
 import type { EntryFilter } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
-import type { DeliveryMessage } from "../../webhooks/outbound";
+import type { DeliveryMessage } from "../../outbound/deliveries";
 import { jsonContent } from "../shared/openapi";
 import { idParam, uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
