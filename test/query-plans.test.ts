@@ -17,7 +17,7 @@ import {
   workspaceDetail,
 } from "../src/apis/admin/queries";
 import { listPayments as listCryptoPayments } from "../src/apis/crypto-payments/queries";
-import { listPayments as listMobileMoneyPayments } from "../src/apis/paiements/store";
+import { listPayments as listMobileMoneyPayments } from "../src/apis/paiements/queries";
 import { listPayments as listSmsPayments } from "../src/apis/sms-payments/queries";
 import { historyPage } from "../src/apis/user-payments/queries";
 import { createDatabase, type Database } from "../src/db/client";

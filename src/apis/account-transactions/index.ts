@@ -13,11 +13,12 @@ import { database } from "../../db/request-db";
 import type { LedgerType } from "../../db/schema";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import { type PostedEntry, PostingError, type PostingRequest, postingCall, refusalError } from "../../ledger/posting";
-import { type EntryRow, entriesPage } from "../../ledger/queries";
+import { type PostedEntry, PostingError, type PostingRequest, refusalError } from "../../ledger/posting";
+import type { EntryRow } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, type ParsedAmount, toJsonNumber } from "../../lib/money";
 import { createSurface, type ErrorRenderer } from "../shared/surface";
+import { entriesPage, postingEffect } from "./queries";
 import * as routes from "./routes";
 import type { AddFundsResult, RecordUsageResult } from "./schemas";
 
@@ -102,18 +103,7 @@ async function write<T>(
       fingerprint: await requestFingerprint(fingerprintOf),
       stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", "Invalid API key") },
     },
-    {
-      result: postingCall({
-        ...posting,
-        accountId,
-        workspaceId: key.workspace_id,
-        apiKeyId: key.id,
-        source: "api",
-        enforceOverdraft: true,
-        requireNotSuspended: true,
-        precisionOf: amount,
-      }),
-    },
+    postingEffect(key, accountId, amount, posting),
     {
       status: 200,
       render,

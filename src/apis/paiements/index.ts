@@ -11,10 +11,10 @@ import { checkCurrencyPrecision, isPositive } from "../../lib/money";
 import { newReference } from "../../payments/mobile-money";
 import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
+import { insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import { INVALID_KEY } from "./routes";
 import { toPayment } from "./serializers";
-import { insertPaymentEffect, listPayments } from "./store";
 
 const REASON_PHRASES: Record<number, string> = {
   400: "Bad Request",

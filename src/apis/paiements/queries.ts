@@ -4,17 +4,41 @@ import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
-import type { MOBILE_MONEY_STATUSES } from "../../db/schema";
+import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
-import type { MobileMoneyType } from "../../payments/mobile-money";
+import type { MobileMoneyStatus, MobileMoneyType } from "../../payments/mobile-money";
 import { splitAtDays } from "./date-range";
-import { type PaymentRow, paymentColumns } from "./serializers";
+
+export type PaymentRow = {
+  id: string;
+  reference: string;
+  /** numeric as text: exact. */
+  amount: string;
+  description: string | null;
+  status: MobileMoneyStatus;
+  transaction_type: MobileMoneyType;
+  phone: string | null;
+  service_mobile_code: string | null;
+  extra_data: Record<string, unknown> | null;
+  /** ISO 8601 UTC to the second, as the spec shows it. */
+  created_at: string;
+  updated_at: string;
+  workspace_id: string;
+  api_key_id: string;
+};
+
+const isoSeconds = (column: string) => isoUtc(sql.raw(column), "seconds");
+
+/** SELECT list producing a PaymentRow from mobile_money_payments. */
+export const paymentColumns = sql`id::text AS id, reference, amount::text AS amount, description, status,
+  transaction_type, phone, service_mobile_code, extra_data, ${isoSeconds("created_at")} AS created_at,
+  ${isoSeconds("updated_at")} AS updated_at, workspace_id::text AS workspace_id, api_key_id::text AS api_key_id`;
 
 export type PaymentFilter = {
   apiKeyId: string;
   workspaceId: string;
   transactionType?: MobileMoneyType;
-  status?: (typeof MOBILE_MONEY_STATUSES)[number];
+  status?: MobileMoneyStatus;
   /** Unix seconds, inclusive. */
   dateFrom?: number;
   /** Unix seconds, inclusive of the whole second. */
