@@ -9,7 +9,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
 import { type ApiKeyPrincipal, apiKeyActive } from "../../auth/api-keys";
-import { database } from "../../db/request-db";
+import { database, edgeSources } from "../../db/request-db";
 import type { LedgerType } from "../../db/schema";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
@@ -91,7 +91,7 @@ async function write<T>(
   const accountId = reachableAccountId(key, rawAccountId);
   if (!accountId) throw accountNotFound();
   // Edge state (KV, else DB) for the currency; the posting re-checks workspace and status in the database.
-  const state = await accountEdgeState(c, accountId);
+  const state = await accountEdgeState(edgeSources(c), accountId);
   if (!state || state.workspace_id !== key.workspace_id) throw accountNotFound();
   const precision = checkCurrencyPrecision(amount, state.currency);
   if (precision) throw new AppError("bad_request", precision, { amount: [precision.replace(/^amount /, "")] });

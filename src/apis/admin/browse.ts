@@ -5,6 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { database } from "../../db/request-db";
 import type { EntryFilter } from "../../ledger/queries";
+import { entryToJson } from "../../ledger/serialize";
 import { AppError } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
 import type { DeliveryMessage } from "../../outbound/deliveries";
@@ -37,7 +38,6 @@ import { entriesCsv } from "./entries-csv";
 import { adminErrorRenderer } from "./index";
 import {
   type AccountListRow,
-  type AdminEntryRow,
   accountDetail,
   balanceHistory,
   listAccounts,
@@ -158,18 +158,6 @@ export const retryDeliveryRoute = createRoute({
 });
 
 export const browseAdmin = createSurface(adminErrorRenderer);
-
-const entryToJson = (accountId: string, e: AdminEntryRow) => ({
-  id: e.id,
-  account_id: accountId,
-  amount: toJsonNumber(e.amount),
-  currency: e.currency,
-  source: e.source,
-  type: e.type,
-  description: e.description,
-  balance_after: toJsonNumber(e.balance_after),
-  occurred_at: e.occurred_at,
-});
 
 const accountSummary = (a: AccountListRow) => ({
   id: a.id,

@@ -2,7 +2,7 @@
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
 import { apiKeyActive } from "../../auth/api-keys";
-import { database } from "../../db/request-db";
+import { database, edgeSources } from "../../db/request-db";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import type { Refusal } from "../../ledger/posting";
@@ -101,7 +101,7 @@ paiementsApi.openapi(
     if (!isPositive(input.amount.value)) {
       throw new AppError("bad_request", "amount must be greater than 0");
     }
-    const account = await accountEdgeState(c, key.account_id);
+    const account = await accountEdgeState(edgeSources(c), key.account_id);
     if (!account) throw new AppError("unauthorized", INVALID_KEY);
     if (account.status === "suspended") throw new AppError("forbidden", "Account is suspended");
     const precision = checkCurrencyPrecision(input.amount, account.currency);

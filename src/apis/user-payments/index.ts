@@ -2,7 +2,7 @@
 // decided from KV alone (key metadata, account state, gateway state): no database round trip.
 import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
-import { database } from "../../db/request-db";
+import { database, edgeSources } from "../../db/request-db";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import { type GatewayStatus, readEffectiveGatewayState } from "../../edge/kv-state";
 import type { AppEnv } from "../../env";
@@ -56,7 +56,7 @@ userPaymentsApi.use("*", async (c, next) => {
 async function boundAccount(c: Context<ApiKeyEnv & GatewayEnv>) {
   const { account_id: accountId } = c.get("apiKey");
   if (!accountId) throw new AppError("forbidden", "API key is not bound to an account");
-  const state = await accountEdgeState(c, accountId);
+  const state = await accountEdgeState(edgeSources(c), accountId);
   if (!state) throw new AppError("unauthorized", "Invalid API key");
   const setup =
     state.status === "setup"
