@@ -4,7 +4,7 @@
 // statement back with it, claim included, so a corrected retry of the same webhook-id applies.
 import { type SQL, sql } from "drizzle-orm";
 import type { Effect } from "../ledger/idempotency";
-import { postingCall } from "../ledger/posting";
+import { type PostingRequest, postingCall } from "../ledger/posting";
 import type { ParsedAmount } from "../lib/money";
 import { type CryptoStatus, legalSourcesOf as cryptoSourcesOf, paymentDetailJson } from "../payments/crypto";
 import { type MobileMoneyStatus, legalSourcesOf as mobileMoneySourcesOf } from "../payments/mobile-money";
@@ -28,6 +28,16 @@ export const DUPLICATE = sql`'{"duplicate":true}'::jsonb`;
 export type Duplicate = { duplicate: true };
 export const isDuplicate = (r: object): r is Duplicate => "duplicate" in r;
 
+/** The one credit of a payment that reached its paid status: a deposit to the `moved` row's account. */
+const creditOfMoved = (p: Pick<PostingRequest, "amount" | "source" | "description" | "externalRef" | "metadata">) =>
+  postingCall({
+    accountId: sql`moved.account_id`,
+    workspaceId: sql`moved.workspace_id`,
+    type: "deposit",
+    enforceOverdraft: false,
+    ...p,
+  });
+
 // ---------- mobile money (spec 001) ----------
 
 /**
@@ -35,16 +45,12 @@ export const isDuplicate = (r: object): r is Duplicate => "duplicate" in r;
  * credit. Refuses "payment_not_found", or "illegal_transition" with the status it is `from`.
  */
 export function mobileMoneyEventEffect(claim: EventClaim, e: { reference: string; to: MobileMoneyStatus }): Effect {
-  const credit = postingCall({
-    accountId: sql`moved.account_id`,
-    workspaceId: sql`moved.workspace_id`,
+  const credit = creditOfMoved({
     amount: sql`moved.amount`,
     source: "mobile_money",
-    type: "deposit",
     description: `Mobile money payment ${e.reference}`,
     externalRef: e.reference,
     metadata: sql`jsonb_build_object('webhook_id', ${claim.eventId}::text, 'payment_id', 'payment_' || moved.id)`,
-    enforceOverdraft: false,
   });
   return {
     ctes: sql`${claimWebhookEvent(claim)},
@@ -88,16 +94,12 @@ export type CryptoEvent = {
  */
 export function cryptoEventEffect(claim: EventClaim, e: CryptoEvent): Effect {
   const { paymentId, to, hash, confirmations } = e;
-  const credit = postingCall({
-    accountId: sql`moved.account_id`,
-    workspaceId: sql`moved.workspace_id`,
+  const credit = creditOfMoved({
     amount: sql`moved.amount_usd`,
     source: "crypto",
-    type: "deposit",
     description: sql`'Crypto payment ' || moved.order_id`,
     externalRef: sql`moved.id::text`,
     metadata: sql`jsonb_build_object('webhook_id', ${claim.eventId}::text, 'transaction_hash', ${hash}::text)`,
-    enforceOverdraft: false,
   });
   return {
     ctes: sql`${claimWebhookEvent(claim)},
