@@ -21,7 +21,7 @@ import { Delivery } from "../apis/admin/oauth-clients";
 import { ApiKeyCreated, EffectiveGatewayStatusBody, Workspace } from "../apis/admin/schemas";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
-import { adminError, adminResponse, callAdmin, type Dispatch } from "./admin-client";
+import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch } from "./admin-client";
 import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
 import { Layout } from "./views/layout";
@@ -88,7 +88,7 @@ export function createPortal(dispatch: Dispatch) {
     method: string,
     path: string,
     schema: T,
-    options?: Parameters<typeof callAdmin>[5],
+    options?: CallOptions,
   ) => callAdmin(c, dispatch, method, path, schema, options);
 
   portal.use("*", secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "same-origin" }));
