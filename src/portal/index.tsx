@@ -83,13 +83,8 @@ function page(c: C, status: ContentfulStatusCode, title: string, message: string
 
 export function createPortal(dispatch: Dispatch) {
   const portal = new Hono<AppEnv>();
-  const admin = <T extends z.ZodType | null>(
-    c: C,
-    method: string,
-    path: string,
-    schema: T,
-    options?: CallOptions,
-  ) => callAdmin(c, dispatch, method, path, schema, options);
+  const admin = <T extends z.ZodType | null>(c: C, method: string, path: string, schema: T, options?: CallOptions) =>
+    callAdmin(c, dispatch, method, path, schema, options);
 
   portal.use("*", secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "same-origin" }));
   portal.use("*", async (c, next) => {
