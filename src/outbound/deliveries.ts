@@ -81,7 +81,8 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Databas
 }
 
 async function deliverOne(db: Executor, message: Message<unknown>, send: typeof fetch) {
-  const deliveryId = (message.body as Partial<DeliveryMessage> | null)?.deliveryId;
+  const body: unknown = message.body;
+  const deliveryId = body && typeof body === "object" && "deliveryId" in body ? body.deliveryId : undefined;
   if (typeof deliveryId !== "string") {
     console.error(JSON.stringify({ msg: "malformed webhook queue message dropped", id: message.id }));
     message.ack();
