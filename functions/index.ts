@@ -1,8 +1,8 @@
 // Worker entrypoint: thin on purpose; the application lives in src/.
 import { buildApp } from "../src/app";
 import type { Bindings } from "../src/env";
+import { deliverWebhooks } from "../src/outbound/deliveries";
 import { runScheduled } from "../src/scheduled";
-import { deliverWebhooks } from "../src/webhooks/outbound";
 
 const app = buildApp();
 

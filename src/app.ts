@@ -11,7 +11,6 @@ import { oauthClientsAdmin } from "./apis/admin/oauth-clients";
 import { cryptoPaymentsApi } from "./apis/crypto-payments";
 import { oauthApi } from "./apis/oauth";
 import { paiementsApi } from "./apis/paiements";
-import { perUpstream } from "./apis/shared/rate-limit";
 import { renderError, type Surface } from "./apis/shared/surface";
 import { isReceiptUpload, smsPaymentsApi } from "./apis/sms-payments";
 import { userPaymentsApi } from "./apis/user-payments";
@@ -20,6 +19,7 @@ import { AppError } from "./lib/errors";
 import { createPortal } from "./portal";
 import { cryptoWebhook } from "./webhooks/crypto";
 import { mobileMoneyWebhook } from "./webhooks/mobile-money";
+import { perUpstream } from "./webhooks/receiver";
 import { smsGatewayWebhook } from "./webhooks/sms-gateway";
 
 /** Every router and the path prefix it is mounted at. */

@@ -3,7 +3,7 @@ import { createDatabase } from "./db/client";
 import { runGatewayMonitor } from "./edge/gateway-monitor";
 import type { Bindings } from "./env";
 import { purgeExpiredIdempotencyKeys } from "./ledger/idempotency";
-import { requeueStrandedDeliveries } from "./webhooks/outbound";
+import { requeueStrandedDeliveries } from "./outbound/deliveries";
 
 async function purgeIdempotencyKeys(env: Bindings) {
   return purgeExpiredIdempotencyKeys(createDatabase(env));

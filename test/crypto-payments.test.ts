@@ -1,8 +1,6 @@
 // Spec 004: GET /payments/, POST /payments/status/ and POST /payments/ (create), with the spec's
 // filtering examples, every 400 variant, scopes and tenant isolation.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import worker from "../functions/index";
 import {
   accessToken,
   createClient,
@@ -13,6 +11,7 @@ import {
   moveTo,
   paymentStatus,
 } from "./crypto-helpers";
+import { fetchWithDatabaseDown } from "./fixtures/database-down";
 import { admin, call, createAccount, createWorkspace, query, sql } from "./helpers";
 
 const SUMMARY_FIELDS = [
@@ -369,13 +368,9 @@ describe("GET /payments/", () => {
 
   it("answers 503 in the spec's envelope when the database is unreachable", async () => {
     const m = await merchant();
-    const ctx = createExecutionContext();
-    const res = await worker.fetch(
+    const res = await fetchWithDatabaseDown(
       new Request("https://api.test/payments/", { headers: { authorization: `Bearer ${m.token}` } }),
-      { ...env, DATABASE_URL: env.UNREACHABLE_DATABASE_URL },
-      ctx,
     );
-    await waitOnExecutionContext(ctx);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({
       error: {

@@ -1,18 +1,11 @@
 // The edge path: setup and "gateway unavailable" answers come from KV alone. Proven by running the
 // real worker with a database address where nothing listens.
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import worker from "../functions/index";
+import { fetchWithDatabaseDown } from "./fixtures/database-down";
 import { setGateway, tenant } from "./helpers";
 
-async function fetchWithDatabaseDown(path: string, key: string) {
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(
-    new Request(`https://api.test${path}`, { headers: { "x-api-key": key } }),
-    { ...env, DATABASE_URL: env.UNREACHABLE_DATABASE_URL },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
+async function withDatabaseDown(path: string, key: string) {
+  const res = await fetchWithDatabaseDown(new Request(`https://api.test${path}`, { headers: { "x-api-key": key } }));
   return { status: res.status, headers: res.headers, json: (await res.json()) as any };
 }
 
@@ -24,7 +17,7 @@ describe("answers decided at the edge while the database is unreachable", () => 
   it("still answers the setup process answer on both endpoints", async () => {
     const t = await tenant(["payments.read", "balance.read"], { currency: "EUR", status: "setup" });
     for (const path of ["/api/v1/user/payments", "/api/v1/user/balance"]) {
-      const res = await fetchWithDatabaseDown(path, t.key);
+      const res = await withDatabaseDown(path, t.key);
       expect(res.status, path).toBe(200);
       expect(res.json).toMatchObject({ status: false, error: "Account is in setup process" });
     }
@@ -33,11 +26,11 @@ describe("answers decided at the edge while the database is unreachable", () => 
   it("still answers [] and the null balance while the gateway is unavailable", async () => {
     const t = await tenant(["payments.read", "balance.read"]);
     await setGateway("unavailable");
-    const payments = await fetchWithDatabaseDown("/api/v1/user/payments", t.key);
+    const payments = await withDatabaseDown("/api/v1/user/payments", t.key);
     expect(payments.status).toBe(200);
     expect(payments.json).toEqual([]);
     expect(payments.headers.get("x-sms-gateway-status")).toBe("unavailable");
-    const balance = await fetchWithDatabaseDown("/api/v1/user/balance", t.key);
+    const balance = await withDatabaseDown("/api/v1/user/balance", t.key);
     expect(balance.status).toBe(200);
     expect(balance.json.balance).toBeNull();
   });
@@ -45,7 +38,7 @@ describe("answers decided at the edge while the database is unreachable", () => 
   it("answers 503 in the surface's error shape when the answer needs the database", async () => {
     const t = await tenant(["payments.read", "balance.read"]);
     for (const path of ["/api/v1/user/payments", "/api/v1/user/balance"]) {
-      const res = await fetchWithDatabaseDown(path, t.key);
+      const res = await withDatabaseDown(path, t.key);
       expect(res.status, path).toBe(503);
       expect(res.json).toEqual({
         error_code: "SERVICE_UNAVAILABLE",

@@ -2,8 +2,6 @@
 // function runs against a database wrapper that EXPLAINs every statement it is given before running
 // it, so this file cannot drift from the code. A plan fails on a sequential scan of a large table, and
 // on a Sort above one (the index did not give the order, so every request sorts the whole history).
-import { env } from "cloudflare:test";
-import { PgDialect } from "drizzle-orm/pg-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CSV_CHUNK_ROWS } from "../src/apis/admin/entries-csv";
 import {
@@ -17,291 +15,24 @@ import {
   workspaceDetail,
 } from "../src/apis/admin/queries";
 import { listPayments as listCryptoPayments } from "../src/apis/crypto-payments/queries";
-import { listPayments as listMobileMoneyPayments } from "../src/apis/paiements/store";
+import { listPayments as listMobileMoneyPayments } from "../src/apis/paiements/queries";
 import { listPayments as listSmsPayments } from "../src/apis/sms-payments/queries";
 import { historyPage } from "../src/apis/user-payments/queries";
-import { createDatabase, type Database } from "../src/db/client";
 import { entriesPage } from "../src/ledger/queries";
-import { admin, query, sql, tenant } from "./helpers";
+import {
+  expectIndexBacked,
+  explain,
+  measure,
+  type PlanContext,
+  planProblems,
+  seedAtScale,
+} from "./fixtures/query-plans";
+import { query, sql } from "./helpers";
 
-const HOT_ROWS = 1_000_000;
-const OTHER_ACCOUNTS = 50;
-const OTHER_ROWS = 50_000;
-const MOBILE_MONEY_ROWS = 100_000;
-const SMS_ROWS = 50_000;
-const CRYPTO_ROWS = 50_000;
-const WORKSPACE_ROWS = 200_000;
-const DELIVERY_ROWS = 100_000;
-const LARGE_TABLES = new Set([
-  "ledger_entries",
-  "mobile_money_payments",
-  "sms_payments",
-  "crypto_payments",
-  "workspaces",
-  "accounts",
-  "webhook_deliveries",
-]);
-
-type PlanNode = {
-  "Node Type": string;
-  "Relation Name"?: string;
-  "Index Name"?: string;
-  "Actual Rows"?: number;
-  "Actual Loops"?: number;
-  "Rows Removed by Filter"?: number;
-  "Parent Relationship"?: string;
-  Plans?: PlanNode[];
-};
-
-/**
- * Problems in a plan: a sequential scan of a large table, or a Sort above one. With `allowFullCount`,
- * a sequential scan that only feeds a count is accepted: when one account or key holds most of the
- * table, as the seeded one does here, reading the table IS the cheapest way to count it.
- */
-function planProblems(root: PlanNode, { allowFullCount = false } = {}): string[] {
-  const problems: string[] = [];
-  // The rows a Sort orders: its input, not the subplans evaluated per row (their rows feed an expression).
-  const scansLarge = (n: PlanNode): string | undefined => {
-    if (n["Relation Name"] && LARGE_TABLES.has(n["Relation Name"])) return n["Relation Name"];
-    for (const child of n.Plans ?? []) {
-      if (child["Parent Relationship"] === "SubPlan" || child["Parent Relationship"] === "InitPlan") continue;
-      const hit = scansLarge(child);
-      if (hit) return hit;
-    }
-    return undefined;
-  };
-  const walk = (n: PlanNode, onlyCounting: boolean) => {
-    const type = n["Node Type"];
-    const relation = n["Relation Name"];
-    if (type === "Seq Scan" && relation && LARGE_TABLES.has(relation) && !(allowFullCount && onlyCounting)) {
-      problems.push(`Seq Scan on ${relation}`);
-    }
-    if (type === "Sort" || type === "Incremental Sort") {
-      const table = scansLarge(n);
-      if (table) problems.push(`${type} of rows from ${table} (the order does not come from an index)`);
-    }
-    const counting = type === "Aggregate" || (onlyCounting && ["Gather", "Gather Merge", "Result"].includes(type));
-    for (const child of n.Plans ?? []) walk(child, counting);
-  };
-  walk(root, false);
-  return problems;
-}
-
-type Explained = { statement: string; problems: string[] };
-
-const dialect = new PgDialect();
-
-type PlanRows = { rows: { "QUERY PLAN": unknown }[] };
-
-async function planOf(
-  db: Pick<Database, "execute">,
-  statement: ReturnType<typeof sql>,
-  { analyze = false } = {},
-): Promise<PlanNode> {
-  return planFrom(
-    await db.execute<{ "QUERY PLAN": unknown }>(
-      analyze ? sql`EXPLAIN (ANALYZE, FORMAT JSON) ${statement}` : sql`EXPLAIN (FORMAT JSON) ${statement}`,
-    ),
-  );
-}
-
-function planFrom({ rows }: PlanRows): PlanNode {
-  const raw = rows[0]?.["QUERY PLAN"];
-  const doc = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Plan: PlanNode }[];
-  return doc[0]!.Plan;
-}
-
-/**
- * The real database, except that each statement is EXPLAINed before it runs: once as the planner
- * chooses, and once with sequential scans disabled, which proves an index can serve every access.
- */
-function explaining(real: Database, out: Explained[]): Database {
-  return {
-    execute: async (statement: ReturnType<typeof sql>) => {
-      const chosen = await planOf(real, statement);
-      const [, withoutSeqscan] = await real.batch([
-        real.execute(sql`SET LOCAL enable_seqscan = off`),
-        real.execute<{ "QUERY PLAN": unknown }>(sql`EXPLAIN (FORMAT JSON) ${statement}`),
-      ]);
-      const indexOnly = planFrom(withoutSeqscan);
-      out.push({
-        statement: dialect.sqlToQuery(statement).sql,
-        problems: [
-          ...planProblems(chosen, { allowFullCount: true }),
-          ...planProblems(indexOnly).map((p) => `with seqscan off: ${p}`),
-        ],
-      });
-      return real.execute(statement);
-    },
-  } as unknown as Database;
-}
-
-/** Rows each large table gave up (returned or filtered out) while the statement ran, from EXPLAIN ANALYZE. */
-function rowsRead(root: PlanNode, into: Record<string, number> = {}) {
-  const relation = root["Relation Name"];
-  if (relation && LARGE_TABLES.has(relation)) {
-    const perLoop = (root["Actual Rows"] ?? 0) + (root["Rows Removed by Filter"] ?? 0);
-    into[relation] = (into[relation] ?? 0) + perLoop * (root["Actual Loops"] ?? 1);
-  }
-  for (const child of root.Plans ?? []) rowsRead(child, into);
-  return into;
-}
-
-/** Runs `run` against the real database and reports, per statement, the rows read from each large table. */
-async function measure(run: (db: Database) => Promise<unknown>) {
-  const real = createDatabase(env);
-  const out: Record<string, number>[] = [];
-  // The real database object, with each statement EXPLAIN ANALYZEd before it runs.
-  const measured = new Proxy(real, {
-    get(target, property, receiver) {
-      if (property !== "execute") return Reflect.get(target, property, receiver);
-      return async (statement: ReturnType<typeof sql>) => {
-        out.push(rowsRead(await planOf(target, statement, { analyze: true })));
-        return target.execute(statement);
-      };
-    },
-  });
-  await run(measured);
-  return out;
-}
-
-let ctx: {
-  keyId: string;
-  workspaceId: string;
-  accountId: string;
-  member: { id: string; workspaceId: string; role: "owner"; permissions: string[]; tokenVersion: number };
-  client: { clientUuid: string; workspaceId: string };
-  deep: { position: string; id: number };
-  total: number;
-};
-
-async function explain(run: (db: Database) => Promise<unknown>) {
-  const out: Explained[] = [];
-  await run(explaining(createDatabase(env), out));
-  expect(out.length).toBeGreaterThan(0);
-  return out;
-}
-
-function expectIndexBacked(explained: Explained[]) {
-  const bad = explained.filter((e) => e.problems.length > 0);
-  expect(
-    bad.map((e) => ({ problems: e.problems, statement: e.statement.replace(/\s+/g, " ").slice(0, 1200) })),
-  ).toEqual([]);
-}
+let ctx: PlanContext;
 
 beforeAll(async () => {
-  const t = await tenant(["payments.read", "transactions.read"]);
-  const accountId: string = t.account.id;
-  const workspaceId: string = t.workspace.id;
-
-  // The hot account: an opening deposit, then a million entries over two years, oldest first;
-  // balance = sum of the entries.
-  await query(sql`
-    INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, occurred_at)
-    VALUES (${accountId}, 1000000, 'EUR', 'portal', 'deposit', 1000000, now() - interval '800 days')`);
-  await query(sql`
-    INSERT INTO ledger_entries (account_id, amount, currency, source, type, description, balance_after, occurred_at)
-    SELECT ${accountId}, amount, 'EUR', source, type, 'plan test', 1000000 + sum(amount) OVER (ORDER BY i), at
-    FROM (
-      SELECT i, at,
-        CASE WHEN r < 0.55 THEN 'sms_gateway' WHEN r < 0.75 THEN 'portal' WHEN r < 0.9 THEN 'api' ELSE 'mobile_money' END AS source,
-        CASE WHEN r < 0.4 THEN 'usage' WHEN r < 0.55 THEN 'deposit' WHEN r < 0.7 THEN 'adjustment' WHEN r < 0.75 THEN 'reversal'
-             WHEN r < 0.9 THEN 'recharge' ELSE 'deposit' END AS type,
-        CASE WHEN r < 0.4 OR (r >= 0.7 AND r < 0.75) THEN -1.25 ELSE 2.5 END AS amount
-      FROM (SELECT i, random() AS r, now() - interval '730 days' + i * interval '63 seconds' AS at
-            FROM generate_series(1, ${HOT_ROWS}::int) i) g
-    ) e ORDER BY i`);
-  await query(sql`
-    UPDATE accounts SET (balance, entry_count) = (SELECT sum(amount), count(*) FROM ledger_entries WHERE account_id = ${accountId})
-    WHERE id = ${accountId}`);
-
-  // Other accounts of the same workspace, so that the hot account is not the whole table.
-  await query(sql`
-    WITH a AS (
-      INSERT INTO accounts (workspace_id, currency) SELECT ${workspaceId}, 'EUR' FROM generate_series(1, ${OTHER_ACCOUNTS}::int)
-      RETURNING id
-    ), numbered AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM a)
-    INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, occurred_at)
-    SELECT numbered.id, 5, 'EUR', 'api', 'recharge', 5 * row_number() OVER (PARTITION BY numbered.id ORDER BY i),
-           now() - i * interval '1 minute'
-    FROM generate_series(1, ${OTHER_ROWS}::int) i JOIN numbered ON numbered.n = i % ${OTHER_ACCOUNTS}::int`);
-  await query(sql`
-    UPDATE accounts a SET balance = s.total, entry_count = s.n
-    FROM (SELECT account_id, sum(amount) AS total, count(*) AS n FROM ledger_entries
-          WHERE account_id IN (SELECT id FROM accounts WHERE workspace_id = ${workspaceId} AND id <> ${accountId})
-          GROUP BY account_id) s
-    WHERE a.id = s.account_id`);
-
-  // Payments of every surface, with their status/type mixes.
-  await query(sql`
-    INSERT INTO mobile_money_payments (workspace_id, account_id, api_key_id, reference, amount, status, transaction_type, created_at)
-    SELECT ${workspaceId}, ${accountId}, ${t.keyId}, 'PLAN_REF_' || ${accountId}::text || '_' || i, 100,
-      (ARRAY['COMPLETE','COMPLETE','COMPLETE','FAILED','PENDING','INIT','TIMEOUT'])[1 + i % 7],
-      (ARRAY['PAYMENT','PAYMENT','DIRECT_PAYMENT','TRANSFERT','RECHARGE'])[1 + i % 5],
-      now() - i * interval '5 minutes'
-    FROM generate_series(1, ${MOBILE_MONEY_ROWS}::int) i`);
-  const member = await admin("POST", `/workspaces/${workspaceId}/members`, {
-    email: "plans@example.com",
-    role: "owner",
-  });
-  expect(member.status).toBe(201);
-  await query(sql`
-    INSERT INTO sms_payments (id, workspace_id, account_id, amount, payment_method, created_by, deleted_at, created_at)
-    SELECT substr(md5(${workspaceId}::text || i), 1, 24), ${workspaceId}, ${accountId}, 10, 'cash', ${member.json.id}::uuid,
-      CASE WHEN i % 20 = 0 THEN now() END, now() - i * interval '5 minutes'
-    FROM generate_series(1, ${SMS_ROWS}::int) i`);
-  const client = await admin("POST", `/workspaces/${workspaceId}/oauth-clients`, { name: "plans", scopes: ["read"] });
-  expect(client.status).toBe(201);
-  const [clientRow] = await query<{ id: string }>(
-    sql`SELECT id::text AS id FROM oauth_clients WHERE client_id = ${client.json.client_id}`,
-  );
-  await query(sql`
-    INSERT INTO crypto_payments (workspace_id, account_id, order_id, amount_usd, amount_crypto, currency, blockchain, token,
-                                 address, status, created_at)
-    SELECT ${workspaceId}, ${accountId}, 'ORDER-' || i, 10, 10, cur,
-      CASE cur WHEN 'BTC' THEN 'BTC' WHEN 'USDTERC20' THEN 'ETH' ELSE 'TRX' END,
-      CASE cur WHEN 'BTC' THEN 'BTC' ELSE 'USDT' END, 'T' || md5(i::text),
-      (ARRAY['completed','completed','completed','expired','failed','waiting','confirming'])[1 + i % 7],
-      now() - i * interval '5 minutes'
-    FROM (SELECT i, (ARRAY['USDTTRC20','USDTERC20','BTC'])[1 + i % 3] AS cur
-          FROM generate_series(1, ${CRYPTO_ROWS}::int) i) g`);
-  // The back office's tables: many workspaces (one account each, some names sharing a prefix) and a
-  // workspace with a long delivery history, a share of it failing.
-  await query(sql`
-    WITH w AS (
-      INSERT INTO workspaces (name, created_at)
-      SELECT (ARRAY['Plan ', 'plan ', 'Acme ', 'Zeta '])[1 + i % 4] || i, now() - i * interval '1 minute'
-      FROM generate_series(1, ${WORKSPACE_ROWS}::int) i RETURNING id
-    )
-    INSERT INTO accounts (workspace_id, currency) SELECT id, 'EUR' FROM w`);
-  await query(sql`
-    INSERT INTO accounts (workspace_id, currency, created_at)
-    SELECT ${workspaceId}, 'USD', now() - i * interval '1 second' FROM generate_series(1, 20000) i`);
-  await query(sql`
-    INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload, status, attempts, last_error, last_attempt_at, created_at)
-    SELECT 'msg_plan_' || i, ${workspaceId}, 'https://merchant.example/hook', 'payment.status_changed', '{}'::jsonb,
-      CASE WHEN i % 50 = 0 THEN 'failed' WHEN i % 10 = 0 THEN 'pending' ELSE 'delivered' END,
-      CASE WHEN i % 10 = 0 THEN 3 ELSE 1 END, CASE WHEN i % 10 = 0 THEN 'HTTP 500' END,
-      now() - i * interval '1 minute', now() - i * interval '1 minute'
-    FROM generate_series(1, ${DELIVERY_ROWS}::int) i`);
-  // VACUUM sets the visibility map as autovacuum would, so the planner may count with index-only scans.
-  await query(
-    sql`VACUUM ANALYZE ledger_entries, mobile_money_payments, sms_payments, crypto_payments, workspaces, accounts, webhook_deliveries`,
-  );
-
-  const [deep] = await query<{ position: string; id: number }>(sql`
-    SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position, id::int AS id
-    FROM ledger_entries WHERE account_id = ${accountId}
-    ORDER BY occurred_at, id OFFSET ${Math.floor(HOT_ROWS * 0.07)} LIMIT 1`);
-  ctx = {
-    keyId: t.keyId,
-    workspaceId,
-    accountId,
-    member: { id: member.json.id, workspaceId, role: "owner", permissions: [], tokenVersion: 0 },
-    client: { clientUuid: clientRow!.id, workspaceId },
-    deep: deep!,
-    total: HOT_ROWS + 1,
-  };
+  ctx = await seedAtScale();
 }, 180_000);
 
 describe("spec 000 history (historyPage) at a million entries", () => {

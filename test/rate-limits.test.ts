@@ -16,6 +16,7 @@ import {
 } from "../src/apis/shared/rate-limit";
 import type { Bindings } from "../src/env";
 import { accessToken, basic, createClient, statusEvent as cryptoStatus, form, signed } from "./crypto-helpers";
+import { PNG_MAGIC } from "./fixtures/files";
 import {
   ADMIN,
   adjust,
@@ -169,7 +170,7 @@ describe("per API key (specs 000, 001, 002)", () => {
 });
 
 describe("per member (spec 003)", () => {
-  const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+  const PNG = new Uint8Array([...PNG_MAGIC, 1, 2, 3]);
 
   it("refuses recording and deleting past the money limit: no ledger row, no stored receipt", async () => {
     await inOneWindow(PERIOD, async () => {

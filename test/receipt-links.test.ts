@@ -3,15 +3,15 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RECEIPT_LINK_TTL_MINUTES, receiptLinkSigner } from "../src/apis/sms-payments/receipts";
+import { PNG_MAGIC } from "./fixtures/files";
 import { admin, call, createAccount, createWorkspace } from "./helpers";
 import { expectOk, recordSmsPayment, workspaceMember } from "./story-helpers";
 
-const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** A PNG-signed file of `size` bytes with every byte value in it. */
 function pngBytes(size: number) {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 7 + 3) % 256;
-  bytes.set(PNG);
+  bytes.set(PNG_MAGIC);
   return bytes;
 }
 

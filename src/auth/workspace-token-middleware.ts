@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { AppError } from "../lib/errors";
 import {
@@ -49,11 +49,4 @@ export function requireMember(requirement: Requirement): MiddlewareHandler<Membe
     c.set("member", member);
     await next();
   };
-}
-
-/** The member `requireMember` authenticated for this request (route middleware does not type `c.var`). */
-export function memberOf(c: Context): MemberPrincipal {
-  const member = (c as unknown as Context<MemberEnv>).get("member");
-  if (!member) throw new Error("requireMember did not run for this route");
-  return member;
 }

@@ -1,4 +1,6 @@
+// The request's resources, from its Hono context, for the modules that take plain arguments.
 import type { Context } from "hono";
+import type { EdgeSources } from "../edge/kv-state";
 import type { AppEnv } from "../env";
 import { createDatabase, type Database } from "./client";
 
@@ -14,3 +16,10 @@ export function database<E extends AppEnv>(c: Context<E>): Database {
   }
   return db;
 }
+
+/** The request's KV, database and waitUntil, for edge reads (ledger/accounts.ts accountEdgeState). */
+export const edgeSources = <E extends AppEnv>(c: Context<E>): EdgeSources => ({
+  kv: c.env.EDGE_KV,
+  db: () => database(c),
+  later: { waitUntil: (work) => c.executionCtx.waitUntil(work) },
+});

@@ -2,6 +2,7 @@
 // (up to ~60 s between locations) and allows ~1 write/s per key: it is a hint for availability
 // answers and a cache of key metadata, never the source of truth for money.
 import { z } from "@hono/zod-openapi";
+import type { Database } from "../db/client";
 import type { AccountStatus } from "../db/schema";
 import { edgeMemo } from "./isolate-memo";
 
@@ -102,6 +103,12 @@ export async function forgetKey(kv: KVNamespace, secretHash: string) {
   await kv.delete(apiKeyKey(secretHash));
   edgeMemo.forget(apiKeyKey(secretHash));
 }
+
+/**
+ * Where an edge read looks: KV, then on a miss the database (made only then, so a KV hit touches
+ * nothing) and a refill of KV after the response.
+ */
+export type EdgeSources = { kv: KVNamespace; db: () => Database; later: Pick<ExecutionContext, "waitUntil"> };
 
 /**
  * Refills a KV cache entry after the response, without failing anything: KV allows ~1 write/s per

@@ -1,10 +1,15 @@
+// Accounts: the row as the admin API shows it, and an account's edge state (KV first, the database on a
+// miss). Plain arguments only: the ledger never sees an HTTP request.
 import { eq } from "drizzle-orm";
-import type { Context } from "hono";
 import type { Database } from "../db/client";
-import { database } from "../db/request-db";
 import { accounts } from "../db/schema";
-import { type AccountEdgeState, readAccountState, refillLater, writeAccountState } from "../edge/kv-state";
-import type { AppEnv } from "../env";
+import {
+  type AccountEdgeState,
+  type EdgeSources,
+  readAccountState,
+  refillLater,
+  writeAccountState,
+} from "../edge/kv-state";
 import { toJsonNumber } from "../lib/money";
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -33,15 +38,12 @@ export async function findAccount(db: Database, id: string): Promise<AccountRow 
  * An account's edge state (status, currency, workspace): KV first, the database on a miss (refilling
  * KV). Null when the account does not exist.
  */
-export async function accountEdgeState<E extends AppEnv>(
-  c: Context<E>,
-  accountId: string,
-): Promise<AccountEdgeState | null> {
-  const cached = await readAccountState(c.env.EDGE_KV, accountId);
+export async function accountEdgeState(from: EdgeSources, accountId: string): Promise<AccountEdgeState | null> {
+  const cached = await readAccountState(from.kv, accountId);
   if (cached) return cached;
-  const row = await findAccount(database(c), accountId);
+  const row = await findAccount(from.db(), accountId);
   if (!row) return null;
   const state = edgeStateOf(row);
-  refillLater(c.executionCtx, "account state", writeAccountState(c.env.EDGE_KV, accountId, state));
+  refillLater(from.later, "account state", writeAccountState(from.kv, accountId, state));
   return state;
 }

@@ -100,13 +100,14 @@ const BALANCE_RANGE_CONSTRAINT = "accounts_balance_range";
 /** Raised by write_refused (migration 0006). */
 const REFUSED_SQLSTATE = "PE001";
 
-type Claim = {
+type Stored<R> = { $effect: R } | { $posting_failure: PostingFailure };
+/** The claim's row; a stored answer is the effect's outcome (or, before migration 0006, a rendered body). */
+type Claim<R, B> = {
   state: "new" | "busy" | "replay" | "mismatch";
   response_status: number | null;
-  response_body: unknown;
+  response_body: Stored<R> | B | null;
   authorized: boolean;
 };
-type Stored<R> = { $effect: R } | { $posting_failure: PostingFailure };
 
 /** Runs the effect once (idempotently when the guard has a key): exactly one database request. */
 export async function runWrite<R extends object, B>(
@@ -151,7 +152,7 @@ export async function runWrite<R extends object, B>(
   const storeRefusals = guard.storeRefusals !== false;
   const [claimed, effected] = await db
     .batch([
-      db.execute<Claim>(sql`
+      db.execute<Claim<R, B>>(sql`
         SELECT c.state, c.response_status, c.response_body, ${guard.stillAuthorized?.check ?? sql`true`} AS authorized
         FROM idempotency_claim(${scope}, ${key}, ${fingerprint}) c`),
       db.execute<{ result: R | Refusal | null }>(sql`
@@ -188,7 +189,7 @@ export async function runWrite<R extends object, B>(
   if (claim.state === "mismatch") {
     throw new AppError("unprocessable", "Idempotency-Key was already used with a different request");
   }
-  const stored = claim.response_body as Stored<R> | B;
+  const stored = claim.response_body;
   if (stored && typeof stored === "object" && "$posting_failure" in stored) {
     const err = refuse({ failure: stored.$posting_failure });
     throw err instanceof PostingError ? new PostingError(err.reason, true) : Object.assign(err, { replayed: true });

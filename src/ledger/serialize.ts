@@ -1,8 +1,11 @@
+// A ledger row as the portal admin API shows it: what a posting answers and what its entry lists show.
 import { toJsonNumber } from "../lib/money";
 import type { PostedEntry } from "./posting";
 
-/** A posted ledger row as the portal admin API shows it. */
-export const entryToJson = (accountId: string, e: PostedEntry) => ({
+/** The fields shown, from a posted entry or from a row the admin lists read. */
+type EntryFields = Omit<PostedEntry, "source" | "type"> & { source: string; type: string };
+
+export const entryToJson = (accountId: string, e: EntryFields) => ({
   id: e.id,
   account_id: accountId,
   amount: toJsonNumber(e.amount),

@@ -1,7 +1,5 @@
 // Exact money. Amounts enter as JSON numbers or decimal strings, are checked as text and travel as
 // canonical decimal strings to Postgres `numeric`; JS never does arithmetic on them.
-import { z } from "@hono/zod-openapi";
-
 const DEFAULT_DECIMALS = 2;
 
 /** Minor-unit digits per ISO 4217 currency; others default to 2. */
@@ -69,19 +67,8 @@ export function parseAmount(input: unknown): ParsedAmount | string {
 
 export const isZero = (amount: string) => /^-?0$/.test(amount);
 export const isNegative = (amount: string) => amount.startsWith("-");
-
-/** zod schema for an amount: a JSON number or a decimal string; yields the canonical string. */
-export const amountSchema = z
-  .union([z.number(), z.string()])
-  .transform((input, ctx) => {
-    const parsed = parseAmount(input);
-    if (typeof parsed === "string") {
-      ctx.addIssue({ code: "custom", message: `amount ${parsed}` });
-      return z.NEVER;
-    }
-    return parsed;
-  })
-  .openapi({ type: "number", example: 100 });
+/** Greater than zero (canonical text, as parseAmount writes it). */
+export const isPositive = (amount: string) => !isZero(amount) && !isNegative(amount);
 
 /** Checks an amount against its currency's minor units; returns an error message or null. */
 export function checkCurrencyPrecision(amount: ParsedAmount, currency: string): string | null {

@@ -13,7 +13,7 @@ export type AdminAnswer<T> =
 
 type Body<T extends z.ZodType | null> = T extends z.ZodType ? z.infer<T> : undefined;
 
-type CallOptions = { json?: unknown; headers?: Record<string, string> };
+export type CallOptions = { json?: unknown; headers?: Record<string, string> };
 
 /** Calls one admin route; a JSON answer is checked against `schema`, an error answer gives its message. */
 export async function callAdmin<T extends z.ZodType | null>(

@@ -21,7 +21,7 @@ import { Delivery } from "../apis/admin/oauth-clients";
 import { ApiKeyCreated, EffectiveGatewayStatusBody, Workspace } from "../apis/admin/schemas";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
-import { adminError, adminResponse, callAdmin, type Dispatch } from "./admin-client";
+import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch } from "./admin-client";
 import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
 import { Layout } from "./views/layout";
@@ -83,13 +83,8 @@ function page(c: C, status: ContentfulStatusCode, title: string, message: string
 
 export function createPortal(dispatch: Dispatch) {
   const portal = new Hono<AppEnv>();
-  const admin = <T extends z.ZodType | null>(
-    c: C,
-    method: string,
-    path: string,
-    schema: T,
-    options?: Parameters<typeof callAdmin>[5],
-  ) => callAdmin(c, dispatch, method, path, schema, options);
+  const admin = <T extends z.ZodType | null>(c: C, method: string, path: string, schema: T, options?: CallOptions) =>
+    callAdmin(c, dispatch, method, path, schema, options);
 
   portal.use("*", secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "same-origin" }));
   portal.use("*", async (c, next) => {

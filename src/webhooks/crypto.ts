@@ -4,20 +4,15 @@
 // `completed` and the outbound webhook row commit together or not at all; the outbound message is queued
 // after commit. Errors: the spec 004 envelope {"error":{"code","message"}}.
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
-import { renderCryptoError } from "../apis/crypto-payments";
-import { paymentDetailJson } from "../apis/crypto-payments/queries";
-import { transition } from "../apis/crypto-payments/status";
 import { jsonContent } from "../apis/shared/openapi";
+import { describeIssues } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
-import { database } from "../db/request-db";
 import { CRYPTO_STATUSES } from "../db/schema";
-import { runWrite } from "../ledger/idempotency";
-import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
-import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
-import { enqueueDeliveries, newDeliveryId } from "./outbound";
-import { verifyWebhook } from "./standard-webhooks";
+import { enqueueDeliveries, newDeliveryId } from "../outbound/deliveries";
+import { renderCryptoError } from "../payments/crypto";
+import { cryptoEventEffect, type Duplicate, isDuplicate } from "./queries";
+import { receiveWebhooks, statusRefusal } from "./receiver";
 
 export const CRYPTO_EVENT_TYPE = "payment.status";
 export const OUTBOUND_EVENT_TYPE = "payment.status_changed";
@@ -82,108 +77,39 @@ cryptoWebhook.openAPIRegistry.registerPath(
   }),
 );
 
-cryptoWebhook.post("/", async (c) => {
-  const raw = await c.req.text();
-  const verified = verifyWebhook(c.env.CRYPTO_WEBHOOK_SECRET, c.req.raw.headers, raw);
-  const parsed = CryptoProcessorEvent.safeParse(verified.payload);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "body"))].join(", ");
-    throw new AppError("bad_request", `Invalid event: ${fields}`);
-  }
-  const event = parsed.data;
-  const { transaction_id: paymentId, status: next } = event.data;
-
-  const hash = event.data.transaction_hash ?? null;
-  const confirmations = event.data.confirmations ?? null;
-  const legalFrom = CRYPTO_STATUSES.filter((from) => transition(from, next) === "apply");
-  const deliveryId = newDeliveryId();
-  const credit = postingCall({
-    accountId: sql`moved.account_id`,
-    workspaceId: sql`moved.workspace_id`,
-    amount: sql`moved.amount_usd`,
-    source: "crypto",
-    type: "deposit",
-    description: sql`'Crypto payment ' || moved.order_id`,
-    externalRef: sql`moved.id::text`,
-    metadata: sql`jsonb_build_object('webhook_id', ${verified.id}::text, 'transaction_hash', ${hash}::text)`,
-    enforceOverdraft: false,
-  });
-  // One batch: the claim, the payment's row lock, the move (or, for the same status, the details only),
-  // its history row and, on `completed`, the single credit (exactly once: `completed` is terminal and
-  // the row is locked); then the merchant's delivery row, built from the committed-to-be state.
-  const outcome = await runWrite<Applied, Applied>(
-    database(c),
-    null,
-    {
-      ctes: sql`${claimWebhookEvent({
-        upstream: "crypto",
-        eventId: verified.id,
-        eventType: CRYPTO_EVENT_TYPE,
-        payload: JSON.stringify(event),
-      })},
-      p AS MATERIALIZED (
-        SELECT id, status, callback_url FROM crypto_payments
-        WHERE id = ${paymentId} AND EXISTS (SELECT 1 FROM claim) FOR UPDATE
-      ),
-      moved AS (
-        UPDATE crypto_payments c SET status = ${next}, transaction_hash = coalesce(${hash}, c.transaction_hash),
-          confirmations = coalesce(${confirmations}::int, c.confirmations), updated_at = now()
-        FROM p
-        WHERE c.id = p.id AND (p.status = ANY (${sql.param(legalFrom)}::text[]) OR (p.status = ${next} AND (c.transaction_hash IS DISTINCT FROM coalesce(${hash}, c.transaction_hash)
-          OR c.confirmations IS DISTINCT FROM coalesce(${confirmations}::int, c.confirmations))))
-        RETURNING c.id, p.status AS was, c.account_id, c.workspace_id, c.amount_usd, c.order_id
-      ),
-      hist AS (
-        INSERT INTO crypto_payment_history (payment_id, status, event_id)
-        SELECT id, ${next}, ${verified.id} FROM moved WHERE was <> ${next}
-      ),
-      credited AS MATERIALIZED (SELECT ${credit} AS r FROM moved WHERE was <> ${next} AND ${next} = 'completed')`,
-      result: sql`CASE
-        WHEN NOT EXISTS (SELECT 1 FROM claim) THEN ${DUPLICATE}
-        WHEN NOT EXISTS (SELECT 1 FROM p) THEN '{"failure":"payment_not_found"}'::jsonb
-        WHEN (SELECT status FROM p) = ${next} THEN '{"unchanged":true}'::jsonb
-        WHEN NOT EXISTS (SELECT 1 FROM moved) THEN jsonb_build_object('failure', 'illegal_transition', 'from', (SELECT status FROM p))
-        WHEN (SELECT r ? 'failure' FROM credited) THEN (SELECT r FROM credited)
-        ELSE jsonb_build_object('notify', (SELECT callback_url IS NOT NULL FROM p)) END`,
-      rollbackOnRefusal: true,
-      // Only when this transaction wrote the event's history row (xmin), never for a duplicate.
-      followUp: sql`
-        INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload)
-        SELECT ${deliveryId}, p.workspace_id, p.callback_url, ${OUTBOUND_EVENT_TYPE},
-          json_build_object('type', ${OUTBOUND_EVENT_TYPE}::text,
-            'timestamp', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-            'data', ${paymentDetailJson})::jsonb
-        FROM crypto_payments p
-        WHERE p.id = ${paymentId} AND p.callback_url IS NOT NULL AND EXISTS (
-          SELECT 1 FROM crypto_payment_history h
-          WHERE h.payment_id = p.id AND h.event_id = ${verified.id} AND h.xmin = pg_current_xact_id()::xid)`,
-    },
-    {
-      status: 200,
-      render: (applied) => applied,
-      refused: (refusal) => {
-        if (refusal.failure === "payment_not_found") return new AppError("not_found", `No payment ${paymentId}`);
-        if (refusal.failure !== "illegal_transition") return refusalError(refusal);
-        const from = (refusal as Refusal & { from?: string }).from;
-        console.warn(
-          JSON.stringify({
-            msg: "illegal crypto status transition refused",
-            event_id: verified.id,
-            transaction_id: paymentId,
-            from,
-            to: next,
-          }),
-        );
-        return new AppError("conflict", `Illegal status transition ${from} -> ${next}`);
+receiveWebhooks(cryptoWebhook, {
+  secret: (env) => env.CRYPTO_WEBHOOK_SECRET,
+  event: CryptoProcessorEvent,
+  invalid: (error) =>
+    new AppError("bad_request", `Invalid event: ${Object.keys(describeIssues(error).details).join(", ")}`),
+  effect: (event, delivery) =>
+    cryptoEventEffect(
+      { upstream: "crypto", eventId: delivery.id, eventType: CRYPTO_EVENT_TYPE, payload: JSON.stringify(event) },
+      {
+        paymentId: event.data.transaction_id,
+        to: event.data.status,
+        hash: event.data.transaction_hash ?? null,
+        confirmations: event.data.confirmations ?? null,
+        deliveryId: newDeliveryId(),
+        outboundEventType: OUTBOUND_EVENT_TYPE,
       },
-    },
-  );
-
-  const applied = outcome.body;
-  if ("notify" in applied && applied.notify) await enqueueDeliveries(c.env.WEBHOOK_QUEUE, [deliveryId]);
-  const status = isDuplicate(applied) ? "duplicate" : "unchanged" in applied ? "unchanged" : "processed";
-  return c.json(status === "duplicate" ? { status } : { status, transaction_id: paymentId, payment_status: next }, 200);
+    ),
+  refused: (refusal, event, delivery) => {
+    const { transaction_id: paymentId, status: to } = event.data;
+    return statusRefusal(refusal, {
+      log: { msg: "illegal crypto status transition refused", event_id: delivery.id, transaction_id: paymentId },
+      to,
+      notFound: () => new AppError("not_found", `No payment ${paymentId}`),
+      illegal: (from) => new AppError("conflict", `Illegal status transition ${from} -> ${to}`),
+    });
+  },
+  answer: async (c, applied: Applied, event) => {
+    const { transaction_id, status: payment_status } = event.data;
+    if ("notify" in applied && applied.notify) await enqueueDeliveries(c.env.WEBHOOK_QUEUE, [applied.delivery_id]);
+    const status = isDuplicate(applied) ? "duplicate" : "unchanged" in applied ? "unchanged" : "processed";
+    return c.json(status === "duplicate" ? { status } : { status, transaction_id, payment_status }, 200);
+  },
 });
 
 /** What the event did: a duplicate, the same status again, or a move (notify: a delivery row was made). */
-type Applied = Duplicate | { unchanged: true } | { notify: boolean };
+type Applied = Duplicate | { unchanged: true } | { notify: boolean; delivery_id: string };

@@ -3,26 +3,12 @@
 // (webhook_events), the payment's status change under a row lock and, on COMPLETE, the single ledger
 // credit commit together or not at all. Errors: {"error":{"code","message"}}.
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { describeIssues } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
-import { database } from "../db/request-db";
 import { MOBILE_MONEY_STATUSES } from "../db/schema";
-import { runWrite } from "../ledger/idempotency";
-import { postingCall, type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
-import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
-import { verifyWebhook } from "./standard-webhooks";
-
-type Status = (typeof MOBILE_MONEY_STATUSES)[number];
-
-/** The legal moves; COMPLETE, FAILED and TIMEOUT are terminal. */
-const NEXT: Record<Status, readonly Status[]> = {
-  INIT: ["PENDING", "FAILED", "TIMEOUT"],
-  PENDING: ["COMPLETE", "FAILED", "TIMEOUT"],
-  COMPLETE: [],
-  FAILED: [],
-  TIMEOUT: [],
-};
+import { type Duplicate, isDuplicate, mobileMoneyEventEffect } from "./queries";
+import { receiveWebhooks, statusRefusal } from "./receiver";
 
 export const EVENT_TYPE = "payment.status_changed";
 
@@ -118,90 +104,44 @@ mobileMoneyWebhook.openAPIRegistry.registerPath(
   }),
 );
 
-mobileMoneyWebhook.post("/", async (c) => {
-  const raw = await c.req.text();
-  const verified = verifyWebhook(c.env.MOBILE_MONEY_WEBHOOK_SECRET, c.req.raw.headers, raw);
-  const payload = verified.payload as { type?: unknown } | null;
-  if (typeof payload !== "object" || payload === null || typeof payload.type !== "string") {
-    throw new WebhookProblem("bad_request", "invalid_event", "Event must be a JSON object with a string type");
-  }
-  if (payload.type !== EVENT_TYPE) {
-    throw new WebhookProblem("bad_request", "unsupported_event_type", `Unsupported event type: ${payload.type}`);
-  }
-  const parsed = MobileMoneyEvent.safeParse(payload);
-  if (!parsed.success) {
-    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".")))].join(", ");
-    throw new WebhookProblem("bad_request", "invalid_event", `Invalid event fields: ${fields}`);
-  }
-  const { reference, status: next } = parsed.data.data;
-
-  const from = MOBILE_MONEY_STATUSES.filter((status) => NEXT[status].includes(next));
-  const credit = postingCall({
-    accountId: sql`moved.account_id`,
-    workspaceId: sql`moved.workspace_id`,
-    amount: sql`moved.amount`,
-    source: "mobile_money",
-    type: "deposit",
-    description: `Mobile money payment ${reference}`,
-    externalRef: reference,
-    metadata: sql`jsonb_build_object('webhook_id', ${verified.id}::text, 'payment_id', 'payment_' || moved.id)`,
-    enforceOverdraft: false,
-  });
-  // One statement: the claim, the payment's row lock, the status move when legal and, on COMPLETE, the
-  // single ledger credit. A refusal (unknown reference, illegal move) rolls the claim back with it.
-  const outcome = await runWrite<{ processed: true } | Duplicate, Accepted>(
-    database(c),
-    null,
-    {
-      ctes: sql`${claimWebhookEvent({
-        upstream: "mobile_money",
-        eventId: verified.id,
-        eventType: EVENT_TYPE,
-        payload: JSON.stringify(parsed.data),
-      })},
-      p AS MATERIALIZED (
-        SELECT id, status, amount, account_id, workspace_id FROM mobile_money_payments
-        WHERE reference = ${reference} AND EXISTS (SELECT 1 FROM claim) FOR UPDATE
-      ),
-      moved AS (
-        UPDATE mobile_money_payments m SET status = ${next}, updated_at = now() FROM p
-        WHERE m.id = p.id AND p.status = ANY (${sql.param(from)}::text[])
-        RETURNING m.id, m.amount, m.account_id, m.workspace_id
-      ),
-      credited AS MATERIALIZED (SELECT ${credit} AS r FROM moved WHERE ${next} = 'COMPLETE')`,
-      result: sql`CASE
-        WHEN NOT EXISTS (SELECT 1 FROM claim) THEN ${DUPLICATE}
-        WHEN NOT EXISTS (SELECT 1 FROM p) THEN '{"failure":"payment_not_found"}'::jsonb
-        WHEN NOT EXISTS (SELECT 1 FROM moved) THEN jsonb_build_object('failure', 'illegal_transition', 'from', (SELECT status FROM p))
-        WHEN (SELECT r ? 'failure' FROM credited) THEN (SELECT r FROM credited)
-        ELSE '{"processed":true}'::jsonb END`,
-      rollbackOnRefusal: true,
-    },
-    {
-      status: 200,
-      render: (r): Accepted =>
-        isDuplicate(r) ? { status: "duplicate" } : { status: "processed", reference, payment_status: next },
-      refused: (refusal) => {
-        if (refusal.failure === "payment_not_found")
-          return new AppError("not_found", `No payment with reference ${reference}`);
-        if (refusal.failure !== "illegal_transition") return refusalError(refusal);
-        const current = (refusal as Refusal & { from?: string }).from;
-        console.warn(
-          JSON.stringify({
-            msg: "illegal mobile-money status transition refused",
-            event_id: verified.id,
-            reference,
-            from: current,
-            to: next,
-          }),
-        );
-        return new WebhookProblem(
+receiveWebhooks(mobileMoneyWebhook, {
+  secret: (env) => env.MOBILE_MONEY_WEBHOOK_SECRET,
+  event: MobileMoneyEvent,
+  invalid: (error, { payload }) => {
+    const event = payload as { type?: unknown } | null;
+    if (typeof event !== "object" || event === null || typeof event.type !== "string") {
+      return new WebhookProblem("bad_request", "invalid_event", "Event must be a JSON object with a string type");
+    }
+    if (event.type !== EVENT_TYPE) {
+      return new WebhookProblem("bad_request", "unsupported_event_type", `Unsupported event type: ${event.type}`);
+    }
+    const fields = Object.keys(describeIssues(error).details).join(", ");
+    return new WebhookProblem("bad_request", "invalid_event", `Invalid event fields: ${fields}`);
+  },
+  effect: (event, delivery) =>
+    mobileMoneyEventEffect(
+      { upstream: "mobile_money", eventId: delivery.id, eventType: EVENT_TYPE, payload: JSON.stringify(event) },
+      { reference: event.data.reference, to: event.data.status },
+    ),
+  refused: (refusal, event, delivery) => {
+    const { reference, status: to } = event.data;
+    return statusRefusal(refusal, {
+      log: { msg: "illegal mobile-money status transition refused", event_id: delivery.id, reference },
+      to,
+      notFound: () => new AppError("not_found", `No payment with reference ${reference}`),
+      illegal: (from) =>
+        new WebhookProblem(
           "conflict",
           "illegal_transition",
-          `Illegal status transition ${current} -> ${next} for payment ${reference}`,
-        );
-      },
-    },
-  );
-  return c.json(outcome.body, 200);
+          `Illegal status transition ${from} -> ${to} for payment ${reference}`,
+        ),
+    });
+  },
+  answer: (c, applied: { processed: true } | Duplicate, event) =>
+    c.json<Accepted>(
+      isDuplicate(applied)
+        ? { status: "duplicate" }
+        : { status: "processed", reference: event.data.reference, payment_status: event.data.status },
+      200,
+    ),
 });

@@ -4,18 +4,17 @@
 // duplicate). Usage is recorded even past the overdraft limit — the SMS was already sent, so the charge
 // is owed — and the account is flagged (accounts.overdrawn_at) until a deposit brings it back.
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
+import { amountField, describeIssues } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
-import { database } from "../db/request-db";
 import { gatewayStatusMaxAge } from "../edge/gateway-config";
 import { recordGatewayObservation } from "../edge/gateway-monitor";
 import { GATEWAY_STATUSES } from "../edge/kv-state";
-import { type Effect, runWrite } from "../ledger/idempotency";
-import { postingCall, type Refusal, refusalError } from "../ledger/posting";
+import type { Effect } from "../ledger/idempotency";
+import { type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
-import { amountSchema, checkCurrencyPrecision, isNegative } from "../lib/money";
-import { claimWebhookEvent, DUPLICATE, type Duplicate, isDuplicate } from "./event-claim";
-import { verifyWebhook } from "./standard-webhooks";
+import { checkCurrencyPrecision, isNegative } from "../lib/money";
+import { claimOnlyEffect, type Duplicate, gatewayPostingEffect, gatewayReversalEffect, isDuplicate } from "./queries";
+import { receiveWebhooks } from "./receiver";
 
 const UPSTREAM = "sms_gateway";
 /** Dedupe namespace guarding "this original event was reversed" (one reversal per event). */
@@ -32,11 +31,11 @@ export const SmsGatewayEvent = z
   .discriminatedUnion("type", [
     z.object({
       type: z.literal("deposit.received"),
-      data: z.object({ ...posting, amount: amountSchema }).strict(),
+      data: z.object({ ...posting, amount: amountField() }).strict(),
     }),
     z.object({
       type: z.literal("usage.charged"),
-      data: z.object({ ...posting, amount: amountSchema }).strict(),
+      data: z.object({ ...posting, amount: amountField() }).strict(),
     }),
     z.object({
       type: z.literal("event.reversed"),
@@ -82,50 +81,44 @@ smsGatewayWebhook.openAPIRegistry.registerPath(
   }),
 );
 
-smsGatewayWebhook.post("/", async (c) => {
-  const raw = await c.req.text();
-  const verified = verifyWebhook(c.env.SMS_GATEWAY_WEBHOOK_SECRET, c.req.raw.headers, raw);
-  const parsed = SmsGatewayEvent.safeParse(verified.payload);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join(", ");
-    console.warn(JSON.stringify({ upstream: UPSTREAM, event: verified.id, rejected: problems }));
-    throw new AppError("bad_request", problems);
-  }
-  const event = parsed.data;
-  const outcome = await runWrite<Applied, Applied>(database(c), null, eventEffect(verified.id, raw, event), {
-    status: 200,
-    render: (applied) => applied,
-    refused: (refusal) => {
-      const problem = refusalProblem(refusal, event);
-      console.warn(JSON.stringify({ upstream: UPSTREAM, event: verified.id, rejected: problem.message }));
-      return problem;
-    },
-  });
-  if (!isDuplicate(outcome.body) && event.type === "gateway.status") {
-    await recordGatewayObservation(c.env.EDGE_KV, gatewayStatusMaxAge(c.env), {
-      status: event.data.status,
-      reason: `reported by the gateway${event.data.reason ? `: ${event.data.reason}` : ""}`,
-    });
-  }
-  return c.json(
-    {
-      status: isDuplicate(outcome.body) ? ("duplicate" as const) : ("processed" as const),
-      event_id: verified.id,
-      ...(!isDuplicate(outcome.body) && outcome.body.id !== undefined ? { entry_id: outcome.body.id } : {}),
-    },
-    200,
-  );
+receiveWebhooks(smsGatewayWebhook, {
+  secret: (env) => env.SMS_GATEWAY_WEBHOOK_SECRET,
+  event: SmsGatewayEvent,
+  invalid: (error, delivery) => {
+    const problems = describeIssues(error).message;
+    console.warn(JSON.stringify({ upstream: UPSTREAM, event: delivery.id, rejected: problems }));
+    return new AppError("bad_request", problems);
+  },
+  effect: (event, delivery) => eventEffect(delivery.id, delivery.raw, event),
+  refused: (refusal, event, delivery) => {
+    const problem = refusalProblem(refusal, event);
+    console.warn(JSON.stringify({ upstream: UPSTREAM, event: delivery.id, rejected: problem.message }));
+    return problem;
+  },
+  answer: async (c, applied: Applied, event, delivery) => {
+    if (!isDuplicate(applied) && event.type === "gateway.status") {
+      await recordGatewayObservation(c.env.EDGE_KV, gatewayStatusMaxAge(c.env), {
+        status: event.data.status,
+        reason: `reported by the gateway${event.data.reason ? `: ${event.data.reason}` : ""}`,
+      });
+    }
+    return c.json(
+      {
+        status: isDuplicate(applied) ? ("duplicate" as const) : ("processed" as const),
+        event_id: delivery.id,
+        ...(!isDuplicate(applied) && applied.id !== undefined ? { entry_id: applied.id } : {}),
+      },
+      200,
+    );
+  },
 });
 
 /** What an applied event answers: its ledger entry when it posted one. */
 type Applied = Duplicate | { id?: number };
 
-/**
- * The event as ONE statement (plus, for charges, the overdrawn flag's refresh in the same batch): the
- * claim, then the posting it calls for. A refusal rolls the claim back, so a corrected retry applies.
- */
+/** The event's effect: the claim, then the posting it calls for (webhooks/queries.ts). */
 function eventEffect(eventId: string, raw: string, event: Event): Effect {
-  const claim = claimWebhookEvent({ upstream: UPSTREAM, eventId, eventType: event.type, payload: raw });
+  const claim = { upstream: UPSTREAM, eventId, eventType: event.type, payload: raw };
   switch (event.type) {
     case "deposit.received":
     case "usage.charged": {
@@ -137,64 +130,27 @@ function eventEffect(eventId: string, raw: string, event: Event): Effect {
           `data.amount: ${isUsage ? "usage must be negative" : "deposits must be positive"}`,
         );
       }
-      const posting = postingCall({
+      return gatewayPostingEffect(claim, {
         accountId: account_id,
-        amount: amount.value,
-        source: UPSTREAM,
+        amount,
         type: isUsage ? "usage" : "deposit",
         description: description ?? (isUsage ? "SMS usage" : "Gateway deposit"),
         occurredAt: occurred_at ? new Date(occurred_at) : undefined,
         externalRef: entryRef(eventId),
-        enforceOverdraft: false,
-        precisionOf: amount,
       });
-      return {
-        ctes: sql`${claim}, posted AS MATERIALIZED (SELECT ${posting} AS r FROM claim)`,
-        result: sql`coalesce((SELECT r FROM posted), ${DUPLICATE})`,
-        rollbackOnRefusal: true,
-        // An upstream charge must be recorded even past the overdraft limit; the account is flagged.
-        followUp: sql`
-          UPDATE accounts SET overdrawn_at = CASE WHEN balance < -overdraft_limit THEN coalesce(overdrawn_at, now()) END
-          WHERE id = ${account_id} AND (overdrawn_at IS NOT NULL OR balance < -overdraft_limit)`,
-      };
     }
     case "event.reversed": {
       const { event_id: original, reason } = event.data;
-      const reversal = postingCall({
-        accountId: sql`target.account_id`,
-        amount: sql`-target.amount`,
-        source: UPSTREAM,
-        type: "reversal",
-        description: `Reversal of ${original}${reason ? `: ${reason}` : ""}`,
+      return gatewayReversalEffect(claim, {
+        originalRef: entryRef(original),
         externalRef: entryRef(eventId),
+        description: `Reversal of ${original}${reason ? `: ${reason}` : ""}`,
+        once: { upstream: REVERSALS, eventId: original, payload: { reversed_by: eventId } },
         metadata: { reverses_event: original },
-        enforceOverdraft: false,
       });
-      return {
-        ctes: sql`${claim},
-        target AS MATERIALIZED (
-          SELECT account_id, amount FROM ledger_entries
-          WHERE external_ref = ${entryRef(original)} AND EXISTS (SELECT 1 FROM claim) LIMIT 1
-        ),
-        once AS (
-          INSERT INTO webhook_events (upstream, event_id, event_type, payload)
-          SELECT ${REVERSALS}, ${original}, 'reversal', ${JSON.stringify({ reversed_by: eventId })}::jsonb FROM target
-          ON CONFLICT DO NOTHING RETURNING event_id
-        ),
-        reversed AS MATERIALIZED (SELECT ${reversal} AS r FROM target, once)`,
-        result: sql`CASE
-          WHEN NOT EXISTS (SELECT 1 FROM claim) THEN ${DUPLICATE}
-          WHEN NOT EXISTS (SELECT 1 FROM target) THEN '{"failure":"original_not_found"}'::jsonb
-          WHEN NOT EXISTS (SELECT 1 FROM once) THEN '{"failure":"already_reversed"}'::jsonb
-          ELSE (SELECT r FROM reversed) END`,
-        rollbackOnRefusal: true,
-      };
     }
     case "gateway.status":
-      return {
-        ctes: claim,
-        result: sql`CASE WHEN EXISTS (SELECT 1 FROM claim) THEN '{}'::jsonb ELSE ${DUPLICATE} END`,
-      };
+      return claimOnlyEffect(claim);
   }
 }
 

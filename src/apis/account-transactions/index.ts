@@ -9,15 +9,16 @@ import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
 import { type ApiKeyPrincipal, apiKeyActive } from "../../auth/api-keys";
-import { database } from "../../db/request-db";
+import { database, edgeSources } from "../../db/request-db";
 import type { LedgerType } from "../../db/schema";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import { type PostedEntry, PostingError, type PostingRequest, postingCall, refusalError } from "../../ledger/posting";
-import { type EntryRow, entriesPage } from "../../ledger/queries";
+import { type PostedEntry, PostingError, type PostingRequest, refusalError } from "../../ledger/posting";
+import type { EntryRow } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, type ParsedAmount, toJsonNumber } from "../../lib/money";
 import { createSurface, type ErrorRenderer } from "../shared/surface";
+import { entriesPage, postingEffect } from "./queries";
 import * as routes from "./routes";
 import type { AddFundsResult, RecordUsageResult } from "./schemas";
 
@@ -90,7 +91,7 @@ async function write<T>(
   const accountId = reachableAccountId(key, rawAccountId);
   if (!accountId) throw accountNotFound();
   // Edge state (KV, else DB) for the currency; the posting re-checks workspace and status in the database.
-  const state = await accountEdgeState(c, accountId);
+  const state = await accountEdgeState(edgeSources(c), accountId);
   if (!state || state.workspace_id !== key.workspace_id) throw accountNotFound();
   const precision = checkCurrencyPrecision(amount, state.currency);
   if (precision) throw new AppError("bad_request", precision, { amount: [precision.replace(/^amount /, "")] });
@@ -102,18 +103,7 @@ async function write<T>(
       fingerprint: await requestFingerprint(fingerprintOf),
       stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", "Invalid API key") },
     },
-    {
-      result: postingCall({
-        ...posting,
-        accountId,
-        workspaceId: key.workspace_id,
-        apiKeyId: key.id,
-        source: "api",
-        enforceOverdraft: true,
-        requireNotSuspended: true,
-        precisionOf: amount,
-      }),
-    },
+    postingEffect(key, accountId, amount, posting),
     {
       status: 200,
       render,

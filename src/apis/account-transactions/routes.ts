@@ -1,7 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey } from "../../auth/api-key-middleware";
 import { jsonBody, jsonContent, rateLimited } from "../shared/openapi";
-import { authThenCount, perApiKey, type RateLimitClass } from "../shared/rate-limit";
+import { perApiKey, type RateLimitClass } from "../shared/rate-limit";
+import { routeMiddleware } from "../shared/surface";
 import {
   AccountParam,
   AccountTransactionsError,
@@ -16,7 +17,7 @@ import {
 
 /** The key, its permission, then its budget for the class of request. */
 const apiKey = (permission: string, cls: RateLimitClass) =>
-  authThenCount(requireApiKey(permission, { header: "api_key" }), perApiKey(cls));
+  routeMiddleware(requireApiKey(permission, { header: "api_key" }), perApiKey(cls));
 
 const authErrors = {
   429: rateLimited(AccountTransactionsError, "API key"),

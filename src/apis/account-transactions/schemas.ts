@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LEDGER_TYPES } from "../../db/schema";
-import { isNegative, isZero, parseAmount } from "../../lib/money";
+import { amountField, idParam, integerQuery, mustBePositive, oneMessage } from "../shared/params";
 import { parseUsageDate } from "./usage-date";
 
 export const MAX_PAGE_SIZE = 100;
@@ -36,49 +36,31 @@ const UNSTORABLE = /\u0000|[\uD800-\uDFFF]/u;
 
 export const AccountParam = z.object({
   // Any string: a malformed id is answered exactly like an unknown account.
-  accountId: z.string().openapi({
-    param: { name: "accountId", in: "path" },
+  accountId: idParam("accountId", {
     description: "Account ID (UUID)",
     example: "3f1c2a9e-8d4b-4c55-9a1e-2b7f0c6d9e10",
   }),
 });
 
-const pageNumber = (name: string, max: number, fallback: number) =>
-  z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined) return fallback;
-      const n = /^\d{1,16}$/.test(raw) ? Number(raw) : Number.NaN;
-      if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-        ctx.addIssue({
-          code: "custom",
-          message:
-            max === Number.MAX_SAFE_INTEGER
-              ? `${name} must be a positive integer`
-              : `${name} must be an integer from 1 to ${max}`,
-        });
-        return z.NEVER;
-      }
-      return n;
-    });
+/** At most 16 digits; one message whatever is wrong. */
+const PAGE_DIGITS = /^\d{1,16}$/;
 
 // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
 export const TransactionsQuery = z.object({
-  page: pageNumber("page", Number.MAX_SAFE_INTEGER, 1).openapi({
-    param: { name: "page", in: "query" },
-    type: "integer",
-    minimum: 1,
-    default: 1,
-    description: "Page number of the transactions list (1-based)",
+  page: integerQuery("page", {
+    min: 1,
+    fallback: 1,
+    syntax: PAGE_DIGITS,
+    wording: oneMessage("page must be a positive integer"),
+    doc: { description: "Page number of the transactions list (1-based)" },
   }),
-  pageSize: pageNumber("pageSize", MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE).openapi({
-    param: { name: "pageSize", in: "query" },
-    type: "integer",
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    default: DEFAULT_PAGE_SIZE,
-    description: "Number of transactions per page",
+  pageSize: integerQuery("pageSize", {
+    min: 1,
+    max: MAX_PAGE_SIZE,
+    fallback: DEFAULT_PAGE_SIZE,
+    syntax: PAGE_DIGITS,
+    wording: oneMessage(`pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`),
+    doc: { description: "Number of transactions per page" },
   }),
 });
 
@@ -103,29 +85,18 @@ export const TransactionsPage = z
   .openapi("AccountTransactionsPage");
 
 /** A positive exact amount: a JSON number or a decimal string, as canonical decimal text. */
-const positiveAmount = z
-  .union([z.number(), z.string()], { error: required("a number") })
-  .transform((input, ctx) => {
-    const parsed = parseAmount(input);
-    if (typeof parsed === "string") {
-      ctx.addIssue({ code: "custom", message: parsed });
-      return z.NEVER;
-    }
-    if (isZero(parsed.value) || isNegative(parsed.value)) {
-      ctx.addIssue({ code: "custom", message: "must be greater than 0" });
-      return z.NEVER;
-    }
-    return parsed;
-  })
-  .openapi({
-    type: "number",
-    format: "float",
-    exclusiveMinimum: 0,
-    example: 100,
-    description:
-      "Positive exact decimal (a decimal string is accepted too), at most 12 integer digits and no more " +
-      "decimals than the account currency has (2 for most, 0 for JPY...)",
-  });
+const positiveAmount = amountField(
+  { missing: "is required", notNumber: "must be a number", invalid: (problem) => problem },
+  mustBePositive("must be greater than 0"),
+).openapi({
+  type: "number",
+  format: "float",
+  exclusiveMinimum: 0,
+  example: 100,
+  description:
+    "Positive exact decimal (a decimal string is accepted too), at most 12 integer digits and no more " +
+    "decimals than the account currency has (2 for most, 0 for JPY...)",
+});
 
 export const AddFundsBody = z.object({ amount: positiveAmount }).strict().openapi("AddFundsRequest");
 

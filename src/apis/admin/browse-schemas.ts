@@ -1,6 +1,7 @@
 // Parameters (unknown query parameters are ignored) and answers of the admin API's read routes (the back office's lists), and their cursors.
 import { z } from "@hono/zod-openapi";
 import { ACCOUNT_STATUSES, DELIVERY_STATUSES, LEDGER_SOURCES, LEDGER_TYPES } from "../../db/schema";
+import { integerQuery, oneMessage } from "../shared/params";
 import { Account, LedgerEntry } from "./schemas";
 
 /** An opaque keyset cursor: base64url of the JSON array of the last row's sort values. */
@@ -24,14 +25,14 @@ export function decodeKeyset<T extends z.ZodType>(cursor: string, shape: T): z.i
 }
 
 export const limitQuery = (max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d{1,4}$/, `limit must be an integer from 1 to ${max}`)
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= max, `limit must be an integer from 1 to ${max}`)
-    .optional()
-    .transform((n) => n ?? fallback)
-    .openapi({ type: "integer", example: fallback, description: `1-${max}, default ${fallback}` });
+  integerQuery("limit", {
+    min: 1,
+    max,
+    fallback,
+    syntax: /^\d{1,4}$/,
+    wording: oneMessage(`limit must be an integer from 1 to ${max}`),
+    doc: { example: fallback, description: `1-${max}, default ${fallback}` },
+  });
 
 const cursorQuery = z
   .string()

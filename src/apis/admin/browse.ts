@@ -5,10 +5,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { database } from "../../db/request-db";
 import type { EntryFilter } from "../../ledger/queries";
+import { entryToJson } from "../../ledger/serialize";
 import { AppError } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
-import type { DeliveryMessage } from "../../webhooks/outbound";
+import type { DeliveryMessage } from "../../outbound/deliveries";
 import { jsonContent } from "../shared/openapi";
+import { idParam, uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { decodeCursor, encodeCursor } from "../user-payments/cursor";
 import {
@@ -36,7 +38,6 @@ import { entriesCsv } from "./entries-csv";
 import { adminErrorRenderer } from "./index";
 import {
   type AccountListRow,
-  type AdminEntryRow,
   accountDetail,
   balanceHistory,
   listAccounts,
@@ -47,7 +48,7 @@ import {
   workspaceDetail,
 } from "./queries";
 import { adminErrors, adminRouteBase } from "./route-base";
-import { AdminError, uuidParam } from "./schemas";
+import { AdminError } from "./schemas";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -146,11 +147,7 @@ export const retryDeliveryRoute = createRoute({
     "of retries; receivers deduplicate on its unchanged webhook-id.",
   request: {
     params: uuidParam("workspace_id").extend({
-      delivery_id: z
-        .string()
-        .min(1)
-        .max(100)
-        .openapi({ param: { name: "delivery_id", in: "path" } }),
+      delivery_id: idParam("delivery_id", { maxLength: 100 }),
     }),
   },
   responses: {
@@ -161,18 +158,6 @@ export const retryDeliveryRoute = createRoute({
 });
 
 export const browseAdmin = createSurface(adminErrorRenderer);
-
-const entryToJson = (accountId: string, e: AdminEntryRow) => ({
-  id: e.id,
-  account_id: accountId,
-  amount: toJsonNumber(e.amount),
-  currency: e.currency,
-  source: e.source,
-  type: e.type,
-  description: e.description,
-  balance_after: toJsonNumber(e.balance_after),
-  occurred_at: e.occurred_at,
-});
 
 const accountSummary = (a: AccountListRow) => ({
   id: a.id,

@@ -1,9 +1,7 @@
 // Portal admin API (/admin/v1): the back office's contract. Other tools rely on its exact shape.
-import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { keyCacheTtl, newApiKeySecret } from "../../auth/api-keys";
 import { database } from "../../db/request-db";
-import { accounts, apiKeys, workspaces } from "../../db/schema";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import {
   cacheKey,
@@ -15,12 +13,20 @@ import {
 import type { AppEnv } from "../../env";
 import { accountToJson, edgeStateOf, findAccount } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import { type PostedEntry, postingCall, refusalError } from "../../ledger/posting";
+import { type PostedEntry, refusalError } from "../../ledger/posting";
 import { entryToJson } from "../../ledger/serialize";
 import { sha256Hex } from "../../lib/crypto";
-import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
+import { AppError } from "../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero, type ParsedAmount } from "../../lib/money";
 import { createSurface, type ErrorRenderer } from "../shared/surface";
+import {
+  adminPostingEffect,
+  insertAccount,
+  insertApiKey,
+  insertWorkspace,
+  revokeApiKey,
+  setAccountStatus,
+} from "./queries";
 import * as routes from "./routes";
 
 /** The admin error envelope; shared with the admin sub-routers (members.ts). */
@@ -37,12 +43,11 @@ export const adminApi = createSurface(adminErrorRenderer);
 
 type AdminContext = Context<AppEnv>;
 
-const isForeignKeyViolation = (err: unknown) => pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION;
+const workspaceNotFound = () => new AppError("not_found", "Workspace not found");
 
 adminApi.openapi(routes.createWorkspace, async (c) => {
   const { name } = c.req.valid("json");
-  const [row] = await database(c).insert(workspaces).values({ name }).returning();
-  if (!row) throw new Error("insert returned no row");
+  const row = await insertWorkspace(database(c), name);
   return c.json({ id: row.id, name: row.name, created_at: row.createdAt.toISOString() }, 201);
 });
 
@@ -55,21 +60,13 @@ adminApi.openapi(routes.createAccount, async (c) => {
       : checkCurrencyPrecision(input.overdraft_limit, input.currency)?.replace(/^amount/, "overdraft_limit");
     if (problem) throw new AppError("bad_request", problem, { overdraft_limit: [problem] });
   }
-  const row = await database(c)
-    .insert(accounts)
-    .values({
-      workspaceId: workspace_id,
-      currency: input.currency,
-      status: input.status,
-      overdraftLimit: input.overdraft_limit?.value ?? "0",
-    })
-    .returning()
-    .then((rows) => rows[0])
-    .catch((err) => {
-      if (isForeignKeyViolation(err)) throw new AppError("not_found", "Workspace not found");
-      throw err;
-    });
-  if (!row) throw new Error("insert returned no row");
+  const row = await insertAccount(database(c), {
+    workspaceId: workspace_id,
+    currency: input.currency,
+    status: input.status,
+    overdraftLimit: input.overdraft_limit?.value ?? "0",
+  });
+  if (!row) throw workspaceNotFound();
   await writeAccountState(c.env.EDGE_KV, row.id, edgeStateOf(row));
   return c.json(accountToJson(row), 201);
 });
@@ -77,11 +74,7 @@ adminApi.openapi(routes.createAccount, async (c) => {
 adminApi.openapi(routes.patchAccount, async (c) => {
   const { account_id } = c.req.valid("param");
   const { status } = c.req.valid("json");
-  const [row] = await database(c)
-    .update(accounts)
-    .set({ status, updatedAt: new Date() })
-    .where(eq(accounts.id, account_id))
-    .returning();
+  const row = await setAccountStatus(database(c), account_id, status);
   if (!row) throw new AppError("not_found", "Account not found");
   await writeAccountState(c.env.EDGE_KV, row.id, edgeStateOf(row));
   return c.json(accountToJson(row), 200);
@@ -101,23 +94,15 @@ adminApi.openapi(routes.createApiKey, async (c) => {
   }
   const { key, prefix } = newApiKeySecret(input.mode);
   const secretHash = await sha256Hex(key);
-  const row = await db
-    .insert(apiKeys)
-    .values({
-      workspaceId: workspace_id,
-      accountId: input.account_id ?? null,
-      prefix,
-      secretHash,
-      permissions: input.permissions,
-      mode: input.mode,
-    })
-    .returning()
-    .then((rows) => rows[0])
-    .catch((err) => {
-      if (isForeignKeyViolation(err)) throw new AppError("not_found", "Workspace not found");
-      throw err;
-    });
-  if (!row) throw new Error("insert returned no row");
+  const row = await insertApiKey(db, {
+    workspaceId: workspace_id,
+    accountId: input.account_id ?? null,
+    prefix,
+    secretHash,
+    permissions: input.permissions,
+    mode: input.mode,
+  });
+  if (!row) throw workspaceNotFound();
   await cacheKey(
     c.env.EDGE_KV,
     secretHash,
@@ -129,15 +114,7 @@ adminApi.openapi(routes.createApiKey, async (c) => {
 
 adminApi.openapi(routes.revokeApiKey, async (c) => {
   const { id } = c.req.valid("param");
-  const db = database(c);
-  const [revoked] = await db
-    .update(apiKeys)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-    .returning({ secretHash: apiKeys.secretHash });
-  const secretHash =
-    revoked?.secretHash ??
-    (await db.select({ secretHash: apiKeys.secretHash }).from(apiKeys).where(eq(apiKeys.id, id)))[0]?.secretHash;
+  const secretHash = await revokeApiKey(database(c), id);
   if (!secretHash) throw new AppError("not_found", "API key not found");
   // Deleting the cache entry is what stops KV-decided answers; data answers re-check the database.
   await forgetKey(c.env.EDGE_KV, secretHash);
@@ -164,15 +141,7 @@ async function adminPosting(
       key: validateIdempotencyKey(c.req.header("idempotency-key")),
       fingerprint: await requestFingerprint(fingerprintOf),
     },
-    {
-      result: postingCall({
-        accountId,
-        amount: amount.value,
-        enforceOverdraft: false,
-        precisionOf: amount,
-        ...posting,
-      }),
-    },
+    adminPostingEffect(accountId, amount, posting),
     {
       status: 201,
       render: (entry) => entryToJson(accountId, entry),

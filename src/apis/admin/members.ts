@@ -1,7 +1,6 @@
 // Portal admin additions for spec 003: workspace members and their tokens. Its own sub-router with the
 // admin error envelope, mounted under /admin/v1; every route is guarded by requireAdmin.
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq, sql } from "drizzle-orm";
 import {
   issueWorkspaceToken,
   MEMBER_PERMISSIONS,
@@ -9,13 +8,15 @@ import {
   writeMemberTokenVersion,
 } from "../../auth/workspace-tokens";
 import { database } from "../../db/request-db";
-import { MEMBER_ROLES, workspaceMembers } from "../../db/schema";
-import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf, UNIQUE_VIOLATION } from "../../lib/errors";
+import { MEMBER_ROLES } from "../../db/schema";
+import { AppError } from "../../lib/errors";
 import { jsonContent } from "../shared/openapi";
+import { uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
+import { bumpTokenVersion, findMember, insertMember } from "./queries";
 import { adminErrors, adminRouteBase } from "./route-base";
-import { AdminError, uuidParam } from "./schemas";
+import { AdminError } from "./schemas";
 
 const CreateMember = z
   .object({
@@ -102,24 +103,14 @@ export const membersAdmin = createSurface(adminErrorRenderer);
 membersAdmin.openapi(createMember, async (c) => {
   const { workspace_id } = c.req.valid("param");
   const input = c.req.valid("json");
-  const row = await database(c)
-    .insert(workspaceMembers)
-    .values({
-      workspaceId: workspace_id,
-      email: input.email,
-      role: input.role,
-      permissions: [...new Set(input.permissions ?? [])],
-    })
-    .returning()
-    .then((rows) => rows[0])
-    .catch((err) => {
-      const code = pgErrorOf(err)?.code;
-      if (code === FOREIGN_KEY_VIOLATION) throw new AppError("not_found", "Workspace not found");
-      if (code === UNIQUE_VIOLATION)
-        throw new AppError("conflict", "A member with this email already exists in the workspace");
-      throw err;
-    });
-  if (!row) throw new Error("insert returned no row");
+  const row = await insertMember(database(c), {
+    workspaceId: workspace_id,
+    email: input.email,
+    role: input.role,
+    permissions: [...new Set(input.permissions ?? [])],
+  });
+  if (row === "no_workspace") throw new AppError("not_found", "Workspace not found");
+  if (row === "email_taken") throw new AppError("conflict", "A member with this email already exists in the workspace");
   await writeMemberTokenVersion(c.env.EDGE_KV, row.id, row.tokenVersion);
   return c.json(
     {
@@ -135,7 +126,7 @@ membersAdmin.openapi(createMember, async (c) => {
 membersAdmin.openapi(createMemberToken, async (c) => {
   const { member_id } = c.req.valid("param");
   const { ttl_seconds } = c.req.valid("json");
-  const [member] = await database(c).select().from(workspaceMembers).where(eq(workspaceMembers.id, member_id));
+  const member = await findMember(database(c), member_id);
   if (!member) throw new AppError("not_found", "Member not found");
   const { token, expiresAt } = await issueWorkspaceToken(
     c.env.WORKSPACE_TOKEN_SECRET,
@@ -147,13 +138,9 @@ membersAdmin.openapi(createMemberToken, async (c) => {
 
 membersAdmin.openapi(revokeMemberTokens, async (c) => {
   const { member_id } = c.req.valid("param");
-  const [row] = await database(c)
-    .update(workspaceMembers)
-    .set({ tokenVersion: sql`${workspaceMembers.tokenVersion} + 1` })
-    .where(eq(workspaceMembers.id, member_id))
-    .returning({ tokenVersion: workspaceMembers.tokenVersion });
-  if (!row) throw new AppError("not_found", "Member not found");
+  const tokenVersion = await bumpTokenVersion(database(c), member_id);
+  if (tokenVersion === undefined) throw new AppError("not_found", "Member not found");
   // The database is the truth (data statements re-check it); KV makes the edge refuse old tokens now.
-  await writeMemberTokenVersion(c.env.EDGE_KV, member_id, row.tokenVersion);
+  await writeMemberTokenVersion(c.env.EDGE_KV, member_id, tokenVersion);
   return c.body(null, 204);
 });

@@ -2,18 +2,18 @@
 // outbound webhooks (deliveries and the signing secret merchants verify them with). Its own sub-router
 // with the admin error envelope, mounted under /admin/v1; every route is guarded by requireAdmin.
 import { createRoute, z } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
 import { hashClientSecret, newClientCredentials } from "../../auth/oauth";
 import { database } from "../../db/request-db";
-import { DELIVERY_STATUSES, OAUTH_SCOPES, oauthClients } from "../../db/schema";
-import { AppError, FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../lib/errors";
-import { retryDelaySeconds, workspaceWebhookSecret } from "../../webhooks/outbound";
+import { DELIVERY_STATUSES, OAUTH_SCOPES } from "../../db/schema";
+import { AppError } from "../../lib/errors";
+import { retryDelaySeconds } from "../../outbound/deliveries";
+import { workspaceWebhookSecret } from "../../outbound/queries";
 import { jsonContent } from "../shared/openapi";
+import { idParam, uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { adminErrorRenderer } from "./index";
-import { type DeliveryRow, listDeliveries } from "./queries";
+import { type DeliveryRow, insertOAuthClient, listDeliveries, revokeWorkspaceClient } from "./queries";
 import { adminErrors, adminRouteBase } from "./route-base";
-import { uuidParam } from "./schemas";
 
 const CreateOAuthClient = z
   .object({
@@ -74,11 +74,7 @@ export const revokeOAuthClient = createRoute({
     "the client).",
   request: {
     params: workspaceParam.extend({
-      client_id: z
-        .string()
-        .min(1)
-        .max(100)
-        .openapi({ param: { name: "client_id", in: "path" } }),
+      client_id: idParam("client_id", { maxLength: 100 }),
     }),
   },
   responses: { 204: { description: "Revoked" }, ...adminErrors },
@@ -113,28 +109,21 @@ oauthClientsAdmin.openapi(createOAuthClient, async (c) => {
   const { workspace_id } = c.req.valid("param");
   const input = c.req.valid("json");
   const { clientId, clientSecret } = newClientCredentials();
-  await database(c)
-    .insert(oauthClients)
-    .values({
-      workspaceId: workspace_id,
-      clientId,
-      secretHash: await hashClientSecret(clientSecret),
-      name: input.name,
-      scopes: OAUTH_SCOPES.filter((s) => input.scopes.includes(s)),
-    })
-    .catch((err) => {
-      if (pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION) throw new AppError("not_found", "Workspace not found");
-      throw err;
-    });
+  const made = await insertOAuthClient(database(c), {
+    workspaceId: workspace_id,
+    clientId,
+    secretHash: await hashClientSecret(clientSecret),
+    name: input.name,
+    scopes: OAUTH_SCOPES.filter((s) => input.scopes.includes(s)),
+  });
+  if (!made) throw new AppError("not_found", "Workspace not found");
   return c.json({ client_id: clientId, client_secret: clientSecret }, 201);
 });
 
 oauthClientsAdmin.openapi(revokeOAuthClient, async (c) => {
   const { workspace_id, client_id } = c.req.valid("param");
-  const { rows } = await database(c).execute(sql`
-    UPDATE oauth_clients SET revoked_at = coalesce(revoked_at, now())
-    WHERE client_id = ${client_id} AND workspace_id = ${workspace_id} RETURNING id`);
-  if (rows.length === 0) throw new AppError("not_found", "OAuth client not found");
+  if (!(await revokeWorkspaceClient(database(c), workspace_id, client_id)))
+    throw new AppError("not_found", "OAuth client not found");
   return c.body(null, 204);
 });
 

@@ -1,9 +1,16 @@
-// The admin API's read statements (and the delivery retry), one SQL statement each: the back office's
-// pages render from these through the admin routes, so there is one set of SQL for both.
-import { type SQL, sql } from "drizzle-orm";
+// The admin API's statements, for every admin router (index, members, oauth-clients, browse): the reads
+// the back office's pages render from (one SQL statement each, so there is one set of SQL for both), the
+// delivery retry, and the writes.
+import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
+import { accounts, apiKeys, oauthClients, workspaceMembers, workspaces } from "../../db/schema";
 import { isoUtc } from "../../db/sql-time";
+import type { AccountRow } from "../../ledger/accounts";
+import type { Effect } from "../../ledger/idempotency";
+import { type PostingRequest, postingCall } from "../../ledger/posting";
 import { type EntryFilter, type EntryRow, entryColumns, filterSql, newestFirst } from "../../ledger/queries";
+import { FOREIGN_KEY_VIOLATION, pgErrorOf, UNIQUE_VIOLATION } from "../../lib/errors";
+import type { ParsedAmount } from "../../lib/money";
 
 const iso = (column: string) => isoUtc(sql.raw(column), "millis");
 const micros = (column: string) => isoUtc(sql.raw(column), "micros");
@@ -263,3 +270,116 @@ export async function listDeliveries(db: Database, workspaceId: string) {
         ORDER BY d.created_at DESC NULLS LAST, d.id DESC NULLS LAST LIMIT 100) x), '[]'::json) AS deliveries`);
   return rows[0] ?? { found: false, deliveries: [] };
 }
+
+// ---------- writes ----------
+
+/** The inserted row, or null when the workspace it belongs to does not exist (its foreign key). */
+async function unlessNoWorkspace<T>(insert: Promise<T[]>): Promise<T | null> {
+  const rows = await insert.catch((err) => {
+    if (pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION) return null;
+    throw err;
+  });
+  if (rows === null) return null;
+  if (!rows[0]) throw new Error("insert returned no row");
+  return rows[0];
+}
+
+export async function insertWorkspace(db: Database, name: string) {
+  const [row] = await db.insert(workspaces).values({ name }).returning();
+  if (!row) throw new Error("insert returned no row");
+  return row;
+}
+
+export const insertAccount = (db: Database, account: typeof accounts.$inferInsert): Promise<AccountRow | null> =>
+  unlessNoWorkspace(db.insert(accounts).values(account).returning());
+
+export async function setAccountStatus(db: Database, accountId: string, status: AccountRow["status"]) {
+  const [row] = await db
+    .update(accounts)
+    .set({ status, updatedAt: new Date() })
+    .where(eq(accounts.id, accountId))
+    .returning();
+  return row;
+}
+
+export const insertApiKey = (db: Database, key: typeof apiKeys.$inferInsert) =>
+  unlessNoWorkspace(db.insert(apiKeys).values(key).returning());
+
+/**
+ * Revokes the key (once: a revoked key keeps its first revocation time) and answers its secret's hash,
+ * which keys its KV cache entry; undefined when there is no such key.
+ */
+export async function revokeApiKey(db: Database, keyId: string): Promise<string | undefined> {
+  const [revoked] = await db
+    .update(apiKeys)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+    .returning({ secretHash: apiKeys.secretHash });
+  return (
+    revoked?.secretHash ??
+    (await db.select({ secretHash: apiKeys.secretHash }).from(apiKeys).where(eq(apiKeys.id, keyId)))[0]?.secretHash
+  );
+}
+
+/** The new member, or why not: no such workspace, or the email is taken in it. */
+export async function insertMember(db: Database, member: typeof workspaceMembers.$inferInsert) {
+  const rows = await db
+    .insert(workspaceMembers)
+    .values(member)
+    .returning()
+    .catch((err) => {
+      const code = pgErrorOf(err)?.code;
+      if (code === FOREIGN_KEY_VIOLATION) return "no_workspace" as const;
+      if (code === UNIQUE_VIOLATION) return "email_taken" as const;
+      throw err;
+    });
+  if (typeof rows === "string") return rows;
+  if (!rows[0]) throw new Error("insert returned no row");
+  return rows[0];
+}
+
+export async function findMember(db: Database, memberId: string) {
+  const [member] = await db.select().from(workspaceMembers).where(eq(workspaceMembers.id, memberId));
+  return member;
+}
+
+/** Every token issued so far for the member stops matching: its new token version, or undefined. */
+export async function bumpTokenVersion(db: Database, memberId: string): Promise<number | undefined> {
+  const [row] = await db
+    .update(workspaceMembers)
+    .set({ tokenVersion: sql`${workspaceMembers.tokenVersion} + 1` })
+    .where(eq(workspaceMembers.id, memberId))
+    .returning({ tokenVersion: workspaceMembers.tokenVersion });
+  return row?.tokenVersion;
+}
+
+/** False when the workspace does not exist. */
+export function insertOAuthClient(db: Database, client: typeof oauthClients.$inferInsert): Promise<boolean> {
+  return db
+    .insert(oauthClients)
+    .values(client)
+    .then(
+      () => true,
+      (err) => {
+        if (pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION) return false;
+        throw err;
+      },
+    );
+}
+
+/** Revokes the workspace's client (once); false when the workspace has no such client. */
+export async function revokeWorkspaceClient(db: Database, workspaceId: string, clientId: string): Promise<boolean> {
+  const { rows } = await db.execute(sql`
+    UPDATE oauth_clients SET revoked_at = coalesce(revoked_at, now())
+    WHERE client_id = ${clientId} AND workspace_id = ${workspaceId} RETURNING id`);
+  return rows.length > 0;
+}
+
+/** Effect of an admin posting (adjustment, imported gateway entry): no overdraft check, no tenant guard. */
+export const adminPostingEffect = (
+  accountId: string,
+  amount: ParsedAmount,
+  posting: Pick<PostingRequest, "source" | "type" | "description" | "occurredAt">,
+): Effect => ({
+  result: postingCall({ accountId, amount: amount.value, enforceOverdraft: false, precisionOf: amount, ...posting }),
+});

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { IdempotencyHeader, jsonBody, jsonContent } from "../shared/openapi";
+import { uuidParam } from "../shared/params";
 import { adminErrors, adminRouteBase } from "./route-base";
 import {
   Account,
@@ -14,7 +15,6 @@ import {
   LedgerEntry,
   PatchAccount,
   PutGatewayStatus,
-  uuidParam,
   Workspace,
 } from "./schemas";
 

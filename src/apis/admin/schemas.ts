@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { API_KEY_PERMISSIONS } from "../../auth/api-keys";
 import { ACCOUNT_STATUSES, API_KEY_MODES } from "../../db/schema";
 import { GATEWAY_STATUSES } from "../../edge/kv-state";
-import { amountSchema } from "../../lib/money";
+import { amountField } from "../shared/params";
 
 export const AdminError = z
   .object({
@@ -14,11 +14,6 @@ export const AdminError = z
     }),
   })
   .openapi("AdminError");
-
-export const uuidParam = <K extends string>(name: K) =>
-  z.object({ [name]: z.uuid({ message: `${name} must be a UUID` }).openapi({ param: { name, in: "path" } }) } as {
-    [P in K]: z.ZodUUID;
-  });
 
 export const CreateWorkspace = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 export const Workspace = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).openapi("Workspace");
@@ -32,7 +27,7 @@ export const CreateAccount = z
   .object({
     currency,
     status: z.enum(["setup", "active"]).default("active"),
-    overdraft_limit: amountSchema.optional(),
+    overdraft_limit: amountField().optional(),
   })
   .strict();
 export const PatchAccount = z.object({ status: z.enum(ACCOUNT_STATUSES) }).strict();
@@ -59,12 +54,12 @@ export const ApiKeyCreated = z
   .openapi("ApiKeyCreated");
 
 const description = z.string().trim().min(1).max(500);
-export const CreateAdjustment = z.object({ amount: amountSchema, description }).strict();
+export const CreateAdjustment = z.object({ amount: amountField(), description }).strict();
 export const CreateImportedEntry = z
   .object({
     source: z.literal("sms_gateway"),
     type: z.enum(["deposit", "usage"]),
-    amount: amountSchema,
+    amount: amountField(),
     description,
     occurred_at: z.iso.datetime({ offset: true }).optional(),
   })

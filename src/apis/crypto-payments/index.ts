@@ -2,40 +2,18 @@
 // `write`: create). Errors: {"error":{"code","message","details"?}}; 400 details list each bad field in
 // Django REST framework wording, as the spec's example does.
 import type { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { type OAuthEnv, oauthClientActive, revokedClientError } from "../../auth/oauth";
+import { oauthClientActive, revokedClientError } from "../../auth/oauth";
 import { database } from "../../db/request-db";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import { AppError, type ErrorKind } from "../../lib/errors";
+import { AppError } from "../../lib/errors";
+import { CURRENCIES, canonicalBlockchain, depositAddress, renderCryptoError } from "../../payments/crypto";
+import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
-import { CURRENCIES, canonicalBlockchain, depositAddress } from "./catalogue";
 import { findPayment, insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import type { PaymentDetail, PaymentSummary } from "./schemas";
 
 type PaymentDetailJson = z.infer<typeof PaymentDetail>;
-
-const ERROR_CODES: Record<ErrorKind, string> = {
-  bad_request: "invalid_request",
-  unauthorized: "not_authenticated",
-  forbidden: "permission_denied",
-  not_found: "not_found",
-  conflict: "conflict",
-  payload_too_large: "payload_too_large",
-  unprocessable: "unprocessable_entity",
-  rate_limited: "throttled",
-  internal: "internal_error",
-  unavailable: "service_unavailable",
-};
-
-export const renderCryptoError = (err: AppError, requestId: string) => ({
-  error: {
-    code: ERROR_CODES[err.kind],
-    message: err.message,
-    ...(err.details ? { details: err.details } : {}),
-    ...(err.status >= 500 ? { request_id: requestId } : {}),
-  },
-});
 
 export const cryptoPaymentsApi = createSurface(renderCryptoError);
 
@@ -53,27 +31,14 @@ cryptoPaymentsApi.openAPIRegistry.registerComponent("securitySchemes", "oauth2",
 function validationHook(message: string) {
   return (result: { success: true } | { success: false; error: z.ZodError }): undefined => {
     if (result.success) return undefined;
-    // No prototype: a field named "__proto__" or "constructor" is just a field.
-    const details: Record<string, string[]> = Object.create(null);
-    const add = (field: string, problem: string) => {
-      const list = details[field] ?? [];
-      if (!list.includes(problem)) list.push(problem);
-      details[field] = list;
-    };
-    for (const issue of result.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) add(key, "Unknown field.");
-      } else if (issue.path.length === 0) {
-        add("non_field_errors", "Invalid data. Expected a JSON object.");
-      } else {
-        add(String(issue.path[0]), issue.message);
-      }
-    }
+    const { details } = describeIssues(result.error, (issue) => {
+      if (issue.code === "unrecognized_keys") return issue.keys.map((key) => [key, "Unknown field."]);
+      if (issue.path.length === 0) return [["non_field_errors", "Invalid data. Expected a JSON object."]];
+      return [[String(issue.path[0]), issue.message]];
+    });
     throw new AppError("bad_request", message, details);
   };
 }
-
-const principalOf = (c: Context) => (c as unknown as Context<OAuthEnv>).get("oauth");
 
 cryptoPaymentsApi.openapi(
   routes.listPayments,
@@ -81,7 +46,7 @@ cryptoPaymentsApi.openapi(
     const query = c.req.valid("query");
     const result = await listPayments(
       database(c),
-      principalOf(c),
+      c.get("oauth"),
       {
         status: query.status,
         currency: query.currency,
@@ -111,7 +76,7 @@ cryptoPaymentsApi.openapi(
   routes.paymentStatus,
   async (c) => {
     const { transaction_id } = c.req.valid("json");
-    const result = await findPayment(database(c), principalOf(c), transaction_id);
+    const result = await findPayment(database(c), c.get("oauth"), transaction_id);
     if (!result.client_ok) throw revokedClientError();
     if (!result.payment) throw new AppError("not_found", "Payment not found.");
     return c.json(result.payment as z.infer<typeof PaymentDetail>, 200);
@@ -122,7 +87,7 @@ cryptoPaymentsApi.openapi(
 cryptoPaymentsApi.openapi(
   routes.createPayment,
   async (c) => {
-    const principal = principalOf(c);
+    const principal = c.get("oauth");
     const input = c.req.valid("json");
     const key = validateIdempotencyKey(c.req.header("idempotency-key"));
     const info = CURRENCIES[input.currency];

@@ -4,29 +4,14 @@ import { type SQL, sql } from "drizzle-orm";
 import { oauthClientActive } from "../../auth/oauth";
 import type { Database } from "../../db/client";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
-import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
-import type { CurrencyInfo } from "./catalogue";
-import type { CryptoStatus } from "./status";
-
-/** ISO 8601 UTC without fractions, as the spec shows ("2026-01-15T10:00:00Z"). */
-const iso = (column: SQL) => isoUtc(column, "seconds");
-
-/** The list view (TransactionListSerializer) of the crypto_payments row aliased `p`. */
-const summaryFields = sql`'transaction_id', p.id, 'blockchain', p.blockchain, 'currency', p.currency,
-  'status', p.status, 'amount_usd', p.amount_usd::text, 'amount_crypto', p.amount_crypto::text,
-  'address', p.address, 'token', p.token, 'order_id', p.order_id,
-  'created_at', ${iso(sql`p.created_at`)}, 'updated_at', ${iso(sql`p.updated_at`)}`;
-
-const historyOf = sql`(SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', ${iso(sql`h.at`)})
-  ORDER BY h.id), '[]'::json) FROM crypto_payment_history h WHERE h.payment_id = p.id)`;
-
-const detailJson = (history: SQL) => sql`json_build_object(${summaryFields},
-  'transaction_hash', p.transaction_hash, 'callback_url', p.callback_url, 'confirmations', p.confirmations,
-  'status_history', ${history})`;
-
-/** The full payment (POST /payments/status/ and outbound webhook payloads) of the row aliased `p`. */
-export const paymentDetailJson = detailJson(historyOf);
+import {
+  type CryptoStatus,
+  type CurrencyInfo,
+  newPaymentDetailJson,
+  paymentDetailJson,
+  summaryFields,
+} from "../../payments/crypto";
 
 export type PaymentSummary = Record<string, unknown>;
 export type PaymentDetail = Record<string, unknown> & { transaction_id: string; status: CryptoStatus };
@@ -134,7 +119,7 @@ export function insertPaymentEffect(principal: { clientUuid: string; workspaceId
       INSERT INTO crypto_payment_history (payment_id, status, at) SELECT p.id, p.status, p.created_at FROM p
     )`,
     result: sql`coalesce(
-      (SELECT ${detailJson(sql`json_build_array(json_build_object('status', p.status, 'at', ${iso(sql`p.created_at`)}))`)} FROM p),
+      (SELECT ${newPaymentDetailJson} FROM p),
       CASE WHEN ${oauthClientActive(principal.clientUuid)} THEN '{"failure":"no_usd_account"}'
            ELSE '{"failure":"client_revoked"}' END::json)`,
   };

@@ -2,8 +2,8 @@
 // example uses ("Ensure this value is less than or equal to 100."), one list per bad field.
 import { z } from "@hono/zod-openapi";
 import { CRYPTO_STATUSES } from "../../db/schema";
-import { isNegative, isZero, parseAmount } from "../../lib/money";
-import { CURRENCIES, CURRENCY_CODES } from "./catalogue";
+import { CURRENCIES, CURRENCY_CODES } from "../../payments/crypto";
+import { amountField, integerQuery, mustBePositive } from "../shared/params";
 
 export const REQUIRED = "This field is required.";
 const ONCE = "Provide this parameter only once.";
@@ -26,39 +26,16 @@ export const CryptoError = z
 // Query values arrive as a string, or as an array when the parameter is repeated.
 const queryValue = z.union([z.string(), z.array(z.string())]).optional();
 
-function integerParam(name: string, min: number, max: number | undefined, fallback: number) {
-  return queryValue
-    .transform((value, ctx) => {
-      if (value === undefined) return fallback;
-      if (Array.isArray(value)) {
-        ctx.addIssue({ code: "custom", message: ONCE });
-        return z.NEVER;
-      }
-      const text = value.trim();
-      if (!/^[+-]?\d+$/.test(text)) {
-        ctx.addIssue({ code: "custom", message: "A valid integer is required." });
-        return z.NEVER;
-      }
-      const n = BigInt(text);
-      const upper = BigInt(max ?? Number.MAX_SAFE_INTEGER);
-      if (n < BigInt(min)) {
-        ctx.addIssue({ code: "custom", message: `Ensure this value is greater than or equal to ${min}.` });
-        return z.NEVER;
-      }
-      if (n > upper) {
-        ctx.addIssue({ code: "custom", message: `Ensure this value is less than or equal to ${upper}.` });
-        return z.NEVER;
-      }
-      return Number(n);
-    })
-    .openapi({
-      param: { name, in: "query" },
-      type: "integer",
-      minimum: min,
-      ...(max === undefined ? {} : { maximum: max }),
-      default: fallback,
-    });
-}
+/** Django REST framework's words for an integer parameter. */
+const DRF_INTEGER = {
+  notInteger: "A valid integer is required.",
+  tooSmall: (min: number) => `Ensure this value is greater than or equal to ${min}.`,
+  tooLarge: (max: number) => `Ensure this value is less than or equal to ${max}.`,
+  repeated: ONCE,
+};
+
+const drfInteger = (name: string, min: number, max: number | undefined, fallback: number) =>
+  integerQuery(name, { min, max, fallback, syntax: /^[+-]?\d+$/, trim: true, wording: DRF_INTEGER });
 
 /** A text filter; an empty value means "no filter" (as django-filter treats it). */
 function textParam(name: string, description: string, example: string) {
@@ -84,8 +61,8 @@ function textParam(name: string, description: string, example: string) {
 
 export const ListQuery = z
   .object({
-    limit: integerParam("limit", 1, 100, 20),
-    offset: integerParam("offset", 0, undefined, 0),
+    limit: drfInteger("limit", 1, 100, 20),
+    offset: drfInteger("offset", 0, undefined, 0),
     status: queryValue
       .transform((value, ctx) => {
         if (Array.isArray(value)) {
@@ -165,30 +142,22 @@ export const StatusRequest = z
 
 const MAX_AMOUNT_USD = "99999999.99";
 
-const amountUsd = z
-  .union([z.number(), z.string()], {
-    error: (issue) => (issue.input === undefined ? REQUIRED : "A valid number is required."),
-  })
-  .transform((input, ctx) => {
-    const parsed = parseAmount(input);
-    const fail = (message: string) => {
-      ctx.addIssue({ code: "custom", message });
-      return z.NEVER;
-    };
-    if (typeof parsed === "string") {
-      if (parsed.includes("too large")) return fail(`Ensure this value is less than or equal to ${MAX_AMOUNT_USD}.`);
-      if (parsed.includes("decimal places")) return fail("Ensure that there are no more than 2 decimal places.");
-      return fail("A valid number is required.");
-    }
-    if (parsed.decimals > 2) return fail("Ensure that there are no more than 2 decimal places.");
-    if (isNegative(parsed.value) || isZero(parsed.value)) {
-      return fail("Ensure this value is greater than or equal to 0.01.");
-    }
-    if ((parsed.value.split(".")[0] ?? "").length > 8) {
-      return fail(`Ensure this value is less than or equal to ${MAX_AMOUNT_USD}.`);
-    }
-    return parsed.value;
-  })
+const TOO_LARGE = `Ensure this value is less than or equal to ${MAX_AMOUNT_USD}.`;
+const TOO_PRECISE = "Ensure that there are no more than 2 decimal places.";
+const NOT_A_NUMBER = "A valid number is required.";
+
+const amountUsd = amountField(
+  {
+    missing: REQUIRED,
+    notNumber: NOT_A_NUMBER,
+    invalid: (problem) =>
+      problem.includes("too large") ? TOO_LARGE : problem.includes("decimal places") ? TOO_PRECISE : NOT_A_NUMBER,
+  },
+  (a) => (a.decimals > 2 ? TOO_PRECISE : null),
+  mustBePositive("Ensure this value is greater than or equal to 0.01."),
+  (a) => ((a.value.split(".")[0] ?? "").length > 8 ? TOO_LARGE : null),
+)
+  .transform((a) => a.value)
   .openapi({ type: "string", description: "USD, up to 2 decimals (JSON number or decimal string)", example: "100.00" });
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);

@@ -7,8 +7,9 @@ import { database } from "../../db/request-db";
 import { OAUTH_SCOPES } from "../../db/schema";
 import type { AppEnv } from "../../env";
 import { AppError, type ErrorKind } from "../../lib/errors";
+import { describeIssues } from "../shared/params";
 import { countRequest, credentials } from "../shared/rate-limit";
-import { createSurface, describeIssues } from "../shared/surface";
+import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 
 type OAuthErrorCode = (typeof routes.OAUTH_ERROR_CODES)[number];

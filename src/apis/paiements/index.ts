@@ -1,20 +1,20 @@
 // Spec 001: mobile-money payments by API key. GET /api/paiements/api-key lists what the presented key
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
-import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
 import { apiKeyActive } from "../../auth/api-keys";
-import { database } from "../../db/request-db";
+import { database, edgeSources } from "../../db/request-db";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import type { Refusal } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
-import { checkCurrencyPrecision, isNegative, isZero } from "../../lib/money";
-import { perApiKey } from "../shared/rate-limit";
+import { checkCurrencyPrecision, isPositive } from "../../lib/money";
+import { newReference } from "../../payments/mobile-money";
+import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
+import { insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
+import { INVALID_KEY } from "./routes";
 import { toPayment } from "./serializers";
-import { insertPaymentEffect, listPayments, newReference } from "./store";
 
 const REASON_PHRASES: Record<number, string> = {
   400: "Bad Request",
@@ -29,8 +29,6 @@ const REASON_PHRASES: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-const INVALID_KEY = "Invalid API key";
-
 const render = (err: AppError) => ({
   statusCode: err.status,
   message: err.message,
@@ -42,34 +40,27 @@ export const paiementsApi = createSurface(render);
 /** The drawn payment reference exists already: the write rolled back and draws again. */
 class ReferenceTaken extends Error {}
 
-/** Validation failures as one message naming each field (the messages already name it when they can). */
+/**
+ * Validation failures as one message naming each field (the messages already name it when they can),
+ * each problem once, in order: every problem is filed under one key, the whole message.
+ */
 const validationHook = (result: { success: boolean; error?: z.ZodError }): undefined => {
   if (result.success || !result.error) return;
-  const problems = result.error.issues.map((issue) => {
+  const { details } = describeIssues(result.error, (issue) => {
     const field = issue.path.map(String).join(".");
     // Only JSON bodies refuse unknown fields; unknown query parameters are ignored.
     if (issue.code === "unrecognized_keys") {
-      return `Unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`;
+      return [["", `Unknown field${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}`]];
     }
-    if (!field || issue.message.startsWith(field)) return issue.message;
-    return `${field}: ${issue.message}`;
+    return [["", !field || issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`]];
   });
-  throw new AppError("bad_request", [...new Set(problems)].join("; "));
+  throw new AppError("bad_request", (details[""] ?? []).join("; "));
 };
-
-paiementsApi.use(
-  "/api-key",
-  requireApiKey("payments.read", {
-    header: "x-api-key",
-    messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to access payments" },
-  }),
-  perApiKey("read"),
-);
 
 paiementsApi.openapi(
   routes.listByApiKey,
   async (c) => {
-    const key = (c as unknown as Context<ApiKeyEnv>).get("apiKey");
+    const key = c.get("apiKey");
     const q = c.req.valid("query");
     const page = await listPayments(
       database(c),
@@ -99,28 +90,18 @@ paiementsApi.openapi(
   validationHook,
 );
 
-paiementsApi.on(
-  "POST",
-  "/",
-  requireApiKey("payments.write", {
-    header: "x-api-key",
-    messages: { invalid: INVALID_KEY, forbidden: () => "API key does not have permission to create payments" },
-  }),
-  perApiKey("money"),
-);
-
 paiementsApi.openapi(
   routes.createPayment,
   async (c) => {
-    const key = (c as unknown as Context<ApiKeyEnv>).get("apiKey");
+    const key = c.get("apiKey");
     if (!key.account_id) throw new AppError("forbidden", "API key is not bound to an account");
     const input = c.req.valid("json");
     const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
 
-    if (isZero(input.amount.value) || isNegative(input.amount.value)) {
+    if (!isPositive(input.amount.value)) {
       throw new AppError("bad_request", "amount must be greater than 0");
     }
-    const account = await accountEdgeState(c, key.account_id);
+    const account = await accountEdgeState(edgeSources(c), key.account_id);
     if (!account) throw new AppError("unauthorized", INVALID_KEY);
     if (account.status === "suspended") throw new AppError("forbidden", "Account is suspended");
     const precision = checkCurrencyPrecision(input.amount, account.currency);

@@ -1,6 +1,18 @@
 import { createRoute } from "@hono/zod-openapi";
+import { requireApiKey } from "../../auth/api-key-middleware";
 import { IdempotencyHeader, jsonContent, rateLimited } from "../shared/openapi";
+import { perApiKey, type RateLimitClass } from "../shared/rate-limit";
+import { routeMiddleware } from "../shared/surface";
 import { CreatePayment, PaiementsError, Payment, PaymentsPage, PaymentsQuery } from "./schemas";
+
+export const INVALID_KEY = "Invalid API key";
+
+/** The key and its permission, refused in spec 001's words, then the key's budget. */
+const apiKey = (permission: string, forbidden: string, cls: RateLimitClass) =>
+  routeMiddleware(
+    requireApiKey(permission, { header: "x-api-key", messages: { invalid: INVALID_KEY, forbidden: () => forbidden } }),
+    perApiKey(cls),
+  );
 
 const base = { tags: ["Mobile-money payments (spec 001)"], security: [{ apiKeyHeader: [] }] };
 const authErrors = {
@@ -13,6 +25,7 @@ export const listByApiKey = createRoute({
   ...base,
   method: "get",
   path: "/api-key",
+  middleware: apiKey("payments.read", "API key does not have permission to access payments", "read"),
   description:
     "The payments created with the presented API key, newest first. `dateFrom`/`dateTo` are Unix seconds and " +
     "bound `createdAt` inclusively (the whole `dateTo` second is included). Unknown query parameters are ignored.",
@@ -29,6 +42,7 @@ export const createPayment = createRoute({
   ...base,
   method: "post",
   path: "/",
+  middleware: apiKey("payments.write", "API key does not have permission to create payments", "money"),
   description:
     "Creates a mobile-money payment in status `INIT` with a generated `reference`. The mobile-money gateway then " +
     "moves it through `PENDING` to `COMPLETE`, `FAILED` or `TIMEOUT` by signed webhooks (`POST /webhooks/mobile-money`); " +

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
-import { amountSchema } from "../../lib/money";
+import { amountField, integerQuery, integerWords } from "../shared/params";
 
 export const PaiementsError = z
   .object({
@@ -16,29 +16,23 @@ const oneOf = (name: string, values: readonly string[]) => `${name} must be one 
 const MAX_UNIX_SECONDS = 253402300799;
 
 /** An integer query parameter: digits only (no "", "1e3", "0x10" the way Number() would take them). */
-const intParam = (name: string, min: number, max: number, description: string) =>
-  z
-    .string({ error: `${name} must be an integer` })
-    .transform((text, ctx) => {
-      if (!/^-?\d+$/.test(text)) {
-        ctx.addIssue({ code: "custom", message: `${name} must be an integer` });
-        return z.NEVER;
-      }
-      const n = Number(text);
-      if (n < min || n > max) {
-        ctx.addIssue({ code: "custom", message: `${name} must be ${n < min ? `at least ${min}` : `at most ${max}`}` });
-        return z.NEVER;
-      }
-      return n;
-    })
-    .openapi({ param: { name, in: "query" }, type: "integer", minimum: min, maximum: max, description });
+const integerOptions = (name: string, min: number, max: number, description: string) => ({
+  min,
+  max,
+  syntax: /^-?\d+$/,
+  wording: { ...integerWords(name), repeated: `${name} must be an integer` },
+  doc: { description },
+});
 
 export const MAX_PAGE_SIZE = 100;
 
 export const PaymentsQuery = z
   .object({
-    page: intParam("page", 0, 1_000_000, "Page number, starting from 0").default(0),
-    size: intParam("size", 1, MAX_PAGE_SIZE, "Items per page").default(20),
+    page: integerQuery("page", {
+      ...integerOptions("page", 0, 1_000_000, "Page number, starting from 0"),
+      fallback: 0,
+    }),
+    size: integerQuery("size", { ...integerOptions("size", 1, MAX_PAGE_SIZE, "Items per page"), fallback: 20 }),
     transaction_type: z
       .enum(MOBILE_MONEY_TYPES, { error: oneOf("transaction_type", MOBILE_MONEY_TYPES) })
       .optional()
@@ -47,18 +41,24 @@ export const PaymentsQuery = z
       .enum(MOBILE_MONEY_STATUSES, { error: oneOf("status", MOBILE_MONEY_STATUSES) })
       .optional()
       .openapi({ param: { name: "status", in: "query" } }),
-    dateFrom: intParam(
+    dateFrom: integerQuery(
       "dateFrom",
-      0,
-      MAX_UNIX_SECONDS,
-      "Unix timestamp (seconds): payments created at or after this second",
-    ).optional(),
-    dateTo: intParam(
+      integerOptions(
+        "dateFrom",
+        0,
+        MAX_UNIX_SECONDS,
+        "Unix timestamp (seconds): payments created at or after this second",
+      ),
+    ),
+    dateTo: integerQuery(
       "dateTo",
-      0,
-      MAX_UNIX_SECONDS,
-      "Unix timestamp (seconds): payments created at or before this second (the whole second is included)",
-    ).optional(),
+      integerOptions(
+        "dateTo",
+        0,
+        MAX_UNIX_SECONDS,
+        "Unix timestamp (seconds): payments created at or before this second (the whole second is included)",
+      ),
+    ),
   })
   // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
   .strip()
@@ -78,7 +78,7 @@ export const CreatePayment = z
     transaction_type: z
       .enum(MOBILE_MONEY_TYPES, { error: oneOf("transaction_type", MOBILE_MONEY_TYPES) })
       .openapi({ example: "PAYMENT" }),
-    amount: amountSchema.openapi({
+    amount: amountField().openapi({
       description: "Positive, with at most the account currency's minor-unit digits (JSON number or decimal string)",
       example: 2500,
     }),

@@ -15,7 +15,6 @@ import type { OAuthEnv } from "../../auth/oauth";
 import type { MemberEnv } from "../../auth/workspace-token-middleware";
 import type { AppEnv, Bindings, LimiterBindingName } from "../../env";
 import { AppError } from "../../lib/errors";
-import { verifyWebhook } from "../../webhooks/standard-webhooks";
 
 /** Reads and money writes of one customer credential; `service`: the admin token and each upstream. */
 export const RATE_LIMIT_VARS = {
@@ -103,17 +102,6 @@ export function rateLimit<E extends AppEnv>(
   };
 }
 
-/**
- * An auth middleware and the budget it unlocks as ONE middleware: a route's handler takes its typed Env
- * from a single `middleware`, not from an array.
- */
-export const authThenCount =
-  <E extends AppEnv>(auth: MiddlewareHandler<E>, count: MiddlewareHandler<E>): MiddlewareHandler<E> =>
-  (c, next) =>
-    auth(c, async () => {
-      await count(c, next);
-    });
-
 /** After requireApiKey (specs 000, 001, 002): one budget per API key across the three surfaces. */
 export const perApiKey = (cls: RateLimitClass) =>
   rateLimit<ApiKeyEnv>(cls, (c) => credentials.apiKey(c.get("apiKey").id));
@@ -128,15 +116,3 @@ export const perOAuthClient = (cls: RateLimitClass) =>
 
 /** After requireAdmin: the admin token is one credential for the whole back office. */
 export const perAdminToken = rateLimit<AppEnv>("service", () => credentials.admin());
-
-/**
- * Webhook receivers: one budget per upstream, counting only requests that carry its valid signature
- * (so unsigned junk cannot use up the upstream's budget). The receiver verifies the same bytes again.
- */
-export const perUpstream =
-  (upstream: string, secretOf: (env: Bindings) => string): MiddlewareHandler<AppEnv> =>
-  async (c, next) => {
-    verifyWebhook(secretOf(c.env), c.req.raw.headers, await c.req.text());
-    await countRequest(c, "service", credentials.upstream(upstream));
-    await next();
-  };

@@ -1,30 +1,15 @@
 // Every API surface is an OpenAPIHono router with one error envelope of its own: the zod validation
 // hook and the error handler both go through that surface's renderer.
-import { OpenAPIHono, type z } from "@hono/zod-openapi";
-import type { Context } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../../env";
 import { AppError, toAppError } from "../../lib/errors";
+import { describeIssues } from "./params";
 
 export type ErrorRenderer = (err: AppError, requestId: string) => unknown;
 
-/** "field: problem" for every zod issue, plus the same grouped per field. */
-export function describeIssues(error: z.ZodError, prefix = "") {
-  // No prototype: a field named "__proto__" or "constructor" is just a field.
-  const details: Record<string, string[]> = Object.create(null);
-  for (const issue of error.issues) {
-    const field = [prefix, ...issue.path.map(String)].filter(Boolean).join(".") || "body";
-    const list = details[field] ?? [];
-    list.push(issue.message);
-    details[field] = list;
-  }
-  const message = Object.entries(details)
-    .map(([field, problems]) => `${field}: ${problems.join("; ")}`)
-    .join(", ");
-  return { message, details };
-}
-
-export function renderError(c: Context<AppEnv>, err: unknown, render: ErrorRenderer) {
+export function renderError<E extends AppEnv>(c: Context<E>, err: unknown, render: ErrorRenderer) {
   const appError = toAppError(err);
   const requestId = c.get("requestId") ?? "unknown";
   if (appError.kind === "internal" || appError.kind === "unavailable") {
@@ -44,8 +29,14 @@ export function renderError(c: Context<AppEnv>, err: unknown, render: ErrorRende
   return c.json(render(appError, requestId) as object, appError.status as ContentfulStatusCode);
 }
 
-export function createSurface(render: ErrorRenderer) {
-  const app = new OpenAPIHono<AppEnv>({
+/**
+ * A surface's router. `E` names the variables its own `use()` middleware sets (e.g. spec 000's gateway
+ * state); what a route's auth middleware sets (`apiKey`, `member`, `oauth`...) comes from that route's
+ * `middleware: [...] as const`, so `c.get(...)` is typed in every handler and a route without its guard
+ * does not compile.
+ */
+export function createSurface<E extends AppEnv = AppEnv>(render: ErrorRenderer) {
+  const app = new OpenAPIHono<E>({
     defaultHook: (result, c) => {
       if (!result.success) {
         const { message, details } = describeIssues(result.error);
@@ -59,4 +50,12 @@ export function createSurface(render: ErrorRenderer) {
   return Object.assign(app, { errorRenderer: render });
 }
 
-export type Surface = ReturnType<typeof createSurface>;
+/**
+ * A route's middleware (its guard, then the guard's budget...) as a tuple, for a list made outside
+ * createRoute (a shared base, a helper): the handler's context then carries what each one sets. Written
+ * inside createRoute, `middleware: [...] as const` does the same.
+ */
+export const routeMiddleware = <M extends MiddlewareHandler<any, any, any>[]>(...middleware: M): M => middleware;
+
+/** Any surface, whatever its variables (what app.ts mounts). */
+export type Surface = OpenAPIHono<any> & { errorRenderer: ErrorRenderer };

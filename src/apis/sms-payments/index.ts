@@ -1,7 +1,6 @@
 // Spec 003: the workspace back office's SMS payments, under /api/v1/workspace. Bearer workspace member
 // tokens (src/auth/workspace-tokens.ts); receipts in R2; every recorded payment credits the ledger once.
 import type { Context } from "hono";
-import { memberOf } from "../../auth/workspace-token-middleware";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import { database } from "../../db/request-db";
 import type { AppEnv } from "../../env";
@@ -55,7 +54,7 @@ const linkSignerFor = <E extends AppEnv>(c: Context<E>, member: MemberPrincipal)
 
 smsPaymentsApi.openapi(routes.listPayments, async (c) => {
   const { limit, offset } = c.req.valid("query");
-  const member = memberOf(c);
+  const member = c.get("member");
   const page = await listPayments(database(c), member, limit, offset);
   if (!page.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
   const origin = originOf(c.req.url);
@@ -70,7 +69,7 @@ smsPaymentsApi.openapi(routes.listPayments, async (c) => {
 });
 
 smsPaymentsApi.openapi(routes.createPayment, async (c) => {
-  const member = memberOf(c);
+  const member = c.get("member");
   const { workspaceId } = c.req.valid("param");
   const form = c.req.valid("form");
   const idempotencyKey = validateIdempotencyKey(c.req.header("idempotency-key"));
@@ -152,7 +151,7 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
 smsPaymentsApi.openapi(routes.getReceipt, async (c) => {
   const { id } = c.req.valid("param");
   if (!PAYMENT_ID.test(id)) throw new AppError("not_found", "Receipt not found");
-  const found = await findReceipt(database(c), memberOf(c), id);
+  const found = await findReceipt(database(c), c.get("member"), id);
   if (!found.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
   return receiptFile(c, found.receipt);
 });
@@ -182,7 +181,7 @@ async function receiptFile<E extends AppEnv>(c: Context<E>, receipt: { path: str
 }
 
 smsPaymentsApi.openapi(routes.deletePayment, async (c) => {
-  const member = memberOf(c);
+  const member = c.get("member");
   const { id } = c.req.valid("param");
   if (!PAYMENT_ID.test(id)) throw new AppError("not_found", "Payment not found");
   await runWrite<{ deleted: string }, null>(database(c), null, deletePaymentEffect(member, id), {

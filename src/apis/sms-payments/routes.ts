@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requireMember } from "../../auth/workspace-token-middleware";
+import type { AppEnv } from "../../env";
 import { AppError } from "../../lib/errors";
 import { jsonContent, rateLimited } from "../shared/openapi";
-import { authThenCount, credentials, perMember, rateLimit } from "../shared/rate-limit";
+import { credentials, perMember, rateLimit } from "../shared/rate-limit";
 import { MAX_UPLOAD_BYTES, RECEIPT_LINK_TTL_MINUTES, type ReceiptLinkEnv, requireReceiptLink } from "./receipts";
 import {
   CreatePaymentForm,
@@ -33,7 +35,7 @@ const canRead = requireMember({
 });
 
 /** Its own body limit, larger than the app's JSON limit (app.ts skips that one for this route). */
-const uploadLimit = bodyLimit({
+const uploadLimit: MiddlewareHandler<AppEnv> = bodyLimit({
   maxSize: MAX_UPLOAD_BYTES,
   onError: () => {
     throw new AppError("bad_request", "Request body too large: the receipt must be at most 5 MB");
@@ -48,7 +50,7 @@ export const listPayments = createRoute({
   description:
     "Paginated SMS payment records of the workspace, newest first (createdAt, then id); deleted payments " +
     "are excluded. Workspace owner, or staff with `sms_payments.read`. Unknown query parameters are ignored.",
-  middleware: [canRead, perMember("read")],
+  middleware: [canRead, perMember("read")] as const,
   request: { params: WorkspaceParams, query: ListQuery },
   responses: {
     200: jsonContent(SmsPaymentList, "A page of payments"),
@@ -73,7 +75,7 @@ export const createPayment = createRoute({
     requireMember({ permission: "sms_payments.write", forbidden: "You do not have permission to record SMS payments" }),
     perMember("money"),
     uploadLimit,
-  ],
+  ] as const,
   request: {
     params: WorkspaceParams,
     headers: IdempotencyHeader,
@@ -106,7 +108,7 @@ export const getReceipt = createRoute({
   description:
     "Streams the stored receipt with its content type, for a Bearer token with the list's access. " +
     "`receiptImage.url` is the signed link to the same file, which needs no header.",
-  middleware: [canRead, perMember("read")],
+  middleware: [canRead, perMember("read")] as const,
   request: { params: PaymentParams },
   responses: {
     200: receiptFile,
@@ -127,7 +129,7 @@ export const deletePayment = createRoute({
   middleware: [
     requireMember({ ownerOnly: true, forbidden: "Only the workspace owner can delete SMS payments" }),
     perMember("money"),
-  ],
+  ] as const,
   request: { params: PaymentParams },
   responses: {
     204: { description: "Deleted and reversed" },
@@ -150,10 +152,10 @@ export const getReceiptByLink = createRoute({
     "changed path or parameter, an expired link, or a link of a member whose tokens were revoked since, " +
     "answers 403 and never the file; a deleted payment answers 404. Downloads count against the member's " +
     "read rate limit.",
-  middleware: authThenCount(
+  middleware: [
     requireReceiptLink,
     rateLimit<ReceiptLinkEnv>("read", (c) => credentials.member(c.get("receiptLink").memberId)),
-  ),
+  ] as const,
   request: { params: ReceiptFileParams, query: ReceiptLinkQuery },
   responses: {
     200: receiptFile,

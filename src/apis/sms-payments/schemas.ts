@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SMS_PAYMENT_METHODS } from "../../db/schema";
 import { ERROR_STATUS, type ErrorKind } from "../../lib/errors";
-import { amountSchema, isNegative, isZero } from "../../lib/money";
+import { amountField, idParam, instantField, integerQuery, integerWords, mustBePositive } from "../shared/params";
 import { isReceiptType, MAX_RECEIPT_BYTES, RECEIPT_LINK_TTL_MINUTES, RECEIPT_TYPE_MESSAGE } from "./receipts";
 
 /** The one error body of this surface. `requestId` only on 5xx; never internals. */
@@ -21,21 +21,15 @@ export const WorkspaceApiError = z
   });
 
 export const WorkspaceParams = z.object({
-  workspaceId: z
-    .string()
-    .openapi({ param: { name: "workspaceId", in: "path" }, description: "Workspace identifier (UUID)" }),
+  workspaceId: idParam("workspaceId", { description: "Workspace identifier (UUID)" }),
 });
 
 export const PaymentParams = WorkspaceParams.extend({
-  id: z.string().openapi({
-    param: { name: "id", in: "path" },
-    description: "Payment identifier (24 hex characters)",
-    example: "507f1f77bcf86cd799439011",
-  }),
+  id: idParam("id", { description: "Payment identifier (24 hex characters)", example: "507f1f77bcf86cd799439011" }),
 });
 
 export const ReceiptFileParams = PaymentParams.extend({
-  filename: z.string().openapi({ param: { name: "filename", in: "path" }, example: "scan.png" }),
+  filename: idParam("filename", { example: "scan.png" }),
 });
 
 /** Checked by the signature, not by validation: any problem with them answers 403 (receipts.ts). */
@@ -58,27 +52,19 @@ export const ReceiptLinkQuery = z.object({
     .openapi({ param: { name: "signature", in: "query" } }),
 });
 
-/** A non-negative integer query parameter, strictly digits (no "1e2", "", "1.0", "-0"). */
-const queryInteger = (name: string, min: number, max: number, fallback: number) =>
-  z
-    .string()
-    .regex(/^\d{1,9}$/, `${name} must be an integer`)
-    .transform(Number)
-    .pipe(z.number().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`))
-    .optional()
-    .default(fallback)
-    .openapi({
-      param: { name, in: "query" },
-      type: "integer",
-      minimum: min,
-      maximum: max,
-      default: fallback,
-    });
+/** Strictly digits, at most 9 (no "1e2", "", "1.0", "-0"). */
+const DIGITS = /^\d{1,9}$/;
 
 export const ListQuery = z
   .object({
-    limit: queryInteger("limit", 1, 100, 50),
-    offset: queryInteger("offset", 0, 999_999_999, 0),
+    limit: integerQuery("limit", { min: 1, max: 100, fallback: 50, syntax: DIGITS, wording: integerWords("limit") }),
+    offset: integerQuery("offset", {
+      min: 0,
+      max: 999_999_999,
+      fallback: 0,
+      syntax: DIGITS,
+      wording: integerWords("offset"),
+    }),
   })
   // Unknown query parameters are ignored (the policy of every GET surface); known ones are validated.
   .strip();
@@ -141,28 +127,20 @@ const EARLIEST_PAYMENT_DATE = Date.UTC(1970, 0, 1);
 
 export const CreatePaymentForm = z
   .object({
-    amount: amountSchema
-      .refine((a) => !isZero(a.value) && !isNegative(a.value), "amount must be positive")
-      .openapi({
-        type: "string",
-        example: "50.00",
-        description: "Decimal text, within the account's currency precision",
-      }),
+    amount: amountField(undefined, mustBePositive("amount must be positive")).openapi({
+      type: "string",
+      example: "50.00",
+      description: "Decimal text, within the account's currency precision",
+    }),
     paymentMethod: z.enum(SMS_PAYMENT_METHODS),
     description: optionalText("description"),
     notes: optionalText("notes"),
-    paymentDate: z
-      .union([z.iso.datetime({ offset: true }), z.iso.date()], { message: "paymentDate must be an ISO 8601 date-time" })
+    paymentDate: instantField("paymentDate must be an ISO 8601 date-time", {
+      at: EARLIEST_PAYMENT_DATE,
+      message: "paymentDate must not be before 1970",
+    })
       .optional()
-      .transform((v, ctx) => {
-        if (v === undefined) return null;
-        const date = new Date(v.length === 10 ? `${v}T00:00:00Z` : v);
-        if (date.getTime() < EARLIEST_PAYMENT_DATE) {
-          ctx.addIssue({ code: "custom", message: "paymentDate must not be before 1970" });
-          return z.NEVER;
-        }
-        return date;
-      })
+      .transform((date) => date ?? null)
       .openapi({ type: "string", format: "date-time", example: "2025-01-15T10:30:00.000Z" }),
     receipt: z
       .custom<File>((v) => v instanceof File, "receipt must be a file")

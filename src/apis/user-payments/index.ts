@@ -1,15 +1,15 @@
 // Spec 000: GET /api/v1/user/payments and /balance. Setup and "gateway unavailable" answers are
 // decided from KV alone (key metadata, account state, gateway state): no database round trip.
 import type { Context } from "hono";
-import { type ApiKeyEnv, requireApiKey } from "../../auth/api-key-middleware";
-import { database } from "../../db/request-db";
+import type { ApiKeyEnv } from "../../auth/api-key-middleware";
+import { database, edgeSources } from "../../db/request-db";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import { type GatewayStatus, readEffectiveGatewayState } from "../../edge/kv-state";
+import type { AppEnv } from "../../env";
 import { accountEdgeState } from "../../ledger/accounts";
 import { balanceOf } from "../../ledger/queries";
 import { AppError, type ErrorKind } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
-import { perApiKey } from "../shared/rate-limit";
 import { createSurface } from "../shared/surface";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { type HistoryRow, historyPage } from "./queries";
@@ -28,9 +28,10 @@ const ERROR_CODES: Record<ErrorKind, string> = {
   unavailable: "SERVICE_UNAVAILABLE",
 };
 
-type Env = ApiKeyEnv & { Variables: ApiKeyEnv["Variables"] & { gateway: Promise<GatewayStatus> } };
+/** What this surface's own middleware sets: the gateway state, read once per request. */
+type GatewayEnv = AppEnv & { Variables: AppEnv["Variables"] & { gateway: Promise<GatewayStatus> } };
 
-export const userPaymentsApi = createSurface((err, requestId) => ({
+export const userPaymentsApi = createSurface<GatewayEnv>((err, requestId) => ({
   error_code: ERROR_CODES[err.kind],
   description: err.message,
   ...(err.status >= 500 ? { request_id: requestId } : {}),
@@ -43,21 +44,19 @@ userPaymentsApi.use("*", async (c, next) => {
     // KV unreadable: the state is unknown, which answers as partial (see readEffectiveGatewayState).
     (): GatewayStatus => "partial",
   );
-  (c as unknown as Context<Env>).set("gateway", gateway);
+  c.set("gateway", gateway);
   try {
     await next();
   } finally {
     c.res.headers.set("X-Sms-Gateway-Status", await gateway);
   }
 });
-userPaymentsApi.use("/payments", requireApiKey("payments.read", { header: "x-api-key" }), perApiKey("read"));
-userPaymentsApi.use("/balance", requireApiKey("balance.read", { header: "x-api-key" }), perApiKey("read"));
 
 /** The key's account, and the setup answer when the account is still being set up. */
-async function boundAccount(c: Context<Env>) {
+async function boundAccount(c: Context<ApiKeyEnv & GatewayEnv>) {
   const { account_id: accountId } = c.get("apiKey");
   if (!accountId) throw new AppError("forbidden", "API key is not bound to an account");
-  const state = await accountEdgeState(c, accountId);
+  const state = await accountEdgeState(edgeSources(c), accountId);
   if (!state) throw new AppError("unauthorized", "Invalid API key");
   const setup =
     state.status === "setup"
@@ -77,17 +76,16 @@ const toPayment = (e: HistoryRow) => ({
 });
 
 userPaymentsApi.openapi(routes.listPayments, async (c) => {
-  const ctx = c as unknown as Context<Env>;
-  const { accountId, setup } = await boundAccount(ctx);
+  const { accountId, setup } = await boundAccount(c);
   if (setup) return c.json(setup, 200);
-  const gateway = await ctx.get("gateway");
+  const gateway = await c.get("gateway");
   if (gateway === "unavailable") return c.json([], 200);
   const query = c.req.valid("query");
   const before = query.cursor ? decodeCursor(query.cursor) : undefined;
   if (query.cursor && !before) throw new AppError("bad_request", "cursor is invalid");
   const page = await historyPage(
     database(c),
-    ctx.get("apiKey").id,
+    c.get("apiKey").id,
     {
       accountId,
       // Gateway partial: the gateway-fed rows may be stale, the manual (portal) ones come from our ledger.
@@ -112,14 +110,13 @@ userPaymentsApi.openapi(routes.listPayments, async (c) => {
 });
 
 userPaymentsApi.openapi(routes.getBalance, async (c) => {
-  const ctx = c as unknown as Context<Env>;
-  const { accountId, state, setup } = await boundAccount(ctx);
+  const { accountId, state, setup } = await boundAccount(c);
   if (setup) return c.json(setup, 200);
-  const gateway = await ctx.get("gateway");
+  const gateway = await c.get("gateway");
   if (gateway === "unavailable") {
     return c.json({ account_id: accountId, balance: null, currency: state.currency, gateway_status: gateway }, 200);
   }
-  const row = await balanceOf(database(c), ctx.get("apiKey").id, accountId);
+  const row = await balanceOf(database(c), c.get("apiKey").id, accountId);
   if (!row.key_ok || row.balance === null) throw new AppError("unauthorized", "Invalid API key");
   return c.json(
     { account_id: accountId, balance: toJsonNumber(row.balance), currency: state.currency, gateway_status: gateway },

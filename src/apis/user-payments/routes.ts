@@ -1,5 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { requireApiKey } from "../../auth/api-key-middleware";
 import { rateLimited } from "../shared/openapi";
+import { perApiKey } from "../shared/rate-limit";
 import { Balance, Payment, PaymentsQuery, SetupAnswer, UserApiError } from "./schemas";
 
 const gatewayHeader = {
@@ -24,6 +26,7 @@ export const listPayments = createRoute({
   path: "/payments",
   tags: ["User payments (spec 000)"],
   security: [{ apiKeyHeader: [] }],
+  middleware: [requireApiKey("payments.read", { header: "x-api-key" }), perApiKey("read")] as const,
   description:
     "Transaction history of the key's account, newest first: with the gateway `ok`, every ledger entry of " +
     "the account, whichever API or gateway posted it, so the pages add up to `/balance`. Each entry is shown " +
@@ -45,6 +48,7 @@ export const getBalance = createRoute({
   path: "/balance",
   tags: ["User payments (spec 000)"],
   security: [{ apiKeyHeader: [] }],
+  middleware: [requireApiKey("balance.read", { header: "x-api-key" }), perApiKey("read")] as const,
   description:
     "The account's ledger balance. `partial`: still the full ledger balance (the ledger is the truth; " +
     "only the history view narrows). `unavailable`: answered from the edge with `balance: null`.",

@@ -1,32 +1,31 @@
 import { z } from "@hono/zod-openapi";
+import { instantField, integerQuery, integerWords } from "../shared/params";
 import { PAYMENT_SOURCES, PAYMENT_TYPES } from "./queries";
 
 export const UserApiError = z
   .object({ error_code: z.string(), description: z.string(), request_id: z.string().optional() })
   .openapi("UserApiError");
 
-const instant = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((v) => new Date(v.length === 10 ? `${v}T00:00:00Z` : v));
-
 export const PaymentsQuery = z
   .object({
-    limit: z.coerce
-      .number({ message: "limit must be an integer" })
-      .int("limit must be an integer")
-      .min(1, "limit must be at least 1")
-      .max(1000, "limit must be at most 1000")
-      .default(100)
-      .openapi({ param: { name: "limit", in: "query" }, example: 100 }),
+    // Read as JavaScript's Number() reads it ("1e2", " 5"), as this spec always has.
+    limit: integerQuery("limit", {
+      min: 1,
+      max: 1000,
+      fallback: 100,
+      syntax: "number",
+      wording: { ...integerWords("limit"), repeated: "limit must be an integer" },
+      doc: { example: 100 },
+    }),
     cursor: z
       .string()
       .max(200)
       .optional()
       .openapi({ param: { name: "cursor", in: "query" }, description: "Opaque; from the Link rel=next header" }),
-    from: instant
+    from: instantField()
       .optional()
       .openapi({ param: { name: "from", in: "query" }, description: "Inclusive lower bound (ISO 8601)" }),
-    to: instant
+    to: instantField()
       .optional()
       .openapi({ param: { name: "to", in: "query" }, description: "Exclusive upper bound (ISO 8601)" }),
     type: z

@@ -8,12 +8,12 @@
 //
 // If the queue send fails right after commit, the row stays `pending` with no message (the send is
 // logged); the scheduled requeueStrandedDeliveries picks such rows up.
-import { sql } from "drizzle-orm";
 import type { Executor } from "../db/client";
 import { createDatabase, type DatabaseEnv } from "../db/client";
 import type { Bindings } from "../env";
 import { randomToken } from "../lib/crypto";
-import { signWebhook } from "./standard-webhooks";
+import { signWebhook } from "../webhooks/standard-webhooks";
+import { type DeliveryRow, findDelivery, recordAttempt, strandedDeliveries, workspaceWebhookSecret } from "./queries";
 
 export const MAX_ATTEMPTS = 8;
 export const DELIVERY_TIMEOUT_MS = 10_000;
@@ -25,24 +25,6 @@ export const newDeliveryId = () => `msg_${randomToken(27)}`;
 
 /** Seconds to wait before attempt n+1 after attempt n failed. */
 export const retryDelaySeconds = (attempt: number) => Math.min(30 * 4 ** Math.max(0, attempt - 1), MAX_DELAY_SECONDS);
-
-function newWebhookSecret() {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return `whsec_${btoa(String.fromCharCode(...bytes))}`;
-}
-
-/** The workspace's signing secret, made on first use; null when the workspace does not exist. */
-export async function workspaceWebhookSecret(db: Executor, workspaceId: string): Promise<string | null> {
-  const made = await db.execute<{ secret: string }>(sql`
-    UPDATE workspaces SET webhook_secret = ${newWebhookSecret()}
-    WHERE id = ${workspaceId} AND webhook_secret IS NULL RETURNING webhook_secret AS secret`);
-  if (made.rows[0]) return made.rows[0].secret;
-  // Already had one (or a concurrent caller just made it: the UPDATE waited for it and matched nothing).
-  const existing = await db.execute<{ secret: string | null }>(
-    sql`SELECT webhook_secret AS secret FROM workspaces WHERE id = ${workspaceId}`,
-  );
-  return existing.rows[0]?.secret ?? null;
-}
 
 /** Sends the messages for deliveries whose rows have committed. Never throws: the change already happened. */
 export async function enqueueDeliveries(queue: Queue<unknown>, deliveryIds: string[]) {
@@ -86,15 +68,6 @@ export function deliveryBody(payload: unknown): string {
   return JSON.stringify(top && "data" in top ? { ...top, data: ordered(top.data, DATA_ORDER) } : top);
 }
 
-type DeliveryRow = {
-  id: string;
-  workspace_id: string;
-  url: string;
-  payload: unknown;
-  status: "pending" | "delivered" | "failed";
-  webhook_secret: string | null;
-};
-
 export type DeliveryDeps = { fetch?: typeof fetch };
 
 /**
@@ -108,17 +81,15 @@ export async function deliverWebhooks(batch: MessageBatch<unknown>, env: Databas
 }
 
 async function deliverOne(db: Executor, message: Message<unknown>, send: typeof fetch) {
-  const deliveryId = (message.body as Partial<DeliveryMessage> | null)?.deliveryId;
+  const body: unknown = message.body;
+  const deliveryId = body && typeof body === "object" && "deliveryId" in body ? body.deliveryId : undefined;
   if (typeof deliveryId !== "string") {
     console.error(JSON.stringify({ msg: "malformed webhook queue message dropped", id: message.id }));
     message.ack();
     return;
   }
   try {
-    const { rows } = await db.execute<DeliveryRow>(sql`
-      SELECT d.id, d.workspace_id::text AS workspace_id, d.url, d.payload, d.status, w.webhook_secret
-      FROM webhook_deliveries d JOIN workspaces w ON w.id = d.workspace_id WHERE d.id = ${deliveryId}`);
-    const delivery = rows[0];
+    const delivery = await findDelivery(db, deliveryId);
     if (delivery?.status !== "pending") {
       // Unknown, or already delivered/failed (a duplicate message): nothing to do.
       message.ack();
@@ -129,11 +100,7 @@ async function deliverOne(db: Executor, message: Message<unknown>, send: typeof 
 
     const error = await post(send, delivery, secret);
     const outcome = error === null ? "delivered" : message.attempts >= MAX_ATTEMPTS ? "failed" : "pending";
-    await db.execute(sql`
-      UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = now(), status = ${outcome},
-        last_error = coalesce(${error}, last_error),
-        delivered_at = ${outcome === "delivered" ? sql`now()` : sql`delivered_at`}
-      WHERE id = ${delivery.id} AND status = 'pending'`);
+    await recordAttempt(db, delivery.id, outcome, error);
     if (outcome === "pending") message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     else message.ack();
     if (outcome === "failed") {
@@ -176,13 +143,7 @@ async function post(send: typeof fetch, delivery: DeliveryRow, secret: string): 
  * message that was merely slow may then go out twice; receivers deduplicate on webhook-id.
  */
 export async function requeueStrandedDeliveries(env: Bindings) {
-  const { rows } = await createDatabase(env).execute<{ id: string }>(sql`
-    SELECT id FROM webhook_deliveries
-    WHERE status = 'pending' AND attempts = 0 AND created_at < now() - interval '2 minutes'
-    ORDER BY created_at LIMIT 100`);
-  await enqueueDeliveries(
-    env.WEBHOOK_QUEUE,
-    rows.map((r) => r.id),
-  );
-  return rows.length;
+  const ids = await strandedDeliveries(createDatabase(env));
+  await enqueueDeliveries(env.WEBHOOK_QUEUE, ids);
+  return ids.length;
 }

@@ -1,6 +1,6 @@
 // The isolate memo of hot KV values (src/edge/isolate-memo.ts), on a fake clock: no database, no KV.
 import { describe, expect, it } from "vitest";
-import { IsolateMemo } from "../src/edge/isolate-memo";
+import { IsolateMemo } from "../../src/edge/isolate-memo";
 
 function memo(ttlMs = 1_000, maxEntries = 3) {
   let now = 0;

@@ -4,17 +4,41 @@ import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
-import type { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
+import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
-import { randomToken } from "../../lib/crypto";
+import type { MobileMoneyStatus, MobileMoneyType } from "../../payments/mobile-money";
 import { splitAtDays } from "./date-range";
-import { type PaymentRow, paymentColumns } from "./serializers";
+
+export type PaymentRow = {
+  id: string;
+  reference: string;
+  /** numeric as text: exact. */
+  amount: string;
+  description: string | null;
+  status: MobileMoneyStatus;
+  transaction_type: MobileMoneyType;
+  phone: string | null;
+  service_mobile_code: string | null;
+  extra_data: Record<string, unknown> | null;
+  /** ISO 8601 UTC to the second, as the spec shows it. */
+  created_at: string;
+  updated_at: string;
+  workspace_id: string;
+  api_key_id: string;
+};
+
+const isoSeconds = (column: string) => isoUtc(sql.raw(column), "seconds");
+
+/** SELECT list producing a PaymentRow from mobile_money_payments. */
+export const paymentColumns = sql`id::text AS id, reference, amount::text AS amount, description, status,
+  transaction_type, phone, service_mobile_code, extra_data, ${isoSeconds("created_at")} AS created_at,
+  ${isoSeconds("updated_at")} AS updated_at, workspace_id::text AS workspace_id, api_key_id::text AS api_key_id`;
 
 export type PaymentFilter = {
   apiKeyId: string;
   workspaceId: string;
-  transactionType?: (typeof MOBILE_MONEY_TYPES)[number];
-  status?: (typeof MOBILE_MONEY_STATUSES)[number];
+  transactionType?: MobileMoneyType;
+  status?: MobileMoneyStatus;
   /** Unix seconds, inclusive. */
   dateFrom?: number;
   /** Unix seconds, inclusive of the whole second. */
@@ -101,23 +125,13 @@ export async function listPayments(db: Database, filter: PaymentFilter, offset: 
 export type NewPayment = {
   apiKeyId: string;
   accountId: string;
-  transactionType: (typeof MOBILE_MONEY_TYPES)[number];
+  transactionType: MobileMoneyType;
   amount: string;
   description: string | null;
   phone: string | null;
   serviceMobileCode: string | null;
   extraData: Record<string, unknown> | null;
 };
-
-const REFERENCE_PREFIX: Record<NewPayment["transactionType"], string> = {
-  PAYMENT: "API_PAY_REF_",
-  DIRECT_PAYMENT: "API_DIRECT_REF_",
-  TRANSFERT: "API_TRANSFER_REF_",
-  RECHARGE: "API_RECHARGE_REF_",
-};
-
-export const newReference = (type: NewPayment["transactionType"]) =>
-  `${REFERENCE_PREFIX[type]}${randomToken(18, "0123456789")}`;
 
 /**
  * Effect inserting a payment in status INIT under `reference`. Workspace and account come from the key's

@@ -1,0 +1,28 @@
+// Spec 002's statements. The list is the ledger's own offset page (src/ledger/queries.ts, entriesPage);
+// the two writes are one posting each, guarded in the same statement by the key's tenant, its
+// revocation, the account's suspension, the overdraft limit and the currency's precision.
+import type { ApiKeyPrincipal } from "../../auth/api-keys";
+import type { Effect } from "../../ledger/idempotency";
+import { type PostingRequest, postingCall } from "../../ledger/posting";
+import type { ParsedAmount } from "../../lib/money";
+
+export { entriesPage } from "../../ledger/queries";
+
+/** Effect of an add-funds or record-usage posting by `key` on its account. */
+export const postingEffect = (
+  key: ApiKeyPrincipal,
+  accountId: string,
+  amount: ParsedAmount,
+  posting: Pick<PostingRequest, "amount" | "type" | "description" | "occurredAt" | "metadata">,
+): Effect => ({
+  result: postingCall({
+    ...posting,
+    accountId,
+    workspaceId: key.workspace_id,
+    apiKeyId: key.id,
+    source: "api",
+    enforceOverdraft: true,
+    requireNotSuspended: true,
+    precisionOf: amount,
+  }),
+});

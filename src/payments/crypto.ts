@@ -1,0 +1,158 @@
+// Crypto payments (spec 004) as a domain: their status machine, the currencies accepted, the payment as
+// the spec shows it (list and detail fields, built in SQL from the row) and the spec's error envelope.
+// The API (src/apis/crypto-payments) and the processor's webhook (src/webhooks) both build on this.
+//
+// The status machine: forward only along waiting → confirming → confirmed → sending → completed
+// (skipping steps is allowed: the processor may report `completed` directly); `expired` only from
+// waiting or confirming; `failed` from any non-terminal state. completed, expired and failed are terminal.
+import { type SQL, sql } from "drizzle-orm";
+import { CRYPTO_STATUSES } from "../db/schema";
+import { isoUtc } from "../db/sql-time";
+import { randomToken } from "../lib/crypto";
+import type { AppError, ErrorKind } from "../lib/errors";
+
+export type CryptoStatus = (typeof CRYPTO_STATUSES)[number];
+
+// ---------- status machine ----------
+
+const FORWARD: Partial<Record<CryptoStatus, number>> = {
+  waiting: 0,
+  confirming: 1,
+  confirmed: 2,
+  sending: 3,
+  completed: 4,
+};
+
+export const TERMINAL_STATUSES: readonly CryptoStatus[] = ["completed", "expired", "failed"];
+
+/** `apply`: a legal move; `same`: already there (details may still update); `illegal`: refused. */
+export function transition(from: CryptoStatus, to: CryptoStatus): "apply" | "same" | "illegal" {
+  if (from === to) return "same";
+  if (TERMINAL_STATUSES.includes(from)) return "illegal";
+  if (to === "failed") return "apply";
+  if (to === "expired") return from === "waiting" || from === "confirming" ? "apply" : "illegal";
+  const a = FORWARD[from];
+  const b = FORWARD[to];
+  return a !== undefined && b !== undefined && b > a ? "apply" : "illegal";
+}
+
+/** The statuses from which an event may move a payment to `to`. */
+export const legalSourcesOf = (to: CryptoStatus): CryptoStatus[] =>
+  CRYPTO_STATUSES.filter((from) => transition(from, to) === "apply");
+
+// ---------- catalogue ----------
+// The crypto currencies this service accepts, their networks, local conversion rates and deposit address
+// formats. A real deployment takes the quote (amount_crypto) and the deposit address from the crypto
+// processor when it creates the payment; the fixed local rates and generated addresses below keep the
+// local stack and the tests self-contained.
+
+export type CurrencyInfo = {
+  /** Network code as the list shows it ("TRX", "ETH"...). */
+  blockchain: string;
+  token: string;
+  /** Crypto units per USD (exact decimal text); stablecoins carry a 0.05% network/processing margin. */
+  rate: string;
+};
+
+/** Combined currency codes ("USDTTRC20" = USDT on TRON). */
+export const CURRENCIES: Record<string, CurrencyInfo> = {
+  USDTTRC20: { blockchain: "TRX", token: "USDT", rate: "1.0005" },
+  USDCTRC20: { blockchain: "TRX", token: "USDC", rate: "1.0005" },
+  USDTERC20: { blockchain: "ETH", token: "USDT", rate: "1.0005" },
+  USDCERC20: { blockchain: "ETH", token: "USDC", rate: "1.0005" },
+  USDTBEP20: { blockchain: "BSC", token: "USDT", rate: "1.0005" },
+  BTC: { blockchain: "BTC", token: "BTC", rate: "0.00001" },
+  ETH: { blockchain: "ETH", token: "ETH", rate: "0.00025" },
+};
+
+export const CURRENCY_CODES = Object.keys(CURRENCIES);
+
+/**
+ * Network names a client may filter by, case-insensitively, mapped to the code stored with the payment.
+ * The spec's own example filters `blockchain=TRON` while its data shows `"blockchain": "TRX"`.
+ */
+const CHAIN_ALIASES: Record<string, string> = {
+  TRX: "TRX",
+  TRON: "TRX",
+  TRC20: "TRX",
+  ETH: "ETH",
+  ETHEREUM: "ETH",
+  ERC20: "ETH",
+  BSC: "BSC",
+  BNB: "BSC",
+  BEP20: "BSC",
+  BTC: "BTC",
+  BITCOIN: "BTC",
+};
+
+export function canonicalBlockchain(value: string): string {
+  const upper = value.trim().toUpperCase();
+  return CHAIN_ALIASES[upper] ?? upper;
+}
+
+const BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+const HEX = "0123456789abcdef";
+const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/** A deposit address in the network's format: TRON "T…" (34 base58), EVM "0x…" (40 hex), Bitcoin bech32. */
+export function depositAddress(blockchain: string): string {
+  switch (blockchain) {
+    case "TRX":
+      return `T${randomToken(33, BASE58)}`;
+    case "BTC":
+      return `bc1q${randomToken(38, BECH32)}`;
+    default:
+      return `0x${randomToken(40, HEX)}`;
+  }
+}
+
+// ---------- the payment as the spec shows it ----------
+
+/** ISO 8601 UTC without fractions, as the spec shows ("2026-01-15T10:00:00Z"). */
+const iso = (column: SQL) => isoUtc(column, "seconds");
+
+/** The list view (TransactionListSerializer) of the crypto_payments row aliased `p`. */
+export const summaryFields = sql`'transaction_id', p.id, 'blockchain', p.blockchain, 'currency', p.currency,
+  'status', p.status, 'amount_usd', p.amount_usd::text, 'amount_crypto', p.amount_crypto::text,
+  'address', p.address, 'token', p.token, 'order_id', p.order_id,
+  'created_at', ${iso(sql`p.created_at`)}, 'updated_at', ${iso(sql`p.updated_at`)}`;
+
+const historyOf = sql`(SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', ${iso(sql`h.at`)})
+  ORDER BY h.id), '[]'::json) FROM crypto_payment_history h WHERE h.payment_id = p.id)`;
+
+const detailJson = (history: SQL) => sql`json_build_object(${summaryFields},
+  'transaction_hash', p.transaction_hash, 'callback_url', p.callback_url, 'confirmations', p.confirmations,
+  'status_history', ${history})`;
+
+/** The full payment (POST /payments/status/ and outbound webhook payloads) of the row aliased `p`. */
+export const paymentDetailJson = detailJson(historyOf);
+
+/** The same for a payment the statement itself inserts as `p`: its history is its first status. */
+export const newPaymentDetailJson = detailJson(
+  sql`json_build_array(json_build_object('status', p.status, 'at', ${iso(sql`p.created_at`)}))`,
+);
+
+// ---------- errors ----------
+
+const ERROR_CODES: Record<ErrorKind, string> = {
+  bad_request: "invalid_request",
+  unauthorized: "not_authenticated",
+  forbidden: "permission_denied",
+  not_found: "not_found",
+  conflict: "conflict",
+  payload_too_large: "payload_too_large",
+  unprocessable: "unprocessable_entity",
+  rate_limited: "throttled",
+  internal: "internal_error",
+  unavailable: "service_unavailable",
+};
+
+/** Spec 004's error envelope {"error":{"code","message","details"?,"request_id"?}}: the API's and its webhook's. */
+export const renderCryptoError = (err: AppError, requestId: string) => ({
+  error: {
+    code: ERROR_CODES[err.kind],
+    message: err.message,
+    ...(err.details ? { details: err.details } : {}),
+    ...(err.status >= 500 ? { request_id: requestId } : {}),
+  },
+});

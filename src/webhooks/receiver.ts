@@ -1,0 +1,84 @@
+// The one skeleton of the webhook receivers (crypto.ts, mobile-money.ts, sms-gateway.ts): verify the
+// Standard Webhooks signature over the raw body, parse the event, run its effect in ONE database round
+// trip (runWrite; the webhook_events claim first, and a refusal rolls everything back, claim included),
+// then answer. Each receiver brings its secret, its event schema, its effect, and its words for a bad
+// event, a refusal and the answer.
+import type { z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { countRequest, credentials } from "../apis/shared/rate-limit";
+import type { Surface } from "../apis/shared/surface";
+import { database } from "../db/request-db";
+import type { AppEnv, Bindings } from "../env";
+import { type Effect, runWrite } from "../ledger/idempotency";
+import { type Refusal, refusalError } from "../ledger/posting";
+import type { AppError } from "../lib/errors";
+import { type VerifiedWebhook, verifyWebhook } from "./standard-webhooks";
+
+/** A verified delivery: its webhook-id, timestamp and payload, and the raw body that was signed. */
+export type Delivery = VerifiedWebhook & { raw: string };
+
+export type Receiver<S extends z.ZodType, R extends object> = {
+  /** The upstream's signing secret (several space-separated during a rotation). */
+  secret: (env: Bindings) => string;
+  event: S;
+  /** The error for a payload the schema refused, in the receiver's words. */
+  invalid: (error: z.ZodError, delivery: Delivery) => Error;
+  /** What the event does, claim first (webhooks/queries.ts). May refuse (throw) before any database work. */
+  effect: (event: z.output<S>, delivery: Delivery) => Effect;
+  /** The error for a refusal of the effect. */
+  refused: (refusal: Refusal, event: z.output<S>, delivery: Delivery) => Error;
+  /** The answer, once the effect committed (or was a duplicate). */
+  answer: (c: Context<AppEnv>, result: R, event: z.output<S>, delivery: Delivery) => Response | Promise<Response>;
+};
+
+/** Mounts the receiver as POST / of its surface. */
+export function receiveWebhooks<S extends z.ZodType, R extends object>(surface: Surface, receiver: Receiver<S, R>) {
+  surface.post("/", async (c: Context<AppEnv>) => {
+    const raw = await c.req.text();
+    const delivery = { ...verifyWebhook(receiver.secret(c.env), c.req.raw.headers, raw), raw };
+    const parsed = receiver.event.safeParse(delivery.payload);
+    if (!parsed.success) throw receiver.invalid(parsed.error, delivery);
+    const event = parsed.data;
+    const outcome = await runWrite<R, R>(
+      database(c),
+      null,
+      { ...receiver.effect(event, delivery), rollbackOnRefusal: true },
+      { status: 200, render: (result) => result, refused: (refusal) => receiver.refused(refusal, event, delivery) },
+    );
+    return receiver.answer(c, outcome.body, event, delivery);
+  });
+}
+
+/**
+ * The refusals a status event shares (crypto, mobile money): no such payment, or a move its lifecycle
+ * forbids (logged, with the status it was refused from); anything else is the ledger's own refusal.
+ */
+export function statusRefusal(
+  refusal: Refusal,
+  words: {
+    /** The log line of a refused move: its `msg` and the ids it names. */
+    log: { msg: string } & Record<string, string>;
+    to: string;
+    notFound: () => AppError;
+    illegal: (from: string | undefined) => AppError;
+  },
+): Error {
+  if (refusal.failure === "payment_not_found") return words.notFound();
+  if (refusal.failure !== "illegal_transition") return refusalError(refusal);
+  const from = "from" in refusal && typeof refusal.from === "string" ? refusal.from : undefined;
+  console.warn(JSON.stringify({ ...words.log, from, to: words.to }));
+  return words.illegal(from);
+}
+
+/**
+ * Each upstream's budget, before its receiver runs: one per upstream, counting only requests that carry
+ * its valid signature (so unsigned junk cannot use up the upstream's budget). The receiver verifies the
+ * same bytes again.
+ */
+export const perUpstream =
+  (upstream: string, secretOf: (env: Bindings) => string): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    verifyWebhook(secretOf(c.env), c.req.raw.headers, await c.req.text());
+    await countRequest(c, "service", credentials.upstream(upstream));
+    await next();
+  };

@@ -1,0 +1,202 @@
+// Spec 002: GET /v1/account/{accountId}/transactions (pages, every source's entries, access) and its OpenAPI.
+import { describe, expect, it } from "vitest";
+import {
+  ALL,
+  addFunds,
+  entries,
+  list,
+  notFound,
+  recordUsage,
+  TIMESTAMP,
+  UNKNOWN_ID,
+  unauthorized,
+  usage,
+} from "./fixtures/account-transactions";
+import { adjust, admin, call, createAccount, createKey, createWorkspace, importEntry, tenant } from "./helpers";
+
+describe("GET /v1/account/{accountId}/transactions", () => {
+  it("answers an empty page for an account without entries", async () => {
+    const t = await tenant(ALL);
+    const res = await list(t.account.id, t.key);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ transactions: [], total: 0, totalPages: 0, currentPage: 1 });
+  });
+
+  it("lists recharges and usage newest first with signed amounts, txn ids and millisecond timestamps", async () => {
+    const t = await tenant(ALL);
+    const added = await addFunds(t.account.id, t.key, { amount: 100 });
+    expect(added.status).toBe(200);
+    const used = await recordUsage(t.account.id, t.key, usage(15.75, { date: "2030-05-06T07:08:09.123Z" }));
+    expect(used.status).toBe(200);
+    const rows = await entries(t.account.id);
+    const res = await list(t.account.id, t.key);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      transactions: [
+        { id: `txn_${rows[1]!.id}`, type: "usage", amount: -15.75, timestamp: "2030-05-06T07:08:09.123Z" },
+        { id: added.json.transaction_id, type: "recharge", amount: 100, timestamp: rows[0]!.occurred_at },
+      ],
+      total: 2,
+      totalPages: 1,
+      currentPage: 1,
+    });
+    expect(res.json.transactions[1].timestamp).toMatch(TIMESTAMP);
+    expect(added.json.transaction_id).toBe(`txn_${rows[0]!.id}`);
+  });
+
+  it("includes portal adjustments and gateway deposits with their own types, counted in total", async () => {
+    const t = await tenant(ALL);
+    const adjustment = await adjust(t.account.id, 50, "goodwill");
+    const deposit = await importEntry(t.account.id, {
+      type: "deposit",
+      amount: 30,
+      description: "SMS top-up",
+      occurred_at: "2020-01-01T00:00:00Z",
+    });
+    const added = await addFunds(t.account.id, t.key, { amount: 5 });
+    const res = await list(t.account.id, t.key);
+    expect(res.status).toBe(200);
+    expect(res.json.total).toBe(3);
+    expect(res.json.transactions.map((x: any) => [x.id, x.type, x.amount])).toEqual([
+      [added.json.transaction_id, "recharge", 5],
+      [`txn_${adjustment.id}`, "adjustment", 50],
+      [`txn_${deposit.id}`, "deposit", 30],
+    ]);
+    expect(res.json.transactions[2].timestamp).toBe("2020-01-01T00:00:00.000Z");
+  });
+
+  it("paginates 1-based with total and totalPages, reading deep pages in the same order", async () => {
+    const t = await tenant(ALL);
+    for (let i = 1; i <= 7; i++) expect((await addFunds(t.account.id, t.key, { amount: i })).status).toBe(200);
+    const all = (await entries(t.account.id)).map((e) => `txn_${e.id}`).reverse();
+    const pages = [];
+    for (let page = 1; page <= 3; page++) {
+      const res = await list(t.account.id, t.key, `?page=${page}&pageSize=3`);
+      expect(res.status).toBe(200);
+      expect(res.json).toMatchObject({ total: 7, totalPages: 3, currentPage: page });
+      pages.push(...res.json.transactions.map((x: any) => x.id));
+    }
+    expect(pages).toEqual(all);
+    const amounts = (await list(t.account.id, t.key, "?page=2&pageSize=3")).json.transactions.map((x: any) => x.amount);
+    expect(amounts).toEqual([4, 3, 2]);
+    const past = await list(t.account.id, t.key, "?page=4&pageSize=3");
+    expect(past.status).toBe(200);
+    expect(past.json).toEqual({ transactions: [], total: 7, totalPages: 3, currentPage: 4 });
+    const huge = await list(t.account.id, t.key, "?page=9007199254740991");
+    expect(huge.json).toEqual({ transactions: [], total: 7, totalPages: 1, currentPage: 9007199254740991 });
+    const exact = await list(t.account.id, t.key, "?pageSize=7");
+    expect(exact.json).toMatchObject({ total: 7, totalPages: 1 });
+    expect(exact.json.transactions).toHaveLength(7);
+  });
+
+  it("defaults to 20 per page and accepts up to 100", async () => {
+    const t = await tenant(ALL);
+    await Promise.all(Array.from({ length: 21 }, (_, i) => adjust(t.account.id, i + 1)));
+    const first = await list(t.account.id, t.key);
+    expect(first.json).toMatchObject({ total: 21, totalPages: 2, currentPage: 1 });
+    expect(first.json.transactions).toHaveLength(20);
+    const second = await list(t.account.id, t.key, "?page=2");
+    expect(second.json.transactions).toHaveLength(1);
+    const max = await list(t.account.id, t.key, "?pageSize=100");
+    expect(max.json).toMatchObject({ total: 21, totalPages: 1 });
+    expect(max.json.transactions).toHaveLength(21);
+  });
+
+  it.each([
+    ["page=0", "page"],
+    ["page=-1", "page"],
+    ["page=1.5", "page"],
+    ["page=abc", "page"],
+    ["page=", "page"],
+    ["page=99999999999999999", "page"],
+    ["pageSize=0", "pageSize"],
+    ["pageSize=101", "pageSize"],
+    ["pageSize=2.5", "pageSize"],
+    ["pageSize=-3", "pageSize"],
+    ["page=1&page=2", "page"],
+  ])("refuses %s with 400 naming %s", async (qs, field) => {
+    const t = await tenant(ALL);
+    const res = await list(t.account.id, t.key, `?${qs}`);
+    expect(res.status).toBe(400);
+    expect(res.json.error.code).toBe("bad_request");
+    expect(res.json.error.message).toMatch(new RegExp(`^${field}: `));
+    expect(Object.keys(res.json.error.details)).toEqual([field]);
+  });
+
+  it("answers 404 Account not found for unknown and malformed ids", async () => {
+    const ws = await createWorkspace();
+    const key = (await createKey(ws.id, { permissions: ALL })).key;
+    for (const id of [UNKNOWN_ID, "not-a-uuid", "123"]) {
+      const res = await list(id, key);
+      expect(res.status).toBe(404);
+      expect(res.json).toEqual(notFound);
+    }
+  });
+
+  it("hides another workspace's account and another account of a bound key's workspace (404)", async () => {
+    const a = await tenant(ALL);
+    const b = await tenant(ALL);
+    await addFunds(b.account.id, b.key, { amount: 10 });
+    const other = await list(b.account.id, a.key);
+    expect(other.status).toBe(404);
+    expect(other.json).toEqual(notFound);
+    const sibling = await createAccount(a.workspace.id);
+    const res = await list(sibling.id, a.key);
+    expect(res.status).toBe(404);
+    expect(res.json).toEqual(notFound);
+  });
+
+  it("lets a workspace-wide key read every account of its workspace, matching ids case-insensitively", async () => {
+    const t = await tenant(ALL);
+    const wide = (await createKey(t.workspace.id, { permissions: ["transactions.read"] })).key;
+    await addFunds(t.account.id, t.key, { amount: 10 });
+    const res = await list(t.account.id.toUpperCase(), wide);
+    expect(res.status).toBe(200);
+    expect(res.json.total).toBe(1);
+  });
+
+  it("answers 401 without a key, with an unknown key, in the wrong header, and for a revoked key", async () => {
+    const t = await tenant(ALL);
+    expect((await list(t.account.id, null)).json).toEqual(unauthorized);
+    expect((await list(t.account.id, null)).status).toBe(401);
+    const unknown = await list(t.account.id, `sk_test_${"A".repeat(32)}`);
+    expect(unknown.status).toBe(401);
+    expect((await list(t.account.id, "garbage")).status).toBe(401);
+    expect((await list(t.account.id, null, "", { "x-api-key": t.key })).status).toBe(401);
+    expect((await list(t.account.id, t.key)).status).toBe(200);
+    expect((await admin("DELETE", `/api-keys/${t.keyId}`)).status).toBe(204);
+    const revoked = await list(t.account.id, t.key);
+    expect(revoked.status).toBe(401);
+    expect(revoked.json).toEqual(unauthorized);
+  });
+
+  it("answers 403 to a key without transactions.read", async () => {
+    const t = await tenant(["funds.write", "usage.write"]);
+    const res = await list(t.account.id, t.key);
+    expect(res.status).toBe(403);
+    expect(res.json.error.code).toBe("forbidden");
+    expect(res.json.error.message).toContain("transactions.read");
+  });
+});
+
+describe("OpenAPI", () => {
+  it("documents the three routes, the api_key scheme and the error envelope", async () => {
+    const res = await call("GET", "/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = res.json;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/v1/account/{accountId}/transactions",
+        "/v1/account/{accountId}/transactions/add-funds",
+        "/v1/account/{accountId}/transactions/record-usage",
+      ]),
+    );
+    expect(doc.components.securitySchemes.accountApiKey).toEqual({ type: "apiKey", in: "header", name: "api_key" });
+    expect(doc.components.schemas.AccountTransactionsError).toBeDefined();
+    const post = doc.paths["/v1/account/{accountId}/transactions/record-usage"].post;
+    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403", "409", "422"]));
+    expect(doc.components.schemas.RecordUsageRequest.required).toEqual(
+      expect.arrayContaining(["details", "amount", "date"]),
+    );
+  });
+});

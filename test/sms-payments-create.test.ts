@@ -1,0 +1,181 @@
+// Spec 003: recording a payment (multipart, one ledger credit) and its Idempotency-Key.
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { png } from "./fixtures/files";
+import type { Fields } from "./fixtures/multipart";
+import {
+  base,
+  bearer,
+  entriesOf,
+  member,
+  paymentRows,
+  record,
+  storedReceipts,
+  workspace,
+} from "./fixtures/sms-payments";
+import { admin, call, createAccount, createWorkspace, ledgerInvariant } from "./helpers";
+
+// ---------- recording ----------
+
+describe("POST .../sms/payments: recording and the ledger", () => {
+  it("credits the workspace's account once per payment, source portal, type deposit", async () => {
+    const w = await workspace();
+    const a = await record(w.id, w.writer.token, { amount: "50.00", paymentMethod: "bank-transfer" });
+    const b = await record(w.id, w.both.token, { amount: "0.05", paymentMethod: "other" });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const entries = await entriesOf(w.accountId);
+    expect(entries.map(({ id: _, ...e }) => e)).toEqual([
+      {
+        amount: "50.0000",
+        source: "portal",
+        type: "deposit",
+        description: `SMS payment ${a.json.id} (bank-transfer)`,
+        external_ref: a.json.id,
+      },
+      {
+        amount: "0.0500",
+        source: "portal",
+        type: "deposit",
+        description: `SMS payment ${b.json.id} (other)`,
+        external_ref: b.json.id,
+      },
+    ]);
+    const rows = await paymentRows(w.id);
+    expect(rows.map((r) => r.ledger_entry_id)).toEqual(entries.map((e) => e.id));
+    const inv = await ledgerInvariant(w.accountId);
+    expect(inv).toMatchObject({ balance: "50.0500", sum: "50.0500", count: 2 });
+  });
+
+  it("credits the oldest account that is not suspended, and answers 409 when there is none", async () => {
+    const ws = await createWorkspace();
+    const older = await createAccount(ws.id, { currency: "EUR" });
+    const newer = await createAccount(ws.id, { currency: "XOF" });
+    const owner = await member(ws.id, "owner");
+    expect((await admin("PATCH", `/accounts/${older.id}`, { status: "suspended" })).status).toBe(200);
+    expect((await record(ws.id, owner.token, { amount: "1.5", paymentMethod: "cash" })).status).toBe(400); // XOF: 0 decimals
+    const ok = await record(ws.id, owner.token, { amount: "1500", paymentMethod: "cash" });
+    expect(ok.status).toBe(201);
+    expect((await ledgerInvariant(newer.id)).balance).toBe("1500.0000");
+    expect((await ledgerInvariant(older.id)).count).toBe(0);
+
+    expect((await admin("PATCH", `/accounts/${newer.id}`, { status: "suspended" })).status).toBe(200);
+    const none = await record(ws.id, owner.token, { amount: "1", paymentMethod: "cash" });
+    expect(none.status).toBe(409);
+    expect(none.json).toEqual({ error: { code: "conflict", message: "The workspace has no account to credit" } });
+
+    const empty = await createWorkspace();
+    const emptyOwner = await member(empty.id, "owner");
+    expect((await record(empty.id, emptyOwner.token, { amount: "1", paymentMethod: "cash" })).status).toBe(409);
+  });
+
+  it.each([
+    [{ amount: "0", paymentMethod: "cash" }, "amount"],
+    [{ amount: "-5", paymentMethod: "cash" }, "amount"],
+    [{ amount: "abc", paymentMethod: "cash" }, "amount"],
+    [{ amount: "1.234", paymentMethod: "cash" }, "decimal places"],
+    [{ amount: "10000000000000", paymentMethod: "cash" }, "amount"],
+    [{ paymentMethod: "cash" }, "amount"],
+    [{ amount: "5", paymentMethod: "cheque" }, "paymentMethod"],
+    [{ amount: "5" }, "paymentMethod"],
+    [{ amount: "5", paymentMethod: "cash", notes: "x".repeat(1001) }, "notes"],
+    [{ amount: "5", paymentMethod: "cash", description: "x".repeat(1001) }, "description"],
+    [{ amount: "5", paymentMethod: "cash", paymentDate: "yesterday" }, "paymentDate"],
+    [{ amount: "5", paymentMethod: "cash", paymentDate: "2025-02-30T10:00:00Z" }, "paymentDate"],
+    [{ amount: "5", paymentMethod: "cash", paymentDate: "1969-12-31T23:59:59Z" }, "paymentDate"],
+    [{ amount: "5", paymentMethod: "cash", receipt: "not a file" }, "receipt"],
+    [{ amount: "5", paymentMethod: "cash", currency: "EUR" }, "currency"],
+  ] as [Fields, string][])("answers 400 for %j, stores nothing", async (fields, problem) => {
+    const w = await workspace();
+    const res = await record(w.id, w.owner.token, fields);
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: { code: "bad_request", message: expect.stringContaining(problem) } });
+    expect(await entriesOf(w.accountId)).toEqual([]);
+    expect(await paymentRows(w.id)).toEqual([]);
+  });
+
+  it("accepts a date-only paymentDate and an offset, stored as UTC with milliseconds", async () => {
+    const w = await workspace();
+    const day = await record(w.id, w.owner.token, { amount: "1", paymentMethod: "cash", paymentDate: "2025-01-15" });
+    expect(day.json.paymentDate).toBe("2025-01-15T00:00:00.000Z");
+    const offset = await record(w.id, w.owner.token, {
+      amount: "1",
+      paymentMethod: "cash",
+      paymentDate: "2025-01-15T12:30:00.250+02:00",
+    });
+    expect(offset.json.paymentDate).toBe("2025-01-15T10:30:00.250Z");
+  });
+
+  it("answers 400 (not 500) for a JSON body or a malformed multipart body", async () => {
+    const w = await workspace();
+    const asJson = await call("POST", base(w.id), {
+      headers: bearer(w.owner.token),
+      body: { amount: "5", paymentMethod: "cash" },
+    });
+    expect(asJson.status).toBe(400);
+    expect(asJson.json.error.code).toBe("bad_request");
+    const broken = await SELF.fetch(`https://api.test${base(w.id)}`, {
+      method: "POST",
+      headers: { ...bearer(w.owner.token), "content-type": "multipart/form-data; boundary=abc" },
+      body: "this is not multipart",
+    });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { error: { code: string } }).error.code).toBe("bad_request");
+    expect(await entriesOf(w.accountId)).toEqual([]);
+  });
+});
+
+// ---------- idempotency ----------
+
+describe("Idempotency-Key on the multipart POST", () => {
+  const fields = (bytes: Uint8Array, amount = "75.25"): Fields => ({
+    amount,
+    paymentMethod: "bank-transfer",
+    description: "retry me",
+    receipt: { filename: "r.png", type: "image/png", bytes },
+  });
+
+  it("replays a retry with a different boundary: one payment, one ledger credit, one object", async () => {
+    const w = await workspace();
+    const key = { "idempotency-key": `retry-${crypto.randomUUID()}` };
+    const bytes = png(8000, 3);
+    const first = await record(w.id, w.owner.token, fields(bytes), { boundary: "boundary-one", headers: key });
+    const second = await record(w.id, w.owner.token, fields(bytes), { boundary: "another-boundary-2", headers: key });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers.get("idempotent-replayed")).toBe("true");
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+    expect(second.json).toEqual(first.json);
+    expect((await entriesOf(w.accountId)).map((e) => e.amount)).toEqual(["75.2500"]);
+    expect((await paymentRows(w.id)).map((r) => r.id)).toEqual([first.json.id]);
+    expect(await storedReceipts(w.id)).toEqual([{ key: first.json.receiptImage.path, size: 8000 }]);
+    expect(await ledgerInvariant(w.accountId)).toMatchObject({ balance: "75.2500", sum: "75.2500", count: 1 });
+  });
+
+  it("answers 422 when the key is reused with other fields or another file, storing nothing more", async () => {
+    const w = await workspace();
+    const key = { "idempotency-key": `reuse-${crypto.randomUUID()}` };
+    const first = await record(w.id, w.owner.token, fields(png(1000, 1)), { headers: key });
+    expect(first.status).toBe(201);
+    for (const other of [fields(png(1000, 1), "75.26"), fields(png(1000, 2))]) {
+      const res = await record(w.id, w.owner.token, other, { headers: key });
+      expect(res.status).toBe(422);
+      expect(res.json.error.code).toBe("unprocessable");
+    }
+    expect(await entriesOf(w.accountId)).toHaveLength(1);
+    expect(await storedReceipts(w.id)).toHaveLength(1);
+  });
+
+  it("answers 400 for a malformed key", async () => {
+    const w = await workspace();
+    const res = await record(
+      w.id,
+      w.owner.token,
+      { amount: "1", paymentMethod: "cash" },
+      {
+        headers: { "idempotency-key": "x".repeat(256) },
+      },
+    );
+    expect(res.status).toBe(400);
+    expect(await entriesOf(w.accountId)).toEqual([]);
+  });
+});

@@ -1,0 +1,131 @@
+// Spec 003: the list contract exactly as the spec (fields, order, pagination).
+import { beforeAll, describe, expect, it } from "vitest";
+import { png } from "./fixtures/files";
+import { HEX24, ISO_MS, list, record, unsigned, workspace } from "./fixtures/sms-payments";
+
+// ---------- contract ----------
+
+describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
+  let w: Awaited<ReturnType<typeof workspace>>;
+  beforeAll(async () => {
+    w = await workspace();
+  });
+
+  it("answers an empty page with the default pagination", async () => {
+    const res = await list(w.id, w.owner.token);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ payments: [], pagination: { total: 0, limit: 50, offset: 0, hasMore: false } });
+  });
+
+  it("records payments and lists them newest first with every field exactly as the spec", async () => {
+    const full = await record(w.id, w.owner.token, {
+      amount: "50.00",
+      paymentMethod: "bank-transfer",
+      description: "SMS payment for January 2025",
+      notes: "Payment received",
+      paymentDate: "2025-01-15T10:30:00Z",
+      receipt: { filename: "janvier reçu.png", type: "image/png", bytes: png(50_000) },
+    });
+    expect(full.status).toBe(201);
+    const id = full.json.id as string;
+    expect(id).toMatch(HEX24);
+    expect(full.json).toEqual({
+      id,
+      workspaceId: w.id,
+      amount: 50,
+      paymentMethod: "bank-transfer",
+      description: "SMS payment for January 2025",
+      notes: "Payment received",
+      paymentDate: "2025-01-15T10:30:00.000Z",
+      receiptImage: {
+        url: expect.stringMatching(
+          new RegExp(
+            `^https://api\\.test/api/v1/workspace/${w.id}/sms/payments/${id}/receipt/janvier_recu\\.png` +
+              `\\?member=${w.owner.id}&version=0&expires=\\d+&signature=[A-Za-z0-9_-]{43}$`,
+          ),
+        ),
+        path: `sms-payments/${w.id}/${id}/janvier_recu.png`,
+        sizeBytes: 50_000,
+      },
+      createdAt: expect.stringMatching(ISO_MS),
+      updatedAt: expect.stringMatching(ISO_MS),
+    });
+    expect(full.json.updatedAt).toBe(full.json.createdAt);
+
+    const minimal = await record(w.id, w.owner.token, { amount: "12.5", paymentMethod: "cash" });
+    expect(minimal.status).toBe(201);
+    expect(minimal.json).toEqual({
+      id: expect.stringMatching(HEX24),
+      workspaceId: w.id,
+      amount: 12.5,
+      paymentMethod: "cash",
+      description: null,
+      notes: null,
+      paymentDate: null,
+      receiptImage: null,
+      createdAt: expect.stringMatching(ISO_MS),
+      updatedAt: expect.stringMatching(ISO_MS),
+    });
+
+    const res = await list(w.id, w.owner.token);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(res.json).toEqual({
+      payments: [minimal.json, unsigned(full.json)],
+      pagination: { total: 2, limit: 50, offset: 0, hasMore: false },
+    });
+    expect(Object.keys(res.json.payments[0])).toEqual([
+      "id",
+      "workspaceId",
+      "amount",
+      "paymentMethod",
+      "description",
+      "notes",
+      "paymentDate",
+      "receiptImage",
+      "createdAt",
+      "updatedAt",
+    ]);
+  });
+
+  it.each([
+    ["?limit=0", "limit"],
+    ["?limit=101", "limit"],
+    ["?limit=abc", "limit"],
+    ["?limit=1.5", "limit"],
+    ["?limit=", "limit"],
+    ["?limit=1e1", "limit"],
+    ["?limit=1&limit=2", "limit"],
+    ["?offset=-1", "offset"],
+    ["?offset=x", "offset"],
+    ["?limit=0&page=1", "limit"],
+  ])("answers 400 for %s in the surface's error body", async (qs, field) => {
+    const res = await list(w.id, w.owner.token, qs);
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: { code: "bad_request", message: expect.stringContaining(field) } });
+  });
+});
+
+describe("pagination", () => {
+  it("pages with limit and offset: total, hasMore, and an offset past the end", async () => {
+    const w = await workspace();
+    const ids: string[] = [];
+    for (const amount of ["1", "2", "3"]) {
+      const res = await record(w.id, w.owner.token, { amount, paymentMethod: "card" });
+      expect(res.status).toBe(201);
+      ids.unshift(res.json.id);
+    }
+    const first = await list(w.id, w.reader.token, "?limit=2");
+    expect(first.json.payments.map((p: { id: string }) => p.id)).toEqual(ids.slice(0, 2));
+    expect(first.json.pagination).toEqual({ total: 3, limit: 2, offset: 0, hasMore: true });
+    const second = await list(w.id, w.reader.token, "?limit=2&offset=2");
+    expect(second.json.payments.map((p: { id: string }) => p.id)).toEqual(ids.slice(2));
+    expect(second.json.pagination).toEqual({ total: 3, limit: 2, offset: 2, hasMore: false });
+    const past = await list(w.id, w.reader.token, "?offset=10&limit=100");
+    expect(past.status).toBe(200);
+    expect(past.json).toEqual({ payments: [], pagination: { total: 3, limit: 100, offset: 10, hasMore: false } });
+    const middle = await list(w.id, w.reader.token, "?limit=1&offset=1");
+    expect(middle.json.payments.map((p: { amount: number }) => p.amount)).toEqual([2]);
+    expect(middle.json.pagination.hasMore).toBe(true);
+  });
+});
