@@ -1,8 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-// @ts-expect-error: plain ESM helper shared with the Node scripts
 import { copyDocsAssets } from "./scripts/lib/docs-assets.mjs";
-// @ts-expect-error: plain ESM helper shared with the Node scripts
 import { freePort, readVarsFile } from "./scripts/lib/local-vars.mjs";
 
 // The /docs bundle in public/docs/ (wrangler's [build] step makes it for dev and deploy).

@@ -4,10 +4,10 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { isPortFree, resolveDatabase } from "./lib/database-resolver.mjs";
+import { seedDemo } from "./lib/demo-seed.mjs";
 import { localVars, projectRoot, readVarsFile } from "./lib/local-vars.mjs";
 import { runMigrations } from "./lib/migrate.mjs";
 import { startNeonHttpEndpoint } from "./lib/neon-http-endpoint.mjs";
-import { seedDemo } from "./lib/seed.mjs";
 
 const PORT = Number(process.env.PAYMENTS_EDGE_PORT ?? 8787);
 const BASE_URL = `http://127.0.0.1:${PORT}`;

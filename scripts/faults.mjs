@@ -17,8 +17,8 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
-import { adminClient } from "./bench/seed.mjs";
-import { startStack, UNMETERED_RATE_LIMITS } from "./bench/stack.mjs";
+import { adminClient } from "./bench/bench-seed.mjs";
+import { startStack, UNMETERED_RATE_LIMITS } from "./lib/stack.mjs";
 import { signedHeaders } from "./lib/standard-webhooks.mjs";
 
 const execFileAsync = promisify(execFile);
@@ -158,7 +158,7 @@ async function createTenant(base, admin) {
     },
     body: "grant_type=client_credentials&scope=read%20write",
   });
-  const token = await res.json();
+  const token = /** @type {{ access_token: string }} */ (await res.json());
   if (!res.ok) throw new Error(`POST /oauth/token answered ${res.status}: ${JSON.stringify(token)}`);
   return {
     workspaceId: ws.id,

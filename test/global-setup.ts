@@ -3,13 +3,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-// @ts-expect-error: plain ESM helpers shared with the Node scripts
 import { runMigrations } from "../scripts/lib/migrate.mjs";
-// @ts-expect-error: plain ESM helpers shared with the Node scripts
 import { startNeonHttpEndpoint } from "../scripts/lib/neon-http-endpoint.mjs";
-// @ts-expect-error: plain ESM helpers shared with the Node scripts
 import { startCluster } from "../scripts/lib/postgres.mjs";
-// @ts-expect-error: plain ESM test fake
 import { startFakeSmsGateway } from "./fakes/sms-gateway.mjs";
 
 export default async function setup() {

@@ -13,7 +13,7 @@ import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { webhookSigner } from "../lib/standard-webhooks.mjs";
-import { SPREAD_ACCOUNTS, spreadAccountId } from "./seed.mjs";
+import { SPREAD_ACCOUNTS, spreadAccountId } from "./bench-seed.mjs";
 
 export const TRIVIAL_WORKER = `export default {
   fetch: () => new Response("ok"),
@@ -110,8 +110,16 @@ export async function deepCursor(pgUrl, accountId, rows) {
 }
 
 /** The cases, in run order: reads first, then writes (which add rows), then the KV-only answers. */
+/**
+ * A bench case: what wrk sends and how its answer is checked (the fields each kind uses are read by
+ * run.mjs and load.mjs).
+ * @typedef {{ name: string, kind: string, path: string, url?: string, [field: string]: any }} BenchCase
+ */
+
+/** @returns {BenchCase[]} */
 export function defineCases(c, { rows, baseUrl, runTag, vars }) {
   const paths = c.paths;
+  /** @type {BenchCase[]} */
   const cases = [];
   const apiKey = { "x-api-key": c.hotKey };
   const dayS = 86_400;

@@ -9,12 +9,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { ensureDebianCommand, serveWorker, startStack, UNLIMITED_RATE_LIMITS } from "../lib/stack.mjs";
+import { adminClient, SPREAD_ACCOUNTS, seed, spreadAccountId } from "./bench-seed.mjs";
 import { captureStatements, pgbenchScript } from "./capture.mjs";
 import { deepCursor, defineCases, TRIVIAL_WORKER } from "./cases.mjs";
 import { killLoadGenerators, runPgbench, runWrk } from "./load.mjs";
 import { printTable, toJson } from "./report.mjs";
-import { adminClient, SPREAD_ACCOUNTS, seed, spreadAccountId } from "./seed.mjs";
-import { ensureDebianCommand, serveWorker, startStack, UNLIMITED_RATE_LIMITS } from "./stack.mjs";
 
 const started = Date.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -122,6 +122,7 @@ async function main() {
   try {
     const baseUrl = stack.worker.url;
     const admin = await adminClient(baseUrl, stack.vars.ADMIN_TOKEN);
+    /** @type {Awaited<ReturnType<typeof seed>> & { deepCursor?: unknown }} */
     const creds = await seed({ baseUrl, adminToken: stack.vars.ADMIN_TOKEN, pgUrl: stack.pgUrl, rows: opts.rows });
     creds.deepCursor = await deepCursor(stack.pgUrl, creds.hotAccountId, opts.rows);
     const runTag = `b${Date.now().toString(36)}`;

@@ -92,6 +92,7 @@ async function startPostgres(dataDir) {
 function stopLeftoverCluster(dir) {
   if (!fs.existsSync(path.join(dir, "postmaster.pid"))) return;
   const pgCtl = path.join(findPgBin(), "pg_ctl");
+  /** @type {[string, string[]]} */
   const asOwner = process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", pgCtl]] : [pgCtl, []];
   try {
     execFileSync(asOwner[0], [...asOwner[1], "-D", dir, "status"], { stdio: "pipe" });
@@ -152,7 +153,7 @@ function startTcpForwarder(host, port) {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () =>
       resolve({
-        port: server.address().port,
+        port: /** @type {import("node:net").AddressInfo} */ (server.address()).port,
         close: () =>
           new Promise((done) => {
             for (const s of sockets) s.destroy();

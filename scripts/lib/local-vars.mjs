@@ -6,8 +6,10 @@ import { fileURLToPath } from "node:url";
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
+/** @param {string} file @returns {Record<string, string>} */
 export function readVarsFile(file) {
   if (!fs.existsSync(file)) return {};
+  /** @type {Record<string, string>} */
   const vars = {};
   for (const line of fs.readFileSync(file, "utf8").split("\n")) {
     const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
@@ -16,7 +18,7 @@ export function readVarsFile(file) {
   return vars;
 }
 
-/** The documented local defaults, overridden by .dev.vars when present. */
+/** The documented local defaults, overridden by .dev.vars when present. @returns {Record<string, string>} */
 export function localVars() {
   return {
     ...readVarsFile(path.join(projectRoot, "scripts/local-defaults.vars")),
@@ -24,13 +26,13 @@ export function localVars() {
   };
 }
 
-/** A TCP port free on loopback right now. */
+/** A TCP port free on loopback right now. @returns {Promise<number>} */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
+      const { port } = /** @type {net.AddressInfo} */ (server.address());
       server.close(() => resolve(port));
     });
   });

@@ -1,4 +1,3 @@
-// @ts-check
 // A local stand-in for Neon's SQL-over-HTTP endpoint, speaking the protocol @neondatabase/serverless's
 // `neon()` uses (its src/httpQuery.ts): POST /sql with {query, params} or {queries:[...]} (one
 // BEGIN…COMMIT on one connection), answered with Neon's result shape; a Postgres error is HTTP 400 with

@@ -1,6 +1,5 @@
 // Starts the real stack once for the browser suite and hands its address to the tests.
 import type { TestProject } from "vitest/node";
-// @ts-expect-error: plain ESM helper shared with the Node scripts
 import { startBrowserStack } from "./stack.mjs";
 
 declare module "vitest" {

@@ -28,6 +28,7 @@ async function waitForHealth(url, child, timeoutMs = 120_000) {
   throw new Error(`${url}/health did not answer in ${timeoutMs / 1000} s`);
 }
 
+/** @param {{ log?: (line: string) => void }} [options] */
 export async function startBrowserStack({ log = () => {} } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "payments-edge-browser-"));
   fs.chmodSync(dir, 0o755);
@@ -43,6 +44,7 @@ export async function startBrowserStack({ log = () => {} } = {}) {
     stops.push(endpoint.close);
 
     const port = await freePort();
+    /** @type {Record<string, string>} */
     const vars = { ...localVars(), DATABASE_URL: cluster.url, LOCAL_NEON_HTTP_ENDPOINT: endpoint.url };
     const args = ["dev", "--ip", "127.0.0.1", "--port", String(port), "--local"];
     args.push("--persist-to", path.join(dir, "wrangler"), "--show-interactive-dev-session=false");
@@ -77,7 +79,9 @@ export async function startBrowserStack({ log = () => {} } = {}) {
       throw new Error(`${err.message}\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`);
     }
     log(`[browser] worker at ${baseUrl} (PostgreSQL on ${cluster.port})`);
-    return { baseUrl, adminToken: vars.ADMIN_TOKEN, databaseUrl: cluster.url, logFile, stop };
+    const adminToken = vars.ADMIN_TOKEN;
+    if (!adminToken) throw new Error("ADMIN_TOKEN is missing from scripts/local-defaults.vars");
+    return { baseUrl, adminToken, databaseUrl: cluster.url, logFile, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -10,10 +10,10 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
-import { freePort, localVars, projectRoot } from "../lib/local-vars.mjs";
-import { runMigrations } from "../lib/migrate.mjs";
-import { startNeonHttpEndpoint } from "../lib/neon-http-endpoint.mjs";
-import { startCluster } from "../lib/postgres.mjs";
+import { freePort, localVars, projectRoot } from "./local-vars.mjs";
+import { runMigrations } from "./migrate.mjs";
+import { startNeonHttpEndpoint } from "./neon-http-endpoint.mjs";
+import { startCluster } from "./postgres.mjs";
 
 const binDir = path.join(projectRoot, "node_modules/.bin");
 const isRoot = () => process.getuid?.() === 0;
@@ -231,7 +231,10 @@ async function wranglerConfig() {
   return rawConfig;
 }
 
-/** Miniflare (v4-style options, converted for Miniflare 5) serving `scriptPath` with wrangler.toml's bindings. */
+/**
+ * Miniflare (v4-style options, converted for Miniflare 5) serving `scriptPath` with wrangler.toml's bindings.
+ * @param {{ scriptPath: string, config: any, bindings?: Record<string, unknown>, onLog?: (entry: { level: string, message: string }) => void, inspectorPort?: number }} options
+ */
 export async function serveWorker({ scriptPath, config, bindings = {}, onLog, inspectorPort }) {
   const options = {
     ...(onLog ? { handleStructuredLogs: onLog } : {}),
@@ -300,6 +303,9 @@ export const UNLIMITED_RATE_LIMITS = {
  * Returns { dir, cluster, pgUrl, dbUrl (pgbouncer's address, or PostgreSQL's), pgbouncer, endpoint,
  *   stopEndpoint(), startEndpoint(), worker, config, vars, psql(sql), restartPostgres(),
  *   stopPostgres(mode), statementLogFile, stop() }.
+ * @param {{ pgbouncer?: boolean, pgConf?: string[], statementLog?: boolean, log?: (line: string) => void,
+ *   workerLog?: (entry: { level: string, message: string }) => void, inspectorPort?: number,
+ *   workerVars?: Record<string, string> }} [options]
  */
 export async function startStack({
   pgbouncer = true,

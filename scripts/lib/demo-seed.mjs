@@ -82,7 +82,7 @@ async function keyWorks(baseUrl, apiKey) {
 /** Every permission the admin API accepts: its OpenAPI document, else the list in the source. */
 export async function allPermissions(baseUrl) {
   try {
-    const doc = await (await fetch(`${baseUrl}/openapi.json`)).json();
+    const doc = /** @type {any} */ (await (await fetch(`${baseUrl}/openapi.json`)).json());
     const schema =
       doc.paths["/admin/v1/workspaces/{workspace_id}/api-keys"].post.requestBody.content["application/json"].schema;
     const resolved = schema.$ref ? doc.components.schemas[schema.$ref.split("/").pop()] : schema;

@@ -3,7 +3,7 @@
 // balance equal to the sum of its entries and each balance_after the running sum, computed by window
 // functions. Ledger rows are only INSERTed (the immutability trigger forbids UPDATE/DELETE).
 import pg from "pg";
-import { allPermissions } from "../lib/seed.mjs";
+import { allPermissions } from "../lib/demo-seed.mjs";
 
 /** Spread accounts get fixed ids, so pgbench scripts can pick one from a number: ...-8000-1000000000NN. */
 export const SPREAD_ACCOUNTS = 1000;
@@ -24,7 +24,9 @@ export async function adminClient(baseUrl, adminToken) {
 
 /** Which surfaces this build serves, from its own OpenAPI document. */
 export async function servedPaths(baseUrl) {
-  const doc = await (await fetch(`${baseUrl}/openapi.json`)).json();
+  const doc = /** @type {{ paths?: Record<string, unknown> }} */ (
+    await (await fetch(`${baseUrl}/openapi.json`)).json()
+  );
   return new Set(Object.keys(doc.paths ?? {}));
 }
 
@@ -91,7 +93,7 @@ export async function seed({ baseUrl, adminToken, pgUrl, rows, log = console.log
       },
       body: "grant_type=client_credentials&scope=read%20write",
     });
-    const body = await res.json();
+    const body = /** @type {{ access_token?: string }} */ (await res.json());
     if (!res.ok) throw new Error(`POST /oauth/token answered ${res.status}: ${JSON.stringify(body)}`);
     creds.oauthToken = body.access_token;
   }
