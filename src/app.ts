@@ -53,10 +53,12 @@ const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>();
+  // requestId() puts X-Request-Id on the answers Hono's context builds; a handler's own Response (CSV
+  // export, receipt download) gets it afterwards. Only then: c.header() on a finished answer copies it.
   app.use("*", requestId());
   app.use("*", async (c, next) => {
     await next();
-    c.header("X-Request-Id", c.get("requestId"));
+    if (!c.res.headers.has("X-Request-Id")) c.header("X-Request-Id", c.get("requestId"));
   });
   const jsonBodyLimit = bodyLimit({
     maxSize: MAX_JSON_BODY_BYTES,

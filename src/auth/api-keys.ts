@@ -6,6 +6,7 @@ import type { Context } from "hono";
 import { database } from "../db/request-db";
 import { apiKeys } from "../db/schema";
 import { type CachedKey, cacheKey, readCachedKey, refillLater } from "../edge/kv-state";
+import { IsolateMemo } from "../edge/isolate-memo";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex } from "../lib/crypto";
 
@@ -28,6 +29,12 @@ export function newApiKeySecret(mode: "test" | "live") {
 const KEY_SHAPE = /^sk_(test|live)_[0-9A-Za-z]{32}$/;
 
 /**
+ * Presented key → its SHA-256, for the isolate's busiest keys: a pure function, so never stale (revocation
+ * is decided by the hash's KV entry and the database), and it spares a digest on every request.
+ */
+const keyHashes = new IsolateMemo(10 * 60_000);
+
+/**
  * Resolves a presented key to its principal: KV first, then the database (which refills KV).
  * Returns null for a missing, malformed, unknown or revoked key.
  */
@@ -36,7 +43,7 @@ export async function resolveApiKey<E extends AppEnv>(
   presented: string | undefined,
 ): Promise<ApiKeyPrincipal | null> {
   if (!presented || !KEY_SHAPE.test(presented)) return null;
-  const secretHash = await sha256Hex(presented);
+  const secretHash = (await keyHashes.get(presented, () => sha256Hex(presented))) ?? "";
   const cached = await readCachedKey(c.env.EDGE_KV, secretHash);
   if (cached) return cached;
   const [row] = await database(c)

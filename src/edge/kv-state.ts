@@ -39,13 +39,19 @@ const gatewayStateSchema = z.object({
   checked_at: z.string().optional(),
 });
 
-/** The SMS gateway's state; "ok" when nothing was ever written (no monitor has spoken yet). */
+/** No state written yet (no monitor has spoken): ok. */
+const NO_GATEWAY_STATE: GatewayState = Object.freeze({ status: "ok", updated_at: new Date(0).toISOString() });
+
+/**
+ * The SMS gateway's state; "ok" when nothing was ever written. The absence is remembered like a value
+ * (every request reads this key: a fresh deployment must not read KV on each of them).
+ */
 export async function readGatewayState(kv: KVNamespace): Promise<GatewayState> {
   const state = await edgeMemo.get(GATEWAY_KEY, async () => {
     const parsed = gatewayStateSchema.safeParse(await kv.get(GATEWAY_KEY, "json"));
-    return parsed.success ? parsed.data : null;
+    return parsed.success ? parsed.data : NO_GATEWAY_STATE;
   });
-  return state ?? { status: "ok", updated_at: new Date(0).toISOString() };
+  return state ?? NO_GATEWAY_STATE;
 }
 
 export async function writeGatewayState(kv: KVNamespace, state: GatewayState) {

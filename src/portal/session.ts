@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { sign, verify } from "hono/jwt";
 import type { AppEnv } from "../env";
+import { toHex } from "../lib/crypto";
 
 export const SESSION_COOKIE = "portal_session";
 /** How long a session lasts after sign-in. */
@@ -23,7 +24,7 @@ async function sessionKey(adminToken: string): Promise<string> {
     ["sign"],
   );
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("portal session signing key v1"));
-  return [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(mac));
 }
 
 const isLocalHost = (url: string) => ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);

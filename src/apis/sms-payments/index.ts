@@ -6,6 +6,7 @@ import { database } from "../../db/request-db";
 import type { AppEnv } from "../../env";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import { refusalError } from "../../ledger/posting";
+import { toHex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 import { createSurface, type ErrorRenderer } from "../shared/surface";
 import {
@@ -43,8 +44,7 @@ export const isReceiptUpload = (method: string, path: string) => method === "POS
 const INVALID_TOKEN = "Missing or invalid authentication token";
 const PAYMENT_ID = /^[0-9a-f]{24}$/;
 
-const newPaymentId = () =>
-  [...crypto.getRandomValues(new Uint8Array(12))].map((b) => b.toString(16).padStart(2, "0")).join("");
+const newPaymentId = () => toHex(crypto.getRandomValues(new Uint8Array(12)));
 
 const originOf = (url: string) => new URL(url).origin;
 

@@ -3,6 +3,7 @@
 // declared type is allowed AND its first bytes are that type's signature.
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
+import { toHex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 
 export const MAX_RECEIPT_BYTES = 5 * 1024 * 1024;
@@ -51,7 +52,7 @@ export async function checkReceipt(file: File): Promise<CheckedReceipt> {
     contentType,
     filename: safeFilename(file.name, signature.ext),
     size: bytes.byteLength,
-    sha256: [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+    sha256: toHex(new Uint8Array(digest)),
   };
 }
 
