@@ -154,6 +154,23 @@ describe("local Neon HTTP endpoint: batches (sql.transaction)", () => {
     expect(rows).toEqual([{ id: 1, note: null }]);
   });
 
+  it("leaves no transaction behind a failed batch: the next requests on its connections commit", async () => {
+    await rejectionOf(
+      sql.transaction((q) => [
+        q.query(`INSERT INTO ${table} (id) VALUES (1)`),
+        q.query(`INSERT INTO ${table} (id) VALUES (1)`),
+      ]),
+    );
+    // A connection left in the aborted transaction would answer 25P02 here, or keep these rows invisible.
+    for (let id = 2; id <= 4; id++) await sql.query(`INSERT INTO ${table} (id) VALUES ($1)`, [id]);
+    const [, rows] = await sql.transaction((q) => [
+      q.query(`INSERT INTO ${table} (id) VALUES (5)`),
+      q.query(`SELECT id FROM ${table} ORDER BY id`),
+    ]);
+    expect(rows?.map((r) => r.id)).toEqual([2, 3, 4, 5]);
+    expect(await count()).toBe(4);
+  });
+
   it("runs a batch under the isolation level, read-only and deferrable options asked for", async () => {
     const settings = (q: NeonQueryFunctionInTransaction<false, false>) => [
       q`SHOW transaction_isolation`,

@@ -12,9 +12,8 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 /** @type {typeof import("pg")} */
 const pg = require("pg");
-
-/** Every value travels as Postgres text (Neon-Raw-Text-Output): the driver parses it with pg-types. */
-const rawText = { getTypeParser: () => (/** @type {string} */ value) => value };
+/** pg's own mapping of a JS parameter to its wire text (Dates, arrays, Buffers, objects as JSON). */
+const { prepareValue } = require("pg/lib/utils");
 
 const ISOLATION = /** @type {Record<string, string>} */ ({
   Serializable: "SERIALIZABLE",
@@ -49,7 +48,105 @@ const ERROR_FIELDS = [
  * @typedef {{ port?: number, host?: string, poolSize?: number }} EndpointOptions
  */
 
-/** @param {import("pg").QueryResult} result @param {boolean} arrayMode */
+/**
+ * @typedef {{ name: string, tableID: number, columnID: number, dataTypeID: number, dataTypeSize: number,
+ *   dataTypeModifier: number, format: string }} Field
+ * @typedef {{ fields: Field[], rows: (string | null)[][], command: string, rowCount: number | null }} RawResult
+ */
+
+/** "INSERT 0 3" → INSERT, 3; "SELECT 20" → SELECT, 20; "BEGIN" → BEGIN, null (as pg's Result reads it). */
+function commandOf(/** @type {string} */ text) {
+  const m = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/.exec(text);
+  return { command: m?.[1] ?? text, rowCount: m?.[3] ? Number(m[3]) : m?.[2] ? Number(m[2]) : null };
+}
+
+/**
+ * Statements as one pipeline (PostgreSQL's extended protocol): Parse/Bind/Describe/Execute for each,
+ * then one Sync, in one write, answered in one read. pg's Query waits for each statement's answer
+ * before sending the next, so a batch [BEGIN, q1, q2, COMMIT] would cost four round trips and four
+ * wake-ups of the backend; this costs one. Values come back as PostgreSQL's text (Neon-Raw-Text-Output:
+ * the driver parses them). It is a pg "submittable" (the interface pg-cursor uses): the client hands it
+ * the protocol messages while it holds the connection. After an error PostgreSQL skips to the Sync, so
+ * the statements after it never run; the caller rolls back what an explicit BEGIN left open (pg sends
+ * that only after the pipeline's ReadyForQuery).
+ */
+class Pipeline {
+  /** @param {QueryData[]} statements @param {(err: unknown, results: RawResult[]) => void} done */
+  constructor(statements, done) {
+    this.statements = statements;
+    this.done = done;
+    /** @type {RawResult[]} */
+    this.results = [];
+    /** @type {{ fields: Field[], rows: (string | null)[][] } | null} */
+    this.current = null;
+  }
+
+  /** @param {any} connection pg's Connection */
+  submit(connection) {
+    connection.stream.cork?.();
+    try {
+      for (const q of this.statements) {
+        connection.parse({ text: q.query, name: "", types: [] });
+        connection.bind({ portal: "", statement: "", values: q.params ?? [], valueMapper: prepareValue });
+        connection.describe({ type: "P", name: "" });
+        connection.execute({ portal: "", rows: 0 });
+      }
+      connection.sync();
+    } finally {
+      connection.stream.uncork?.();
+    }
+    return null;
+  }
+
+  /** @param {{ fields: Field[] }} msg */
+  handleRowDescription(msg) {
+    this.current = { fields: msg.fields, rows: [] };
+  }
+
+  /** @param {{ fields: (string | null)[] }} msg */
+  handleDataRow(msg) {
+    // A DataRow always follows its RowDescription (Describe is sent for every statement).
+    this.current?.rows.push(msg.fields);
+  }
+
+  /** @param {{ text: string }} msg */
+  handleCommandComplete(msg) {
+    this.results.push({ fields: [], rows: [], ...this.current, ...commandOf(msg.text) });
+    this.current = null;
+  }
+
+  handleEmptyQuery() {
+    this.results.push({ fields: [], rows: [], command: "", rowCount: null });
+  }
+
+  /** pg's client lets go of a query at its first error: the later ReadyForQuery is not ours to see. */
+  handleError(/** @type {unknown} */ err) {
+    this.done(err, this.results);
+  }
+
+  handleReadyForQuery() {
+    this.done(null, this.results);
+  }
+
+  handlePortalSuspended() {}
+
+  /** @param {any} connection */
+  handleCopyInResponse(connection) {
+    connection.sendCopyFail("COPY is not supported over HTTP");
+  }
+
+  handleCopyData() {}
+}
+
+/** @param {import("pg").PoolClient} client @param {QueryData[]} statements @returns {Promise<RawResult[]>} */
+const runPipeline = (client, statements) =>
+  new Promise((resolve, reject) => {
+    client.query(
+      /** @type {any} */ (new Pipeline(statements, (err, results) => (err ? reject(err) : resolve(results)))),
+    );
+  });
+
+/** @param {RawResult} result @param {boolean} arrayMode */
 function toNeonResult(result, arrayMode) {
   const fields = result.fields.map((f) => ({
     name: f.name,
@@ -136,13 +233,6 @@ export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize =
     add(c);
   };
 
-  /** @param {import("pg").PoolClient} client @param {QueryData} q @param {boolean} arrayMode */
-  const run = async (client, q, arrayMode) =>
-    toNeonResult(
-      await client.query({ text: q.query, values: q.params ?? [], rowMode: "array", types: rawText }),
-      arrayMode,
-    );
-
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handleSql(req, res) {
     const raw = req.headers["neon-connection-string"];
@@ -174,19 +264,20 @@ export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize =
     }
     let broken = false;
     try {
-      if (!batch) return send(res, 200, await run(client, body, arrayMode));
+      if (!batch) {
+        const [result] = await runPipeline(client, [body]);
+        return send(res, 200, toNeonResult(/** @type {RawResult} */ (result), arrayMode));
+      }
       const isolation = ISOLATION[String(req.headers["neon-batch-isolation-level"] ?? "")];
       const readOnly = req.headers["neon-batch-read-only"] === "true";
       const deferrable = req.headers["neon-batch-deferrable"] === "true";
-      await client.query(
-        `BEGIN${isolation ? ` ISOLATION LEVEL ${isolation}` : ""}${readOnly ? " READ ONLY" : ""}${deferrable ? " DEFERRABLE" : ""}`,
-      );
+      const begin = `BEGIN${isolation ? ` ISOLATION LEVEL ${isolation}` : ""}${readOnly ? " READ ONLY" : ""}${deferrable ? " DEFERRABLE" : ""}`;
       try {
-        const results = [];
-        for (const q of batch) results.push(await run(client, q, arrayMode));
-        await client.query("COMMIT");
-        return send(res, 200, { results });
+        // BEGIN, the batch and COMMIT in one round trip; the answers of BEGIN and COMMIT are dropped.
+        const results = await runPipeline(client, [{ query: begin }, ...batch, { query: "COMMIT" }]);
+        return send(res, 200, { results: results.slice(1, -1).map((r) => toNeonResult(r, arrayMode)) });
       } catch (err) {
+        // A failure skipped the rest, COMMIT included: the transaction stays open (aborted) until this.
         await client.query("ROLLBACK").catch(() => {
           broken = true;
         });
