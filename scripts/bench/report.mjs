@@ -18,6 +18,7 @@ export function printTable(results, { rows, seconds, baseline_seconds, connectio
     "ceil ratio",
     "trivial ratio",
     "target",
+    "CPU ms/call worker/endpoint/pg",
   ];
   const lines = results.map((r) => {
     const target = TARGETS[r.kind];
@@ -36,6 +37,11 @@ export function printTable(results, { rows, seconds, baseline_seconds, connectio
       fixed(r.ceiling_ratio, 2),
       r.trivial_ratio.toFixed(2),
       `≥${target} ${verdict}`,
+      r.cpu_ms_per_call
+        ? [r.cpu_ms_per_call.worker, r.cpu_ms_per_call.endpoint, r.cpu_ms_per_call.postgres]
+            .map((n) => n.toFixed(2))
+            .join(" / ")
+        : "-",
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
@@ -74,6 +80,8 @@ export function toJson(results, meta) {
       ceiling_rps: round(r.ceiling_rps, 1),
       ceiling_ratio: round(r.ceiling_ratio, 3),
       trivial_ratio: round(r.trivial_ratio, 3),
+      // CPU milliseconds per answered call, per server process (scripts/bench/cpu.mjs); null off Linux.
+      cpu_ms_per_call: r.cpu_ms_per_call ?? null,
       non2xx: r.non2xx,
       socket_errors: r.errors,
     })),

@@ -1,18 +1,21 @@
-// `npm run bench -- --rows N --seconds S --baseline-seconds B --connections C --out FILE`
+// `npm run bench -- --rows N --seconds S --baseline-seconds B --connections C --out FILE --profile DIR`
 // Starts PostgreSQL (pgbouncer in transaction mode in front, for pgbench), the local Neon HTTP endpoint
 // and the built worker under workerd (Miniflare), seeds N ledger rows on one hot account plus a spread,
 // then loads each case (scripts/bench/cases.mjs) with wrk from its own process and compares it, in the
 // same run, with: pgbench -C running the very SQL the case sends (recorded from PostgreSQL's statement
 // log; the KV-only answers: the trivial worker), that SQL on persistent pgbench connections (the
-// ceiling), and the trivial worker. The endpoint's counter gives the database requests per API call.
+// ceiling), and the trivial worker. The endpoint's counter gives the database requests per API call;
+// /proc gives the CPU each server process spent per call (scripts/bench/cpu.mjs).
 // Ctrl-C stops everything it started.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../lib/local-vars.mjs";
 import { ensureDebianCommand, serveWorker, startStack, UNLIMITED_RATE_LIMITS } from "../lib/stack.mjs";
 import { adminClient, SPREAD_ACCOUNTS, seed, spreadAccountId } from "./bench-seed.mjs";
 import { captureStatements, pgbenchScript } from "./capture.mjs";
 import { deepCursor, defineCases, TRIVIAL_WORKER } from "./cases.mjs";
+import { startCpuCount, workerProfiler } from "./cpu.mjs";
 import { killLoadGenerators, runPgbench, runWrk } from "./load.mjs";
 import { printTable, toJson } from "./report.mjs";
 
@@ -26,6 +29,7 @@ function parseArgs(argv) {
     baselineSeconds: null,
     connections: 32,
     out: null,
+    profile: null,
     only: null,
     pgbouncer: true,
   };
@@ -41,11 +45,12 @@ function parseArgs(argv) {
     else if (a === "--baseline-seconds") opts.baselineSeconds = Number(next());
     else if (a === "--connections") opts.connections = Number(next());
     else if (a === "--out") opts.out = next();
+    else if (a === "--profile") opts.profile = next();
     else if (a === "--only") opts.only = new RegExp(next(), "i");
     else if (a === "--no-pgbouncer") opts.pgbouncer = false;
     else if (a === "--help" || a === "-h") {
       console.log(
-        "npm run bench -- [--rows 1000000] [--seconds 10] [--baseline-seconds seconds/5] [--connections 32] [--out FILE] [--only REGEX] [--no-pgbouncer]",
+        "npm run bench -- [--rows 1000000] [--seconds 10] [--baseline-seconds seconds/5] [--connections 32] [--out FILE] [--only REGEX] [--profile DIR] [--no-pgbouncer]",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -117,6 +122,8 @@ async function main() {
     statementLog: true,
     // The bench measures the service, not Miniflare's simulation of the limiter (UNLIMITED_RATE_LIMITS).
     workerVars: UNLIMITED_RATE_LIMITS,
+    // --profile: the worker's V8 profile per case, over workerd's inspector.
+    ...(opts.profile ? { inspectorPort: await freePort() } : {}),
   });
   stack.cleanups.add("load generators", killLoadGenerators, killLoadGenerators);
   try {
@@ -222,6 +229,9 @@ async function main() {
         const prepared = k.prepare ? k.prepare({ dir: work, seconds: opts.seconds, trivialRps }) : {};
         const requestLua = prepared.requestLua ?? k.requestLua ?? "";
         stack.endpoint.reset();
+        const profiler = opts.profile ? await workerProfiler(stack.inspectorPort, stack.config.name) : null;
+        await profiler?.start();
+        const cpu = startCpuCount();
         const load = await runWrk({
           url: k.url,
           seconds: opts.seconds,
@@ -231,6 +241,12 @@ async function main() {
           dir: work,
           name: slug,
         });
+        const cpuPerCall = cpu.stop(load.requests);
+        if (profiler) {
+          fs.mkdirSync(opts.profile, { recursive: true });
+          fs.writeFileSync(path.join(opts.profile, `${slug}.cpuprofile`), JSON.stringify(await profiler.stop()));
+          profiler.close();
+        }
         const dbRequests = await settledDbRequests(stack);
         if (prepared.events !== undefined && load.sent > prepared.events) {
           console.log(
@@ -283,6 +299,7 @@ async function main() {
           ceiling_ratio: ceilingRps ? load.rps / ceilingRps : null,
           trivial_rps: trivialRps,
           trivial_ratio: load.rps / trivialRps,
+          cpu_ms_per_call: cpuPerCall,
           non2xx: load.non2xx,
           errors: load.errors,
           requests: load.requests,
@@ -292,7 +309,8 @@ async function main() {
           `[bench] ${k.name}: ${result.rps.toFixed(0)} req/s (p50 ${result.p50_ms.toFixed(1)} ms, p99 ${result.p99_ms.toFixed(1)} ms` +
             `${load.non2xx || load.errors ? `, ${load.non2xx} non-2xx, ${load.errors} socket errors` : ""}), ` +
             `${result.db_requests_per_call?.toFixed(3)} db requests/call; vs ${baseline} ${baselineRps.toFixed(0)}/s → ${result.ratio.toFixed(2)}` +
-            `${ceilingRps ? `, ceiling ${ceilingRps.toFixed(0)}/s → ${result.ceiling_ratio.toFixed(2)}` : ""}, trivial → ${result.trivial_ratio.toFixed(2)}`,
+            `${ceilingRps ? `, ceiling ${ceilingRps.toFixed(0)}/s → ${result.ceiling_ratio.toFixed(2)}` : ""}, trivial → ${result.trivial_ratio.toFixed(2)}` +
+            `${cpuPerCall ? `; CPU ms/call worker ${cpuPerCall.worker}, endpoint ${cpuPerCall.endpoint}, postgres ${cpuPerCall.postgres}` : ""}`,
         );
       } finally {
         if (k.gateway) await admin("PUT", "/gateway-status", { status: "ok" });

@@ -300,7 +300,7 @@ export const UNLIMITED_RATE_LIMITS = {
  *   pgbouncer: put pgbouncer (transaction mode) in front when it can be installed (default true)
  *   pgConf: extra postgresql.conf lines; statementLog: jsonlog + toggleable statement logging
  *   workerVars: vars overriding wrangler.toml's (e.g. UNMETERED_RATE_LIMITS)
- * Returns { dir, cluster, pgUrl, dbUrl (pgbouncer's address, or PostgreSQL's), pgbouncer, endpoint,
+ * Returns { dir, cluster, pgUrl, dbUrl (pgbouncer's address, or PostgreSQL's), pgbouncer, endpoint, inspectorPort,
  *   stopEndpoint(), startEndpoint(), worker, config, vars, psql(sql), restartPostgres(),
  *   stopPostgres(mode), statementLogFile, stop() }.
  * @param {{ pgbouncer?: boolean, pgConf?: string[], statementLog?: boolean, log?: (line: string) => void,
@@ -423,6 +423,8 @@ export async function startStack({
         return endpoint;
       },
       worker,
+      /** workerd's inspector (CPU profiles), when one was asked for. */
+      inspectorPort,
       config,
       vars,
       scriptPath,

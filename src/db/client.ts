@@ -26,13 +26,35 @@ function configureLocalEndpoint(endpoint: string | undefined) {
  */
 function connectionString(env: DatabaseEnv, tag: string | undefined) {
   if (!env.LOCAL_NEON_HTTP_ENDPOINT || !tag) return env.DATABASE_URL;
-  const url = new URL(env.DATABASE_URL);
-  url.searchParams.set("application_name", tag);
-  return url.toString();
+  return taggedPrefix(env.DATABASE_URL) + encodeURIComponent(tag);
 }
+
+/** `DATABASE_URL` up to the tag's value, parsed once per isolate (a URL parse per request is measurable). */
+let tagged: { base: string; prefix: string } | undefined;
+function taggedPrefix(base: string) {
+  if (tagged?.base !== base) {
+    const url = new URL(base);
+    url.searchParams.delete("application_name");
+    tagged = { base, prefix: `${url.toString()}${url.search ? "&" : "?"}application_name=` };
+  }
+  return tagged.prefix;
+}
+
+/**
+ * Untagged clients, one per connection string for the isolate's life: an HTTP client holds no
+ * connection or request state, so production builds it once rather than per request.
+ */
+const shared = new Map<string, Database>();
 
 export function createDatabase(env: DatabaseEnv, tag?: string): Database {
   configureLocalEndpoint(env.LOCAL_NEON_HTTP_ENDPOINT);
+  const url = connectionString(env, tag);
   // No `schema` here: the app uses no relational queries, and passing it rebuilds their config per call.
-  return drizzle({ client: neon(connectionString(env, tag)) });
+  if (url !== env.DATABASE_URL) return drizzle({ client: neon(url) });
+  let db = shared.get(url);
+  if (!db) {
+    db = drizzle({ client: neon(url) });
+    shared.set(url, db);
+  }
+  return db;
 }

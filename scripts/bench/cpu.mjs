@@ -1,0 +1,96 @@
+// Where a case's CPU goes: the CPU time each server process used during the load, per API call, from
+// /proc (Linux), and, with `--profile DIR`, a V8 CPU profile of the worker's isolate taken over the
+// inspector protocol (open the .cpuprofile in Chrome DevTools → Performance, or any speedscope).
+//
+// On a 2-core machine every process here competes for the same cores: these figures say which one a
+// case is paying for (the worker under workerd, this Node process hosting the local Neon endpoint, or
+// PostgreSQL), which req/s alone cannot.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+
+let ticksPerSecond = 0;
+
+/** utime + stime, in clock ticks, of every process whose comm matches, summed over their threads. */
+function ticksOf(/** @type {(comm: string, pid: number) => string | null} */ classify) {
+  /** @type {Record<string, number>} */
+  const out = {};
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const group = classify(stat.slice(stat.indexOf("(") + 1, close), Number(entry));
+      if (!group) continue;
+      const fields = stat.slice(close + 2).split(" ");
+      // Fields 14 and 15 of stat(5), utime and stime: the whole process, every thread included.
+      out[group] = (out[group] ?? 0) + Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** The bench's server processes, by role. */
+const classify = (/** @type {string} */ comm, /** @type {number} */ pid) =>
+  comm === "workerd" ? "worker" : pid === process.pid ? "endpoint" : comm === "postgres" ? "postgres" : null;
+
+/**
+ * Starts counting; `stop(calls)` answers the CPU milliseconds per API call of each role: `worker`
+ * (workerd), `endpoint` (this process: the local Neon HTTP endpoint, plus Miniflare's and the bench's
+ * own little work) and `postgres` (every backend).
+ */
+export function startCpuCount() {
+  if (!fs.existsSync("/proc/self/stat")) return { stop: () => null };
+  ticksPerSecond ||= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  const before = ticksOf(classify);
+  return {
+    /** @param {number} calls */
+    stop(calls) {
+      if (!(calls > 0)) return null;
+      const after = ticksOf(classify);
+      const perCall = (/** @type {string} */ role) =>
+        Math.round((((after[role] ?? 0) - (before[role] ?? 0)) * 1000 * 1000) / ticksPerSecond / calls) / 1000;
+      return { worker: perCall("worker"), endpoint: perCall("endpoint"), postgres: perCall("postgres") };
+    },
+  };
+}
+
+/**
+ * The worker isolate's V8 profiler over workerd's inspector (Miniflare's `inspectorPort`): `start()`,
+ * then `stop()` answers the profile (Chrome's .cpuprofile JSON).
+ * @param {number} inspectorPort @param {string} workerName
+ */
+export async function workerProfiler(inspectorPort, workerName) {
+  /** @type {{ title: string, webSocketDebuggerUrl: string }[]} */
+  const targets = /** @type {any} */ (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json());
+  // Miniflare names each isolate's target; the app's is core:user:<name>.
+  const target = targets.find((t) => t.title.endsWith(`core:user:${workerName}`));
+  if (!target) throw new Error(`no inspector target for the worker ${workerName}`);
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve, { once: true });
+    ws.addEventListener("error", reject, { once: true });
+  });
+  let nextId = 0;
+  /** @type {Map<number, (message: any) => void>} */
+  const pending = new Map();
+  ws.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data));
+    pending.get(message.id)?.(message);
+    pending.delete(message.id);
+  });
+  const call = (/** @type {string} */ method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++nextId;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  await call("Profiler.enable");
+  await call("Profiler.setSamplingInterval", { interval: 200 });
+  return {
+    start: () => call("Profiler.start"),
+    stop: async () => /** @type {any} */ (await call("Profiler.stop")).result.profile,
+    close: () => ws.close(),
+  };
+}
