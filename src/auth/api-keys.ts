@@ -5,8 +5,8 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { database } from "../db/request-db";
 import { apiKeys } from "../db/schema";
-import { type CachedKey, cacheKey, readCachedKey, refillLater } from "../edge/kv-state";
 import { IsolateMemo } from "../edge/isolate-memo";
+import { type CachedKey, cacheKey, readCachedKey, refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
 import { randomToken, sha256Hex } from "../lib/crypto";
 

@@ -9,7 +9,7 @@ import { sign, verify } from "hono/jwt";
 import type { Database } from "../db/client";
 import { OAUTH_SCOPES } from "../db/schema";
 import type { AppEnv } from "../env";
-import { randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
+import { hmacSha256Key, randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { AppError } from "../lib/errors";
 
 export type OAuthScope = (typeof OAUTH_SCOPES)[number];
@@ -68,7 +68,7 @@ export async function issueAccessToken(secret: string, client: { id: string; wor
       iat,
       exp: iat + ACCESS_TOKEN_TTL,
     },
-    secret,
+    await hmacSha256Key(secret),
     "HS256",
   );
 }
@@ -79,7 +79,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export async function verifyAccessToken(secret: string, token: string): Promise<OAuthPrincipal | null> {
   let claims: Record<string, unknown>;
   try {
-    claims = await verify(token, secret, { alg: "HS256", iss: ISSUER, aud: AUDIENCE });
+    claims = await verify(token, await hmacSha256Key(secret), { alg: "HS256", iss: ISSUER, aud: AUDIENCE });
   } catch {
     return null;
   }

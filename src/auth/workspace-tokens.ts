@@ -1,8 +1,9 @@
 // Workspace member tokens (spec 003): short-lived HS256 JWTs signed with WORKSPACE_TOKEN_SECRET.
 // Why signed tokens: the edge verifies them statelessly (signature + exp), with no database round trip.
 // Why a version: revoking bumps the member's token_version in the database AND writes it to KV
-// (`member:<id>`), so every token carrying an older `ver` is refused at once at this location. KV
-// propagates to other locations within ~60 s; during that window a revoked token can pass the edge
+// (`member:<id>`), so every token carrying an older `ver` is refused at once by this isolate. Other
+// isolates remember the version for up to MEMO_TTL_MS (src/edge/isolate-memo.ts), and KV propagates to
+// other locations within ~60 s; during that window a revoked token can pass the edge
 // check there, but every data-bearing statement re-checks token_version in the database (see
 // src/apis/sms-payments/queries.ts), so it still reads and writes nothing. The same holds if a KV
 // refill after a miss races a revocation and puts back the older version until the next revocation.
@@ -12,8 +13,10 @@ import type { Context } from "hono";
 import { sign, verify } from "hono/jwt";
 import { database } from "../db/request-db";
 import { MEMBER_ROLES, workspaceMembers } from "../db/schema";
+import { edgeMemo } from "../edge/isolate-memo";
 import { refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
+import { hmacSha256Key } from "../lib/crypto";
 
 export const MEMBER_PERMISSIONS = ["sms_payments.read", "sms_payments.write"] as const;
 export type MemberPermission = (typeof MEMBER_PERMISSIONS)[number];
@@ -62,7 +65,7 @@ export async function issueWorkspaceToken(secret: string, member: MemberRow, ttl
     iat,
     exp: iat + ttlSeconds,
   };
-  const token = await sign(claims, secret, "HS256");
+  const token = await sign(claims, await hmacSha256Key(secret), "HS256");
   return { token, expiresAt: new Date(claims.exp * 1000) };
 }
 
@@ -70,7 +73,7 @@ export async function issueWorkspaceToken(secret: string, member: MemberRow, ttl
 export async function verifyWorkspaceToken(secret: string, token: string): Promise<WorkspaceTokenClaims | null> {
   if (!secret) return null;
   try {
-    const payload = await verify(token, secret, "HS256");
+    const payload = await verify(token, await hmacSha256Key(secret), "HS256");
     const parsed = claimsSchema.safeParse(payload);
     return parsed.success ? parsed.data : null;
   } catch {
@@ -83,6 +86,7 @@ const memberStateSchema = z.object({ token_version: z.number().int() });
 
 export async function writeMemberTokenVersion(kv: KVNamespace, memberId: string, tokenVersion: number) {
   await kv.put(memberKey(memberId), JSON.stringify({ token_version: tokenVersion }));
+  edgeMemo.set(memberKey(memberId), tokenVersion);
 }
 
 /**
@@ -90,8 +94,13 @@ export async function writeMemberTokenVersion(kv: KVNamespace, memberId: string,
  * Null when the member does not exist (deleted or never created).
  */
 export async function currentTokenVersion<E extends AppEnv>(c: Context<E>, memberId: string): Promise<number | null> {
-  const cached = memberStateSchema.safeParse(await c.env.EDGE_KV.get(memberKey(memberId), "json"));
-  if (cached.success) return cached.data.token_version;
+  // Remembered in the isolate like the other edge values (src/edge/isolate-memo.ts): every statement
+  // that reads or writes data re-checks the version itself.
+  const cached = await edgeMemo.get(memberKey(memberId), async () => {
+    const parsed = memberStateSchema.safeParse(await c.env.EDGE_KV.get(memberKey(memberId), "json"));
+    return parsed.success ? parsed.data.token_version : null;
+  });
+  if (cached !== null) return cached;
   const [row] = await database(c)
     .select({ tokenVersion: workspaceMembers.tokenVersion })
     .from(workspaceMembers)

@@ -8,6 +8,24 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** Imported keys by secret: importKey costs more than the MAC it serves, and the secrets are a handful. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC-SHA256 key of `secret` (sign and verify), imported once per isolate. */
+export function hmacSha256Key(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
+    // A rotated secret replaces the old one; the bound only guards against a caller passing many.
+    if (hmacKeys.size >= 16) hmacKeys.clear();
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 export async function sha256Hex(input: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(input))));
 }

@@ -5,7 +5,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { sign, verify } from "hono/jwt";
 import type { AppEnv } from "../env";
-import { toHex } from "../lib/crypto";
+import { hmacSha256Key, toHex } from "../lib/crypto";
 
 export const SESSION_COOKIE = "portal_session";
 /** How long a session lasts after sign-in. */
@@ -16,13 +16,7 @@ const encoder = new TextEncoder();
 
 /** HMAC-SHA256(ADMIN_TOKEN, purpose) as hex: the session signing key. */
 async function sessionKey(adminToken: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    encoder.encode(adminToken),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
+  const key = await hmacSha256Key(adminToken);
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("portal session signing key v1"));
   return toHex(new Uint8Array(mac));
 }

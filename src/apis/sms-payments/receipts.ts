@@ -3,7 +3,7 @@
 // declared type is allowed AND its first bytes are that type's signature.
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../env";
-import { toHex } from "../../lib/crypto";
+import { hmacSha256Key, toHex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
 
 export const MAX_RECEIPT_BYTES = 5 * 1024 * 1024;
@@ -108,9 +108,6 @@ const encoder = new TextEncoder();
 const linkMessage = (l: ReceiptLink) =>
   encoder.encode([LINK_CONTEXT, l.path, l.memberId, l.tokenVersion, l.expires].join("\n"));
 
-const linkKey = (secret: string) =>
-  crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-
 const base64url = (bytes: ArrayBuffer) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes)))
     .replace(/\+/g, "-")
@@ -136,7 +133,7 @@ export async function receiptLinkSigner(
   member: { id: string; tokenVersion: number },
   now = Date.now(),
 ) {
-  const key = await linkKey(secret);
+  const key = await hmacSha256Key(secret);
   const expires = Math.floor(now / 1000) + RECEIPT_LINK_TTL_MINUTES * 60;
   return async (objectKey: string) => {
     const link = { path: objectKey, memberId: member.id, tokenVersion: member.tokenVersion, expires };
@@ -168,7 +165,7 @@ export async function verifyReceiptLink(
   const bytes = fromBase64url(signature ?? "");
   if (!bytes) return null;
   const link = { path: objectKey, memberId: member, tokenVersion: Number(version), expires: Number(expires) };
-  const valid = await crypto.subtle.verify("HMAC", await linkKey(secret), bytes, linkMessage(link));
+  const valid = await crypto.subtle.verify("HMAC", await hmacSha256Key(secret), bytes, linkMessage(link));
   return valid ? link : null;
 }
 
