@@ -4,7 +4,10 @@ export const TARGETS = { list: 0.5, write: 0.5, kv: 0.8 };
 const pad = (s, n, right = false) => (right ? String(s).padStart(n) : String(s).padEnd(n));
 const fixed = (n, d) => (n === null || n === undefined ? "-" : n.toFixed(d));
 
-export function printTable(results, { rows, seconds, baseline_seconds, connections, pgbouncer, trivial_rps }) {
+export function printTable(
+  results,
+  { rows, seconds, baseline_seconds, connections, pgbouncer, trivial_rps, trivial_cpu_ms_per_call },
+) {
   const header = [
     "case",
     "req/s",
@@ -50,7 +53,8 @@ export function printTable(results, { rows, seconds, baseline_seconds, connectio
   console.log(
     `\nrows ${rows.toLocaleString("en")}, ${seconds} s per case (pgbench ${baseline_seconds} s each), ` +
       `${connections} connections, ${pgbouncer ? "pgbouncer (transaction mode)" : "no pgbouncer"}; ` +
-      `trivial worker ${trivial_rps.toFixed(0)} req/s`,
+      `trivial worker ${trivial_rps.toFixed(0)} req/s` +
+      (trivial_cpu_ms_per_call ? ` (worker CPU ${trivial_cpu_ms_per_call} ms/call)` : ""),
   );
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));

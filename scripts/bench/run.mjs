@@ -199,8 +199,10 @@ async function main() {
     console.log(`[bench] recorded the SQL of ${cases.length} cases (${Date.now() - t0} ms)`);
 
     // The trivial worker under the same workerd: every case's trivial_ratio, the KV-only cases' baseline.
-    const trivialRps = await measureTrivial(stack, opts, work);
-    console.log(`[bench] trivial worker: ${trivialRps.toFixed(0)} req/s`);
+    const { rps: trivialRps, cpu: trivialCpu } = await measureTrivial(stack, opts, work);
+    console.log(
+      `[bench] trivial worker: ${trivialRps.toFixed(0)} req/s${trivialCpu ? `; CPU ms/call worker ${trivialCpu.worker}` : ""}`,
+    );
 
     const pgbench = async (k, script, persistent) => {
       const r = await runPgbench({
@@ -330,6 +332,7 @@ async function main() {
       connections: opts.connections,
       pgbouncer: !!stack.pgbouncer,
       trivial_rps: trivialRps,
+      trivial_cpu_ms_per_call: trivialCpu?.worker ?? null,
     };
     printTable(results, meta);
     console.log(
@@ -354,6 +357,7 @@ async function measureTrivial(stack, opts, work) {
   fs.writeFileSync(scriptPath, TRIVIAL_WORKER);
   const trivial = await serveWorker({ scriptPath, config: stack.config, bindings: {} });
   try {
+    const cpu = startCpuCount();
     const t = await runWrk({
       url: `${trivial.url}/`,
       seconds: opts.seconds,
@@ -361,7 +365,7 @@ async function measureTrivial(stack, opts, work) {
       dir: work,
       name: "trivial",
     });
-    return t.rps;
+    return { rps: t.rps, cpu: cpu.stop(t.requests) };
   } finally {
     await trivial.dispose();
   }
