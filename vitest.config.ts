@@ -28,6 +28,10 @@ export default defineConfig({
           // The fake SMS gateway started by test/global-setup.ts (test/fakes/sms-gateway.mjs).
           FAKE_SMS_GATEWAY_URL: `http://127.0.0.1:${process.env.TEST_FAKE_GATEWAY_PORT}`,
         },
+        // The worker's database requests, as in the bench (scripts/lib/stack.mjs localNeonBinding).
+        serviceBindings: {
+          LOCAL_NEON_HTTP: { external: { address: `127.0.0.1:${process.env.TEST_NEON_HTTP_PORT}`, http: {} } },
+        },
       },
     }),
   ],

@@ -39,6 +39,11 @@ export type Bindings = {
   KEY_CACHE_TTL_SECONDS?: string;
   /** Local development, tests and bench only: the local Neon SQL-over-HTTP endpoint (…/sql). */
   LOCAL_NEON_HTTP_ENDPOINT?: string;
+  /**
+   * Tests and bench only: a Miniflare service binding to that endpoint's address (src/db/client.ts says
+   * why the driver then fetches through it).
+   */
+  LOCAL_NEON_HTTP?: Fetcher;
 };
 
 /** Per-request services, built once in middleware and read from `c.var`. */

@@ -6,7 +6,9 @@
 
 import { env } from "cloudflare:test";
 import { NeonDbError, type NeonQueryFunctionInTransaction, neon, neonConfig } from "@neondatabase/serverless";
+import { sql as drizzleSql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createDatabase } from "../src/db/client";
 
 const endpoint = env.LOCAL_NEON_HTTP_ENDPOINT;
 if (!endpoint) throw new Error("LOCAL_NEON_HTTP_ENDPOINT is not set (test/global-setup.ts starts the endpoint)");
@@ -216,5 +218,20 @@ describe("local Neon HTTP endpoint: counters", () => {
       batches: 0,
       errors: 0,
     });
+  });
+});
+
+describe("the worker's way to the endpoint", () => {
+  it("goes through the LOCAL_NEON_HTTP service binding, whatever address fetch() would use", async () => {
+    const tag = `binding-test-${crypto.randomUUID()}`;
+    // Nothing listens on port 1: only the binding (to the endpoint's address) can carry this query.
+    const db = createDatabase({ ...env, LOCAL_NEON_HTTP_ENDPOINT: "http://127.0.0.1:1/sql" }, tag);
+    try {
+      const { rows } = await db.execute<{ one: number }>(drizzleSql`SELECT 1::int AS one`);
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      neonConfig.fetchEndpoint = endpoint;
+    }
+    expect(await statsOf(tag)).toMatchObject({ requests: 1, statements: 1 });
   });
 });

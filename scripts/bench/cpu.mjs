@@ -10,20 +10,20 @@ import fs from "node:fs";
 
 let ticksPerSecond = 0;
 
-/** utime + stime, in clock ticks, of every process whose comm matches, summed over their threads. */
+/** utime + stime, in clock ticks, of every process `classify` names a role, by pid (threads included). */
 function ticksOf(/** @type {(comm: string, pid: number) => string | null} */ classify) {
-  /** @type {Record<string, number>} */
-  const out = {};
+  /** @type {Map<number, { role: string, ticks: number }>} */
+  const out = new Map();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       const close = stat.lastIndexOf(")");
-      const group = classify(stat.slice(stat.indexOf("(") + 1, close), Number(entry));
-      if (!group) continue;
+      const role = classify(stat.slice(stat.indexOf("(") + 1, close), Number(entry));
+      if (!role) continue;
       const fields = stat.slice(close + 2).split(" ");
       // Fields 14 and 15 of stat(5), utime and stime: the whole process, every thread included.
-      out[group] = (out[group] ?? 0) + Number(fields[11]) + Number(fields[12]);
+      out.set(Number(entry), { role, ticks: Number(fields[11]) + Number(fields[12]) });
     } catch {
       // the process ended while we looked
     }
@@ -49,8 +49,14 @@ export function startCpuCount() {
     stop(calls) {
       if (!(calls > 0)) return null;
       const after = ticksOf(classify);
+      /** @type {Record<string, number>} */
+      const used = {};
+      // Per process: one that started during the case counts whole; one that ended is lost (a
+      // PostgreSQL backend of a closed connection: rare here, the endpoint's pool keeps them).
+      for (const [pid, { role, ticks }] of after)
+        used[role] = (used[role] ?? 0) + ticks - (before.get(pid)?.ticks ?? 0);
       const perCall = (/** @type {string} */ role) =>
-        Math.round((((after[role] ?? 0) - (before[role] ?? 0)) * 1000 * 1000) / ticksPerSecond / calls) / 1000;
+        Math.round(((used[role] ?? 0) * 1000 * 1000) / ticksPerSecond / calls) / 1000;
       return { worker: perCall("worker"), endpoint: perCall("endpoint"), postgres: perCall("postgres") };
     },
   };

@@ -233,9 +233,10 @@ async function wranglerConfig() {
 
 /**
  * Miniflare (v4-style options, converted for Miniflare 5) serving `scriptPath` with wrangler.toml's bindings.
- * @param {{ scriptPath: string, config: any, bindings?: Record<string, unknown>, onLog?: (entry: { level: string, message: string }) => void, inspectorPort?: number }} options
+ * `serviceBindings`: Miniflare's (e.g. `localNeonBinding(port)`).
+ * @param {{ scriptPath: string, config: any, bindings?: Record<string, unknown>, serviceBindings?: Record<string, any>, onLog?: (entry: { level: string, message: string }) => void, inspectorPort?: number }} options
  */
-export async function serveWorker({ scriptPath, config, bindings = {}, onLog, inspectorPort }) {
+export async function serveWorker({ scriptPath, config, bindings = {}, serviceBindings = {}, onLog, inspectorPort }) {
   const options = {
     ...(onLog ? { handleStructuredLogs: onLog } : {}),
     ...(inspectorPort ? { inspectorPort } : {}),
@@ -267,11 +268,21 @@ export async function serveWorker({ scriptPath, config, bindings = {}, onLog, in
       ]),
     ),
     bindings: { ...(config.vars ?? {}), ...bindings },
+    serviceBindings,
   };
   const mf = new Miniflare(convertV4MiniflareOptions(options));
   const url = await mf.ready;
   return { mf, url: url.href.replace(/\/$/, ""), dispose: () => mf.dispose() };
 }
+
+/**
+ * LOCAL_NEON_HTTP: the worker's database requests go to the local endpoint on `port` through a service
+ * binding to its address, not through Miniflare's fetch interceptor (src/db/client.ts).
+ * @param {number} port
+ */
+export const localNeonBinding = (port) => ({
+  LOCAL_NEON_HTTP: { external: { address: `127.0.0.1:${port}`, http: {} } },
+});
 
 /**
  * Rate limits high enough that a load run measures the service, not the limiter (wrangler.toml declares
@@ -374,6 +385,7 @@ export async function startStack({
       scriptPath,
       config,
       bindings: { ...vars, ...workerVars, DATABASE_URL: cluster.url, LOCAL_NEON_HTTP_ENDPOINT: endpoint.url },
+      serviceBindings: localNeonBinding(endpoint.port),
       onLog: workerLog,
       inspectorPort,
     });

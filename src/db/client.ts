@@ -10,15 +10,23 @@ export type Database = NeonHttpDatabase;
 /** What ledger and query modules take: the request's database. */
 export type Executor = Database;
 
-export type DatabaseEnv = { DATABASE_URL: string; LOCAL_NEON_HTTP_ENDPOINT?: string };
+export type DatabaseEnv = { DATABASE_URL: string; LOCAL_NEON_HTTP_ENDPOINT?: string; LOCAL_NEON_HTTP?: Fetcher };
 
 /**
  * Local development, tests and the bench only: the worker talks to the local endpoint
  * (scripts/lib/neon-http-endpoint.mjs) instead of Neon's. Production leaves the driver's default.
  */
-function configureLocalEndpoint(endpoint: string | undefined) {
+function configureLocalEndpoint({ LOCAL_NEON_HTTP_ENDPOINT: endpoint, LOCAL_NEON_HTTP: binding }: DatabaseEnv) {
   if (endpoint && neonConfig.fetchEndpoint !== endpoint) neonConfig.fetchEndpoint = endpoint;
+  // Miniflare hands a worker's fetch() to a JS interceptor worker of its own (it adds CF-Worker and strips
+  // cf-connecting-ip) before it leaves workerd: a second isolate's work on every database request, which
+  // Cloudflare does not do. A service binding to the endpoint's address (`external`) goes straight out.
+  if (binding && localBinding !== binding) {
+    localBinding = binding;
+    neonConfig.fetchFunction = (url: string, init: RequestInit) => binding.fetch(url, init);
+  }
 }
+let localBinding: Fetcher | undefined;
 
 /**
  * Locally the request id rides in the connection string's application_name, so the local endpoint can
@@ -47,7 +55,7 @@ function taggedPrefix(base: string) {
 const shared = new Map<string, Database>();
 
 export function createDatabase(env: DatabaseEnv, tag?: string): Database {
-  configureLocalEndpoint(env.LOCAL_NEON_HTTP_ENDPOINT);
+  configureLocalEndpoint(env);
   const url = connectionString(env, tag);
   // No `schema` here: the app uses no relational queries, and passing it rebuilds their config per call.
   if (url !== env.DATABASE_URL) return drizzle({ client: neon(url) });
