@@ -1,5 +1,5 @@
 // Every API surface is an OpenAPIHono router with one error envelope of its own: the zod validation
-// hook and the error handler both go through that surface's renderer.
+// hook and the app's error handler (src/app.ts, by path prefix) both go through that surface's renderer.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -44,9 +44,9 @@ export function createSurface<E extends AppEnv = AppEnv>(render: ErrorRenderer) 
       }
     },
   });
-  app.onError((err, c) => renderError(c, err, render));
-  // Kept on the router so the app can answer what happens before routing (body limit, unknown paths
-  // under the surface's prefix) in this surface's own shape.
+  // No onError here: the app's own (src/app.ts) renders every error in the shape of the surface whose
+  // prefix the path is under. A router's onError would make Hono wrap each of its handlers and
+  // middleware in a compose of its own, on every request.
   return Object.assign(app, { errorRenderer: render });
 }
 
