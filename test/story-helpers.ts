@@ -1,18 +1,13 @@
 // One account touched by every surface and by the SMS gateway, for the cross-surface suites
 // (one-account, rate-limits): each movement goes through the real endpoint that makes it.
 import { env, SELF } from "cloudflare:test";
+import { API_KEY_PERMISSIONS } from "../src/auth/api-keys";
 import { accessToken, createClient, statusEvent as cryptoStatus, processorEvent } from "./crypto-helpers";
 import { adjust, admin, call, tenant } from "./helpers";
 import { moveTo as moveMobileMoney, newEventId, signedHeaders } from "./webhook-signing";
 
-export const ALL_KEY_PERMISSIONS = [
-  "payments.read",
-  "payments.write",
-  "balance.read",
-  "transactions.read",
-  "funds.write",
-  "usage.write",
-];
+/** Every permission an API key can carry. */
+export const ALL_KEY_PERMISSIONS = [...API_KEY_PERMISSIONS];
 
 /** Exact cents of a JSON amount of at most two decimals. */
 export const cents = (amount: number) => Math.round(amount * 100);
