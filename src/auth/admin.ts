@@ -1,12 +1,12 @@
 // Who calls the admin API: the bootstrap ADMIN_TOKEN (an admin recorded as `bootstrap`) or a named
 // operator, and which role each route needs. Routes take their role from src/apis/admin/roles.ts.
 import type { MiddlewareHandler } from "hono";
+import { OPERATOR_ROLES } from "../db/schema";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { AppError } from "../lib/errors";
 import { resolveOperatorToken } from "./operators";
 
-export const OPERATOR_ROLES = ["viewer", "operator", "approver", "admin"] as const;
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
 
 /** Who acts: `id` null and email `bootstrap` for the ADMIN_TOKEN. */

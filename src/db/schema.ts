@@ -426,3 +426,98 @@ export const cryptoPaymentCounts = pgTable(
   },
   (t) => [index("crypto_counts_workspace_idx").on(t.workspaceId, t.status, t.currency)],
 );
+
+export const OPERATOR_ROLES = ["viewer", "operator", "approver", "admin"] as const;
+
+/** Named people who run the back office and the admin API (issue 21). Tokens are stored as SHA-256. */
+export const operators = pgTable(
+  "operators",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    email: text("email").notNull(),
+    role: text("role", { enum: OPERATOR_ROLES }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** Set when the operator is disabled: its token and its Access sign-in stop. */
+    disabledAt: timestamp("disabled_at", { withTimezone: true, mode: "date" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex("operators_email_idx").on(t.email),
+    uniqueIndex("operators_token_hash_idx").on(t.tokenHash),
+    check("operators_role_check", sql`${t.role} in ('viewer','operator','approver','admin')`),
+  ],
+);
+
+/**
+ * Who did what: one row per state-changing admin or portal action, written in the action's own statement
+ * or batch. Append-only: a trigger refuses UPDATE and DELETE (migration 0009).
+ */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** The operator, or null for the bootstrap token (actor_email `bootstrap`). */
+    actorId: uuid("actor_id"),
+    actorEmail: text("actor_email").notNull(),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id").notNull(),
+    /** The workspace and account the target belongs to, when it has them (their pages list last actions). */
+    workspaceId: uuid("workspace_id"),
+    accountId: uuid("account_id"),
+    before: jsonb("before"),
+    after: jsonb("after"),
+    amount: numeric("amount"),
+    currency: text("currency"),
+    requestId: text("request_id"),
+    clientIp: text("client_ip"),
+  },
+  (t) => [
+    index("audit_events_newest_idx").on(t.occurredAt, t.id),
+    index("audit_events_actor_idx").on(t.actorEmail, t.occurredAt, t.id),
+    index("audit_events_actor_id_idx").on(t.actorId, t.occurredAt, t.id),
+    index("audit_events_target_idx").on(t.targetId, t.occurredAt, t.id),
+    index("audit_events_workspace_idx").on(t.workspaceId, t.occurredAt, t.id),
+    index("audit_events_account_idx").on(t.accountId, t.occurredAt, t.id),
+  ],
+);
+
+export const APPROVAL_STATUSES = ["pending", "approved", "rejected", "expired"] as const;
+
+/** Adjustments at or above the threshold wait here for a second operator (four eyes). */
+export const approvals = pgTable(
+  "approvals",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id),
+    workspaceId: workspaceRef(),
+    amount: numeric("amount").notNull(),
+    currency: text("currency").notNull(),
+    description: text("description").notNull(),
+    /** Stored pending; read as expired once expires_at has passed. */
+    status: text("status", { enum: APPROVAL_STATUSES }).notNull().default("pending"),
+    requestedBy: uuid("requested_by")
+      .notNull()
+      .references(() => operators.id),
+    requestedByEmail: text("requested_by_email").notNull(),
+    decidedBy: uuid("decided_by").references(() => operators.id),
+    decidedByEmail: text("decided_by_email"),
+    decidedAt: timestamp("decided_at", { withTimezone: true, mode: "date" }),
+    note: text("note"),
+    /** The ledger entry the approval posted. */
+    entryId: bigint("entry_id", { mode: "number" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" })
+      .notNull()
+      .default(sql`now() + interval '7 days'`),
+  },
+  (t) => [
+    index("approvals_status_idx").on(t.status, t.createdAt, t.id),
+    index("approvals_account_idx").on(t.accountId, t.createdAt, t.id),
+    check("approvals_status_check", sql`${t.status} in ('pending','approved','rejected','expired')`),
+  ],
+);

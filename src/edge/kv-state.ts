@@ -3,7 +3,7 @@
 // answers and a cache of key metadata, never the source of truth for money.
 import { z } from "@hono/zod-openapi";
 import type { Database } from "../db/client";
-import type { AccountStatus } from "../db/schema";
+import { ACCOUNT_STATUSES, type AccountStatus } from "../db/schema";
 import { edgeMemo } from "./isolate-memo";
 
 export const GATEWAY_STATUSES = ["ok", "partial", "unavailable"] as const;
@@ -18,6 +18,8 @@ export type GatewayState = {
   source?: "monitor" | "admin";
   /** When the monitor last confirmed it (monitor states only). */
   checked_at?: string;
+  /** Who set an admin state: the operator's email, or `bootstrap`. */
+  set_by?: string;
 };
 export type AccountEdgeState = { status: AccountStatus; currency: string; workspace_id: string };
 export type CachedKey = {
@@ -37,6 +39,7 @@ const gatewayStateSchema = z.object({
   reason: z.string().optional(),
   source: z.enum(["monitor", "admin"]).optional(),
   checked_at: z.string().optional(),
+  set_by: z.string().optional(),
 });
 
 /** No state written yet (no monitor has spoken): ok. */
@@ -84,19 +87,58 @@ export async function readEffectiveGatewayState(
   return { ...state, effective_status: unknown ? "partial" : state.status, unknown };
 }
 
+const accountStateSchema = z.object({
+  status: z.enum(ACCOUNT_STATUSES),
+  currency: z.string(),
+  workspace_id: z.string(),
+});
+const cachedKeySchema = z.object({
+  id: z.string(),
+  workspace_id: z.string(),
+  account_id: z.string().nullable(),
+  permissions: z.array(z.string()),
+});
+
+/**
+ * How long an account's KV state lives without being written again. The scheduled re-sync
+ * (src/edge/account-resync.ts) renews every entry older than ACCOUNT_STATE_RENEW_AFTER_SECONDS, so a
+ * live account's entry never expires and its answers stay answers from KV alone.
+ */
+export const ACCOUNT_STATE_TTL_SECONDS = 7 * 86_400;
+export const ACCOUNT_STATE_RENEW_AFTER_SECONDS = 86_400;
+
+/** A KV value read through its schema: anything else (a value of an older shape, junk) is a miss. */
+const parsed = <T>(schema: z.ZodType<T>, value: unknown): T | null => {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : null;
+};
+
 export async function readAccountState(kv: KVNamespace, accountId: string): Promise<AccountEdgeState | null> {
   const key = accountKey(accountId);
-  return edgeMemo.get(key, () => kv.get<AccountEdgeState>(key, "json"));
+  return edgeMemo.get(key, async () => parsed(accountStateSchema, await kv.get(key, "json")));
 }
 
-export async function writeAccountState(kv: KVNamespace, accountId: string, state: AccountEdgeState) {
-  await kv.put(accountKey(accountId), JSON.stringify(state));
-  edgeMemo.set(accountKey(accountId), state);
+/** The stored state and when it was written (its metadata), for the re-sync. */
+export async function readAccountStateForSync(kv: KVNamespace, accountId: string) {
+  const { value, metadata } = await kv.getWithMetadata(accountKey(accountId), "json");
+  return {
+    state: parsed(accountStateSchema, value),
+    syncedAt: parsed(z.object({ synced_at: z.number() }), metadata)?.synced_at ?? null,
+  };
+}
+
+export async function writeAccountState(kv: KVNamespace, accountId: string, state: AccountEdgeState, now = Date.now()) {
+  const value: AccountEdgeState = { status: state.status, currency: state.currency, workspace_id: state.workspace_id };
+  await kv.put(accountKey(accountId), JSON.stringify(value), {
+    expirationTtl: ACCOUNT_STATE_TTL_SECONDS,
+    metadata: { synced_at: now },
+  });
+  edgeMemo.set(accountKey(accountId), value);
 }
 
 export async function readCachedKey(kv: KVNamespace, secretHash: string): Promise<CachedKey | null> {
   const key = apiKeyKey(secretHash);
-  return edgeMemo.get(key, () => kv.get<CachedKey>(key, "json"));
+  return edgeMemo.get(key, async () => parsed(cachedKeySchema, await kv.get(key, "json")));
 }
 
 export async function cacheKey(kv: KVNamespace, secretHash: string, key: CachedKey, ttlSeconds: number) {
@@ -123,4 +165,38 @@ export type EdgeSources = { kv: KVNamespace; db: () => Database; later: Pick<Exe
  */
 export function refillLater(ctx: Pick<ExecutionContext, "waitUntil">, what: string, write: Promise<unknown>) {
   ctx.waitUntil(write.catch((err) => console.warn(JSON.stringify({ kvRefillFailed: what, error: String(err) }))));
+}
+
+/**
+ * The KV half of a write whose database half has committed: a failure is logged, not raised (the
+ * database is the truth, and the scheduled re-sync heals the mirror), so the caller answers what was done.
+ */
+export async function mirror(what: string, write: Promise<unknown>): Promise<void> {
+  await write.catch((err) => console.error(JSON.stringify({ kvMirrorFailed: what, error: String(err) })));
+}
+
+/** A named operator as the admin guard sees it, cached briefly by token hash or Access email. */
+export type CachedOperator = { id: string; email: string; role: "viewer" | "operator" | "approver" | "admin" };
+const cachedOperatorSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  role: z.enum(["viewer", "operator", "approver", "admin"]),
+});
+/** Short: a role change or a disable also deletes the entry, and this bounds any entry a failed delete left. */
+export const OPERATOR_CACHE_TTL_SECONDS = 60;
+export const operatorTokenKey = (tokenHash: string) => `operator:token:${tokenHash}`;
+export const operatorEmailKey = (email: string) => `operator:email:${email}`;
+
+export async function readCachedOperator(kv: KVNamespace, key: string): Promise<CachedOperator | null> {
+  return edgeMemo.get(key, async () => parsed(cachedOperatorSchema, await kv.get(key, "json")));
+}
+
+export async function cacheOperator(kv: KVNamespace, key: string, operator: CachedOperator) {
+  await kv.put(key, JSON.stringify(operator), { expirationTtl: OPERATOR_CACHE_TTL_SECONDS });
+  edgeMemo.set(key, operator);
+}
+
+export async function forgetOperator(kv: KVNamespace, keys: string[]) {
+  for (const key of keys) edgeMemo.forget(key);
+  await Promise.all(keys.map((key) => kv.delete(key)));
 }

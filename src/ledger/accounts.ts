@@ -14,7 +14,13 @@ import { toJsonNumber } from "../lib/money";
 
 export type AccountRow = typeof accounts.$inferSelect;
 
-export const accountToJson = (a: AccountRow) => ({
+/** The columns the admin API shows (statements that write an account return these, camel-cased). */
+export type AccountShown = Pick<
+  AccountRow,
+  "id" | "workspaceId" | "currency" | "status" | "balance" | "overdraftLimit"
+>;
+
+export const accountToJson = (a: AccountShown) => ({
   id: a.id,
   workspace_id: a.workspaceId,
   currency: a.currency,

@@ -5,12 +5,15 @@ import type { AdminEnv } from "../../auth/admin";
 import { createSurface } from "../shared/surface";
 import { accountsAdmin } from "./accounts/handlers";
 import { apiKeysAdmin } from "./api-keys/handlers";
+import { approvalsAdmin } from "./approvals/handlers";
+import { auditAdmin } from "./audit/handlers";
 import { deliveriesAdmin } from "./deliveries/handlers";
 import { entriesAdmin } from "./entries/handlers";
 import { adminErrorRenderer } from "./errors";
 import { gatewayAdmin } from "./gateway/handlers";
 import { membersAdmin } from "./members/handlers";
 import { oauthClientsAdmin } from "./oauth-clients/handlers";
+import { operatorsAdmin } from "./operators/handlers";
 import { overviewAdmin } from "./overview/handlers";
 import { workspacesAdmin } from "./workspaces/handlers";
 
@@ -25,6 +28,9 @@ const RESOURCES = [
   deliveriesAdmin,
   gatewayAdmin,
   overviewAdmin,
+  approvalsAdmin,
+  operatorsAdmin,
+  auditAdmin,
 ];
 
 export const adminApi = createSurface<AdminEnv>(adminErrorRenderer);

@@ -43,6 +43,17 @@ export const ROUTE_ROLES = {
   putGatewayStatus: "admin",
   // overview
   getOverview: "viewer",
+  // approvals
+  listApprovals: "viewer",
+  approveApproval: "approver",
+  rejectApproval: "approver",
+  // operators
+  listOperators: "admin",
+  createOperator: "admin",
+  updateOperator: "admin",
+  disableOperator: "admin",
+  // audit
+  listAuditEvents: "viewer",
 } as const satisfies Record<string, OperatorRole>;
 
 export type AdminOperation = keyof typeof ROUTE_ROLES;

@@ -16,7 +16,11 @@ type Props = {
 
 export function OverviewPage({ gateway, overview, notice, error }: Props) {
   const who =
-    gateway.source === "admin" ? "a portal admin" : gateway.source === "monitor" ? "the gateway monitor" : "nobody yet";
+    gateway.source === "admin"
+      ? (gateway.set_by ?? "a portal admin")
+      : gateway.source === "monitor"
+        ? "the gateway monitor"
+        : "nobody yet";
   return (
     <Layout title="Overview" nav="overview" notice={notice} error={error}>
       <h1>Overview</h1>

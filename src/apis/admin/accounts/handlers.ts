@@ -2,22 +2,16 @@
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../db/request-db";
-import { writeAccountState } from "../../../edge/kv-state";
-import { accountToJson, edgeStateOf } from "../../../ledger/accounts";
+import { accountToJson } from "../../../ledger/accounts";
 import { AppError } from "../../../lib/errors";
 import { checkCurrencyPrecision, isNegative, toJsonNumber } from "../../../lib/money";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage, period } from "../common";
 import { adminErrorRenderer } from "../errors";
-import {
-  type AccountListRow,
-  accountDetail,
-  balanceHistory,
-  insertAccount,
-  listAccounts,
-  setAccountStatus,
-} from "./queries";
+import { type AccountListRow, accountDetail, balanceHistory, listAccounts } from "./queries";
 import * as routes from "./routes";
+import { changeAccountStatus, createAccount } from "./service";
 
 export const accountsAdmin = createSurface<AdminEnv>(adminErrorRenderer);
 
@@ -91,22 +85,20 @@ accountsAdmin.openapi(routes.createAccount, async (c) => {
       : checkCurrencyPrecision(input.overdraft_limit, input.currency)?.replace(/^amount/, "overdraft_limit");
     if (problem) throw new AppError("bad_request", problem, { overdraft_limit: [problem] });
   }
-  const row = await insertAccount(database(c), {
+  const row = await createAccount(database(c), c.env.EDGE_KV, auditMeta(c), {
     workspaceId: workspace_id,
     currency: input.currency,
     status: input.status,
     overdraftLimit: input.overdraft_limit?.value ?? "0",
   });
   if (!row) throw new AppError("not_found", "Workspace not found");
-  await writeAccountState(c.env.EDGE_KV, row.id, edgeStateOf(row));
   return c.json(accountToJson(row), 201);
 });
 
 accountsAdmin.openapi(routes.updateAccountStatus, async (c) => {
   const { account_id } = c.req.valid("param");
   const { status } = c.req.valid("json");
-  const row = await setAccountStatus(database(c), account_id, status);
+  const row = await changeAccountStatus(database(c), c.env.EDGE_KV, auditMeta(c), account_id, status);
   if (!row) throw new AppError("not_found", "Account not found");
-  await writeAccountState(c.env.EDGE_KV, row.id, edgeStateOf(row));
   return c.json(accountToJson(row), 200);
 });

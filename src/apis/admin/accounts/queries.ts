@@ -1,9 +1,10 @@
 // SQL of the accounts resource: a workspace's accounts, one account with its reconciliation, its daily
 // balance, create and status.
-import { eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
-import { accounts } from "../../../db/schema";
-import type { AccountRow } from "../../../ledger/accounts";
+import type { AccountStatus } from "../../../db/schema";
+import type { AccountShown } from "../../../ledger/accounts";
+import { type AuditMeta, auditInsert } from "../audit/record";
 import { iso, micros, unlessNoWorkspace } from "../sql-helpers";
 
 export type AccountListRow = {
@@ -95,14 +96,59 @@ export async function balanceHistory(db: Database, accountId: string, from: stri
   return rows[0];
 }
 
-export const insertAccount = (db: Database, account: typeof accounts.$inferInsert): Promise<AccountRow | null> =>
-  unlessNoWorkspace(db.insert(accounts).values(account).returning());
+/** An account's columns as the admin API shows them (AccountShown), for statements that write one. */
+const shownColumns = (alias: string) =>
+  sql.raw(`${alias}.id::text AS "id", ${alias}.workspace_id::text AS "workspaceId", ${alias}.currency AS "currency",
+    ${alias}.status AS "status", ${alias}.balance::text AS "balance", ${alias}.overdraft_limit::text AS "overdraftLimit"`);
 
-export async function setAccountStatus(db: Database, accountId: string, status: AccountRow["status"]) {
-  const [row] = await db
-    .update(accounts)
-    .set({ status, updatedAt: new Date() })
-    .where(eq(accounts.id, accountId))
-    .returning();
-  return row;
+/** Creates the account and its audit row in one statement; null when the workspace does not exist. */
+export async function insertAccount(
+  db: Database,
+  meta: AuditMeta,
+  account: { workspaceId: string; currency: string; status: AccountStatus; overdraftLimit: string },
+): Promise<AccountShown | null> {
+  const statement = db.execute<AccountShown>(sql`
+    WITH a AS (
+      INSERT INTO accounts (workspace_id, currency, status, overdraft_limit)
+      VALUES (${account.workspaceId}, ${account.currency}, ${account.status}, ${account.overdraftLimit}::numeric)
+      RETURNING *
+    ),
+    audit AS (${auditInsert(
+      meta,
+      {
+        action: "account.create",
+        targetType: "account",
+        targetId: sql`a.id`,
+        workspaceId: sql`a.workspace_id`,
+        accountId: sql`a.id`,
+        after: sql`jsonb_build_object('currency', a.currency, 'status', a.status, 'overdraft_limit', a.overdraft_limit::text)`,
+      },
+      sql`FROM a`,
+    )})
+    SELECT ${shownColumns("a")} FROM a`);
+  return unlessNoWorkspace(statement.then((r) => r.rows));
+}
+
+/** Sets the status (the row is locked first, so before/after are exact) with its audit row; undefined for no account. */
+export async function setAccountStatus(db: Database, meta: AuditMeta, accountId: string, status: AccountStatus) {
+  const { rows } = await db.execute<AccountShown>(sql`
+    WITH old AS (SELECT id, status FROM accounts WHERE id = ${accountId} FOR UPDATE),
+    a AS (
+      UPDATE accounts SET status = ${status}, updated_at = now() WHERE id IN (SELECT id FROM old) RETURNING *
+    ),
+    audit AS (${auditInsert(
+      meta,
+      {
+        action: "account.status",
+        targetType: "account",
+        targetId: sql`a.id`,
+        workspaceId: sql`a.workspace_id`,
+        accountId: sql`a.id`,
+        before: sql`jsonb_build_object('status', old.status)`,
+        after: sql`jsonb_build_object('status', a.status)`,
+      },
+      sql`FROM a JOIN old ON old.id = a.id`,
+    )})
+    SELECT ${shownColumns("a")} FROM a`);
+  return rows[0];
 }

@@ -4,11 +4,11 @@ import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
 import { keyCacheTtl, newApiKeySecret } from "../../../auth/api-keys";
 import { database } from "../../../db/request-db";
-import { cacheKey, forgetKey } from "../../../edge/kv-state";
-import { findAccount } from "../../../ledger/accounts";
+import { cacheKey, forgetKey, mirror } from "../../../edge/kv-state";
 import { sha256Hex } from "../../../lib/crypto";
 import { AppError } from "../../../lib/errors";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { insertApiKey, listApiKeys, revokeApiKey } from "./queries";
@@ -32,18 +32,9 @@ apiKeysAdmin.openapi(routes.listApiKeys, async (c) => {
 apiKeysAdmin.openapi(routes.createApiKey, async (c) => {
   const { workspace_id } = c.req.valid("param");
   const input = c.req.valid("json");
-  const db = database(c);
-  if (input.account_id) {
-    const account = await findAccount(db, input.account_id);
-    if (!account || account.workspaceId !== workspace_id) {
-      throw new AppError("bad_request", "account_id: no such account in this workspace", {
-        account_id: ["no such account in this workspace"],
-      });
-    }
-  }
   const { key, prefix } = newApiKeySecret(input.mode);
   const secretHash = await sha256Hex(key);
-  const row = await insertApiKey(db, {
+  const row = await insertApiKey(database(c), auditMeta(c), {
     workspaceId: workspace_id,
     accountId: input.account_id ?? null,
     prefix,
@@ -52,18 +43,19 @@ apiKeysAdmin.openapi(routes.createApiKey, async (c) => {
     mode: input.mode,
   });
   if (!row) throw new AppError("not_found", "Workspace not found");
-  await cacheKey(
-    c.env.EDGE_KV,
-    secretHash,
-    { id: row.id, workspace_id: row.workspaceId, account_id: row.accountId, permissions: row.permissions },
-    keyCacheTtl(c.env),
-  );
+  if (row === "no_account") {
+    throw new AppError("bad_request", "account_id: no such account in this workspace", {
+      account_id: ["no such account in this workspace"],
+    });
+  }
+  // A cache miss reads the database, so a failed write here only costs that read.
+  await mirror("api key", cacheKey(c.env.EDGE_KV, secretHash, row, keyCacheTtl(c.env)));
   return c.json({ id: row.id, key, prefix, permissions: row.permissions }, 201);
 });
 
 /** Revokes in the database, then drops the KV cache entry that KV-decided answers read. */
 async function revoke(c: Context<AdminEnv>, keyId: string, workspaceId?: string) {
-  const secretHash = await revokeApiKey(database(c), keyId, workspaceId);
+  const secretHash = await revokeApiKey(database(c), auditMeta(c), keyId, workspaceId);
   if (!secretHash) throw new AppError("not_found", "API key not found");
   // Deleting the cache entry is what stops KV-decided answers; data answers re-check the database.
   await forgetKey(c.env.EDGE_KV, secretHash);

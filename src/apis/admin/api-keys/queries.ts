@@ -1,25 +1,95 @@
 // SQL of the api-keys resource: a workspace's keys (keyset page), create and revoke (bare or scoped).
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
-import { apiKeys } from "../../../db/schema";
-import { iso, micros, unlessNoWorkspace } from "../sql-helpers";
+import { FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../../lib/errors";
+import { type AuditMeta, auditInsert } from "../audit/record";
+import { iso, micros } from "../sql-helpers";
 
-export const insertApiKey = (db: Database, key: typeof apiKeys.$inferInsert) =>
-  unlessNoWorkspace(db.insert(apiKeys).values(key).returning());
+export type NewApiKey = {
+  workspaceId: string;
+  accountId: string | null;
+  prefix: string;
+  secretHash: string;
+  permissions: string[];
+  mode: "test" | "live";
+};
 
 /**
- * Revokes the key (once: a revoked key keeps its first revocation time) and answers its secret's hash,
- * which keys its KV cache entry; undefined when there is no such key (in that workspace, when given:
- * the tenant check is in the WHERE). One statement.
+ * Creates the key with its audit row, in one statement. "no_account" when account_id names no account
+ * of the workspace; null when the workspace does not exist.
  */
-export async function revokeApiKey(db: Database, keyId: string, workspaceId?: string): Promise<string | undefined> {
+export async function insertApiKey(db: Database, meta: AuditMeta, key: NewApiKey) {
+  const statement = db.execute<{
+    id: string;
+    workspace_id: string;
+    account_id: string | null;
+    permissions: string[];
+  }>(sql`
+    WITH k AS (
+      INSERT INTO api_keys (workspace_id, account_id, prefix, secret_hash, permissions, mode)
+      SELECT ${key.workspaceId}::uuid, ${key.accountId}::uuid, ${key.prefix}, ${key.secretHash},
+        ${sql.param(key.permissions)}::text[], ${key.mode}
+      WHERE ${key.accountId}::uuid IS NULL
+        OR EXISTS (SELECT 1 FROM accounts WHERE id = ${key.accountId}::uuid AND workspace_id = ${key.workspaceId}::uuid)
+      RETURNING id, workspace_id, account_id, permissions, prefix, mode
+    ),
+    audit AS (${auditInsert(
+      meta,
+      {
+        action: "api_key.create",
+        targetType: "api_key",
+        targetId: sql`k.id`,
+        workspaceId: sql`k.workspace_id`,
+        accountId: sql`k.account_id`,
+        after: sql`jsonb_build_object('prefix', k.prefix, 'mode', k.mode, 'permissions', to_jsonb(k.permissions),
+          'account_id', k.account_id)`,
+      },
+      sql`FROM k`,
+    )})
+    SELECT id::text AS id, workspace_id::text AS workspace_id, account_id::text AS account_id, permissions FROM k`);
+  const rows = await statement.then(
+    (r) => r.rows,
+    (err) => {
+      if (pgErrorOf(err)?.code === FOREIGN_KEY_VIOLATION) return null;
+      throw err;
+    },
+  );
+  if (rows === null) return null;
+  return rows[0] ?? ("no_account" as const);
+}
+
+/**
+ * Revokes the key (once: a revoked key keeps its first revocation time) with its audit row, and
+ * answers its secret's hash, which keys its KV cache entry; undefined when there is no such key (in
+ * that workspace, when given: the tenant check is in the WHERE). One statement.
+ */
+export async function revokeApiKey(
+  db: Database,
+  meta: AuditMeta,
+  keyId: string,
+  workspaceId?: string,
+): Promise<string | undefined> {
   const inWorkspace: SQL = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
   const { rows } = await db.execute<{ secret_hash: string }>(sql`
-    WITH k AS (SELECT id, secret_hash, revoked_at FROM api_keys WHERE id = ${keyId} ${inWorkspace}),
+    WITH k AS (SELECT id, secret_hash, revoked_at FROM api_keys WHERE id = ${keyId} ${inWorkspace} FOR UPDATE),
     revoked AS (
-      UPDATE api_keys SET revoked_at = now() WHERE id IN (SELECT id FROM k WHERE revoked_at IS NULL) RETURNING id
-    )
-    SELECT secret_hash, (SELECT count(*) FROM revoked)::int AS revoked FROM k`);
+      UPDATE api_keys SET revoked_at = now() WHERE id IN (SELECT id FROM k WHERE revoked_at IS NULL)
+      RETURNING id, workspace_id, account_id, revoked_at
+    ),
+    audit AS (${auditInsert(
+      meta,
+      {
+        action: "api_key.revoke",
+        targetType: "api_key",
+        targetId: sql`r.id`,
+        workspaceId: sql`r.workspace_id`,
+        accountId: sql`r.account_id`,
+        before: sql`jsonb_build_object('revoked_at', NULL)`,
+        after: sql`jsonb_build_object('revoked_at', ${iso("r.revoked_at")})`,
+      },
+      sql`FROM revoked r`,
+    )})
+    SELECT secret_hash FROM k`);
   return rows[0]?.secret_hash;
 }
 

@@ -5,6 +5,7 @@ import { AppError } from "../../../lib/errors";
 import { type DeliveryMessage, retryDelaySeconds } from "../../../outbound/deliveries";
 import { workspaceWebhookSecret } from "../../../outbound/queries";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { adminErrorRenderer } from "../errors";
 import { type DeliveryRow, listDeliveries, reopenDelivery } from "./queries";
 import * as routes from "./routes";
@@ -25,7 +26,7 @@ deliveriesAdmin.openapi(routes.listDeliveries, async (c) => {
 
 deliveriesAdmin.openapi(routes.retryDelivery, async (c) => {
   const { workspace_id, delivery_id } = c.req.valid("param");
-  const before = await reopenDelivery(database(c), workspace_id, delivery_id);
+  const before = await reopenDelivery(database(c), auditMeta(c), workspace_id, delivery_id);
   if (!before) throw new AppError("not_found", "Webhook delivery not found");
   if (before === "delivered") throw new AppError("conflict", "This webhook was delivered already");
   await c.env.WEBHOOK_QUEUE.send({ deliveryId: delivery_id } satisfies DeliveryMessage);

@@ -1,19 +1,35 @@
 // SQL of the deliveries resource: a workspace's outbound webhooks and "retry now".
 import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
+import { type AuditMeta, auditInsert } from "../audit/record";
 import { iso } from "../sql-helpers";
 
 /**
  * Puts a workspace's undelivered delivery back to pending (a failed one gets a new round of retries).
  * status: the delivery's status before, or null when the workspace has no such delivery.
  */
-export async function reopenDelivery(db: Database, workspaceId: string, deliveryId: string) {
+export async function reopenDelivery(db: Database, meta: AuditMeta, workspaceId: string, deliveryId: string) {
   const { rows } = await db.execute<{ status: string | null }>(sql`
-    WITH d AS (SELECT id, status FROM webhook_deliveries WHERE id = ${deliveryId} AND workspace_id = ${workspaceId}),
+    WITH d AS (
+      SELECT id, status, attempts FROM webhook_deliveries
+      WHERE id = ${deliveryId} AND workspace_id = ${workspaceId} FOR UPDATE
+    ),
     reopened AS (
       UPDATE webhook_deliveries SET status = 'pending'
-      WHERE id IN (SELECT id FROM d WHERE status <> 'delivered') RETURNING id
-    )
+      WHERE id IN (SELECT id FROM d WHERE status <> 'delivered') RETURNING id, workspace_id, status
+    ),
+    audit AS (${auditInsert(
+      meta,
+      {
+        action: "delivery.retry",
+        targetType: "webhook_delivery",
+        targetId: sql`r.id`,
+        workspaceId: sql`r.workspace_id`,
+        before: sql`jsonb_build_object('status', d.status, 'attempts', d.attempts)`,
+        after: sql`jsonb_build_object('status', r.status)`,
+      },
+      sql`FROM reopened r JOIN d ON d.id = r.id`,
+    )})
     SELECT (SELECT status FROM d) AS status, (SELECT count(*) FROM reopened)::int AS reopened`);
   return rows[0]?.status ?? null;
 }

@@ -3,7 +3,7 @@ import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../db/request-db";
-import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
+import { type Effect, requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
 import { type PostedEntry, refusalError } from "../../../ledger/posting";
 import type { EntryFilter } from "../../../ledger/queries";
 import { entryToJson } from "../../../ledger/serialize";
@@ -11,10 +11,13 @@ import { AppError } from "../../../lib/errors";
 import { checkCurrencyPrecision, isNegative, isZero, type ParsedAmount } from "../../../lib/money";
 import { createSurface } from "../../shared/surface";
 import { decodeCursor, encodeCursor } from "../../user-payments/cursor";
+import { approvalToJson } from "../approvals/render";
+import { approvalThresholds } from "../approvals/threshold";
+import { auditMeta } from "../audit/record";
 import { badCursor, dayMillis, keysetPage, period, startOfDay } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { entriesCsv } from "./csv";
-import { adminPostingEffect, listEntries } from "./queries";
+import { type ApprovalRow, adjustmentOrApproval, adminPostingEffect, auditedPosting, listEntries } from "./queries";
 import * as routes from "./routes";
 import type { EntryExportQuery } from "./schemas";
 
@@ -54,30 +57,34 @@ entriesAdmin.openapi(routes.exportEntries, async (c) => {
   });
 });
 
-/** Shared by adjustments and imports: an admin posting, idempotent when a key is given (one round trip). */
-async function adminPosting(
+type Posted = PostedEntry | { approval: ApprovalRow };
+
+/**
+ * Shared by adjustments and imports: an admin posting (or, for a named operator's large adjustment, its
+ * approval request), idempotent when a key is given, with its audit row: one round trip.
+ */
+async function adminWrite(
   c: Context<AdminEnv>,
   accountId: string,
   amount: ParsedAmount,
-  posting: {
-    source: "portal" | "sms_gateway";
-    type: "adjustment" | "deposit" | "usage";
-    description: string;
-    occurredAt?: Date;
-  },
+  effect: Effect,
   fingerprintOf: unknown,
 ) {
-  const outcome = await runWrite<PostedEntry, ReturnType<typeof entryToJson>>(
+  const outcome = await runWrite<
+    Posted,
+    ReturnType<typeof entryToJson> | { approval: ReturnType<typeof approvalToJson> }
+  >(
     database(c),
     {
       scope: `admin:${accountId}`,
       key: validateIdempotencyKey(c.req.header("idempotency-key")),
       fingerprint: await requestFingerprint(fingerprintOf),
     },
-    adminPostingEffect(accountId, amount, posting),
+    effect,
     {
       status: 201,
-      render: (entry) => entryToJson(accountId, entry),
+      render: (result) =>
+        "approval" in result ? { approval: approvalToJson(result.approval) } : entryToJson(accountId, result),
       refused: (refusal) => {
         if (refusal.failure !== "currency_precision") return refusalError(refusal);
         const precision = checkCurrencyPrecision(amount, refusal.currency ?? "") ?? "amount has too many decimals";
@@ -89,19 +96,44 @@ async function adminPosting(
   return outcome.body;
 }
 
+/** Who caused a money movement, kept on the ledger entry's metadata. */
+const actorMetadata = (c: Context<AdminEnv>) => {
+  const actor = c.get("actor");
+  return { actor: { id: actor.id, email: actor.email } };
+};
+
 entriesAdmin.openapi(routes.createAdjustment, async (c) => {
   const { account_id } = c.req.valid("param");
   const input = c.req.valid("json");
   if (isZero(input.amount.value))
     throw new AppError("bad_request", "amount must not be zero", { amount: ["must not be zero"] });
-  const body = await adminPosting(
-    c,
+  const meta = auditMeta(c);
+  const posting = adminPostingEffect(account_id, input.amount, {
+    source: "portal",
+    type: "adjustment",
+    description: input.description,
+    metadata: actorMetadata(c),
+  });
+  const actorId = meta.actorId;
+  // Four eyes apply to named operators; the bootstrap token (set-up, break-glass) posts directly.
+  const effect =
+    actorId === null
+      ? auditedPosting(posting, meta, "adjustment.post", account_id)
+      : adjustmentOrApproval(
+          { ...meta, actorId },
+          account_id,
+          input.amount,
+          input.description,
+          approvalThresholds(c.env.ADJUSTMENT_APPROVAL_THRESHOLD),
+          posting,
+        );
+  const body = await adminWrite(c, account_id, input.amount, effect, {
+    route: "adjustment",
     account_id,
-    input.amount,
-    { source: "portal", type: "adjustment", description: input.description },
-    { route: "adjustment", account_id, amount: input.amount.value, description: input.description },
-  );
-  return c.json(body, 201);
+    amount: input.amount.value,
+    description: input.description,
+  });
+  return "approval" in body ? c.json(body, 202) : c.json(body, 201);
 });
 
 entriesAdmin.openapi(routes.importEntry, async (c) => {
@@ -113,17 +145,20 @@ entriesAdmin.openapi(routes.importEntry, async (c) => {
     const problem = input.type === "usage" ? "usage amounts must be negative" : "deposit amounts must be positive";
     throw new AppError("bad_request", `amount: ${problem}`, { amount: [problem] });
   }
-  const body = await adminPosting(
+  const posting = adminPostingEffect(account_id, input.amount, {
+    source: "sms_gateway",
+    type: input.type,
+    description: input.description,
+    occurredAt: input.occurred_at ? new Date(input.occurred_at) : undefined,
+    metadata: actorMetadata(c),
+  });
+  const body = await adminWrite(
     c,
     account_id,
     input.amount,
-    {
-      source: "sms_gateway",
-      type: input.type,
-      description: input.description,
-      occurredAt: input.occurred_at ? new Date(input.occurred_at) : undefined,
-    },
+    auditedPosting(posting, auditMeta(c), "entry.import", account_id),
     { route: "entry", account_id, ...input, amount },
   );
+  if ("approval" in body) throw new Error("an import never waits for approval");
   return c.json(body, 201);
 });

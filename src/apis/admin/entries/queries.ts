@@ -1,11 +1,12 @@
 // SQL of the entries resource: an account's entries page (the list and the CSV export), and the effect
 // of an admin posting (adjustments, imported gateway entries).
-import { sql } from "drizzle-orm";
+import { SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import type { Effect } from "../../../ledger/idempotency";
 import { type PostingRequest, postingCall } from "../../../ledger/posting";
 import { type EntryFilter, type EntryRow, entryColumns, filterSql, newestFirst } from "../../../ledger/queries";
-import type { ParsedAmount } from "../../../lib/money";
+import { CURRENCY_DECIMALS_JSON, type ParsedAmount } from "../../../lib/money";
+import { type AuditMeta, auditInsert } from "../audit/record";
 
 export type AdminEntryRow = EntryRow & { balance_after: string };
 
@@ -22,9 +23,129 @@ export async function listEntries(db: Database, filter: EntryFilter, limit: numb
 
 /** Effect of an admin posting (adjustment, imported gateway entry): no overdraft check, no tenant guard. */
 export const adminPostingEffect = (
+  accountId: string | SQL,
+  amount: ParsedAmount | SQL,
+  posting: Pick<PostingRequest, "source" | "type" | "description" | "occurredAt" | "metadata">,
+): Effect => ({
+  result: postingCall({
+    accountId,
+    ...(amount instanceof SQL ? { amount } : { amount: amount.value, precisionOf: amount }),
+    enforceOverdraft: false,
+    ...posting,
+  }),
+});
+
+/** The audit row of a posting, read from its outcome `p.r` (recorded only when it posted). */
+export const postingAudit = (meta: AuditMeta, action: string, accountId: string | SQL, extra: SQL = sql``) =>
+  auditInsert(
+    meta,
+    {
+      action,
+      targetType: "ledger_entry",
+      targetId: sql`p.r->>'id'`,
+      accountId,
+      workspaceId: sql`(SELECT workspace_id FROM accounts WHERE id = ${accountId}::uuid)`,
+      after: sql`p.r`,
+      amount: sql`p.r->>'amount'`,
+      currency: sql`p.r->>'currency'`,
+    },
+    sql`FROM posted p WHERE p.r IS NOT NULL AND NOT p.r ? 'failure' ${extra}`,
+  );
+
+/** The posting effect with its audit row: the outcome is computed once (posted.r) and recorded when it posted. */
+export function auditedPosting(effect: Effect, meta: AuditMeta, action: string, accountId: string): Effect {
+  return {
+    ...effect,
+    ctes: sql`${effect.ctes ? sql`${effect.ctes},` : sql``}
+      posted AS MATERIALIZED (SELECT (${effect.result})::jsonb AS r),
+      posting_audit AS (${postingAudit(meta, action, accountId)})`,
+    result: sql`(SELECT r FROM posted)`,
+  };
+}
+
+export type ApprovalRow = {
+  id: string;
+  account_id: string;
+  workspace_id: string;
+  amount: string;
+  currency: string;
+  description: string;
+  status: "pending" | "approved" | "rejected" | "expired";
+  requested_by: string;
+  requested_by_email: string;
+  decided_by: string | null;
+  decided_by_email: string | null;
+  decided_at: string | null;
+  note: string | null;
+  entry_id: number | null;
+  created_at: string;
+  expires_at: string;
+};
+
+/** An approvals row as JSON (status read as expired once its time has passed), for statements over alias `x`. */
+export const approvalJson = (x: string) =>
+  sql.raw(`jsonb_build_object('id', ${x}.id, 'account_id', ${x}.account_id, 'workspace_id', ${x}.workspace_id,
+    'amount', ${x}.amount::text, 'currency', ${x}.currency, 'description', ${x}.description,
+    'status', CASE WHEN ${x}.status = 'pending' AND ${x}.expires_at <= now() THEN 'expired' ELSE ${x}.status END,
+    'requested_by', ${x}.requested_by, 'requested_by_email', ${x}.requested_by_email,
+    'decided_by', ${x}.decided_by, 'decided_by_email', ${x}.decided_by_email,
+    'decided_at', to_char(${x}.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'note', ${x}.note, 'entry_id', ${x}.entry_id,
+    'created_at', to_char(${x}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'expires_at', to_char(${x}.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`);
+
+/**
+ * A named operator's adjustment: posted at once below the account currency's threshold; at or above it,
+ * an approval request (with its audit row) instead, answered as {"approval": …}. One statement; the
+ * request is made only when the idempotency claim opened the key, like a posting.
+ */
+export function adjustmentOrApproval(
+  meta: AuditMeta & { actorId: string },
   accountId: string,
   amount: ParsedAmount,
-  posting: Pick<PostingRequest, "source" | "type" | "description" | "occurredAt">,
-): Effect => ({
-  result: postingCall({ accountId, amount: amount.value, enforceOverdraft: false, precisionOf: amount, ...posting }),
-});
+  description: string,
+  thresholds: Record<string, string>,
+  posting: Effect,
+): Effect {
+  const limits = sql`${JSON.stringify(thresholds)}::jsonb`;
+  return {
+    ctes: sql`${posting.ctes ? sql`${posting.ctes},` : sql``}
+      acct AS (
+        SELECT id, workspace_id, currency,
+          abs(${amount.value}::numeric) >= coalesce((${limits} ->> currency)::numeric, (${limits} ->> '*')::numeric)
+            AS needs_approval,
+          coalesce(${CURRENCY_DECIMALS_JSON}::jsonb ->> currency, ${CURRENCY_DECIMALS_JSON}::jsonb ->> '*')::int
+            >= ${amount.decimals}::int AS precise
+        FROM accounts WHERE id = ${accountId}
+      ),
+      requested AS (
+        INSERT INTO approvals (account_id, workspace_id, amount, currency, description, requested_by, requested_by_email)
+        SELECT id, workspace_id, ${amount.value}::numeric, currency, ${description}, ${meta.actorId}::uuid, ${meta.actorEmail}
+        FROM acct WHERE needs_approval AND precise AND idempotency_open()
+        RETURNING *
+      ),
+      request_audit AS (${auditInsert(
+        meta,
+        {
+          action: "approval.request",
+          targetType: "approval",
+          targetId: sql`r.id`,
+          workspaceId: sql`r.workspace_id`,
+          accountId: sql`r.account_id`,
+          after: sql`jsonb_build_object('status', r.status, 'description', r.description)`,
+          amount: sql`r.amount`,
+          currency: sql`r.currency`,
+        },
+        sql`FROM requested r`,
+      )}),
+      posted AS MATERIALIZED (
+        SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM acct WHERE needs_approval) THEN (${posting.result})::jsonb END AS r
+      ),
+      posting_audit AS (${postingAudit(meta, "adjustment.post", accountId)})`,
+    result: sql`CASE
+      WHEN EXISTS (SELECT 1 FROM requested) THEN (SELECT jsonb_build_object('approval', ${approvalJson("r")}) FROM requested r)
+      WHEN EXISTS (SELECT 1 FROM acct WHERE needs_approval AND NOT precise)
+        THEN (SELECT jsonb_build_object('failure', 'currency_precision', 'currency', currency) FROM acct)
+      ELSE (SELECT r FROM posted) END`,
+  };
+}

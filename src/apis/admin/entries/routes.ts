@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { IdempotencyHeader, jsonBody, jsonContent } from "../../shared/openapi";
 import { uuidParam } from "../../shared/params";
+import { ApprovalCreated } from "../approvals/schemas";
 import { MAX_PERIOD_DAYS } from "../common";
 import { adminErrors, adminRoute } from "../route-base";
 import {
@@ -47,7 +48,15 @@ export const createAdjustment = adminRoute({
   method: "post",
   path: "/accounts/{account_id}/adjustments",
   request: { params: uuidParam("account_id"), headers: IdempotencyHeader, ...jsonBody(CreateAdjustment) },
-  responses: { 201: jsonContent(LedgerEntry, "Posted (source portal, type adjustment)"), ...adminErrors },
+  description:
+    "Posts at once for the bootstrap token, and for a named operator below ADJUSTMENT_APPROVAL_THRESHOLD (in " +
+    "the account's currency). At or above it, nothing posts: the answer is 202 with a pending approval, which " +
+    "another approver or admin approves (POST /approvals/{id}/approve).",
+  responses: {
+    201: jsonContent(LedgerEntry, "Posted (source portal, type adjustment)"),
+    202: jsonContent(ApprovalCreated, "Waiting for a second operator's approval"),
+    ...adminErrors,
+  },
 });
 
 export const importEntry = adminRoute({

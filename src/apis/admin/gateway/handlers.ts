@@ -1,22 +1,30 @@
 // Handlers of the gateway resource.
 import type { AdminEnv } from "../../../auth/admin";
+import { database } from "../../../db/request-db";
 import { gatewayStatusMaxAge } from "../../../edge/gateway-config";
-import { readEffectiveGatewayState, writeGatewayState } from "../../../edge/kv-state";
+import { mirror, readEffectiveGatewayState, readGatewayState, writeGatewayState } from "../../../edge/kv-state";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { adminErrorRenderer } from "../errors";
+import { recordGatewayState } from "./queries";
 import * as routes from "./routes";
 
 export const gatewayAdmin = createSurface<AdminEnv>(adminErrorRenderer);
 
 gatewayAdmin.openapi(routes.putGatewayStatus, async (c) => {
   const { status, reason } = c.req.valid("json");
+  const actor = c.get("actor");
   const state = {
     status,
     updated_at: new Date().toISOString(),
     reason: reason ?? "set by portal admin",
     source: "admin" as const,
+    set_by: actor.email,
   };
-  await writeGatewayState(c.env.EDGE_KV, state);
+  // The audit row first (the database half); KV, which the APIs answer from, then. A lost KV write is
+  // restored from that row by the scheduled re-sync.
+  await recordGatewayState(database(c), auditMeta(c), await readGatewayState(c.env.EDGE_KV), state);
+  await mirror("gateway state", writeGatewayState(c.env.EDGE_KV, state));
   return c.json(state, 200);
 });
 

@@ -12,6 +12,7 @@ export const GatewayStatusBody = z
     reason: z.string().optional(),
     source: z.enum(["monitor", "admin"]).optional(),
     checked_at: z.string().optional().openapi({ description: "When the monitor last confirmed it" }),
+    set_by: z.string().optional().openapi({ description: "The operator who set an admin state (or bootstrap)" }),
   })
   .openapi("GatewayStatus");
 export const EffectiveGatewayStatusBody = GatewayStatusBody.extend({

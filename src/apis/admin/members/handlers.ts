@@ -2,19 +2,16 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
-import {
-  issueWorkspaceToken,
-  type MEMBER_PERMISSIONS,
-  TOKEN_TTL,
-  writeMemberTokenVersion,
-} from "../../../auth/workspace-tokens";
+import { issueWorkspaceToken, type MEMBER_PERMISSIONS, TOKEN_TTL } from "../../../auth/workspace-tokens";
 import { database } from "../../../db/request-db";
 import { AppError } from "../../../lib/errors";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";
-import { bumpTokenVersion, findMember, insertMember, listMembers } from "./queries";
+import { listMembers, memberForToken } from "./queries";
 import * as routes from "./routes";
+import { addMember, revokeMemberTokens } from "./service";
 
 export const membersAdmin = createSurface<AdminEnv>(adminErrorRenderer);
 
@@ -34,7 +31,7 @@ membersAdmin.openapi(routes.listMembers, async (c) => {
 membersAdmin.openapi(routes.createMember, async (c) => {
   const { workspace_id } = c.req.valid("param");
   const input = c.req.valid("json");
-  const row = await insertMember(database(c), {
+  const row = await addMember(database(c), c.env.EDGE_KV, auditMeta(c), {
     workspaceId: workspace_id,
     email: input.email,
     role: input.role,
@@ -42,7 +39,6 @@ membersAdmin.openapi(routes.createMember, async (c) => {
   });
   if (row === "no_workspace") throw new AppError("not_found", "Workspace not found");
   if (row === "email_taken") throw new AppError("conflict", "A member with this email already exists in the workspace");
-  await writeMemberTokenVersion(c.env.EDGE_KV, row.id, row.tokenVersion);
   return c.json(
     {
       id: row.id,
@@ -60,21 +56,16 @@ async function issueToken(
   ttlSeconds: number | undefined,
   workspaceId?: string,
 ) {
-  const member = await findMember(database(c), memberId, workspaceId);
+  const ttl = ttlSeconds ?? TOKEN_TTL.default;
+  const member = await memberForToken(database(c), auditMeta(c), memberId, ttl, workspaceId);
   if (!member) throw new AppError("not_found", "Member not found");
-  const { token, expiresAt } = await issueWorkspaceToken(
-    c.env.WORKSPACE_TOKEN_SECRET,
-    member,
-    ttlSeconds ?? TOKEN_TTL.default,
-  );
+  const { token, expiresAt } = await issueWorkspaceToken(c.env.WORKSPACE_TOKEN_SECRET, member, ttl);
   return { token, expires_at: expiresAt.toISOString() };
 }
 
 async function revokeTokens(c: Context<AdminEnv>, memberId: string, workspaceId?: string) {
-  const tokenVersion = await bumpTokenVersion(database(c), memberId, workspaceId);
-  if (tokenVersion === undefined) throw new AppError("not_found", "Member not found");
-  // The database is the truth (data statements re-check it); KV makes the edge refuse old tokens now.
-  await writeMemberTokenVersion(c.env.EDGE_KV, memberId, tokenVersion);
+  const revoked = await revokeMemberTokens(database(c), c.env.EDGE_KV, auditMeta(c), memberId, workspaceId);
+  if (!revoked) throw new AppError("not_found", "Member not found");
   return c.body(null, 204);
 }
 

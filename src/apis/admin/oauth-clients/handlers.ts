@@ -6,6 +6,7 @@ import { database } from "../../../db/request-db";
 import { OAUTH_SCOPES } from "../../../db/schema";
 import { AppError } from "../../../lib/errors";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { insertOAuthClient, listOAuthClients, revokeWorkspaceClient } from "./queries";
@@ -30,7 +31,7 @@ oauthClientsAdmin.openapi(routes.createOAuthClient, async (c) => {
   const { workspace_id } = c.req.valid("param");
   const input = c.req.valid("json");
   const { clientId, clientSecret } = newClientCredentials();
-  const made = await insertOAuthClient(database(c), {
+  const made = await insertOAuthClient(database(c), auditMeta(c), {
     workspaceId: workspace_id,
     clientId,
     secretHash: await hashClientSecret(clientSecret),
@@ -43,7 +44,7 @@ oauthClientsAdmin.openapi(routes.createOAuthClient, async (c) => {
 
 oauthClientsAdmin.openapi(routes.revokeOAuthClient, async (c) => {
   const { workspace_id, client_id } = c.req.valid("param");
-  if (!(await revokeWorkspaceClient(database(c), workspace_id, client_id)))
+  if (!(await revokeWorkspaceClient(database(c), auditMeta(c), workspace_id, client_id)))
     throw new AppError("not_found", "OAuth client not found");
   return c.body(null, 204);
 });

@@ -1,15 +1,36 @@
 // SQL of the oauth-clients resource: a workspace's clients (keyset page), create and revoke.
 import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
-import { oauthClients } from "../../../db/schema";
 import { FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../../lib/errors";
+import { type AuditMeta, auditInsert } from "../audit/record";
 import { iso, micros } from "../sql-helpers";
 
-/** False when the workspace does not exist. */
-export function insertOAuthClient(db: Database, client: typeof oauthClients.$inferInsert): Promise<boolean> {
+/** Creates the client with its audit row; false when the workspace does not exist. */
+export function insertOAuthClient(
+  db: Database,
+  meta: AuditMeta,
+  client: { workspaceId: string; clientId: string; secretHash: string; name: string; scopes: string[] },
+): Promise<boolean> {
   return db
-    .insert(oauthClients)
-    .values(client)
+    .execute(sql`
+      WITH o AS (
+        INSERT INTO oauth_clients (workspace_id, client_id, secret_hash, name, scopes)
+        VALUES (${client.workspaceId}, ${client.clientId}, ${client.secretHash}, ${client.name},
+          ${sql.param(client.scopes)}::text[])
+        RETURNING workspace_id, client_id, name, scopes
+      ),
+      audit AS (${auditInsert(
+        meta,
+        {
+          action: "oauth_client.create",
+          targetType: "oauth_client",
+          targetId: sql`o.client_id`,
+          workspaceId: sql`o.workspace_id`,
+          after: sql`jsonb_build_object('name', o.name, 'scopes', to_jsonb(o.scopes))`,
+        },
+        sql`FROM o`,
+      )})
+      SELECT 1 FROM o`)
     .then(
       () => true,
       (err) => {
@@ -19,11 +40,34 @@ export function insertOAuthClient(db: Database, client: typeof oauthClients.$inf
     );
 }
 
-/** Revokes the workspace's client (once); false when the workspace has no such client. */
-export async function revokeWorkspaceClient(db: Database, workspaceId: string, clientId: string): Promise<boolean> {
+/** Revokes the workspace's client (once, audited); false when the workspace has no such client. */
+export async function revokeWorkspaceClient(
+  db: Database,
+  meta: AuditMeta,
+  workspaceId: string,
+  clientId: string,
+): Promise<boolean> {
   const { rows } = await db.execute(sql`
-    UPDATE oauth_clients SET revoked_at = coalesce(revoked_at, now())
-    WHERE client_id = ${clientId} AND workspace_id = ${workspaceId} RETURNING id`);
+    WITH o AS (
+      SELECT id, revoked_at FROM oauth_clients WHERE client_id = ${clientId} AND workspace_id = ${workspaceId} FOR UPDATE
+    ),
+    revoked AS (
+      UPDATE oauth_clients SET revoked_at = now() WHERE id IN (SELECT id FROM o WHERE revoked_at IS NULL)
+      RETURNING workspace_id, client_id, revoked_at
+    ),
+    audit AS (${auditInsert(
+      meta,
+      {
+        action: "oauth_client.revoke",
+        targetType: "oauth_client",
+        targetId: sql`r.client_id`,
+        workspaceId: sql`r.workspace_id`,
+        before: sql`jsonb_build_object('revoked_at', NULL)`,
+        after: sql`jsonb_build_object('revoked_at', ${iso("r.revoked_at")})`,
+      },
+      sql`FROM revoked r`,
+    )})
+    SELECT id FROM o`);
   return rows.length > 0;
 }
 

@@ -4,6 +4,7 @@ import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../db/request-db";
 import { AppError } from "../../../lib/errors";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage, UUID } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { insertWorkspace, listWorkspaces, workspaceDetail } from "./queries";
@@ -31,6 +32,5 @@ workspacesAdmin.openapi(routes.getWorkspace, async (c) => {
 
 workspacesAdmin.openapi(routes.createWorkspace, async (c) => {
   const { name } = c.req.valid("json");
-  const row = await insertWorkspace(database(c), name);
-  return c.json({ id: row.id, name: row.name, created_at: row.createdAt.toISOString() }, 201);
+  return c.json(await insertWorkspace(database(c), auditMeta(c), name), 201);
 });

@@ -1,7 +1,7 @@
 // SQL of the workspaces resource: the searchable list, one workspace with its capped sub-lists, create.
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
-import { workspaces } from "../../../db/schema";
+import { type AuditMeta, auditInsert } from "../audit/record";
 import { iso, prefixPattern } from "../sql-helpers";
 
 export type WorkspaceRow = { id: string; name: string; created_at: string; account_count: number; sort_key: string };
@@ -78,8 +78,22 @@ export async function workspaceDetail(db: Database, workspaceId: string) {
   return rows[0];
 }
 
-export async function insertWorkspace(db: Database, name: string) {
-  const [row] = await db.insert(workspaces).values({ name }).returning();
-  if (!row) throw new Error("insert returned no row");
-  return row;
+/** Creates the workspace and its audit row, in one statement. */
+export async function insertWorkspace(db: Database, meta: AuditMeta, name: string) {
+  const { rows } = await db.execute<{ id: string; name: string; created_at: string }>(sql`
+    WITH w AS (INSERT INTO workspaces (name) VALUES (${name}) RETURNING id, name, created_at),
+    audit AS (${auditInsert(
+      meta,
+      {
+        action: "workspace.create",
+        targetType: "workspace",
+        targetId: sql`w.id`,
+        workspaceId: sql`w.id`,
+        after: sql`jsonb_build_object('name', w.name)`,
+      },
+      sql`FROM w`,
+    )})
+    SELECT id::text AS id, name, ${iso("created_at")} AS created_at FROM w`);
+  if (!rows[0]) throw new Error("insert returned no row");
+  return rows[0];
 }

@@ -1,0 +1,17 @@
+// SQL of the gateway resource: the gateway's manual state lives in KV; its audit row is the database
+// half of setting it (and what the scheduled re-sync restores a lost KV write from).
+import type { Database } from "../../../db/client";
+import type { GatewayState } from "../../../edge/kv-state";
+import { type AuditMeta, auditInsert } from "../audit/record";
+
+export async function recordGatewayState(db: Database, meta: AuditMeta, before: GatewayState, after: GatewayState) {
+  await db.execute(
+    auditInsert(meta, {
+      action: "gateway.set",
+      targetType: "gateway",
+      targetId: "sms",
+      before: { status: before.status, source: before.source ?? null, set_by: before.set_by ?? null },
+      after,
+    }),
+  );
+}
