@@ -8,7 +8,7 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
-  /** Cron Trigger (every minute): gateway monitor, stranded merchant webhooks, expired idempotency keys. */
+  /** Cron Trigger (every minute): gateway monitor, stranded merchant webhooks, expired idempotency keys, account states in KV. */
   scheduled(_controller, env, ctx) {
     ctx.waitUntil(runScheduled(env));
   },

@@ -1,5 +1,6 @@
 // The Cron Trigger's work (every minute). Each task is independent: one failing does not stop the others.
 import { createDatabase } from "./db/client";
+import { resyncAccounts } from "./edge/account-resync";
 import { runGatewayMonitor } from "./edge/gateway-monitor";
 import type { Bindings } from "./env";
 import { purgeExpiredIdempotencyKeys } from "./ledger/idempotency";
@@ -14,6 +15,7 @@ export async function runScheduled(env: Bindings) {
     gatewayMonitor: runGatewayMonitor,
     strandedWebhooks: requeueStrandedDeliveries,
     purgeIdempotencyKeys,
+    accountStates: resyncAccounts,
   };
   const results = await Promise.allSettled(Object.values(tasks).map((task) => task(env)));
   results.forEach((result, i) => {

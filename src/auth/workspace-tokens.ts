@@ -82,10 +82,15 @@ export async function verifyWorkspaceToken(secret: string, token: string): Promi
 }
 
 const memberKey = (memberId: string) => `member:${memberId}`;
+/** How long a member's token version stays in KV without being written again. */
+export const MEMBER_STATE_TTL_SECONDS = 7 * 86_400;
 const memberStateSchema = z.object({ token_version: z.number().int() });
 
 export async function writeMemberTokenVersion(kv: KVNamespace, memberId: string, tokenVersion: number) {
-  await kv.put(memberKey(memberId), JSON.stringify({ token_version: tokenVersion }));
+  // A TTL like every KV value: a missing entry is read from the database (and refilled), never trusted stale.
+  await kv.put(memberKey(memberId), JSON.stringify({ token_version: tokenVersion }), {
+    expirationTtl: MEMBER_STATE_TTL_SECONDS,
+  });
   edgeMemo.set(memberKey(memberId), tokenVersion);
 }
 
