@@ -10,6 +10,7 @@ copyDocsAssets();
 process.env.TEST_PG_PORT ??= String(await freePort());
 process.env.TEST_NEON_HTTP_PORT ??= String(await freePort());
 process.env.TEST_FAKE_GATEWAY_PORT ??= String(await freePort());
+process.env.TEST_ACCESS_PORT ??= String(await freePort());
 const defaults = readVarsFile("./scripts/local-defaults.vars") as Record<string, string>;
 const databaseUrl =
   process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.TEST_PG_PORT}/payments_test`;
@@ -27,6 +28,10 @@ export default defineConfig({
           UNREACHABLE_DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
           // The fake SMS gateway started by test/global-setup.ts (test/fakes/sms-gateway.mjs).
           FAKE_SMS_GATEWAY_URL: `http://127.0.0.1:${process.env.TEST_FAKE_GATEWAY_PORT}`,
+          // Cloudflare Access, played by the stand-in issuer of test/global-setup.ts (scripts/lib/access-issuer.mjs).
+          ACCESS_TEAM_DOMAIN: `http://127.0.0.1:${process.env.TEST_ACCESS_PORT}`,
+          ACCESS_AUD: "payments-edge-test-aud",
+          ACCESS_JWKS_COOLDOWN_SECONDS: "0",
         },
         // The worker's database requests, as in the bench (scripts/lib/stack.mjs localNeonBinding).
         serviceBindings: {

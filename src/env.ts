@@ -33,6 +33,8 @@ export type Bindings = {
   /** Cloudflare Access: the team domain (https://<team>.cloudflareaccess.com) and the application's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /** Least seconds between two fetches of the Access JWKS for an unknown kid (default 30). */
+  ACCESS_JWKS_COOLDOWN_SECONDS?: string;
   SMS_GATEWAY_WEBHOOK_SECRET: string;
   MOBILE_MONEY_WEBHOOK_SECRET: string;
   CRYPTO_WEBHOOK_SECRET: string;

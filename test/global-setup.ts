@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { startAccessIssuer } from "../scripts/lib/access-issuer.mjs";
 import { runMigrations } from "../scripts/lib/migrate.mjs";
 import { startNeonHttpEndpoint } from "../scripts/lib/neon-http-endpoint.mjs";
 import { startCluster } from "../scripts/lib/postgres.mjs";
@@ -34,7 +35,9 @@ export default async function setup() {
   }
   const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT) });
   const fakeGateway = await startFakeSmsGateway(Number(process.env.TEST_FAKE_GATEWAY_PORT));
+  const accessIssuer = await startAccessIssuer(Number(process.env.TEST_ACCESS_PORT));
   return async () => {
+    await accessIssuer.close();
     await fakeGateway.close();
     await endpoint.close();
     stopCluster();

@@ -5,7 +5,8 @@ import { OPERATOR_ROLES } from "../db/schema";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { AppError } from "../lib/errors";
-import { resolveOperatorToken } from "./operators";
+import { ACCESS_HEADER, accessConfigured, verifyAccessToken } from "./access";
+import { resolveOperatorEmail, resolveOperatorToken } from "./operators";
 
 export type OperatorRole = (typeof OPERATOR_ROLES)[number];
 
@@ -26,12 +27,22 @@ export const bootstrapEnabled = (env: AppEnv["Bindings"]) =>
 
 export const bearerToken = (header: string | undefined) => /^Bearer\s+(.+)$/i.exec(header ?? "")?.[1]?.trim();
 
-/** `Authorization: Bearer <ADMIN_TOKEN | op_…>`: sets `c.var.actor`. */
+/**
+ * `Authorization: Bearer <ADMIN_TOKEN | op_…>`, or (without one) a Cloudflare Access assertion naming an
+ * enabled operator by email: sets `c.var.actor`.
+ */
 export const requireAdmin: MiddlewareHandler<AdminEnv> = async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
   let actor: Actor | null = null;
+  const assertion = c.req.header(ACCESS_HEADER);
   if (token && bootstrapEnabled(c.env) && timingSafeEqualStrings(token, c.env.ADMIN_TOKEN)) actor = BOOTSTRAP_ACTOR;
   else if (token?.startsWith("op_")) actor = await resolveOperatorToken(c, token);
+  else if (!token && assertion && accessConfigured(c.env)) {
+    const email = await verifyAccessToken(c.env, assertion);
+    if (!email) throw new AppError("unauthorized", "Invalid Cloudflare Access token");
+    actor = await resolveOperatorEmail(c, email);
+    if (!actor) throw new AppError("forbidden", "This Access identity is not an enabled operator");
+  }
   if (!actor) throw new AppError("unauthorized", "Missing or invalid admin token");
   c.set("actor", actor);
   await next();
