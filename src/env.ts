@@ -62,6 +62,8 @@ export type Bindings = {
 export type Variables = {
   requestId: string;
   db?: Database;
+  /** The back office's credential for its in-process admin calls (the signed-in operator's). */
+  adminAuth?: Record<string, string>;
 };
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -1,5 +1,7 @@
 // The back office is a client of the admin API: every page and form calls the /admin/v1 routes
-// in-process (no network) with the admin token, so the portal has no SQL and no rules of its own.
+// in-process (no network) with the signed-in operator's credential (their token, or their Cloudflare
+// Access assertion; the bootstrap token for a bootstrap session), so the portal has no SQL and no rules
+// of its own, and the audit trail names the operator.
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -56,7 +58,7 @@ export function adminResponse(
   const request = new Request(url, {
     method,
     headers: {
-      authorization: `Bearer ${c.env.ADMIN_TOKEN}`,
+      ...(c.get("adminAuth") ?? { authorization: `Bearer ${c.env.ADMIN_TOKEN}` }),
       ...(json === undefined ? {} : { "content-type": "application/json" }),
       ...headers,
     },

@@ -9,17 +9,25 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { AccountDetail, AccountList, BalanceHistory } from "../apis/admin/accounts/schemas";
-import { ApiKeyCreated } from "../apis/admin/api-keys/schemas";
+import { ApiKeyCreated, ApiKeyList } from "../apis/admin/api-keys/schemas";
+import { ApprovalList } from "../apis/admin/approvals/schemas";
+import { AuditEventList } from "../apis/admin/audit/schemas";
 import { Delivery } from "../apis/admin/deliveries/schemas";
+import { csvField } from "../apis/admin/entries/csv";
 import { EntryList } from "../apis/admin/entries/schemas";
 import { EffectiveGatewayStatusBody } from "../apis/admin/gateway/schemas";
+import { MemberList } from "../apis/admin/members/schemas";
+import { OAuthClientList } from "../apis/admin/oauth-clients/schemas";
 import { Overview } from "../apis/admin/overview/schemas";
 import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspaces/schemas";
+import { ACCESS_HEADER, accessConfigured, verifyAccessToken } from "../auth/access";
+import { bootstrapEnabled } from "../auth/admin";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch } from "./admin-client";
-import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
+import { clearSessionCookie, hasSession, newSessionToken, readSession, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
+import { ApprovalsPage, type AuditFilters, AuditPage, LastActions, PendingApprovals } from "./views/audit";
 import { Layout } from "./views/layout";
 import { OverviewPage } from "./views/overview";
 import { SignInPage } from "./views/sign-in";
@@ -39,8 +47,16 @@ const DONE = {
   "client-revoked": "OAuth client revoked.",
   retried: "Webhook queued for delivery now.",
   status: "Account status changed.",
+  "approval-requested": "The adjustment is at or above the approval threshold: it waits for a second operator.",
+  approved: "Approved: the adjustment is posted.",
+  rejected: "Rejected: nothing was posted.",
 } as const;
 const doneNotice = (c: C) => DONE[c.req.query("done") as keyof typeof DONE];
+
+/** Pages of 200 audit rows one CSV export holds at most. */
+const AUDIT_CSV_PAGES = 25;
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How often, and how long apart, a double-submitted adjustment waits for the first one to finish. */
 const IN_FLIGHT_RETRIES = 25;
@@ -99,7 +115,15 @@ export function createPortal(dispatch: Dispatch) {
   });
   portal.use("*", csrf());
   portal.use("*", async (c, next) => {
-    if (c.req.path === "/portal/sign-in" || (await hasSession(c))) return next();
+    // Behind Cloudflare Access, the verified assertion is the sign-in; the admin calls carry it along.
+    const assertion = c.req.header(ACCESS_HEADER);
+    if (assertion && accessConfigured(c.env) && (await verifyAccessToken(c.env, assertion))) {
+      c.set("adminAuth", { [ACCESS_HEADER]: assertion });
+      return next();
+    }
+    const session = c.req.path === "/portal/sign-in" ? null : await readSession(c);
+    if (session?.operatorToken) c.set("adminAuth", { authorization: `Bearer ${session.operatorToken}` });
+    if (c.req.path === "/portal/sign-in" || session) return next();
     const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/portal";
     return c.redirect(`/portal/sign-in?${new URLSearchParams({ next: target })}`, c.req.method === "GET" ? 302 : 303);
   });
@@ -119,18 +143,27 @@ export function createPortal(dispatch: Dispatch) {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     const expected = c.env.ADMIN_TOKEN ?? "";
+    const given = formValue(form.token);
     // The session token is made before the comparison, so a wrong token costs at least what a right one does.
     const session = await newSessionToken(expected);
-    if (expected && timingSafeEqualStrings(formValue(form.token), expected)) {
+    if (expected && bootstrapEnabled(c.env) && timingSafeEqualStrings(given, expected)) {
       setSessionCookie(c, session);
       return c.redirect(next, 303);
+    }
+    // An operator's token: the admin API says whether it names an enabled operator.
+    if (expected && /^op_[0-9A-Za-z]{40}$/.test(given)) {
+      c.set("adminAuth", { authorization: `Bearer ${given}` });
+      if ((await admin(c, "GET", "/overview", null)).ok) {
+        setSessionCookie(c, await newSessionToken(expected, Date.now(), given));
+        return c.redirect(next, 303);
+      }
     }
     const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
     if (!success) {
       c.header("Retry-After", "60");
       return c.html(<SignInPage next={next} error="Too many wrong tokens from this address: wait a minute." />, 429);
     }
-    return c.html(<SignInPage next={next} error="That is not the admin token." />, 401);
+    return c.html(<SignInPage next={next} error="That is not the admin token or an operator's token." />, 401);
   });
 
   portal.post("/sign-out", (c) => {
@@ -140,14 +173,19 @@ export function createPortal(dispatch: Dispatch) {
 
   // --- Overview ------------------------------------------------------------------------------
   const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
-    const [gateway, figures] = await Promise.all([
+    const [gateway, figures, pending, actions] = await Promise.all([
       admin(c, "GET", "/gateway-status", EffectiveGatewayStatusBody),
       admin(c, "GET", "/overview", Overview),
+      admin(c, "GET", "/approvals?status=pending&limit=20", ApprovalList),
+      admin(c, "GET", "/audit-events?limit=10", AuditEventList),
     ]);
     if (!gateway.ok) return page(c, gateway.status, "Overview unavailable", gateway.message);
     if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
     return c.html(
-      <OverviewPage gateway={gateway.body} overview={figures.body} notice={extra.notice} error={extra.error} />,
+      <OverviewPage gateway={gateway.body} overview={figures.body} notice={extra.notice} error={extra.error}>
+        <PendingApprovals approvals={pending.ok ? pending.body.approvals : []} />
+        <LastActions events={actions.ok ? actions.body.audit_events : []} />
+      </OverviewPage>,
       (extra.status ?? 200) as ContentfulStatusCode,
     );
   };
@@ -193,19 +231,38 @@ export function createPortal(dispatch: Dispatch) {
     const accountsQuery = new URLSearchParams({ limit: "50" });
     const accountsCursor = c.req.query("accounts");
     if (accountsCursor) accountsQuery.set("cursor", accountsCursor);
-    const [workspace, accounts, deliveries] = await Promise.all([
-      admin(c, "GET", `/workspaces/${workspaceId}`, WorkspaceDetail),
-      admin(c, "GET", `/workspaces/${workspaceId}/accounts?${accountsQuery}`, AccountList),
-      admin(c, "GET", `/workspaces/${workspaceId}/webhook-deliveries`, z.object({ deliveries: z.array(Delivery) })),
+    /** One page of a sub-list, at the cursor its own query parameter holds. */
+    const listQuery = (name: string) => queryOf({ limit: "50", cursor: c.req.query(name) });
+    const ws = `/workspaces/${workspaceId}`;
+    const [workspace, accounts, deliveries, keys, members, clients, actions] = await Promise.all([
+      admin(c, "GET", ws, WorkspaceDetail),
+      admin(c, "GET", `${ws}/accounts?${accountsQuery}`, AccountList),
+      admin(c, "GET", `${ws}/webhook-deliveries`, z.object({ deliveries: z.array(Delivery) })),
+      admin(c, "GET", `${ws}/api-keys?${listQuery("keys")}`, ApiKeyList),
+      admin(c, "GET", `${ws}/members?${listQuery("members")}`, MemberList),
+      admin(c, "GET", `${ws}/oauth-clients?${listQuery("clients")}`, OAuthClientList),
+      admin(c, "GET", `/audit-events?${queryOf({ workspace_id: workspaceId, limit: "10" })}`, AuditEventList),
     ]);
-    if (!workspace.ok) return page(c, workspace.status, "Workspace", workspace.message);
-    if (!accounts.ok) return page(c, accounts.status, "Workspace", accounts.message);
-    if (!deliveries.ok) return page(c, deliveries.status, "Workspace", deliveries.message);
+    if (!workspace.ok || !accounts.ok || !deliveries.ok || !keys.ok || !members.ok || !clients.ok) {
+      const failed = [workspace, accounts, deliveries, keys, members, clients].find((r) => !r.ok);
+      return page(c, failed?.status ?? 500, "Workspace", failed && !failed.ok ? failed.message : "Unavailable");
+    }
+    const kept = Object.fromEntries(
+      ["accounts", "keys", "members", "clients"].flatMap((name) => {
+        const value = c.req.query(name);
+        return value ? [[name, value]] : [];
+      }),
+    );
     return c.html(
       <WorkspacePage
         workspace={workspace.body}
         accounts={accounts.body}
         deliveries={deliveries.body.deliveries}
+        keys={keys.body}
+        members={members.body}
+        clients={clients.body}
+        query={kept}
+        lastActions={actions.ok ? actions.body.audit_events : []}
         secret={extra.secret}
         notice={extra.notice}
         error={extra.error}
@@ -224,17 +281,6 @@ export function createPortal(dispatch: Dispatch) {
     res.ok
       ? c.redirect(`/portal/workspaces/${workspaceId}?done=${done}`, 303)
       : workspacePage(c, workspaceId, { error: res.message, status: res.status });
-
-  /**
-   * Whether `kind` id belongs to the workspace (its page lists it). The admin routes for keys and
-   * members take bare ids; the portal acts only on those shown on this workspace's page.
-   */
-  const belongs = async (c: C, workspaceId: string, kind: "api_keys" | "members", id: string) => {
-    const detail = await admin(c, "GET", `/workspaces/${workspaceId}`, WorkspaceDetail);
-    return detail.ok && detail.body[kind].some((x) => x.id === id);
-  };
-  const notHere = (c: C, workspaceId: string, what: string) =>
-    workspacePage(c, workspaceId, { error: `No such ${what} in this workspace.`, status: 404 });
 
   portal.get("/workspaces/:id", (c) => workspacePage(c, c.req.param("id"), { notice: doneNotice(c) }));
 
@@ -272,8 +318,8 @@ export function createPortal(dispatch: Dispatch) {
 
   portal.post("/workspaces/:id/api-keys/:keyId/revoke", async (c) => {
     const { id, keyId } = c.req.param();
-    if (!(await belongs(c, id, "api_keys", keyId))) return notHere(c, id, "API key");
-    const res = await admin(c, "DELETE", `/api-keys/${keyId}`, null);
+    // The workspace-scoped route: the tenant check is in the admin API's SQL.
+    const res = await admin(c, "DELETE", `/workspaces/${id}/api-keys/${keyId}`, null);
     return afterWorkspaceForm(c, id, res, "key-revoked");
   });
 
@@ -293,11 +339,10 @@ export function createPortal(dispatch: Dispatch) {
 
   portal.post("/workspaces/:id/members/:memberId/tokens", async (c) => {
     const { id, memberId } = c.req.param();
-    if (!(await belongs(c, id, "members", memberId))) return notHere(c, id, "member");
     const res = await admin(
       c,
       "POST",
-      `/members/${memberId}/tokens`,
+      `/workspaces/${id}/members/${memberId}/tokens`,
       z.object({ token: z.string(), expires_at: z.string() }),
       {
         json: {},
@@ -312,8 +357,7 @@ export function createPortal(dispatch: Dispatch) {
 
   portal.post("/workspaces/:id/members/:memberId/revoke-tokens", async (c) => {
     const { id, memberId } = c.req.param();
-    if (!(await belongs(c, id, "members", memberId))) return notHere(c, id, "member");
-    const res = await admin(c, "DELETE", `/members/${memberId}/tokens`, null);
+    const res = await admin(c, "DELETE", `/workspaces/${id}/members/${memberId}/tokens`, null);
     return afterWorkspaceForm(c, id, res, "tokens-revoked");
   });
 
@@ -370,7 +414,7 @@ export function createPortal(dispatch: Dispatch) {
   ) => {
     const filters = filtersOf(c);
     const entriesQuery = queryOf({ ...filters, cursor: c.req.query("cursor"), limit: "50" });
-    const [account, history, entries] = await Promise.all([
+    const [account, history, entries, pending, actions] = await Promise.all([
       admin(c, "GET", `/accounts/${accountId}`, AccountDetail),
       admin(
         c,
@@ -379,6 +423,8 @@ export function createPortal(dispatch: Dispatch) {
         BalanceHistory,
       ),
       admin(c, "GET", `/accounts/${accountId}/entries?${entriesQuery}`, EntryList),
+      admin(c, "GET", `/approvals?${queryOf({ status: "pending", account_id: accountId, limit: "20" })}`, ApprovalList),
+      admin(c, "GET", `/audit-events?${queryOf({ account_id: accountId, limit: "10" })}`, AuditEventList),
     ]);
     if (!account.ok) return page(c, account.status, "Account", account.message);
     if (!history.ok) return page(c, history.status, "Account", history.message);
@@ -392,7 +438,13 @@ export function createPortal(dispatch: Dispatch) {
         idempotencyKey={crypto.randomUUID()}
         notice={extra.notice}
         error={extra.error}
-      />,
+      >
+        <PendingApprovals
+          title="Adjustments waiting for approval"
+          approvals={pending.ok ? pending.body.approvals : []}
+        />
+        <LastActions events={actions.ok ? actions.body.audit_events : []} />
+      </AccountPage>,
       (extra.status ?? 200) as ContentfulStatusCode,
     );
   };
@@ -431,7 +483,7 @@ export function createPortal(dispatch: Dispatch) {
       res = await post();
     }
     if (!res.ok) return accountPage(c, id, { error: res.message, status: res.status });
-    return c.redirect(`/portal/accounts/${id}?done=posted`, 303);
+    return c.redirect(`/portal/accounts/${id}?done=${res.status === 202 ? "approval-requested" : "posted"}`, 303);
   });
 
   portal.get("/accounts/:id/entries.csv", async (c) => {
@@ -452,6 +504,104 @@ export function createPortal(dispatch: Dispatch) {
         "content-disposition": res.headers.get("content-disposition") ?? "attachment",
         "cache-control": "no-store",
       },
+    });
+  });
+
+  // --- Approvals -----------------------------------------------------------------------------
+  const approvalsPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
+    const list = await admin(c, "GET", "/approvals?status=pending&limit=200", ApprovalList);
+    if (!list.ok) return page(c, list.status, "Approvals", list.message);
+    return c.html(
+      <ApprovalsPage approvals={list.body.approvals} notice={extra.notice} error={extra.error} />,
+      (extra.status ?? 200) as ContentfulStatusCode,
+    );
+  };
+
+  portal.get("/approvals", (c) => approvalsPage(c, { notice: doneNotice(c) }));
+
+  portal.post("/approvals/:id/:decision{approve|reject}", async (c) => {
+    const { id, decision } = c.req.param();
+    if (!UUID_PATTERN.test(id)) return page(c, 404, "Approvals", "No such approval request.");
+    const form = await c.req.parseBody();
+    const note = formValue(form.note);
+    const res = await admin(c, "POST", `/approvals/${id}/${decision}`, null, {
+      json: decision === "reject" && note ? { note } : {},
+    });
+    if (!res.ok) return approvalsPage(c, { error: res.message, status: res.status });
+    return c.redirect(`/portal/approvals?done=${decision === "approve" ? "approved" : "rejected"}`, 303);
+  });
+
+  // --- Audit trail ---------------------------------------------------------------------------
+  const auditFilters = (c: C): AuditFilters => {
+    const pick = (name: string) => (c.req.query(name) ?? "").trim() || undefined;
+    return { actor: pick("actor"), action: pick("action"), target: pick("target"), from: pick("from"), to: pick("to") };
+  };
+
+  portal.get("/audit", async (c) => {
+    const filters = auditFilters(c);
+    const list = await admin(
+      c,
+      "GET",
+      `/audit-events?${queryOf({ ...filters, cursor: c.req.query("cursor"), limit: "50" })}`,
+      AuditEventList,
+    );
+    if (!list.ok) return page(c, list.status, "Audit trail", list.message);
+    return c.html(<AuditPage list={list.body} filters={filters} />);
+  });
+
+  /** The filtered trail as CSV: up to AUDIT_CSV_PAGES pages of 200 rows, newest first. */
+  portal.get("/audit.csv", async (c) => {
+    const filters = auditFilters(c);
+    const header = [
+      "id",
+      "occurred_at",
+      "actor_id",
+      "actor_email",
+      "action",
+      "target_type",
+      "target_id",
+      "amount",
+      "currency",
+      "before",
+      "after",
+      "request_id",
+      "client_ip",
+    ];
+    const lines = [header.join(",")];
+    let cursor: string | undefined;
+    for (let i = 0; i < AUDIT_CSV_PAGES; i++) {
+      const list = await admin(
+        c,
+        "GET",
+        `/audit-events?${queryOf({ ...filters, cursor, limit: "200" })}`,
+        AuditEventList,
+      );
+      if (!list.ok) return page(c, list.status, "Audit trail", list.message);
+      for (const e of list.body.audit_events) {
+        lines.push(
+          [
+            csvField(e.id),
+            csvField(e.occurred_at),
+            csvField(e.actor.id),
+            csvField(e.actor.email, { text: true }),
+            csvField(e.action, { text: true }),
+            csvField(e.target.type),
+            csvField(e.target.id, { text: true }),
+            csvField(e.amount),
+            csvField(e.currency),
+            csvField(e.before && JSON.stringify(e.before), { text: true }),
+            csvField(e.after && JSON.stringify(e.after), { text: true }),
+            csvField(e.request_id),
+            csvField(e.client_ip),
+          ].join(","),
+        );
+      }
+      cursor = list.body.next_cursor ?? undefined;
+      if (!cursor) break;
+    }
+    return c.body(`${lines.join("\r\n")}\r\n`, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": 'attachment; filename="audit-events.csv"',
     });
   });
 

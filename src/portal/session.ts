@@ -24,9 +24,15 @@ async function sessionKey(adminToken: string): Promise<string> {
 const isLocalHost = (url: string) => ["localhost", "127.0.0.1", "[::1]"].includes(new URL(url).hostname);
 
 /** A new session token (signed with the key of `adminToken`), valid for SESSION_TTL_SECONDS from `now`. */
-export async function newSessionToken(adminToken: string, now = Date.now()) {
+export async function newSessionToken(adminToken: string, now = Date.now(), operatorToken?: string) {
   const iat = Math.floor(now / 1000);
-  return sign({ aud: AUDIENCE, iat, exp: iat + SESSION_TTL_SECONDS }, await sessionKey(adminToken), "HS256");
+  const claims = {
+    aud: AUDIENCE,
+    iat,
+    exp: iat + SESSION_TTL_SECONDS,
+    ...(operatorToken ? { op: operatorToken } : {}),
+  };
+  return sign(claims, await sessionKey(adminToken), "HS256");
 }
 
 export function setSessionCookie(c: Context<AppEnv>, token: string) {
@@ -43,14 +49,20 @@ export function clearSessionCookie(c: Context<AppEnv>) {
   deleteCookie(c, SESSION_COOKIE, { path: "/portal", secure: !isLocalHost(c.req.url) });
 }
 
-/** Whether the request carries a session signed with the current admin token's key and not expired. */
-export async function hasSession(c: Context<AppEnv>): Promise<boolean> {
+/**
+ * The request's session, signed with the current admin token's key and not expired: the operator token
+ * it was opened with (`op`), or none for a bootstrap session; null without a valid session.
+ */
+export async function readSession(c: Context<AppEnv>): Promise<{ operatorToken?: string } | null> {
   const token = getCookie(c, SESSION_COOKIE);
-  if (!token || !c.env.ADMIN_TOKEN) return false;
+  if (!token || !c.env.ADMIN_TOKEN) return null;
   try {
     const claims = await verify(token, await sessionKey(c.env.ADMIN_TOKEN), "HS256");
-    return claims.aud === AUDIENCE;
+    if (claims.aud !== AUDIENCE) return null;
+    return typeof claims.op === "string" ? { operatorToken: claims.op } : {};
   } catch {
-    return false;
+    return null;
   }
 }
+
+export const hasSession = async (c: Context<AppEnv>) => (await readSession(c)) !== null;

@@ -1,6 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // One account: balance, status, reconciliation, the daily balance chart, entries, export and adjustments.
+
 import type { z } from "@hono/zod-openapi";
+import type { Child } from "hono/jsx";
 import type { AccountDetail, BalanceHistory } from "../../apis/admin/accounts/schemas";
 import type { EntryList } from "../../apis/admin/entries/schemas";
 import { LEDGER_SOURCES, LEDGER_TYPES } from "../../db/schema";
@@ -19,6 +21,8 @@ type Props = {
   idempotencyKey: string;
   notice?: string;
   error?: string;
+  /** More sections (pending approvals, last actions), rendered at the end. */
+  children?: Child;
 };
 
 const query = (params: Record<string, string | undefined>) => {
@@ -26,7 +30,7 @@ const query = (params: Record<string, string | undefined>) => {
   return set.length ? `?${new URLSearchParams(set)}` : "";
 };
 
-export function AccountPage({ account: a, history, entries, filters, idempotencyKey, notice, error }: Props) {
+export function AccountPage({ account: a, history, entries, filters, idempotencyKey, notice, error, children }: Props) {
   const base = `/portal/accounts/${a.id}`;
   const money = (n: number) => formatAmount(n, a.currency);
   const r = a.reconciliation;
@@ -171,6 +175,7 @@ export function AccountPage({ account: a, history, entries, filters, idempotency
           </p>
         )}
       </section>
+      {children}
     </Layout>
   );
 }

@@ -11,7 +11,7 @@ type Props = {
   signedIn?: boolean;
   notice?: string;
   error?: string;
-  nav?: "overview" | "workspaces";
+  nav?: "overview" | "workspaces" | "approvals" | "audit";
 };
 
 export function Layout({ title, children, signedIn = true, notice, error, nav }: Props) {
@@ -36,6 +36,12 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
               </a>
               <a href="/portal/workspaces" aria-current={nav === "workspaces" ? "page" : undefined}>
                 Workspaces
+              </a>
+              <a href="/portal/approvals" aria-current={nav === "approvals" ? "page" : undefined}>
+                Approvals
+              </a>
+              <a href="/portal/audit" aria-current={nav === "audit" ? "page" : undefined}>
+                Audit
               </a>
               <a href="/docs">API reference</a>
               <form method="post" action="/portal/sign-out" class="inline">

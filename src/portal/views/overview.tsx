@@ -1,6 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // The overview: the SMS gateway's state and its manual override, the ledger's counts, failing webhooks.
+
 import type { z } from "@hono/zod-openapi";
+import type { Child } from "hono/jsx";
 import type { EffectiveGatewayStatusBody } from "../../apis/admin/gateway/schemas";
 import type { Overview } from "../../apis/admin/overview/schemas";
 import { GATEWAY_STATUSES } from "../../edge/kv-state";
@@ -12,9 +14,11 @@ type Props = {
   overview: z.infer<typeof Overview>;
   notice?: string;
   error?: string;
+  /** More sections (pending approvals, last actions), rendered at the end. */
+  children?: Child;
 };
 
-export function OverviewPage({ gateway, overview, notice, error }: Props) {
+export function OverviewPage({ gateway, overview, notice, error, children }: Props) {
   const who =
     gateway.source === "admin"
       ? (gateway.set_by ?? "a portal admin")
@@ -120,6 +124,7 @@ export function OverviewPage({ gateway, overview, notice, error }: Props) {
           </table>
         )}
       </section>
+      {children}
     </Layout>
   );
 }

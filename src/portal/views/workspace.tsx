@@ -2,11 +2,16 @@
 // One workspace: its accounts, API keys, members, OAuth clients and outbound webhooks, with their forms.
 import type { z } from "@hono/zod-openapi";
 import type { AccountList } from "../../apis/admin/accounts/schemas";
+import type { ApiKeyList } from "../../apis/admin/api-keys/schemas";
+import type { AuditEvent } from "../../apis/admin/audit/schemas";
 import type { Delivery } from "../../apis/admin/deliveries/schemas";
+import type { MemberList } from "../../apis/admin/members/schemas";
+import type { OAuthClientList } from "../../apis/admin/oauth-clients/schemas";
 import type { WorkspaceDetail } from "../../apis/admin/workspaces/schemas";
 import { API_KEY_PERMISSIONS } from "../../auth/api-keys";
 import { MEMBER_PERMISSIONS } from "../../auth/workspace-tokens";
 import { API_KEY_MODES, MEMBER_ROLES, OAUTH_SCOPES } from "../../db/schema";
+import { LastActions } from "./audit";
 import { formatAmount, formatTime } from "./format";
 import { DangerForm, Layout, PostForm, RetryDeliveryForm } from "./layout";
 
@@ -18,13 +23,22 @@ type Props = {
   accounts: z.infer<typeof AccountList>;
   accountsCursor?: string;
   deliveries: z.infer<typeof Delivery>[];
+  /** Paged lists: the oldest key of a large workspace is a few "More" links away. */
+  keys: z.infer<typeof ApiKeyList>;
+  members: z.infer<typeof MemberList>;
+  clients: z.infer<typeof OAuthClientList>;
+  /** The page's query, so that a "More" link keeps the other lists where they are. */
+  query: Record<string, string>;
+  lastActions: z.infer<typeof AuditEvent>[];
   secret?: ShownSecret;
   notice?: string;
   error?: string;
 };
 
-export function WorkspacePage({ workspace: w, accounts, deliveries, secret, notice, error }: Props) {
+export function WorkspacePage(props: Props) {
+  const { workspace: w, accounts, deliveries, keys, members, clients, secret, notice, error } = props;
   const base = `/portal/workspaces/${w.id}`;
+  const more = (list: string, cursor: string) => `${base}?${new URLSearchParams({ ...props.query, [list]: cursor })}`;
   return (
     <Layout title={w.name} nav="workspaces" notice={notice} error={error}>
       <p class="crumbs">
@@ -81,7 +95,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
         )}
         {accounts.next_cursor && (
           <p>
-            <a href={`${base}?accounts=${encodeURIComponent(accounts.next_cursor)}`} rel="next">
+            <a href={more("accounts", accounts.next_cursor)} rel="next">
               More accounts →
             </a>
           </p>
@@ -108,7 +122,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
 
       <section class="card" aria-labelledby="keys-h">
         <h2 id="keys-h">API keys</h2>
-        {w.api_keys.length === 0 ? (
+        {keys.api_keys.length === 0 ? (
           <p class="muted">No API key yet.</p>
         ) : (
           <table>
@@ -124,7 +138,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
               </tr>
             </thead>
             <tbody>
-              {w.api_keys.map((k) => (
+              {keys.api_keys.map((k) => (
                 <tr data-key-id={k.id}>
                   <td class="mono">{k.prefix}…</td>
                   <td>{k.mode}</td>
@@ -147,6 +161,13 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
               ))}
             </tbody>
           </table>
+        )}
+        {keys.next_cursor && (
+          <p>
+            <a href={more("keys", keys.next_cursor)} rel="next" data-testid="more-keys">
+              Older keys →
+            </a>
+          </p>
         )}
         <details>
           <summary>Create an API key</summary>
@@ -185,7 +206,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
 
       <section class="card" aria-labelledby="members-h">
         <h2 id="members-h">Members</h2>
-        {w.members.length === 0 ? (
+        {members.members.length === 0 ? (
           <p class="muted">No member yet.</p>
         ) : (
           <table>
@@ -199,7 +220,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
               </tr>
             </thead>
             <tbody>
-              {w.members.map((m) => (
+              {members.members.map((m) => (
                 <tr>
                   <td>{m.email}</td>
                   <td>{m.role}</td>
@@ -219,6 +240,13 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
               ))}
             </tbody>
           </table>
+        )}
+        {members.next_cursor && (
+          <p>
+            <a href={more("members", members.next_cursor)} rel="next">
+              More members →
+            </a>
+          </p>
         )}
         <details>
           <summary>Add a member</summary>
@@ -250,7 +278,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
 
       <section class="card" aria-labelledby="clients-h">
         <h2 id="clients-h">OAuth clients</h2>
-        {w.oauth_clients.length === 0 ? (
+        {clients.oauth_clients.length === 0 ? (
           <p class="muted">No OAuth client yet.</p>
         ) : (
           <table>
@@ -265,7 +293,7 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
               </tr>
             </thead>
             <tbody>
-              {w.oauth_clients.map((o) => (
+              {clients.oauth_clients.map((o) => (
                 <tr>
                   <td>{o.name}</td>
                   <td class="mono">{o.client_id}</td>
@@ -285,6 +313,13 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
               ))}
             </tbody>
           </table>
+        )}
+        {clients.next_cursor && (
+          <p>
+            <a href={more("clients", clients.next_cursor)} rel="next">
+              Older OAuth clients →
+            </a>
+          </p>
         )}
         <details>
           <summary>Create an OAuth client</summary>
@@ -345,6 +380,8 @@ export function WorkspacePage({ workspace: w, accounts, deliveries, secret, noti
           </table>
         )}
       </section>
+
+      <LastActions events={props.lastActions} />
     </Layout>
   );
 }
