@@ -28,9 +28,9 @@ export async function portal(path: string, init: PortalInit = {}) {
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-/** Signs in with the admin token; returns the Cookie header value of the session. */
-export async function signIn(): Promise<string> {
-  const res = await portal("/portal/sign-in", { form: { token: env.ADMIN_TOKEN, next: "/portal" } });
+/** Signs in with the admin token, or an operator's token; returns the Cookie header value of the session. */
+export async function signIn(token: string = env.ADMIN_TOKEN): Promise<string> {
+  const res = await portal("/portal/sign-in", { form: { token, next: "/portal" } });
   if (res.status !== 303) throw new Error(`sign-in answered ${res.status}: ${res.text.slice(0, 300)}`);
   const cookie = res.headers.get("set-cookie") ?? "";
   return cookie.split(";")[0]!;
