@@ -5,12 +5,48 @@ import fs from "node:fs";
 import path from "node:path";
 import { projectRoot } from "./local-vars.mjs";
 
-/** Returns { workspace_id, account_id, api_key_id, api_key, permissions, reused, rekeyed? }. */
+/** Returns { workspace_id, account_id, api_key_id, api_key, permissions, operator, reused, rekeyed? }. */
 export async function seedDemo({ baseUrl, adminToken, stateFile, databaseLabel }) {
+  const demo = await seedDemoData({ baseUrl, adminToken, stateFile, databaseLabel });
+  const operator = await firstOperator({ baseUrl, adminToken, stateFile, databaseLabel });
+  return { ...demo, operator };
+}
+
+/**
+ * The first named operator (role admin) for signing in to the back office: made once through the admin
+ * API with the bootstrap token, its token kept in .data/demo.json while it still works.
+ */
+async function firstOperator({ baseUrl, adminToken, stateFile, databaseLabel }) {
+  const state = readState(stateFile);
+  const previous = state[databaseLabel]?.operator;
+  if (previous?.token) {
+    const res = await fetch(`${baseUrl}/admin/v1/overview`, { headers: { authorization: `Bearer ${previous.token}` } });
+    await res.body?.cancel();
+    if (res.status === 200) return previous;
+  }
+  for (const email of ["admin@localhost", `admin+${Date.now()}@localhost`]) {
+    const res = await fetch(`${baseUrl}/admin/v1/operators`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ email, role: "admin" }),
+    });
+    if (res.status === 409) continue;
+    const made = /** @type {any} */ (await res.json());
+    if (res.status !== 201) throw new Error(`POST /admin/v1/operators answered ${res.status}: ${JSON.stringify(made)}`);
+    const operator = { id: made.id, email: made.email, role: made.role, token: made.token };
+    const next = readState(stateFile);
+    next[databaseLabel] = { ...next[databaseLabel], operator };
+    fs.writeFileSync(stateFile, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+    return operator;
+  }
+  throw new Error("cannot create the first operator");
+}
+
+async function seedDemoData({ baseUrl, adminToken, stateFile, databaseLabel }) {
   const state = readState(stateFile);
   const previous = state[databaseLabel];
   const save = (demo) => {
-    state[databaseLabel] = demo;
+    state[databaseLabel] = { ...state[databaseLabel], ...demo };
     fs.mkdirSync(path.dirname(stateFile), { recursive: true });
     fs.writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   };
