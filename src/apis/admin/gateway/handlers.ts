@@ -21,8 +21,7 @@ gatewayAdmin.openapi(routes.putGatewayStatus, async (c) => {
     source: "admin" as const,
     set_by: actor.email,
   };
-  // The audit row first (the database half); KV, which the APIs answer from, then. A lost KV write is
-  // restored from that row by the scheduled re-sync.
+  // The audit row first (the database half); KV, which the APIs answer from, then.
   await recordGatewayState(database(c), auditMeta(c), await readGatewayState(c.env.EDGE_KV), state);
   await mirror("gateway state", writeGatewayState(c.env.EDGE_KV, state));
   return c.json(state, 200);

@@ -1,5 +1,5 @@
-// SQL of the gateway resource: the gateway's manual state lives in KV; its audit row is the database
-// half of setting it (and what the scheduled re-sync restores a lost KV write from).
+// SQL of the gateway resource: the gateway's manual state lives in KV; its audit row (who set it, what it
+// was before) is the database half of setting it.
 import type { Database } from "../../../db/client";
 import type { GatewayState } from "../../../edge/kv-state";
 import { type AuditMeta, auditInsert } from "../audit/record";
