@@ -12,7 +12,6 @@ import type { DeliveryMessage } from "../../outbound/deliveries";
 import { jsonContent } from "../shared/openapi";
 import { idParam, uuidParam } from "../shared/params";
 import { createSurface } from "../shared/surface";
-import { decodeCursor, encodeCursor } from "../user-payments/cursor";
 import {
   AccountDetail,
   AccountList,
@@ -98,8 +97,9 @@ export const listEntriesRoute = createRoute({
   method: "get",
   path: "/accounts/{account_id}/entries",
   description:
-    "The account's ledger rows, newest first (occurred_at, id), keyset-paged; filters by source, type and UTC " +
-    "days `from`..`to` (both inclusive).",
+    "The account's ledger rows in posting order, newest first (each row's balance_after minus its amount is the " +
+    "next row's balance_after), keyset-paged; filters by source, type and UTC days `from`..`to` (both " +
+    "inclusive) of the effective date (effective_at).",
   request: { params: uuidParam("account_id"), query: EntryListQuery },
   responses: { 200: jsonContent(EntryList, "A page of entries"), ...adminErrors },
 });
@@ -125,7 +125,8 @@ export const balanceHistoryRoute = createRoute({
   path: "/accounts/{account_id}/balance-history",
   description:
     "The closing balance of each UTC day from `from` to `to` (inclusive; default the last 30 days), one point " +
-    `per day, at most ${MAX_PERIOD_DAYS}: the balance minus what moved (by occurred_at) after that day.`,
+    `per day, at most ${MAX_PERIOD_DAYS}: the balance as it really was at the end of that day, by posting time ` +
+    "(posted_at): the balance_after of the day's last posting in posting order.",
   request: { params: uuidParam("account_id"), query: BalanceHistoryQuery },
   responses: { 200: jsonContent(BalanceHistory, "One point per day"), ...adminErrors },
 });
@@ -259,16 +260,20 @@ browseAdmin.openapi(getAccountRoute, async (c) => {
 browseAdmin.openapi(listEntriesRoute, async (c) => {
   const { account_id } = c.req.valid("param");
   const { limit, cursor, ...filters } = c.req.valid("query");
-  const before = cursor ? decodeCursor(cursor) : undefined;
+  const before = cursor ? decodeKeyset(cursor, z.tuple([z.number().int().positive()])) : undefined;
   if (cursor && !before) throw badCursor();
-  const result = await listEntries(database(c), { ...entryFilter(account_id, filters), before }, limit + 1);
+  const result = await listEntries(
+    database(c),
+    { ...entryFilter(account_id, filters), beforeSeq: before?.[0] },
+    limit + 1,
+  );
   if (!result.found) throw new AppError("not_found", "Account not found");
   const page = result.rows.slice(0, limit);
   const last = page.at(-1);
   return c.json(
     {
       entries: page.map((e) => entryToJson(account_id, e)),
-      next_cursor: result.rows.length > limit && last ? encodeCursor(last) : null,
+      next_cursor: result.rows.length > limit && last ? encodeKeyset([last.seq]) : null,
     },
     200,
   );

@@ -7,8 +7,8 @@ import { accounts, apiKeys, oauthClients, workspaceMembers, workspaces } from ".
 import { isoUtc } from "../../db/sql-time";
 import type { AccountRow } from "../../ledger/accounts";
 import type { Effect } from "../../ledger/idempotency";
-import { type PostingRequest, postingCall } from "../../ledger/posting";
-import { type EntryFilter, type EntryRow, entryColumns, filterSql, newestFirst } from "../../ledger/queries";
+import { type PostingRequest, postingCall, type SystemAccount } from "../../ledger/posting";
+import { type EntryFilter, type EntryRow, entryColumns, filterSql } from "../../ledger/queries";
 import { FOREIGN_KEY_VIOLATION, pgErrorOf, UNIQUE_VIOLATION } from "../../lib/errors";
 import type { ParsedAmount } from "../../lib/money";
 
@@ -152,44 +152,49 @@ export async function accountDetail(db: Database, accountId: string) {
   return rows[0];
 }
 
-export type AdminEntryRow = EntryRow & { balance_after: string };
+export type AdminEntryRow = EntryRow & {
+  balance_after: string;
+  transaction_id: number;
+  seq: number;
+  posted_at: string;
+};
 
-/** Newest-first keyset page of one account's entries with filters; found=false for no account. */
-export async function listEntries(db: Database, filter: EntryFilter, limit: number) {
+/**
+ * One account's entries in posting order, newest first, keyset-paged on the gapless `seq` (so each row's
+ * balance_after minus its amount is the next row's balance_after); the filters' days are on the effective
+ * date. found=false for no account.
+ */
+export async function listEntries(db: Database, filter: EntryFilter & { beforeSeq?: number }, limit: number) {
+  const before = filter.beforeSeq === undefined ? sql`` : sql`AND seq < ${filter.beforeSeq}`;
   const { rows } = await db.execute<{ found: boolean; rows: AdminEntryRow[] }>(sql`
     SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ${filter.accountId}) AS found,
-      coalesce((SELECT json_agg(p ORDER BY p.position DESC, p.id DESC) FROM (
-        SELECT ${entryColumns}, balance_after::text AS balance_after FROM ledger_entries WHERE ${filterSql(filter)}
-        ORDER BY ${newestFirst} LIMIT ${limit}
+      coalesce((SELECT json_agg(p ORDER BY p.seq DESC) FROM (
+        SELECT ${entryColumns}, balance_after::text AS balance_after, transaction_id, seq,
+          ${iso("created_at")} AS posted_at
+        FROM ledger_entries WHERE ${filterSql(filter)} ${before}
+        ORDER BY account_id, seq DESC LIMIT ${limit}
       ) p), '[]'::json) AS rows`);
   return rows[0] ?? { found: false, rows: [] };
 }
 
 /**
- * The account's closing balance on each UTC day from `from` to `to` (inclusive, YYYY-MM-DD), by the
- * entries' occurred_at: today's balance minus what moved after each day's end. Each day's sum is one
- * range of the account's time index; the running total runs over the (at most a few hundred) days.
+ * The account's closing balance on each UTC day from `from` to `to` (inclusive, YYYY-MM-DD) as it really
+ * was, by posting time: the balance_after of the day's last posting (posting order), else the balance
+ * carried from before. Reads only the postings since `from` (posting time never decreases along `seq`).
  */
 export async function balanceHistory(db: Database, accountId: string, from: string, to: string) {
   const { rows } = await db.execute<{ currency: string; points: { date: string; balance: string }[] | null }>(sql`
-    WITH days AS (
-      SELECT d::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') d
-    ), moved AS (
-      SELECT days.day, (SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e
-        WHERE e.account_id = ${accountId}
-          AND e.occurred_at >= (days.day::timestamp AT TIME ZONE 'UTC')
-          AND e.occurred_at < ((days.day + 1)::timestamp AT TIME ZONE 'UTC')) AS amount
-      FROM days
-    ), later AS (
-      SELECT coalesce(sum(e.amount), 0) AS amount FROM ledger_entries e
-      WHERE e.account_id = ${accountId} AND e.occurred_at >= ((${to}::date + 1)::timestamp AT TIME ZONE 'UTC')
-    ), closing AS (
-      SELECT day, sum(amount) OVER (ORDER BY day DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after_day
-      FROM moved
+    WITH recent AS MATERIALIZED (
+      SELECT seq, amount, balance_after, (created_at AT TIME ZONE 'UTC')::date AS day FROM ledger_entries
+      WHERE account_id = ${accountId} AND created_at >= (${from}::date::timestamp AT TIME ZONE 'UTC')
+    ), opening AS (
+      SELECT coalesce((SELECT balance_after - amount FROM recent ORDER BY seq LIMIT 1), a.balance) AS balance
+      FROM accounts a WHERE a.id = ${accountId}
     )
-    SELECT a.currency, (SELECT json_agg(json_build_object('date', to_char(c.day, 'YYYY-MM-DD'),
-        'balance', (a.balance - later.amount - coalesce(c.after_day, 0))::text) ORDER BY c.day)
-      FROM closing c, later) AS points
+    SELECT a.currency, (SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'),
+        'balance', coalesce((SELECT r.balance_after FROM recent r WHERE r.day <= d.day ORDER BY r.seq DESC LIMIT 1),
+          opening.balance)::text) ORDER BY d.day)
+      FROM (SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g) d, opening) AS points
     FROM accounts a WHERE a.id = ${accountId}`);
   return rows[0];
 }
@@ -375,11 +380,21 @@ export async function revokeWorkspaceClient(db: Database, workspaceId: string, c
   return rows.length > 0;
 }
 
+/** An adjustment's counter-leg is the back office's own account; an imported gateway entry is the gateway's. */
+const adminCounter = (p: Pick<PostingRequest, "source" | "type">): SystemAccount =>
+  p.source === "portal" ? "adjustments:portal" : p.type === "usage" ? "revenue:usage" : "clearing:sms_gateway";
+
 /** Effect of an admin posting (adjustment, imported gateway entry): no overdraft check, no tenant guard. */
 export const adminPostingEffect = (
   accountId: string,
   amount: ParsedAmount,
   posting: Pick<PostingRequest, "source" | "type" | "description" | "occurredAt">,
 ): Effect => ({
-  result: postingCall({ accountId, amount: amount.value, enforceOverdraft: false, precisionOf: amount, ...posting }),
+  result: postingCall({
+    accountId,
+    amount: amount.value,
+    counter: adminCounter(posting),
+    enforceOverdraft: false,
+    ...posting,
+  }),
 });
