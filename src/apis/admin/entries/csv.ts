@@ -1,9 +1,9 @@
 // The CSV export of an account's entries: RFC 4180 text, exact decimals in the currency's minor units
 // (never rounded), streamed chunk by chunk, each chunk one keyset
 // page of the same statement as the entries list, so memory stays flat whatever the period holds.
-import type { Database } from "../../db/client";
-import type { EntryFilter } from "../../ledger/queries";
-import { decimalForCurrency } from "../../lib/money";
+import type { Database } from "../../../db/client";
+import type { EntryFilter } from "../../../ledger/queries";
+import { decimalForCurrency } from "../../../lib/money";
 import { type AdminEntryRow, listEntries } from "./queries";
 
 /** Rows per statement while the export streams (the query-plan test checks this size). */
