@@ -43,6 +43,10 @@ export const ROUTE_ROLES = {
   putGatewayStatus: "admin",
   // overview
   getOverview: "viewer",
+  // ledger
+  getTrialBalance: "viewer",
+  getLedgerTransaction: "viewer",
+  listSystemAccountEntries: "viewer",
 } as const satisfies Record<string, OperatorRole>;
 
 export type AdminOperation = keyof typeof ROUTE_ROLES;
