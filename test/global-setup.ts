@@ -7,6 +7,7 @@ import { startAccessIssuer } from "../scripts/lib/access-issuer.mjs";
 import { runMigrations } from "../scripts/lib/migrate.mjs";
 import { startNeonHttpEndpoint } from "../scripts/lib/neon-http-endpoint.mjs";
 import { startCluster } from "../scripts/lib/postgres.mjs";
+import { startHeldPosting } from "./fakes/held-posting.mjs";
 import { startFakeSmsGateway } from "./fakes/sms-gateway.mjs";
 
 export default async function setup() {
@@ -36,7 +37,9 @@ export default async function setup() {
   const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT) });
   const fakeGateway = await startFakeSmsGateway(Number(process.env.TEST_FAKE_GATEWAY_PORT));
   const accessIssuer = await startAccessIssuer(Number(process.env.TEST_ACCESS_PORT));
+  const heldPosting = await startHeldPosting(Number(process.env.TEST_HELD_POSTING_PORT), url);
   return async () => {
+    await heldPosting.close();
     await accessIssuer.close();
     await fakeGateway.close();
     await endpoint.close();

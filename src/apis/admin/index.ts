@@ -11,6 +11,7 @@ import { deliveriesAdmin } from "./deliveries/handlers";
 import { entriesAdmin } from "./entries/handlers";
 import { adminErrorRenderer } from "./errors";
 import { gatewayAdmin } from "./gateway/handlers";
+import { ledgerAdmin } from "./ledger/handlers";
 import { membersAdmin } from "./members/handlers";
 import { oauthClientsAdmin } from "./oauth-clients/handlers";
 import { operatorsAdmin } from "./operators/handlers";
@@ -31,6 +32,7 @@ const RESOURCES = [
   approvalsAdmin,
   operatorsAdmin,
   auditAdmin,
+  ledgerAdmin,
 ];
 
 export const adminApi = createSurface<AdminEnv>(adminErrorRenderer);

@@ -54,6 +54,10 @@ export const ROUTE_ROLES = {
   disableOperator: "admin",
   // audit
   listAuditEvents: "viewer",
+  // ledger
+  getTrialBalance: "viewer",
+  getLedgerTransaction: "viewer",
+  listSystemAccountEntries: "viewer",
 } as const satisfies Record<string, OperatorRole>;
 
 export type AdminOperation = keyof typeof ROUTE_ROLES;

@@ -68,30 +68,19 @@ export async function accountDetail(db: Database, accountId: string) {
 }
 
 /**
- * The account's closing balance on each UTC day from `from` to `to` (inclusive, YYYY-MM-DD), by the
- * entries' occurred_at: today's balance minus what moved after each day's end. Each day's sum is one
- * range of the account's time index; the running total runs over the (at most a few hundred) days.
+ * The account's closing balance on each UTC day from `from` to `to` (inclusive, YYYY-MM-DD) as it really
+ * was, by posting time: the balance_after of the last posting before the day's end (posting time never
+ * decreases along the posting sequence), 0 before the first. One probe of the account's posting-time
+ * index per day.
  */
 export async function balanceHistory(db: Database, accountId: string, from: string, to: string) {
   const { rows } = await db.execute<{ currency: string; points: { date: string; balance: string }[] | null }>(sql`
-    WITH days AS (
-      SELECT d::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') d
-    ), moved AS (
-      SELECT days.day, (SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e
-        WHERE e.account_id = ${accountId}
-          AND e.occurred_at >= (days.day::timestamp AT TIME ZONE 'UTC')
-          AND e.occurred_at < ((days.day + 1)::timestamp AT TIME ZONE 'UTC')) AS amount
-      FROM days
-    ), later AS (
-      SELECT coalesce(sum(e.amount), 0) AS amount FROM ledger_entries e
-      WHERE e.account_id = ${accountId} AND e.occurred_at >= ((${to}::date + 1)::timestamp AT TIME ZONE 'UTC')
-    ), closing AS (
-      SELECT day, sum(amount) OVER (ORDER BY day DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS after_day
-      FROM moved
-    )
-    SELECT a.currency, (SELECT json_agg(json_build_object('date', to_char(c.day, 'YYYY-MM-DD'),
-        'balance', (a.balance - later.amount - coalesce(c.after_day, 0))::text) ORDER BY c.day)
-      FROM closing c, later) AS points
+    SELECT a.currency, (SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'),
+        'balance', coalesce((
+          SELECT e.balance_after FROM ledger_entries e
+          WHERE e.account_id = a.id AND e.created_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')
+          ORDER BY e.account_id, e.created_at DESC, e.seq DESC LIMIT 1), 0)::text) ORDER BY d.day)
+      FROM (SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g) d) AS points
     FROM accounts a WHERE a.id = ${accountId}`);
   return rows[0];
 }

@@ -41,7 +41,8 @@ export const getBalanceHistory = adminRoute({
   path: "/accounts/{account_id}/balance-history",
   description:
     "The closing balance of each UTC day from `from` to `to` (inclusive; default the last 30 days), one point " +
-    `per day, at most ${MAX_PERIOD_DAYS}: the balance minus what moved (by occurred_at) after that day.`,
+    `per day, at most ${MAX_PERIOD_DAYS}: the balance as it really was at the end of that day, by posting time ` +
+    "(posted_at): the balance_after of the day's last posting in posting order.",
   request: { params: uuidParam("account_id"), query: BalanceHistoryQuery },
   responses: { 200: jsonContent(BalanceHistory, "One point per day"), ...adminErrors },
 });

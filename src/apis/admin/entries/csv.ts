@@ -50,7 +50,7 @@ export async function entriesCsv(db: Database, filter: EntryFilter): Promise<Rea
           controller.enqueue(encoder.encode(`${CSV_HEADER.join(",")}\r\n${rows.map(csvLine).join("")}`));
         } else {
           const last = rows.at(-1);
-          rows = last ? (await listEntries(db, { ...filter, before: last }, CSV_CHUNK_ROWS)).rows : [];
+          rows = last ? (await listEntries(db, { ...filter, beforeSeq: last.seq }, CSV_CHUNK_ROWS)).rows : [];
           if (rows.length > 0) controller.enqueue(encoder.encode(rows.map(csvLine).join("")));
         }
         if (rows.length < CSV_CHUNK_ROWS) controller.close();

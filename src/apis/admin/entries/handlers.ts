@@ -1,5 +1,5 @@
 // Handlers of the entries resource. Money posts through adminPostingEffect (queries.ts), one round trip.
-import type { z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../db/request-db";
@@ -8,13 +8,12 @@ import { type PostedEntry, refusalError } from "../../../ledger/posting";
 import type { EntryFilter } from "../../../ledger/queries";
 import { entryToJson } from "../../../ledger/serialize";
 import { AppError } from "../../../lib/errors";
-import { checkCurrencyPrecision, isNegative, isZero, type ParsedAmount } from "../../../lib/money";
+import { isNegative, isZero, type ParsedAmount } from "../../../lib/money";
 import { createSurface } from "../../shared/surface";
-import { decodeCursor, encodeCursor } from "../../user-payments/cursor";
 import { approvalToJson } from "../approvals/render";
 import { approvalThresholds } from "../approvals/threshold";
 import { auditMeta } from "../audit/record";
-import { badCursor, dayMillis, keysetPage, period, startOfDay } from "../common";
+import { badCursor, dayMillis, decodeKeyset, encodeKeyset, keysetPage, period, startOfDay } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { entriesCsv } from "./csv";
 import { type ApprovalRow, adjustmentOrApproval, adminPostingEffect, auditedPosting, listEntries } from "./queries";
@@ -22,6 +21,8 @@ import * as routes from "./routes";
 import type { EntryExportQuery } from "./schemas";
 
 export const entriesAdmin = createSurface<AdminEnv>(adminErrorRenderer);
+
+const SEQ_CURSOR = z.tuple([z.number().int().positive()]);
 
 /** The list filters of an account as the ledger query takes them (`to` is a whole day, so exclusive +1). */
 const entryFilter = (accountId: string, q: z.infer<typeof EntryExportQuery>): EntryFilter => ({
@@ -35,11 +36,13 @@ const entryFilter = (accountId: string, q: z.infer<typeof EntryExportQuery>): En
 entriesAdmin.openapi(routes.listEntries, async (c) => {
   const { account_id } = c.req.valid("param");
   const { limit, cursor, ...filters } = c.req.valid("query");
-  const before = cursor ? decodeCursor(cursor) : undefined;
+  // Posting order: the cursor is the last row's `seq`.
+  const before = cursor ? decodeKeyset(cursor, SEQ_CURSOR) : undefined;
   if (cursor && !before) throw badCursor();
-  const result = await listEntries(database(c), { ...entryFilter(account_id, filters), before }, limit + 1);
+  const filter = { ...entryFilter(account_id, filters), beforeSeq: before?.[0] };
+  const result = await listEntries(database(c), filter, limit + 1);
   if (!result.found) throw new AppError("not_found", "Account not found");
-  const { page, next_cursor } = keysetPage(result.rows, limit, encodeCursor);
+  const { page, next_cursor } = keysetPage(result.rows, limit, (last) => encodeKeyset([last.seq]));
   return c.json({ entries: page.map((e) => entryToJson(account_id, e)), next_cursor }, 200);
 });
 
@@ -85,11 +88,7 @@ async function adminWrite(
       status: 201,
       render: (result) =>
         "approval" in result ? { approval: approvalToJson(result.approval) } : entryToJson(accountId, result),
-      refused: (refusal) => {
-        if (refusal.failure !== "currency_precision") return refusalError(refusal);
-        const precision = checkCurrencyPrecision(amount, refusal.currency ?? "") ?? "amount has too many decimals";
-        return new AppError("bad_request", precision, { amount: [precision] });
-      },
+      refused: (refusal) => refusalError(refusal),
     },
   );
   if (outcome.replayed) c.header("Idempotent-Replayed", "true");

@@ -2,24 +2,41 @@
 // of an admin posting (adjustments, imported gateway entries).
 import { SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
+import { isoUtc } from "../../../db/sql-time";
 import type { Effect } from "../../../ledger/idempotency";
-import { type PostingRequest, postingCall } from "../../../ledger/posting";
-import { type EntryFilter, type EntryRow, entryColumns, filterSql, newestFirst } from "../../../ledger/queries";
-import { CURRENCY_DECIMALS_JSON, type ParsedAmount } from "../../../lib/money";
+import { type PostingRequest, postingCall, type SystemAccount } from "../../../ledger/posting";
+import { type EntryFilter, type EntryRow, entryColumns, filterSql } from "../../../ledger/queries";
+import type { ParsedAmount } from "../../../lib/money";
 import { type AuditMeta, auditInsert } from "../audit/record";
 
-export type AdminEntryRow = EntryRow & { balance_after: string };
+export type AdminEntryRow = EntryRow & {
+  balance_after: string;
+  transaction_id: number;
+  seq: number;
+  posted_at: string;
+};
 
-/** Newest-first keyset page of one account's entries with filters; found=false for no account. */
-export async function listEntries(db: Database, filter: EntryFilter, limit: number) {
+/**
+ * One account's entries in posting order, newest first, keyset-paged on the gapless `seq` (so each row's
+ * balance_after minus its amount is the next row's balance_after); the filters' days are on the effective
+ * date. found=false for no account.
+ */
+export async function listEntries(db: Database, filter: EntryFilter & { beforeSeq?: number }, limit: number) {
+  const before = filter.beforeSeq === undefined ? sql`` : sql`AND seq < ${filter.beforeSeq}`;
   const { rows } = await db.execute<{ found: boolean; rows: AdminEntryRow[] }>(sql`
     SELECT EXISTS (SELECT 1 FROM accounts WHERE id = ${filter.accountId}) AS found,
-      coalesce((SELECT json_agg(p ORDER BY p.position DESC, p.id DESC) FROM (
-        SELECT ${entryColumns}, balance_after::text AS balance_after FROM ledger_entries WHERE ${filterSql(filter)}
-        ORDER BY ${newestFirst} LIMIT ${limit}
+      coalesce((SELECT json_agg(p ORDER BY p.seq DESC) FROM (
+        SELECT ${entryColumns}, balance_after::text AS balance_after, transaction_id, seq,
+          ${isoUtc(sql`created_at`, "millis")} AS posted_at
+        FROM ledger_entries WHERE ${filterSql(filter)} ${before}
+        ORDER BY account_id, seq DESC LIMIT ${limit}
       ) p), '[]'::json) AS rows`);
   return rows[0] ?? { found: false, rows: [] };
 }
+
+/** An adjustment's counter-leg is the back office's own account; an imported gateway entry is the gateway's. */
+const adminCounter = (p: Pick<PostingRequest, "source" | "type">): SystemAccount =>
+  p.source === "portal" ? "adjustments:portal" : p.type === "usage" ? "revenue:usage" : "clearing:sms_gateway";
 
 /** Effect of an admin posting (adjustment, imported gateway entry): no overdraft check, no tenant guard. */
 export const adminPostingEffect = (
@@ -29,7 +46,8 @@ export const adminPostingEffect = (
 ): Effect => ({
   result: postingCall({
     accountId,
-    ...(amount instanceof SQL ? { amount } : { amount: amount.value, precisionOf: amount }),
+    amount: amount instanceof SQL ? amount : amount.value,
+    counter: adminCounter(posting),
     enforceOverdraft: false,
     ...posting,
   }),
@@ -114,14 +132,13 @@ export function adjustmentOrApproval(
         SELECT id, workspace_id, currency,
           abs(${amount.value}::numeric) >= coalesce((${limits} ->> currency)::numeric, (${limits} ->> '*')::numeric)
             AS needs_approval,
-          coalesce(${CURRENCY_DECIMALS_JSON}::jsonb ->> currency, ${CURRENCY_DECIMALS_JSON}::jsonb ->> '*')::int
-            >= ${amount.decimals}::int AS precise
+          coalesce((SELECT minor_units FROM currencies WHERE code = accounts.currency), 2) AS minor_units
         FROM accounts WHERE id = ${accountId}
       ),
       requested AS (
         INSERT INTO approvals (account_id, workspace_id, amount, currency, description, requested_by, requested_by_email)
         SELECT id, workspace_id, ${amount.value}::numeric, currency, ${description}, ${meta.actorId}::uuid, ${meta.actorEmail}
-        FROM acct WHERE needs_approval AND precise AND idempotency_open()
+        FROM acct WHERE needs_approval AND minor_units >= ${amount.decimals}::int AND idempotency_open()
         RETURNING *
       ),
       request_audit AS (${auditInsert(
@@ -144,8 +161,9 @@ export function adjustmentOrApproval(
       posting_audit AS (${postingAudit(meta, "adjustment.post", accountId)})`,
     result: sql`CASE
       WHEN EXISTS (SELECT 1 FROM requested) THEN (SELECT jsonb_build_object('approval', ${approvalJson("r")}) FROM requested r)
-      WHEN EXISTS (SELECT 1 FROM acct WHERE needs_approval AND NOT precise)
-        THEN (SELECT jsonb_build_object('failure', 'currency_precision', 'currency', currency) FROM acct)
+      WHEN EXISTS (SELECT 1 FROM acct WHERE needs_approval AND minor_units < ${amount.decimals}::int)
+        THEN (SELECT jsonb_build_object('failure', 'currency_precision', 'currency', currency, 'minor_units', minor_units)
+              FROM acct)
       ELSE (SELECT r FROM posted) END`,
   };
 }

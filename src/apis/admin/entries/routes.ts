@@ -20,8 +20,9 @@ export const listEntries = adminRoute({
   method: "get",
   path: "/accounts/{account_id}/entries",
   description:
-    "The account's ledger rows, newest first (occurred_at, id), keyset-paged; filters by source, type and UTC " +
-    "days `from`..`to` (both inclusive).",
+    "The account's ledger rows in posting order, newest first (each row's balance_after minus its amount is the " +
+    "next row's balance_after), keyset-paged; filters by source, type and UTC days `from`..`to` (both " +
+    "inclusive) of the effective date (effective_at).",
   request: { params: uuidParam("account_id"), query: EntryListQuery },
   responses: { 200: jsonContent(EntryList, "A page of entries"), ...adminErrors },
 });

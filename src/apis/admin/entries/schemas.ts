@@ -25,7 +25,17 @@ export const LedgerEntry = z
     type: z.string(),
     description: z.string().nullable(),
     balance_after: z.number(),
-    occurred_at: z.string(),
+    occurred_at: z.string().openapi({ description: "The effective date (same as effective_at)" }),
+    transaction_id: z
+      .number()
+      .int()
+      .openapi({ description: "The ledger transaction: GET /admin/v1/ledger/transactions/{transaction_id}" }),
+    effective_at: z
+      .string()
+      .openapi({ description: "When it happened, as the client or upstream said (ISO 8601 UTC)" }),
+    posted_at: z
+      .string()
+      .openapi({ description: "When the ledger recorded it (ISO 8601 UTC); balance_after follows posting order" }),
   })
   .openapi("LedgerEntry");
 
