@@ -8,7 +8,7 @@ import { type PostedEntry, refusalError } from "../../../ledger/posting";
 import type { EntryFilter } from "../../../ledger/queries";
 import { entryToJson } from "../../../ledger/serialize";
 import { AppError } from "../../../lib/errors";
-import { isNegative, isZero, type ParsedAmount } from "../../../lib/money";
+import { isNegative, isZero } from "../../../lib/money";
 import { createSurface } from "../../shared/surface";
 import { approvalToJson } from "../approvals/render";
 import { approvalThresholds } from "../approvals/threshold";
@@ -66,13 +66,7 @@ type Posted = PostedEntry | { approval: ApprovalRow };
  * Shared by adjustments and imports: an admin posting (or, for a named operator's large adjustment, its
  * approval request), idempotent when a key is given, with its audit row: one round trip.
  */
-async function adminWrite(
-  c: Context<AdminEnv>,
-  accountId: string,
-  amount: ParsedAmount,
-  effect: Effect,
-  fingerprintOf: unknown,
-) {
+async function adminWrite(c: Context<AdminEnv>, accountId: string, effect: Effect, fingerprintOf: unknown) {
   const outcome = await runWrite<
     Posted,
     ReturnType<typeof entryToJson> | { approval: ReturnType<typeof approvalToJson> }
@@ -126,7 +120,7 @@ entriesAdmin.openapi(routes.createAdjustment, async (c) => {
           approvalThresholds(c.env.ADJUSTMENT_APPROVAL_THRESHOLD),
           posting,
         );
-  const body = await adminWrite(c, account_id, input.amount, effect, {
+  const body = await adminWrite(c, account_id, effect, {
     route: "adjustment",
     account_id,
     amount: input.amount.value,
@@ -151,13 +145,12 @@ entriesAdmin.openapi(routes.importEntry, async (c) => {
     occurredAt: input.occurred_at ? new Date(input.occurred_at) : undefined,
     metadata: actorMetadata(c),
   });
-  const body = await adminWrite(
-    c,
+  const body = await adminWrite(c, account_id, auditedPosting(posting, auditMeta(c), "entry.import", account_id), {
+    route: "entry",
     account_id,
-    input.amount,
-    auditedPosting(posting, auditMeta(c), "entry.import", account_id),
-    { route: "entry", account_id, ...input, amount },
-  );
+    ...input,
+    amount,
+  });
   if ("approval" in body) throw new Error("an import never waits for approval");
   return c.json(body, 201);
 });
