@@ -227,7 +227,7 @@ describe("back office forms: CSRF", () => {
 });
 
 describe("back office addresses", () => {
-  it("refuses a malformed id in the address before doing anything, with a 404 page", async () => {
+  it("refuses a malformed id in the address before doing anything, with a 400 page", async () => {
     const t = await setup();
     const cookie = await signIn();
     const before = await stateOf(t.workspace.id, t.account.id, t.keyId);
@@ -251,7 +251,7 @@ describe("back office addresses", () => {
       ...(await Promise.all(pages.map((path) => portal(path, { cookie })))),
     ];
     expect(answers.map((r) => [r.status, r.headers.get("content-type"), r.text.includes("malformed id")])).toEqual(
-      Array(forms.length + pages.length).fill([404, "text/html; charset=UTF-8", true]),
+      Array(forms.length + pages.length).fill([400, "text/html; charset=UTF-8", true]),
     );
     expect(await stateOf(t.workspace.id, t.account.id, t.keyId)).toEqual(before);
   });

@@ -133,7 +133,7 @@ export function createPortal(dispatch: Dispatch) {
   for (const pattern of ADDRESS_PATTERNS) {
     portal.use(pattern, async (c, next) => {
       const checked = AddressIds.partial().safeParse(c.req.param());
-      if (!checked.success) return page(c, 404, "Not found", "This address holds a malformed id: no such page.");
+      if (!checked.success) return page(c, 400, "Bad address", "This address holds a malformed id.");
       await next();
     });
   }
