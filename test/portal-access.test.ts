@@ -1,7 +1,8 @@
 // The back office's doors: sign-in, sessions, CSRF, rate limiting and headers.
 import { env } from "cloudflare:test";
+import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { newSessionToken, SESSION_COOKIE, SESSION_TTL_SECONDS } from "../src/portal/session";
+import { newSessionToken, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionKey } from "../src/portal/session";
 import { call, createKey, query, sql, tenant } from "./helpers";
 import { inputValue, portal, signIn } from "./portal-helpers";
 
@@ -72,14 +73,21 @@ describe("back office without a session", () => {
     expect(await stateOf(t.workspace.id, t.account.id, t.keyId)).toEqual(before);
   });
 
-  it("refuses a tampered, foreign-keyed or expired session the same way", async () => {
+  it("refuses a tampered, foreign-keyed, expired, never-expiring or overlong session the same way", async () => {
     const t = await setup();
     const good = (await signIn()).split("=")[1]!;
     const [head, payload, signature] = good.split(".");
     const expired = await newSessionToken(env.ADMIN_TOKEN, Date.now() - (SESSION_TTL_SECONDS + 60) * 1000);
     const foreign = await newSessionToken("some-other-admin-token");
     const tampered = `${head}.${payload}.${signature!.slice(0, -2)}${signature!.endsWith("A") ? "BB" : "AA"}`;
-    for (const value of [expired, foreign, tampered, "not-a-token", ""]) {
+    // Correctly signed, but with no exp, or an exp beyond the session's lifetime.
+    const key = await sessionKey(env.ADMIN_TOKEN);
+    const iat = Math.floor(Date.now() / 1000);
+    const withoutExp = await sign({ aud: "payments-edge-portal", iat }, key, "HS256");
+    const overlong = await sign({ aud: "payments-edge-portal", iat, exp: iat + SESSION_TTL_SECONDS + 1 }, key, "HS256");
+    const rightlyMade = await sign({ aud: "payments-edge-portal", iat, exp: iat + SESSION_TTL_SECONDS }, key, "HS256");
+    expect((await portal("/portal", { cookie: `${SESSION_COOKIE}=${rightlyMade}` })).status).toBe(200);
+    for (const value of [expired, foreign, tampered, withoutExp, overlong, "not-a-token", ""]) {
       for (const path of t.pages) {
         const res = await portal(path, { cookie: `${SESSION_COOKIE}=${value}` });
         expect(res.status, `${path} with ${value.slice(0, 12)}`).toBe(302);
