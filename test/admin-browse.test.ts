@@ -231,9 +231,48 @@ describe("admin: CSV export", () => {
     expect(res.headers.get("content-disposition")).toContain(`entries-${acct.id}-${day(-29)}-${day(0)}.csv`);
     const lines = res.text.split("\r\n");
     expect(lines[0]).toBe("id,occurred_at,source,type,description,amount,currency,balance_after");
-    expect(lines[1]).toBe(`${b.id},${b.occurred_at},portal,adjustment,'=HYPERLINK(1),-3.25,EUR,6.85`);
-    expect(lines[2]).toBe(`${a.id},${a.occurred_at},portal,adjustment,"Refund, ""goodwill""",0.10,EUR,10.10`);
+    expect(lines[1]).toBe(`${b.id},"${b.occurred_at}","portal","adjustment","'=HYPERLINK(1)",-3.25,"EUR",6.85`);
+    expect(lines[2]).toBe(`${a.id},"${a.occurred_at}","portal","adjustment","Refund, ""goodwill""",0.10,"EUR",10.10`);
     expect(lines.slice(3)).toEqual([""]);
+  });
+
+  it("quotes every text field and neutralises a formula start after any separator", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    // [description, as the CSV must hold it]: each formula character at the start, after ",", ";" and tab.
+    const cases: [string, string][] = [
+      ["plain words", '"plain words"'],
+      ["a;=1+2", `"a;'=1+2"`],
+      ["a,+1", `"a,'+1"`],
+      ["a;-1", `"a;'-1"`],
+      ["a;@SUM(A1)", `"a;'@SUM(A1)"`],
+      ["a\t=1", `"a\t'=1"`],
+      ["x;;=cmd", `"x;;'=cmd"`],
+      ["@start", `"'@start"`],
+      ["+start", `"'+start"`],
+      ["-start; =spaced", `"'-start; =spaced"`],
+      ['q"=1', `"q""=1"`],
+      ["1-2=3", '"1-2=3"'],
+    ];
+    const posted: { id: number }[] = [];
+    for (const [description] of cases) posted.push(await adjust(acct.id, "1", description));
+    const { env } = await import("cloudflare:test");
+    const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv`, {
+      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    });
+    const descriptions = res.text
+      .trimEnd()
+      .split("\r\n")
+      .slice(1)
+      .reverse()
+      .map((line, i) => {
+        const prefix = `${posted[i]!.id},"`;
+        expect(line.startsWith(prefix), line).toBe(true);
+        // id, occurred_at, source, type, then the description; after it: amount, currency, balance.
+        const afterType = line.indexOf('"adjustment",') + '"adjustment",'.length;
+        return line.slice(afterType, line.lastIndexOf(',1.00,"EUR",'));
+      });
+    expect(descriptions).toEqual(cases.map(([, csv]) => csv));
   });
 
   it("covers a period longer than one chunk, row for row", async () => {
@@ -252,7 +291,7 @@ describe("admin: CSV export", () => {
     });
     const lines = res.text.trimEnd().split("\r\n").slice(1);
     expect(lines).toHaveLength(rows);
-    expect(lines.map((l) => l.split(",")[4])).toEqual(Array.from({ length: rows }, (_, i) => `bulk ${i + 1}`));
+    expect(lines.map((l) => l.split(",")[4])).toEqual(Array.from({ length: rows }, (_, i) => `"bulk ${i + 1}"`));
     expect(new Set(lines.map((l) => l.split(",")[0])).size).toBe(rows);
   });
 
