@@ -62,7 +62,7 @@ export function filterSql(f: EntryFilter): SQL {
 /**
  * Newest-first offset page with the total, in ONE statement. The account's entry counter (kept by a
  * trigger on ledger_entries) is the total: O(1) at any size. A page in the older half is read from the
- * other end of the index (ascending, smaller offset), as offsetPage plans it, so deep pages cost no more
+ * other end of the index (ascending, smaller offset), as offsetPlan plans it, so deep pages cost no more
  * than shallow ones; only the CASE branch taken runs.
  */
 export async function entriesPage(
