@@ -4,7 +4,7 @@
 // duplicate). Usage is recorded even past the overdraft limit — the SMS was already sent, so the charge
 // is owed — and the account is flagged (accounts.overdrawn_at) until a deposit brings it back.
 import { createRoute, z } from "@hono/zod-openapi";
-import { amountField, describeIssues } from "../apis/shared/params";
+import { type AmountRule, amountField, describeIssues, mustBePositive } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
 import { gatewayStatusMaxAge } from "../edge/gateway-config";
 import { recordGatewayObservation } from "../edge/gateway-monitor";
@@ -21,6 +21,9 @@ const UPSTREAM = "sms_gateway";
 const REVERSALS = "sms_gateway_reversal";
 const entryRef = (eventId: string) => `${UPSTREAM}:${eventId}`;
 
+/** A usage charge takes money: below zero (zero is no charge, and no ledger row may hold it). */
+const mustBeNegative: AmountRule = (a) => (isNegative(a.value) ? null : "usage must be negative");
+
 const posting = {
   account_id: z.uuid(),
   description: z.string().trim().min(1).max(500).optional(),
@@ -31,11 +34,13 @@ export const SmsGatewayEvent = z
   .discriminatedUnion("type", [
     z.object({
       type: z.literal("deposit.received"),
-      data: z.object({ ...posting, amount: amountField() }).strict(),
+      data: z
+        .object({ ...posting, amount: amountField(undefined, mustBePositive("deposits must be positive")) })
+        .strict(),
     }),
     z.object({
       type: z.literal("usage.charged"),
-      data: z.object({ ...posting, amount: amountField() }).strict(),
+      data: z.object({ ...posting, amount: amountField(undefined, mustBeNegative) }).strict(),
     }),
     z.object({
       type: z.literal("event.reversed"),
@@ -124,12 +129,6 @@ function eventEffect(eventId: string, raw: string, event: Event): Effect {
     case "usage.charged": {
       const { account_id, amount, description, occurred_at } = event.data;
       const isUsage = event.type === "usage.charged";
-      if (isNegative(amount.value) !== isUsage) {
-        throw new AppError(
-          "bad_request",
-          `data.amount: ${isUsage ? "usage must be negative" : "deposits must be positive"}`,
-        );
-      }
       return gatewayPostingEffect(claim, {
         accountId: account_id,
         amount,

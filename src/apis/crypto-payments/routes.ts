@@ -61,7 +61,7 @@ export const createPayment = createRoute({
     "Creates a payment in status `waiting` with a deposit address. `amount_crypto` uses a fixed local rate " +
     "(stablecoins 1.0005 per USD); a real deployment takes the processor's quote. When the payment completes, " +
     "`amount_usd` is credited to the workspace's oldest USD account that is not suspended (none: 409). " +
-    "`callback_url` (https; http only for localhost) receives a signed Standard Webhooks event on every status " +
+    "`callback_url` (https to a public host name, never an IP address) receives a signed Standard Webhooks event on every status " +
     "change. `Idempotency-Key`: a retry with the same key and body replays the first answer.",
   request: {
     headers: IdempotencyHeader,

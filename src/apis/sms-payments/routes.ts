@@ -85,7 +85,11 @@ export const createPayment = createRoute({
     201: jsonContent(SmsPayment, "The recorded payment"),
     400: jsonContent(WorkspaceApiError, "Invalid field, receipt of a wrong type, or larger than 5 MB; nothing stored"),
     403: jsonContent(WorkspaceApiError, "The member may not record SMS payments, or the account is suspended"),
-    409: jsonContent(WorkspaceApiError, "The workspace has no account to credit, or the same key is still in flight"),
+    409: jsonContent(
+      WorkspaceApiError,
+      "The workspace has no account to credit in its SMS currency (the currency of its oldest account): none " +
+        "that is not suspended. Or the same key is still in flight",
+    ),
     422: jsonContent(WorkspaceApiError, "Idempotency-Key reused with a different request"),
     ...auth,
   },
