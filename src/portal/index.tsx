@@ -8,17 +8,13 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import {
-  AccountDetail,
-  AccountList,
-  BalanceHistory,
-  EntryList,
-  Overview,
-  WorkspaceDetail,
-  WorkspaceList,
-} from "../apis/admin/browse-schemas";
-import { Delivery } from "../apis/admin/oauth-clients";
-import { ApiKeyCreated, EffectiveGatewayStatusBody, Workspace } from "../apis/admin/schemas";
+import { AccountDetail, AccountList, BalanceHistory } from "../apis/admin/accounts/schemas";
+import { ApiKeyCreated } from "../apis/admin/api-keys/schemas";
+import { Delivery } from "../apis/admin/deliveries/schemas";
+import { EntryList } from "../apis/admin/entries/schemas";
+import { EffectiveGatewayStatusBody } from "../apis/admin/gateway/schemas";
+import { Overview } from "../apis/admin/overview/schemas";
+import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspaces/schemas";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch } from "./admin-client";

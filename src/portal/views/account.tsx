@@ -1,7 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // One account: balance, status, reconciliation, the daily balance chart, entries, export and adjustments.
 import type { z } from "@hono/zod-openapi";
-import type { AccountDetail, BalanceHistory, EntryList } from "../../apis/admin/browse-schemas";
+import type { AccountDetail, BalanceHistory } from "../../apis/admin/accounts/schemas";
+import type { EntryList } from "../../apis/admin/entries/schemas";
 import { LEDGER_SOURCES, LEDGER_TYPES } from "../../db/schema";
 import { BalanceChart } from "./chart";
 import { formatAmount, formatTime } from "./format";

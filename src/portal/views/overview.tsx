@@ -1,8 +1,8 @@
 /** @jsxImportSource hono/jsx */
 // The overview: the SMS gateway's state and its manual override, the ledger's counts, failing webhooks.
 import type { z } from "@hono/zod-openapi";
-import type { Overview } from "../../apis/admin/browse-schemas";
-import type { EffectiveGatewayStatusBody } from "../../apis/admin/schemas";
+import type { EffectiveGatewayStatusBody } from "../../apis/admin/gateway/schemas";
+import type { Overview } from "../../apis/admin/overview/schemas";
 import { GATEWAY_STATUSES } from "../../edge/kv-state";
 import { formatTime } from "./format";
 import { Layout, PostForm, RetryDeliveryForm } from "./layout";
