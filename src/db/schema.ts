@@ -139,6 +139,21 @@ export const ledgerEntries = pgTable(
 );
 
 /**
+ * How many entries each account has per UTC day of their effective date: spec 002's offset pages deep in
+ * a long history start from the right day instead of skipping every newer row. Kept by ledger_post under
+ * the account's row lock, so it takes no lock of its own.
+ */
+export const ledgerDayCounts = pgTable(
+  "ledger_day_counts",
+  {
+    accountId: uuid("account_id").notNull(),
+    day: date("day").notNull(),
+    n: bigint("n", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day] })],
+);
+
+/**
  * The system-account legs of ledger transactions (`clearing:sms_gateway`, `revenue:usage`…, one account
  * per code and currency). No sequence and no balance_after: either would be a row every writer of an
  * upstream queues on. Append-only like ledger_entries.
