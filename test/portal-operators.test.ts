@@ -62,7 +62,7 @@ describe("back office: operators", () => {
     expect(rows[0]).toBe(
       "id,occurred_at,actor_id,actor_email,action,target_type,target_id,amount,currency,before,after,request_id,client_ip",
     );
-    expect(rows.slice(1).map((r) => r.split(",")[4])).toEqual(["approval.approve", "approval.request"]);
+    expect(rows.slice(1).map((r) => r.split(",")[4])).toEqual([`"approval.approve"`, `"approval.request"`]);
   });
 
   it("pages a workspace's keys so that its 101st (oldest) key can be revoked from the page", async () => {

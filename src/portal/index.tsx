@@ -13,7 +13,7 @@ import { ApiKeyCreated, ApiKeyList } from "../apis/admin/api-keys/schemas";
 import { ApprovalList } from "../apis/admin/approvals/schemas";
 import { AuditEventList } from "../apis/admin/audit/schemas";
 import { Delivery } from "../apis/admin/deliveries/schemas";
-import { csvField } from "../apis/admin/entries/csv";
+import { csvNumber, csvText } from "../apis/admin/entries/csv";
 import { EntryList } from "../apis/admin/entries/schemas";
 import { EffectiveGatewayStatusBody } from "../apis/admin/gateway/schemas";
 import { LedgerTransaction, SystemEntries, TrialBalance } from "../apis/admin/ledger/schemas";
@@ -79,6 +79,29 @@ const CSP = {
 const safeNext = (next: unknown) =>
   typeof next === "string" && /^\/portal(\/[\w\-./?=&%]*)?$/.test(next) && !next.includes("//") ? next : "/portal";
 
+/**
+ * The ids a portal address may carry, checked before a page or form does anything: an id with a newline
+ * or a slash in it would reach the admin API changed (URL parsing drops tabs and newlines) and then break
+ * the redirect's Location header, after the write was done.
+ */
+const ADDRESS_ID = z.uuid();
+const ADDRESS_TOKEN = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
+const AddressIds = z.object({
+  id: ADDRESS_ID,
+  keyId: ADDRESS_ID,
+  memberId: ADDRESS_ID,
+  clientId: ADDRESS_TOKEN,
+  deliveryId: ADDRESS_TOKEN,
+});
+const ADDRESS_PATTERNS = [
+  "/workspaces/:id/*",
+  "/accounts/:id/*",
+  "/workspaces/:id/api-keys/:keyId/*",
+  "/workspaces/:id/members/:memberId/*",
+  "/workspaces/:id/oauth-clients/:clientId/*",
+  "/workspaces/:id/deliveries/:deliveryId/*",
+];
+
 const formValue = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 const formList = (v: unknown) =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => typeof x === "string");
@@ -129,6 +152,13 @@ export function createPortal(dispatch: Dispatch) {
     const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/portal";
     return c.redirect(`/portal/sign-in?${new URLSearchParams({ next: target })}`, c.req.method === "GET" ? 302 : 303);
   });
+  for (const pattern of ADDRESS_PATTERNS) {
+    portal.use(pattern, async (c, next) => {
+      const checked = AddressIds.partial().safeParse(c.req.param());
+      if (!checked.success) return page(c, 400, "Bad address", "This address holds a malformed id.");
+      await next();
+    });
+  }
   portal.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
     console.error(JSON.stringify({ portal: c.req.path, error: String(err).slice(0, 500) }));
@@ -146,6 +176,16 @@ export function createPortal(dispatch: Dispatch) {
     const next = safeNext(form.next);
     const expected = c.env.ADMIN_TOKEN ?? "";
     const given = formValue(form.token);
+    // Every attempt counts, and the limiter decides before the token is compared: past the limit even the
+    // right token is refused, so the answer tells nothing about the guess.
+    const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
+    if (!success) {
+      c.header("Retry-After", "60");
+      return c.html(
+        <SignInPage next={next} error="Too many sign-in attempts from this address: wait a minute." />,
+        429,
+      );
+    }
     // The session token is made before the comparison, so a wrong token costs at least what a right one does.
     const session = await newSessionToken(expected);
     if (expected && bootstrapEnabled(c.env) && timingSafeEqualStrings(given, expected)) {
@@ -159,11 +199,6 @@ export function createPortal(dispatch: Dispatch) {
         setSessionCookie(c, await newSessionToken(expected, Date.now(), given));
         return c.redirect(next, 303);
       }
-    }
-    const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
-    if (!success) {
-      c.header("Retry-After", "60");
-      return c.html(<SignInPage next={next} error="Too many wrong tokens from this address: wait a minute." />, 429);
     }
     return c.html(<SignInPage next={next} error="That is not the admin token or an operator's token." />, 401);
   });
@@ -616,19 +651,19 @@ export function createPortal(dispatch: Dispatch) {
       for (const e of list.body.audit_events) {
         lines.push(
           [
-            csvField(e.id),
-            csvField(e.occurred_at),
-            csvField(e.actor.id),
-            csvField(e.actor.email, { text: true }),
-            csvField(e.action, { text: true }),
-            csvField(e.target.type),
-            csvField(e.target.id, { text: true }),
-            csvField(e.amount),
-            csvField(e.currency),
-            csvField(e.before && JSON.stringify(e.before), { text: true }),
-            csvField(e.after && JSON.stringify(e.after), { text: true }),
-            csvField(e.request_id),
-            csvField(e.client_ip),
+            csvNumber(e.id),
+            csvText(e.occurred_at),
+            csvText(e.actor.id),
+            csvText(e.actor.email),
+            csvText(e.action),
+            csvText(e.target.type),
+            csvText(e.target.id),
+            e.amount === null ? "" : csvNumber(e.amount),
+            csvText(e.currency),
+            csvText(e.before && JSON.stringify(e.before)),
+            csvText(e.after && JSON.stringify(e.after)),
+            csvText(e.request_id),
+            csvText(e.client_ip),
           ].join(","),
         );
       }
