@@ -32,7 +32,8 @@ export default async function setup() {
     stopCluster();
     throw err;
   }
-  const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT) });
+  // `faults`: the tests inject Neon's failures through POST /faults (never on in `npm run dev`).
+  const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT), faults: true });
   const fakeGateway = await startFakeSmsGateway(Number(process.env.TEST_FAKE_GATEWAY_PORT));
   return async () => {
     await fakeGateway.close();
