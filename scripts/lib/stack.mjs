@@ -207,9 +207,13 @@ export function defaultWorkerLog({ limit = 20 } = {}) {
   return fn;
 }
 
-/** `wrangler deploy --dry-run --outdir`: the exact bundle a deploy would upload. */
-export function buildWorker(outdir) {
-  execFileSync(path.join(binDir, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+/**
+ * `wrangler deploy --dry-run --outdir`: the exact bundle a deploy would upload; `entry`, another script
+ * bundled the same way under wrangler.toml's settings (the bench's floor worker).
+ * @param {string} outdir @param {string} [entry]
+ */
+export function buildWorker(outdir, entry) {
+  execFileSync(path.join(binDir, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir, ...(entry ? [entry] : [])], {
     cwd: projectRoot,
     stdio: "pipe",
     env: {
@@ -441,6 +445,8 @@ export async function startStack({
         return endpoint;
       },
       worker,
+      /** The bindings the worker got beyond wrangler.toml's (for another worker served the same way). */
+      workerBindings: { ...vars, ...workerVars, DATABASE_URL: cluster.url, LOCAL_NEON_HTTP_ENDPOINT: endpoint.url },
       /** workerd's inspector (CPU profiles), when one was asked for. */
       inspectorPort,
       config,
