@@ -7,7 +7,7 @@ import { toAppError } from "../../src/lib/errors";
 
 /** What the driver throws for a 400: a NeonDbError carrying the body's fields. */
 function neon400(body: Record<string, string>) {
-  const err = new NeonDbError(body.message);
+  const err = new NeonDbError(body.message ?? "");
   Object.assign(err, body);
   return err;
 }
