@@ -22,6 +22,7 @@ export function printTable(
     trivial_cpu_ms_per_call,
     floor_rps,
     floor_cpu_ms_per_call,
+    reset_sql_cpu_ms_per_call,
   },
 ) {
   const header = [
@@ -80,7 +81,8 @@ export function printTable(
       `trivial worker ${trivial_rps.toFixed(0)} req/s` +
       (trivial_cpu_ms_per_call ? ` (worker CPU ${trivial_cpu_ms_per_call} ms/call)` : "") +
       (floor_rps ? `; floor worker ${floor_rps.toFixed(0)} req/s` : "") +
-      (floor_cpu_ms_per_call ? ` (worker CPU ${floor_cpu_ms_per_call} ms/call)` : ""),
+      (floor_cpu_ms_per_call ? ` (worker CPU ${floor_cpu_ms_per_call} ms/call)` : "") +
+      (reset_sql_cpu_ms_per_call ? `; pooled-connection reset ${reset_sql_cpu_ms_per_call} ms of PostgreSQL CPU` : ""),
   );
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));

@@ -15,6 +15,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../lib/local-vars.mjs";
+import { RESET_SQL } from "../lib/neon-http-endpoint.mjs";
 import {
   buildWorker,
   ensureDebianCommand,
@@ -26,7 +27,7 @@ import {
 import { adminClient, SPREAD_ACCOUNTS, seed, spreadAccountId } from "./bench-seed.mjs";
 import { captureStatements, pgbenchScript } from "./capture.mjs";
 import { deepCursor, defineCases, TRIVIAL_WORKER } from "./cases.mjs";
-import { startCpuCount, workerProfiler } from "./cpu.mjs";
+import { startCpuCount, useCluster, workerProfiler } from "./cpu.mjs";
 import { killLoadGenerators, runPgbench, runWrk } from "./load.mjs";
 import { printTable, toJson } from "./report.mjs";
 
@@ -137,6 +138,8 @@ async function main() {
     ...(opts.profile ? { inspectorPort: await freePort() } : {}),
   });
   stack.cleanups.add("load generators", killLoadGenerators, killLoadGenerators);
+  // CPU counts only this run's PostgreSQL and workerd processes (others may share the machine).
+  useCluster(stack.cluster.dir);
   try {
     const baseUrl = stack.worker.url;
     const admin = await adminClient(baseUrl, stack.vars.ADMIN_TOKEN);
@@ -241,6 +244,13 @@ async function main() {
       return { tps: r.tps, pgCpu: cpu?.stop(r.transactions)?.postgres ?? null };
     };
     const via = stack.pgbouncer ? "pgbouncer" : "PostgreSQL";
+
+    // What the endpoint's reset of a pooled connection (Neon's too) costs PostgreSQL per request: its
+    // statements alone under pgbench, on persistent connections.
+    const resetScript = path.join(work, "connection-reset.sql");
+    fs.writeFileSync(resetScript, `${RESET_SQL.split(/;\s*/).filter(Boolean).join(";\n")};\n`);
+    const reset = await pgbench({ name: "connection reset" }, resetScript, true);
+    console.log(`[bench] pooled-connection reset: ${reset.tps.toFixed(0)}/s, PostgreSQL CPU ${reset.pgCpu} ms each`);
 
     for (const k of cases) {
       const slug = slugOf(k);
@@ -363,6 +373,7 @@ async function main() {
       floor_rps: floor.rps,
       floor_cpu_ms_per_call: floor.cpu?.worker ?? null,
       floor_cpu_ms_per_call_by_process: floor.cpu,
+      reset_sql_cpu_ms_per_call: reset.pgCpu,
     };
     printTable(results, meta);
     console.log(
