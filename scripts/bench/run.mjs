@@ -248,7 +248,8 @@ async function main() {
     // What the endpoint's reset of a pooled connection (Neon's too) costs PostgreSQL per request: its
     // statements alone under pgbench, on persistent connections.
     const resetScript = path.join(work, "connection-reset.sql");
-    fs.writeFileSync(resetScript, `${RESET_SQL.split(/;\s*/).filter(Boolean).join(";\n")};\n`);
+    // One compound statement (`\\;`), as the endpoint sends it: one message, one round trip.
+    fs.writeFileSync(resetScript, `${RESET_SQL.split(/;\s*/).filter(Boolean).join(" \\; ")};\n`);
     const reset = await pgbench({ name: "connection reset" }, resetScript, true);
     console.log(`[bench] pooled-connection reset: ${reset.tps.toFixed(0)}/s, PostgreSQL CPU ${reset.pgCpu} ms each`);
 

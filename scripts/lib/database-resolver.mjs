@@ -33,6 +33,12 @@ export async function resolveDatabase({ dataDir, databaseUrl, force = process.en
 
 async function useUrl(databaseUrl) {
   const parsed = new URL(databaseUrl);
+  if (!parsed.password) {
+    throw new Error(
+      "DATABASE_URL has no password: Neon refuses such a connection string, and so does the local endpoint " +
+        "(postgres://user:password@host:port/database)",
+    );
+  }
   const host = parsed.hostname;
   const port = Number(parsed.port || 5432);
   // Never print or store credentials: the label is host:port/database only.
