@@ -5,9 +5,6 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { accountTransactionsApi } from "./apis/account-transactions";
 import { adminApi } from "./apis/admin";
-import { browseAdmin } from "./apis/admin/browse";
-import { membersAdmin } from "./apis/admin/members";
-import { oauthClientsAdmin } from "./apis/admin/oauth-clients";
 import { cryptoPaymentsApi } from "./apis/crypto-payments";
 import { oauthApi } from "./apis/oauth";
 import { paiementsApi } from "./apis/paiements";
@@ -25,9 +22,6 @@ import { smsGatewayWebhook } from "./webhooks/sms-gateway";
 /** Every router and the path prefix it is mounted at. */
 const SURFACES: [string, Surface][] = [
   ["/admin/v1", adminApi],
-  ["/admin/v1", membersAdmin],
-  ["/admin/v1", oauthClientsAdmin],
-  ["/admin/v1", browseAdmin],
   ["/oauth", oauthApi],
   // Spec 004 paths carry a trailing slash (/payments/, /payments/status/): that router holds full paths.
   ["/", cryptoPaymentsApi],

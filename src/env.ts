@@ -23,6 +23,16 @@ export type Bindings = {
   PORTAL_SIGNIN_LIMITER: RateLimit;
   DATABASE_URL: string;
   ADMIN_TOKEN: string;
+  /** "false" turns the bootstrap ADMIN_TOKEN off (production, once operators exist). */
+  ADMIN_TOKEN_ENABLED?: string;
+  /**
+   * Adjustments at or above this absolute amount wait for a second operator: "1000" for every currency,
+   * or per currency with a default, e.g. "EUR=5000,JPY=500000,*=1000".
+   */
+  ADJUSTMENT_APPROVAL_THRESHOLD?: string;
+  /** Cloudflare Access: the team domain (https://<team>.cloudflareaccess.com) and the application's AUD tag. */
+  ACCESS_TEAM_DOMAIN?: string;
+  ACCESS_AUD?: string;
   SMS_GATEWAY_WEBHOOK_SECRET: string;
   MOBILE_MONEY_WEBHOOK_SECRET: string;
   CRYPTO_WEBHOOK_SECRET: string;

@@ -11,6 +11,7 @@ import {
   importEntry,
   ledgerInvariant,
   query,
+  seedEntries,
   sql,
 } from "./helpers";
 
@@ -186,12 +187,13 @@ describe("admin: one account", () => {
     expect((await admin("GET", `/accounts/${UNKNOWN}/entries`)).status).toBe(404);
   });
 
-  it("gives one closing balance per day of the period", async () => {
+  it("gives the closing balance of each day by posting time, never a balance the account did not have", async () => {
     const ws = await createWorkspace();
     const acct = await createAccount(ws.id);
-    await importEntry(acct.id, { type: "deposit", amount: "10", description: "d", occurred_at: noonOf(-2) });
+    // Posted today, effective on earlier days: the account held 0 until today, never -3.25.
+    await adjust(acct.id, "10");
     await importEntry(acct.id, { type: "usage", amount: "-3.25", description: "u", occurred_at: noonOf(-1) });
-    await adjust(acct.id, "5");
+    await importEntry(acct.id, { type: "deposit", amount: "2", description: "d", occurred_at: noonOf(-2) });
     const res = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-3)}&to=${day(0)}`);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
@@ -201,18 +203,36 @@ describe("admin: one account", () => {
       to: day(0),
       points: [
         { date: day(-3), balance: 0 },
-        { date: day(-2), balance: 10 },
-        { date: day(-1), balance: 6.75 },
-        { date: day(0), balance: 11.75 },
+        { date: day(-2), balance: 0 },
+        { date: day(-1), balance: 0 },
+        { date: day(0), balance: 8.75 },
       ],
     });
     const past = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-3)}&to=${day(-2)}`);
-    expect(past.json.points.map((p: { balance: number }) => p.balance)).toEqual([0, 10]);
+    expect(past.json.points.map((p: { balance: number }) => p.balance)).toEqual([0, 0]);
     const fallback = await admin("GET", `/accounts/${acct.id}/balance-history`);
     expect(fallback.json.points).toHaveLength(30);
+    expect(fallback.json.points.at(-1)).toEqual({ date: day(0), balance: 8.75 });
     expect(fallback.json.to).toBe(day(0));
     expect((await admin("GET", `/accounts/${acct.id}/balance-history?from=2025-01-01&to=2026-06-01`)).status).toBe(400);
     expect((await admin("GET", `/accounts/${UNKNOWN}/balance-history`)).status).toBe(404);
+  });
+
+  it("carries the balance of earlier postings into the period", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    // Postings of three days ago and yesterday (posted_at set as a data import would).
+    await seedEntries(
+      [acct.id],
+      sql`SELECT ${acct.id}::uuid, v.amount::numeric, 'EUR', 'portal', 'adjustment', 'old', v.after::numeric, v.at, v.seq::bigint
+      FROM (VALUES (5, 5, now() - interval '3 days', 1), (-2, 3, now() - interval '1 day', 2)) v (amount, after, at, seq)`,
+    );
+    const res = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-2)}&to=${day(0)}`);
+    expect(res.json.points).toEqual([
+      { date: day(-2), balance: 5 },
+      { date: day(-1), balance: 3 },
+      { date: day(0), balance: 3 },
+    ]);
   });
 });
 
@@ -240,11 +260,14 @@ describe("admin: CSV export", () => {
     const ws = await createWorkspace();
     const acct = await createAccount(ws.id);
     const rows = 2345;
-    await query(sql`
-      INSERT INTO ledger_entries (account_id, amount, currency, source, type, description, balance_after, occurred_at)
-      SELECT ${acct.id}, 0.01, 'EUR', 'sms_gateway', 'deposit', 'bulk ' || i, i * 0.01, now() - interval '1 hour' - i * interval '1 second'
-      FROM generate_series(1, ${rows}::int) i`);
-    await query(sql`UPDATE accounts SET balance = ${rows} * 0.01 WHERE id = ${acct.id}`);
+    // Posted oldest first (bulk 2345 is seq 1), so "bulk 1" is the newest both by posting and by date.
+    await seedEntries(
+      [acct.id],
+      sql`SELECT ${acct.id}::uuid, 0.01::numeric, 'EUR', 'sms_gateway', 'deposit', 'bulk ' || i, (${rows} - i + 1) * 0.01,
+        now() - interval '1 hour' - i * interval '1 second', (${rows} - i + 1)::bigint
+      FROM generate_series(1, ${rows}::int) i`,
+      "clearing:sms_gateway",
+    );
     expect((await ledgerInvariant(acct.id)).count).toBe(rows);
     const { env } = await import("cloudflare:test");
     const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv?from=${day(-1)}&to=${day(0)}`, {

@@ -69,6 +69,50 @@ export async function query<T>(text: ReturnType<typeof sql>): Promise<T[]> {
   return res.rows as T[];
 }
 
+/**
+ * Bulk history for scale tests, written the way a data import would: `rows` is a SELECT of (account_id,
+ * amount, currency, source, type, description, balance_after, occurred_at, seq); each row becomes a
+ * balanced transaction with its counter-leg on `counter`, posted at its effective date (seq must follow
+ * that order), the system balance follows, and the accounts'
+ * balance and entry_count are set from their entries (`accountIds`: the accounts, or a SELECT of them). One transaction; the per-leg balance trigger is
+ * skipped (session_replication_role) because a million deferred checks would take minutes, and the
+ * rows are balanced by construction (the suites' trial-balance checks read them).
+ */
+export async function seedEntries(
+  accountIds: string[] | ReturnType<typeof sql>,
+  rows: ReturnType<typeof sql>,
+  counter = "adjustments:portal",
+) {
+  const accounts = Array.isArray(accountIds) ? sql`SELECT unnest(${sql.param(accountIds)}::uuid[])` : accountIds;
+  const db = createDatabase(env);
+  await db.batch([
+    db.execute(sql`SET LOCAL session_replication_role = replica`),
+    db.execute(sql`
+      WITH e AS (
+        INSERT INTO ledger_entries (account_id, amount, currency, source, type, description, balance_after,
+          occurred_at, seq, transaction_id, created_at)
+        SELECT r.*, nextval('ledger_transaction_id_seq'), r.occurred_at
+        FROM (${rows}) r (account_id, amount, currency, source, type, description, balance_after, occurred_at, seq)
+        RETURNING transaction_id, currency, amount, occurred_at, created_at
+      ), legs AS (
+        INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at, posted_at)
+        SELECT transaction_id, ${counter}, currency, -amount, occurred_at, created_at FROM e
+        RETURNING currency, amount
+      )
+      SELECT system_balance_add(${counter}, currency, sum(amount)) FROM legs GROUP BY currency`),
+    db.execute(sql`
+      INSERT INTO ledger_day_counts (account_id, day, n)
+      SELECT account_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*) FROM ledger_entries
+      WHERE account_id IN (${accounts}) GROUP BY 1, 2
+      ON CONFLICT (account_id, day) DO UPDATE SET n = EXCLUDED.n`),
+    db.execute(sql`
+      UPDATE accounts a SET balance = s.total, entry_count = s.n
+      FROM (SELECT account_id, sum(amount) AS total, max(seq) AS n FROM ledger_entries
+            WHERE account_id IN (${accounts}) GROUP BY account_id) s
+      WHERE a.id = s.account_id`),
+  ]);
+}
+
 /** sum(entries) == balance, and the entry count, for one account. */
 export async function ledgerInvariant(accountId: string) {
   const [row] = await query<{

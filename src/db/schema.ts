@@ -3,6 +3,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   date,
   index,
@@ -25,6 +26,19 @@ const workspaceRef = () =>
   uuid("workspace_id")
     .notNull()
     .references(() => workspaces.id);
+
+/** ISO 4217 currencies (and codes in use before this table that ISO does not list): the one place of minor units. */
+export const currencies = pgTable(
+  "currencies",
+  {
+    code: text("code").primaryKey(),
+    minorUnits: integer("minor_units").notNull(),
+  },
+  (t) => [
+    check("currencies_code_check", sql`${t.code} ~ '^[A-Z]{3}$'`),
+    check("currencies_minor_units_check", sql`${t.minorUnits} between 0 and 4`),
+  ],
+);
 
 export const ACCOUNT_STATUSES = ["setup", "active", "suspended"] as const;
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
@@ -50,12 +64,14 @@ export const accounts = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     workspaceId: workspaceRef(),
-    currency: text("currency").notNull(),
+    currency: text("currency")
+      .notNull()
+      .references(() => currencies.code),
     status: text("status", { enum: ACCOUNT_STATUSES }).notNull().default("active"),
     balance: numeric("balance", { precision: 20, scale: 4 }).notNull().default("0"),
     /** How far below zero the balance may go (a positive number; 0 = no overdraft). */
     overdraftLimit: numeric("overdraft_limit", { precision: 20, scale: 4 }).notNull().default("0"),
-    /** Number of ledger entries, kept by a trigger on ledger_entries (migration 0005): O(1) paged totals. */
+    /** Number of ledger entries = the newest entry's `seq` (ledger_post counts under the row lock): O(1) paged totals. */
     entryCount: bigint("entry_count", { mode: "number" }).notNull().default(0),
     /** Set when an upstream charge that had to be recorded took the balance past the overdraft limit. */
     overdrawnAt: timestamp("overdrawn_at", { withTimezone: true, mode: "date" }),
@@ -78,7 +94,12 @@ export type LedgerSource = (typeof LEDGER_SOURCES)[number];
 export const LEDGER_TYPES = ["deposit", "usage", "adjustment", "recharge", "reversal"] as const;
 export type LedgerType = (typeof LEDGER_TYPES)[number];
 
-/** Immutable, append-only. A correction is a new row (type reversal/adjustment), never an UPDATE. */
+/**
+ * The customer legs of ledger transactions. Immutable, append-only: a correction is a new transaction
+ * (type reversal/adjustment), never an UPDATE. Two clocks: `occurred_at` is the effective date (what the
+ * client or upstream said), `created_at` the posting time; `seq` is the account's gapless posting
+ * sequence, and `balance_after` follows it.
+ */
 export const ledgerEntries = pgTable(
   "ledger_entries",
   {
@@ -97,8 +118,17 @@ export const ledgerEntries = pgTable(
     /** Upstream reference (gateway event id, payment id) for traceability. */
     externalRef: text("external_ref"),
     metadata: jsonb("metadata"),
+    /** The ledger transaction this leg belongs to (its other legs: system_legs, or other entries). */
+    transactionId: bigint("transaction_id", { mode: "number" }).notNull(),
+    /** The account's posting sequence: 1, 2, 3… without gaps. */
+    seq: bigint("seq", { mode: "number" }).notNull(),
   },
   (t) => [
+    // Posting order: the back office's entries list and balance_after; unique, so no sequence repeats.
+    uniqueIndex("ledger_account_seq_idx").on(t.accountId, t.seq),
+    // The balance history by posting time: each day's last posting, one index probe per day.
+    index("ledger_account_posted_idx").on(t.accountId, t.createdAt),
+    index("ledger_transaction_idx").on(t.transactionId),
     // Every list is "one account, newest first"; the source variant serves the partial-gateway view.
     index("ledger_account_time_idx").on(t.accountId, t.occurredAt.desc(), t.id.desc()),
     index("ledger_account_source_time_idx").on(t.accountId, t.source, t.occurredAt.desc(), t.id.desc()),
@@ -108,6 +138,62 @@ export const ledgerEntries = pgTable(
     index("ledger_created_brin_idx").using("brin", t.createdAt),
     check("ledger_amount_nonzero", sql`${t.amount} <> 0`),
   ],
+);
+
+/**
+ * How many entries each account has per UTC day of their effective date: spec 002's offset pages deep in
+ * a long history start from the right day instead of skipping every newer row. Kept by ledger_post under
+ * the account's row lock, so it takes no lock of its own.
+ */
+export const ledgerDayCounts = pgTable(
+  "ledger_day_counts",
+  {
+    accountId: uuid("account_id").notNull(),
+    day: date("day").notNull(),
+    n: bigint("n", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day] })],
+);
+
+/**
+ * The system-account legs of ledger transactions (`clearing:sms_gateway`, `revenue:usage`…, one account
+ * per code and currency). No sequence and no balance_after: either would be a row every writer of an
+ * upstream queues on. Append-only like ledger_entries.
+ */
+export const systemLegs = pgTable(
+  "system_legs",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    transactionId: bigint("transaction_id", { mode: "number" }).notNull(),
+    accountCode: text("account_code").notNull(),
+    currency: text("currency").notNull(),
+    amount: numeric("amount", { precision: 20, scale: 4 }).notNull(),
+    effectiveAt: timestamp("effective_at", { withTimezone: true, mode: "date" }).notNull(),
+    postedAt: timestamp("posted_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    /** The counter-leg that migration 0009 gave an entry posted before double-entry (the opening balance). */
+    opening: boolean("opening").notNull().default(false),
+  },
+  (t) => [
+    index("system_legs_account_idx").on(t.accountCode, t.currency, t.id.desc()),
+    index("system_legs_transaction_idx").on(t.transactionId),
+    check("system_legs_amount_nonzero", sql`${t.amount} <> 0`),
+    check("system_legs_code_check", sql`${t.accountCode} ~ '^[a-z]+:[a-z_]+$'`),
+  ],
+);
+
+/**
+ * A system account's balance as slot rows: a writer adds to the rows no other transaction holds
+ * (FOR UPDATE SKIP LOCKED), so no writer ever waits on a system account. The balance is their sum.
+ */
+export const systemBalances = pgTable(
+  "system_balances",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    accountCode: text("account_code").notNull(),
+    currency: text("currency").notNull(),
+    balance: numeric("balance", { precision: 24, scale: 4 }).notNull(),
+  },
+  (t) => [index("system_balances_account_idx").on(t.accountCode, t.currency)],
 );
 
 export const API_KEY_MODES = ["test", "live"] as const;

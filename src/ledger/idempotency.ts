@@ -17,7 +17,6 @@ import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sha256Hex } from "../lib/crypto";
 import { AppError, pgErrorOf } from "../lib/errors";
-import type { ParsedAmount } from "../lib/money";
 import { isRefusal, PostingError, type PostingFailure, type Refusal, refusalError } from "./posting";
 
 /** Retention of stored outcomes (the contract promises at least 24 hours). */
@@ -84,8 +83,6 @@ export type WriteAnswer<R, B> = {
   render: (result: R) => B;
   /** Turns a refusal of the effect into the surface's error (default: the posting's own errors). */
   refused?: (refusal: Refusal) => Error;
-  /** The amount, to word a currency-precision refusal. */
-  amount?: ParsedAmount;
 };
 
 export type WriteOutcome<B> = { status: number; body: B; replayed: boolean };
@@ -117,7 +114,7 @@ export async function runWrite<R extends object, B>(
   answer: WriteAnswer<R, B>,
 ): Promise<WriteOutcome<B>> {
   const ctes = effect.ctes ? sql`${effect.ctes},` : sql``;
-  const refuse = (refusal: Refusal) => answer.refused?.(refusal) ?? refusalError(refusal, answer.amount);
+  const refuse = (refusal: Refusal) => answer.refused?.(refusal) ?? refusalError(refusal);
   const fresh = (result: R | Refusal | null | undefined): WriteOutcome<B> => {
     if (!result) throw new Error("the write's effect returned no outcome");
     if (isRefusal(result)) throw refuse(result);

@@ -1,24 +1,50 @@
-// Posting: the only code that changes a balance, through the SQL function ledger_post (migration 0006).
-// Balance and ledger row change in ONE conditional UPDATE whose WHERE re-checks tenant, key revocation,
-// suspension, overdraft and currency precision on the newest row version (Read Committed), so
-// concurrent debits can neither lose an update nor overdraw, without retries or explicit locks.
-// `postingCall` is a SQL expression: callers place it inside their own single statement (a CTE), so a
-// posting together with its payment row and its stored idempotent answer is one database round trip.
+// Posting: the only code that changes a balance, through the SQL function ledger_post
+// (drizzle/functions/30_ledger_post.sql). Each posting is one balanced ledger transaction: the customer
+// leg, whose balance changes in ONE conditional UPDATE re-checking tenant, key revocation, suspension,
+// overdraft and currency precision on the newest row version (Read Committed), and its counter-leg on a
+// system account (`counter`). `postingCall` is a SQL expression: callers place it inside their own single
+// statement (a CTE), so a posting together with its payment row and its stored idempotent answer is one
+// database round trip.
 import { SQL, sql } from "drizzle-orm";
 import type { LedgerSource, LedgerType } from "../db/schema";
 import { AppError } from "../lib/errors";
-import { CURRENCY_DECIMALS_JSON, checkCurrencyPrecision, type ParsedAmount } from "../lib/money";
+
+/** The upstreams whose money passes through a clearing account until they settle it. */
+export const UPSTREAMS = ["sms_gateway", "mobile_money", "crypto"] as const;
+export type Upstream = (typeof UPSTREAMS)[number];
+
+/**
+ * System accounts, one per code and currency. Signs: the sum over all accounts of a currency is zero, so a
+ * deposit of X credits the customer +X and leaves its clearing account at −X; a usage charge of X moves X
+ * from the customer to `revenue:usage`.
+ */
+export type SystemAccount =
+  | `clearing:${Upstream}`
+  | "clearing:api"
+  | "clearing:manual"
+  | "revenue:usage"
+  | "adjustments:portal"
+  | `settlement:${Upstream}`
+  | `fees:${Upstream}`
+  | `writeoff:${Upstream}`;
+
+export const SYSTEM_ACCOUNT_CODE =
+  /^(clearing|settlement|fees|writeoff):(sms_gateway|mobile_money|crypto)$|^clearing:(api|manual)$|^revenue:usage$|^adjustments:portal$/;
+export const isSystemAccount = (code: string): code is SystemAccount => SYSTEM_ACCOUNT_CODE.test(code);
 
 export type PostingRequest = {
   /** The account, as a value or as a SQL expression of the caller's statement (e.g. `acct.id`). */
   accountId: string | SQL;
-  /** Tenant guard: the account must belong to this workspace. Omitted only by the portal admin. */
+  /** The counter-leg's system account, or a SQL text expression naming one (a reversal's original). */
+  counter: SystemAccount | SQL;
+  /** Tenant guard: the account must belong to this workspace. Omitted by the back office and upstream events. */
   workspaceId?: string | SQL;
   /** Signed canonical decimal string, or a SQL numeric expression of the caller's statement. */
   amount: string | SQL;
   source: LedgerSource;
   type: LedgerType;
   description?: string | null | SQL;
+  /** The effective date the client or upstream gave (default: the posting time). */
   occurredAt?: Date;
   externalRef?: string | null | SQL;
   /** JSON-able value, or a jsonb SQL expression of the caller's statement. */
@@ -29,31 +55,48 @@ export type PostingRequest = {
   apiKeyId?: string;
   /** Refuse when the account is suspended. */
   requireNotSuspended?: boolean;
-  /** Refuse when the amount has more decimals than the account's currency allows. */
-  precisionOf?: ParsedAmount;
 };
 
 export type PostedEntry = {
   id: number;
+  transaction_id: number;
   amount: string;
   balance_after: string;
   currency: string;
+  /** The effective date (what the client or upstream said), ISO 8601 UTC. */
   occurred_at: string;
+  /** When the ledger recorded it, ISO 8601 UTC. */
+  posted_at: string;
   source: LedgerSource;
   type: LedgerType;
   description: string | null;
 };
 
-export type PostingFailure = "account_not_found" | "insufficient_funds" | "key_revoked" | "account_suspended";
-/**
- * What a write's effect answers when it refuses: ledger_post's PostingFailure reasons and
- * "currency_precision" (with the account's currency), or a reason of the effect's own.
- */
-export type Refusal = { failure: string; currency?: string };
+/** What ledger_post refuses, by reason. */
+export type PostingRefusal =
+  | { failure: "account_not_found" | "insufficient_funds" | "key_revoked" | "account_suspended" }
+  | { failure: "currency_precision"; currency: string; minor_units: number };
+export type PostingFailure = Exclude<PostingRefusal["failure"], "currency_precision">;
+
+/** What an effect of a surface refuses besides the posting's own reasons (each surface words them). */
+export type EffectRefusal =
+  | {
+      failure:
+        | "payment_not_found"
+        | "member_revoked"
+        | "no_account"
+        | "not_found"
+        | "original_not_found"
+        | "already_reversed"
+        | "reference_taken"
+        | "client_revoked";
+    }
+  | { failure: "illegal_transition"; from: string };
+
+/** What a write's effect answers when it refuses. */
+export type Refusal = PostingRefusal | EffectRefusal;
 
 export const isRefusal = (r: object): r is Refusal => "failure" in r;
-
-const isPostingFailure = (reason: string): reason is PostingFailure => reason in POSTING_FAILURES;
 
 export class PostingError extends AppError {
   constructor(
@@ -73,15 +116,25 @@ const POSTING_FAILURES = {
   account_suspended: ["forbidden", "Account is suspended"],
 } as const satisfies Record<PostingFailure, readonly [AppError["kind"], string]>;
 
-/** The error for a refusal; `amount` words the precision refusal as the surfaces always have. */
-export function refusalError(refusal: Refusal, amount?: ParsedAmount): AppError {
-  if (refusal.failure === "currency_precision") {
-    const message =
-      (amount && checkCurrencyPrecision(amount, refusal.currency ?? "")) || "amount has too many decimals";
-    return new AppError("bad_request", message, { amount: [message.replace(/^amount /, "")] });
+/**
+ * The error for a refusal of the posting. A precision refusal is the validation error it always was
+ * (400): "<field> has more than N decimal places allowed for CUR", with the field's details. Refusals of
+ * an effect's own are worded by its surface, never here.
+ */
+export function refusalError(refusal: Refusal, field = "amount"): AppError {
+  switch (refusal.failure) {
+    case "currency_precision": {
+      const problem = `has more than ${refusal.minor_units} decimal places allowed for ${refusal.currency}`;
+      return new AppError("bad_request", `${field} ${problem}`, { [field]: [problem] });
+    }
+    case "account_not_found":
+    case "insufficient_funds":
+    case "key_revoked":
+    case "account_suspended":
+      return new PostingError(refusal.failure);
+    default:
+      throw new Error(`unhandled refusal of a write: ${refusal.failure}`);
   }
-  if (isPostingFailure(refusal.failure)) return new PostingError(refusal.failure);
-  throw new Error(`unhandled refusal of a write: ${refusal.failure}`);
 }
 
 const valueOrSql = (v: string | SQL | null | undefined, cast: string) =>
@@ -90,13 +143,20 @@ const valueOrSql = (v: string | SQL | null | undefined, cast: string) =>
 const metadataSql = (m: unknown) =>
   m === undefined ? sql`NULL::jsonb` : m instanceof SQL ? m : sql`${JSON.stringify(m)}::jsonb`;
 
-/** `ledger_post(...)`: a jsonb PostingResult, or NULL when the batch's idempotency claim closed it. */
+/** `ledger_post(…)` with named arguments: a jsonb PostedEntry or Refusal, or NULL when the batch's idempotency claim closed it. */
 export function postingCall(req: PostingRequest): SQL {
   return sql`ledger_post(
-    ${valueOrSql(req.accountId, "uuid")}, ${valueOrSql(req.workspaceId, "uuid")}, ${valueOrSql(req.amount, "numeric")},
-    ${req.source}::text, ${req.type}::text, ${valueOrSql(req.description, "text")},
-    ${valueOrSql(req.occurredAt?.toISOString(), "timestamptz")}, ${valueOrSql(req.externalRef, "text")},
-    ${metadataSql(req.metadata)},
-    ${req.enforceOverdraft}::boolean, ${valueOrSql(req.apiKeyId, "uuid")}, ${req.requireNotSuspended ?? false}::boolean,
-    ${req.precisionOf?.decimals ?? 0}::int, ${req.precisionOf ? sql`${CURRENCY_DECIMALS_JSON}::jsonb` : sql`NULL::jsonb`})`;
+    p_account_id => ${valueOrSql(req.accountId, "uuid")},
+    p_amount => ${valueOrSql(req.amount, "numeric")},
+    p_counter => ${valueOrSql(req.counter, "text")},
+    p_source => ${req.source}::text,
+    p_type => ${req.type}::text,
+    p_workspace_id => ${valueOrSql(req.workspaceId, "uuid")},
+    p_description => ${valueOrSql(req.description, "text")},
+    p_effective_at => ${valueOrSql(req.occurredAt?.toISOString(), "timestamptz")},
+    p_external_ref => ${valueOrSql(req.externalRef, "text")},
+    p_metadata => ${metadataSql(req.metadata)},
+    p_enforce_overdraft => ${req.enforceOverdraft}::boolean,
+    p_api_key_id => ${valueOrSql(req.apiKeyId, "uuid")},
+    p_require_not_suspended => ${req.requireNotSuspended ?? false}::boolean)`;
 }

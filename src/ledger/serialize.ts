@@ -15,4 +15,7 @@ export const entryToJson = (accountId: string, e: EntryFields) => ({
   description: e.description,
   balance_after: toJsonNumber(e.balance_after),
   occurred_at: e.occurred_at,
+  transaction_id: e.transaction_id,
+  effective_at: e.occurred_at,
+  posted_at: e.posted_at,
 });

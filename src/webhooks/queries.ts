@@ -29,7 +29,9 @@ export type Duplicate = { duplicate: true };
 export const isDuplicate = (r: object): r is Duplicate => "duplicate" in r;
 
 /** The one credit of a payment that reached its paid status: a deposit to the `moved` row's account. */
-const creditOfMoved = (p: Pick<PostingRequest, "amount" | "source" | "description" | "externalRef" | "metadata">) =>
+const creditOfMoved = (
+  p: Pick<PostingRequest, "amount" | "counter" | "source" | "description" | "externalRef" | "metadata">,
+) =>
   postingCall({
     accountId: sql`moved.account_id`,
     workspaceId: sql`moved.workspace_id`,
@@ -47,6 +49,7 @@ const creditOfMoved = (p: Pick<PostingRequest, "amount" | "source" | "descriptio
 export function mobileMoneyEventEffect(claim: EventClaim, e: { reference: string; to: MobileMoneyStatus }): Effect {
   const credit = creditOfMoved({
     amount: sql`moved.amount`,
+    counter: "clearing:mobile_money",
     source: "mobile_money",
     description: `Mobile money payment ${e.reference}`,
     externalRef: e.reference,
@@ -96,6 +99,7 @@ export function cryptoEventEffect(claim: EventClaim, e: CryptoEvent): Effect {
   const { paymentId, to, hash, confirmations } = e;
   const credit = creditOfMoved({
     amount: sql`moved.amount_usd`,
+    counter: "clearing:crypto",
     source: "crypto",
     description: sql`'Crypto payment ' || moved.order_id`,
     externalRef: sql`moved.id::text`,
@@ -161,13 +165,13 @@ export function gatewayPostingEffect(claim: EventClaim, p: GatewayPosting): Effe
   const posting = postingCall({
     accountId: p.accountId,
     amount: p.amount.value,
+    counter: p.type === "usage" ? "revenue:usage" : "clearing:sms_gateway",
     source: "sms_gateway",
     type: p.type,
     description: p.description,
     occurredAt: p.occurredAt,
     externalRef: p.externalRef,
     enforceOverdraft: false,
-    precisionOf: p.amount,
   });
   return {
     ctes: sql`${claimWebhookEvent(claim)}, posted AS MATERIALIZED (SELECT ${posting} AS r FROM claim)`,
@@ -193,6 +197,8 @@ export function gatewayReversalEffect(claim: EventClaim, r: GatewayReversal): Ef
   const reversal = postingCall({
     accountId: sql`target.account_id`,
     amount: sql`-target.amount`,
+    // Against the original's own counter account (the gateway's clearing, or usage revenue).
+    counter: sql`(SELECT l.account_code FROM system_legs l WHERE l.transaction_id = target.transaction_id LIMIT 1)`,
     source: "sms_gateway",
     type: "reversal",
     description: r.description,
@@ -203,7 +209,7 @@ export function gatewayReversalEffect(claim: EventClaim, r: GatewayReversal): Ef
   return {
     ctes: sql`${claimWebhookEvent(claim)},
         target AS MATERIALIZED (
-          SELECT account_id, amount FROM ledger_entries
+          SELECT account_id, amount, transaction_id FROM ledger_entries
           WHERE external_ref = ${r.originalRef} AND EXISTS (SELECT 1 FROM claim) LIMIT 1
         ),
         once AS (

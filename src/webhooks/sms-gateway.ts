@@ -12,7 +12,7 @@ import { GATEWAY_STATUSES } from "../edge/kv-state";
 import type { Effect } from "../ledger/idempotency";
 import { type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
-import { checkCurrencyPrecision, isNegative } from "../lib/money";
+import { isNegative } from "../lib/money";
 import { claimOnlyEffect, type Duplicate, gatewayPostingEffect, gatewayReversalEffect, isDuplicate } from "./queries";
 import { receiveWebhooks } from "./receiver";
 
@@ -159,12 +159,8 @@ function refusalProblem(refusal: Refusal, event: Event): AppError {
   switch (refusal.failure) {
     case "account_not_found":
       return new AppError("not_found", "data.account_id: unknown account");
-    case "currency_precision": {
-      const amount = "amount" in event.data ? event.data.amount : undefined;
-      const problem =
-        (amount && checkCurrencyPrecision(amount, refusal.currency ?? "")) || "amount has too many decimals";
-      return new AppError("bad_request", `data.${problem}`);
-    }
+    case "currency_precision":
+      return new AppError("bad_request", refusalError(refusal, "data.amount").message);
     case "original_not_found":
       return new AppError(
         "not_found",

@@ -1,9 +1,9 @@
 // Opaque keyset cursors, no database: spec 000's "position|id" (src/apis/user-payments/cursor.ts) and the
-// admin lists' JSON tuples (src/apis/admin/browse-schemas.ts) read back what they wrote, and nothing else.
+// admin lists' JSON tuples (src/apis/admin/common.ts) read back what they wrote, and nothing else.
 import { z } from "@hono/zod-openapi";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeKeyset, encodeKeyset } from "../../src/apis/admin/browse-schemas";
+import { decodeKeyset, encodeKeyset } from "../../src/apis/admin/common";
 import { decodeCursor, encodeCursor } from "../../src/apis/user-payments/cursor";
 
 const position = fc

@@ -16,7 +16,7 @@ import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledg
 import { type PostedEntry, PostingError, type PostingRequest, refusalError } from "../../ledger/posting";
 import type { EntryRow } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
-import { checkCurrencyPrecision, type ParsedAmount, toJsonNumber } from "../../lib/money";
+import { toJsonNumber } from "../../lib/money";
 import { createSurface, type ErrorRenderer } from "../shared/surface";
 import { entriesPage, postingEffect } from "./queries";
 import * as routes from "./routes";
@@ -78,11 +78,10 @@ accountTransactionsApi.openapi(routes.listTransactions, async (c) => {
 
 const accountNotFound = () => new AppError("bad_request", "Account not found");
 
-/** Shared by both writes: account checks, currency precision, then the idempotent posting (one round trip). */
+/** Shared by both writes: account checks, then the idempotent posting (one round trip; it checks the currency's precision). */
 async function write<T>(
   c: Ctx,
   rawAccountId: string,
-  amount: ParsedAmount,
   fingerprintOf: Record<string, unknown>,
   posting: Pick<PostingRequest, "amount" | "type" | "description" | "occurredAt" | "metadata">,
   render: (entry: PostedEntry) => T,
@@ -90,11 +89,10 @@ async function write<T>(
   const key = c.get("apiKey");
   const accountId = reachableAccountId(key, rawAccountId);
   if (!accountId) throw accountNotFound();
-  // Edge state (KV, else DB) for the currency; the posting re-checks workspace and status in the database.
+  // Edge state (KV, else DB): an account of another tenant is not found before any database write; the
+  // posting re-checks workspace, status and the currency's precision in the database.
   const state = await accountEdgeState(edgeSources(c), accountId);
   if (!state || state.workspace_id !== key.workspace_id) throw accountNotFound();
-  const precision = checkCurrencyPrecision(amount, state.currency);
-  if (precision) throw new AppError("bad_request", precision, { amount: [precision.replace(/^amount /, "")] });
   const outcome = await runWrite<PostedEntry, T>(
     database(c),
     {
@@ -103,13 +101,11 @@ async function write<T>(
       fingerprint: await requestFingerprint(fingerprintOf),
       stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", "Invalid API key") },
     },
-    postingEffect(key, accountId, amount, posting),
+    postingEffect(key, accountId, posting),
     {
       status: 200,
       render,
-      amount,
-      refused: (refusal) =>
-        refusal.failure === "account_not_found" ? accountNotFound() : refusalError(refusal, amount),
+      refused: (refusal) => (refusal.failure === "account_not_found" ? accountNotFound() : refusalError(refusal)),
     },
   );
   if (outcome.replayed) c.header("Idempotent-Replayed", "true");
@@ -122,7 +118,6 @@ accountTransactionsApi.openapi(routes.addFunds, async (c) => {
   const body = await write<z.infer<typeof AddFundsResult>>(
     c,
     accountId,
-    amount,
     { route: "add-funds", amount: amount.value },
     { amount: amount.value, type: "recharge" },
     (entry) => ({ transaction_id: `txn_${entry.id}`, updated_balance: toJsonNumber(entry.balance_after) }),
@@ -136,7 +131,6 @@ accountTransactionsApi.openapi(routes.recordUsage, async (c) => {
   const body = await write<z.infer<typeof RecordUsageResult>>(
     c,
     accountId,
-    amount,
     { route: "record-usage", details, amount: amount.value, date: date.toISOString(), metadata },
     { amount: `-${amount.value}`, type: "usage", description: details, occurredAt: date, metadata },
     (entry) => ({ status: "Usage recorded successfully", new_balance: toJsonNumber(entry.balance_after) }),

@@ -4,7 +4,6 @@
 import type { ApiKeyPrincipal } from "../../auth/api-keys";
 import type { Effect } from "../../ledger/idempotency";
 import { type PostingRequest, postingCall } from "../../ledger/posting";
-import type { ParsedAmount } from "../../lib/money";
 
 export { entriesPage } from "../../ledger/queries";
 
@@ -12,17 +11,17 @@ export { entriesPage } from "../../ledger/queries";
 export const postingEffect = (
   key: ApiKeyPrincipal,
   accountId: string,
-  amount: ParsedAmount,
   posting: Pick<PostingRequest, "amount" | "type" | "description" | "occurredAt" | "metadata">,
 ): Effect => ({
   result: postingCall({
     ...posting,
+    // Add-funds money came in through the API; usage is earned.
+    counter: posting.type === "usage" ? "revenue:usage" : "clearing:api",
     accountId,
     workspaceId: key.workspace_id,
     apiKeyId: key.id,
     source: "api",
     enforceOverdraft: true,
     requireNotSuspended: true,
-    precisionOf: amount,
   }),
 });

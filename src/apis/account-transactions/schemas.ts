@@ -107,6 +107,8 @@ export const AddFundsResult = z
   })
   .openapi("AddFundsResponse");
 
+const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
 const usageDate = z
   .string({ error: required("a string") })
   .max(64, "must be a date-time such as 2010-01-01 00:00:00")
@@ -114,6 +116,11 @@ const usageDate = z
     const date = parseUsageDate(text);
     if (!date) {
       ctx.addIssue({ code: "custom", message: "must be a valid date-time such as 2010-01-01 00:00:00 (UTC)" });
+      return z.NEVER;
+    }
+    // Usage happens before it is recorded (Stripe refuses future usage timestamps too); a little clock skew is fine.
+    if (date.getTime() > Date.now() + MAX_FUTURE_SKEW_MS) {
+      ctx.addIssue({ code: "custom", message: "must not be more than 5 minutes in the future" });
       return z.NEVER;
     }
     return date;

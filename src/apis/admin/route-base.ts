@@ -1,19 +1,31 @@
-import { requireAdmin } from "../../auth/admin";
+// Every /admin/v1 route is made by adminRoute: its tag, security scheme, operationId and summary, the
+// admin guard, the role its operationId needs (roles.ts) and the admin budget.
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import { requireAdmin, requireRole } from "../../auth/admin";
 import { jsonContent, rateLimited } from "../shared/openapi";
 import { perAdminToken } from "../shared/rate-limit";
 import { routeMiddleware } from "../shared/surface";
-import { AdminError } from "./schemas";
+import { AdminError } from "./errors";
+import { type AdminOperation, ROUTE_ROLES } from "./roles";
 
-/** Shared by every /admin/v1 route, whichever router mounts it: tag, security, the admin guard and its budget. */
-export const adminRouteBase = {
-  tags: ["Portal admin"],
-  security: [{ adminBearer: [] }],
-  middleware: routeMiddleware(requireAdmin, perAdminToken),
+type AdminRouteConfig = Omit<RouteConfig, "middleware" | "security" | "tags" | "operationId" | "summary"> & {
+  operationId: AdminOperation;
+  summary: string;
 };
+
+export function adminRoute<const R extends AdminRouteConfig>(config: R) {
+  return createRoute({
+    ...config,
+    tags: ["Portal admin"],
+    security: [{ adminBearer: [] }],
+    middleware: routeMiddleware(requireAdmin, perAdminToken, requireRole(ROUTE_ROLES[config.operationId])),
+  });
+}
 
 export const adminErrors = {
   400: jsonContent(AdminError, "Invalid body or parameters"),
   401: jsonContent(AdminError, "Missing or wrong admin token"),
+  403: jsonContent(AdminError, "The caller's role does not allow this route"),
   404: jsonContent(AdminError, "Unknown id"),
   429: rateLimited(AdminError, "admin token"),
 };

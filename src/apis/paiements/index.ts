@@ -5,9 +5,9 @@ import { apiKeyActive } from "../../auth/api-keys";
 import { database, edgeSources } from "../../db/request-db";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
-import type { Refusal } from "../../ledger/posting";
+import { type Refusal, refusalError } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
-import { checkCurrencyPrecision, isPositive } from "../../lib/money";
+import { isPositive } from "../../lib/money";
 import { newReference } from "../../payments/mobile-money";
 import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
@@ -104,8 +104,6 @@ paiementsApi.openapi(
     const account = await accountEdgeState(edgeSources(c), key.account_id);
     if (!account) throw new AppError("unauthorized", INVALID_KEY);
     if (account.status === "suspended") throw new AppError("forbidden", "Account is suspended");
-    const precision = checkCurrencyPrecision(input.amount, account.currency);
-    if (precision) throw new AppError("bad_request", precision);
 
     const request = {
       transactionType: input.transaction_type,
@@ -126,7 +124,11 @@ paiementsApi.openapi(
       status: 201,
       render: toPayment,
       refused: (refusal: Refusal) =>
-        refusal.failure === "reference_taken" ? new ReferenceTaken() : new AppError("unauthorized", INVALID_KEY),
+        refusal.failure === "reference_taken"
+          ? new ReferenceTaken()
+          : refusal.failure === "currency_precision"
+            ? new AppError("bad_request", refusalError(refusal).message)
+            : new AppError("unauthorized", INVALID_KEY),
     };
     // A taken reference rolled everything back: draw another (the idempotency claim is gone with it).
     let outcome: WriteOutcome<ReturnType<typeof toPayment>> | undefined;

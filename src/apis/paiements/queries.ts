@@ -147,11 +147,16 @@ export function insertPaymentEffect(p: NewPayment, reference: string): Effect {
       SELECT k.workspace_id, k.account_id, k.id, ${reference}, ${p.amount}::numeric, ${p.description}, 'INIT',
              ${p.transactionType}, ${p.phone}, ${p.serviceMobileCode},
              ${p.extraData === null ? null : JSON.stringify(p.extraData)}::jsonb
-      FROM api_keys k
+      FROM api_keys k JOIN accounts a ON a.id = k.account_id
       WHERE k.id = ${p.apiKeyId} AND k.revoked_at IS NULL AND k.account_id = ${p.accountId} AND idempotency_open()
+        AND currency_allows(a.currency, ${p.amount}::numeric)
       ON CONFLICT (reference) DO NOTHING
       RETURNING ${paymentColumns})`,
-    result: sql`coalesce((SELECT to_jsonb(ins) FROM ins),
-      CASE WHEN ${apiKeyActive(p.apiKeyId)} THEN '{"failure":"reference_taken"}' ELSE '{"failure":"key_revoked"}' END::jsonb)`,
+    // The credit on COMPLETE posts this amount, so the currency's precision is checked now.
+    result: sql`coalesce((SELECT to_jsonb(ins) FROM ins), CASE
+      WHEN NOT ${apiKeyActive(p.apiKeyId)} THEN '{"failure":"key_revoked"}'::jsonb
+      WHEN NOT (SELECT currency_allows(a.currency, ${p.amount}::numeric) FROM accounts a WHERE a.id = ${p.accountId})
+        THEN (SELECT currency_precision_refusal(a.currency) FROM accounts a WHERE a.id = ${p.accountId})
+      ELSE '{"failure":"reference_taken"}'::jsonb END)`,
   };
 }

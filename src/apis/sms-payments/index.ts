@@ -129,11 +129,10 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
     outcome = await runWrite<PaymentRow, SmsPaymentJson>(database(c), guard, effect, {
       status: 201,
       render: (row) => paymentToJson(row, origin),
-      amount: form.amount,
       refused: (refusal) => {
         if (refusal.failure === "member_revoked") return new AppError("unauthorized", INVALID_TOKEN);
         if (refusal.failure === "no_account") return new AppError("conflict", "The workspace has no account to credit");
-        const err = refusalError(refusal, form.amount);
+        const err = refusalError(refusal);
         return err.details ? new AppError(err.kind, err.message) : err;
       },
     });

@@ -89,6 +89,7 @@ export function recordPaymentEffect(member: MemberPrincipal, p: NewPayment): Eff
     accountId: sql`acct.id`,
     workspaceId: member.workspaceId,
     amount: p.amount.value,
+    counter: "clearing:manual",
     source: "portal",
     type: "deposit",
     description: `SMS payment ${p.id} (${p.paymentMethod})`,
@@ -96,7 +97,6 @@ export function recordPaymentEffect(member: MemberPrincipal, p: NewPayment): Eff
     metadata: { sms_payment_id: p.id },
     enforceOverdraft: false,
     requireNotSuspended: true,
-    precisionOf: p.amount,
   });
   return {
     ctes: sql`m AS MATERIALIZED (${activeMember(member)}),
@@ -133,6 +133,7 @@ export function deletePaymentEffect(member: MemberPrincipal, id: string): Effect
     accountId: sql`d.account_id`,
     workspaceId: member.workspaceId,
     amount: sql`-d.amount`,
+    counter: "clearing:manual",
     source: "portal",
     type: "reversal",
     description: `Reversal of SMS payment ${id}`,

@@ -1,8 +1,9 @@
 /** @jsxImportSource hono/jsx */
 // One workspace: its accounts, API keys, members, OAuth clients and outbound webhooks, with their forms.
 import type { z } from "@hono/zod-openapi";
-import type { AccountList, WorkspaceDetail } from "../../apis/admin/browse-schemas";
-import type { Delivery } from "../../apis/admin/oauth-clients";
+import type { AccountList } from "../../apis/admin/accounts/schemas";
+import type { Delivery } from "../../apis/admin/deliveries/schemas";
+import type { WorkspaceDetail } from "../../apis/admin/workspaces/schemas";
 import { API_KEY_PERMISSIONS } from "../../auth/api-keys";
 import { MEMBER_PERMISSIONS } from "../../auth/workspace-tokens";
 import { API_KEY_MODES, MEMBER_ROLES, OAUTH_SCOPES } from "../../db/schema";

@@ -1,7 +1,7 @@
 /** @jsxImportSource hono/jsx */
 // The workspace list: search by name prefix or id, keyset pages, and a form to create one.
 import type { z } from "@hono/zod-openapi";
-import type { WorkspaceList } from "../../apis/admin/browse-schemas";
+import type { WorkspaceList } from "../../apis/admin/workspaces/schemas";
 import { formatTime } from "./format";
 import { Layout, PostForm } from "./layout";
 

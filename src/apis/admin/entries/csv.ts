@@ -1,9 +1,9 @@
 // The CSV export of an account's entries: RFC 4180 text, exact decimals in the currency's minor units
 // (never rounded), streamed chunk by chunk, each chunk one keyset
 // page of the same statement as the entries list, so memory stays flat whatever the period holds.
-import type { Database } from "../../db/client";
-import type { EntryFilter } from "../../ledger/queries";
-import { decimalForCurrency } from "../../lib/money";
+import type { Database } from "../../../db/client";
+import type { EntryFilter } from "../../../ledger/queries";
+import { decimalForCurrency } from "../../../lib/money";
 import { type AdminEntryRow, listEntries } from "./queries";
 
 /** Rows per statement while the export streams (the query-plan test checks this size). */
@@ -50,7 +50,7 @@ export async function entriesCsv(db: Database, filter: EntryFilter): Promise<Rea
           controller.enqueue(encoder.encode(`${CSV_HEADER.join(",")}\r\n${rows.map(csvLine).join("")}`));
         } else {
           const last = rows.at(-1);
-          rows = last ? (await listEntries(db, { ...filter, before: last }, CSV_CHUNK_ROWS)).rows : [];
+          rows = last ? (await listEntries(db, { ...filter, beforeSeq: last.seq }, CSV_CHUNK_ROWS)).rows : [];
           if (rows.length > 0) controller.enqueue(encoder.encode(rows.map(csvLine).join("")));
         }
         if (rows.length < CSV_CHUNK_ROWS) controller.close();

@@ -1,0 +1,97 @@
+// SQL of the accounts resource: a workspace's accounts, one account with its reconciliation, its daily
+// balance, create and status.
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../../../db/client";
+import { accounts } from "../../../db/schema";
+import type { AccountRow } from "../../../ledger/accounts";
+import { iso, micros, unlessNoWorkspace } from "../sql-helpers";
+
+export type AccountListRow = {
+  id: string;
+  workspace_id: string;
+  currency: string;
+  status: "setup" | "active" | "suspended";
+  balance: string;
+  overdraft_limit: string;
+  entry_count: number;
+  created_at: string;
+  position: string;
+};
+
+const accountColumns = sql`a.id::text AS id, a.workspace_id::text AS workspace_id, a.currency, a.status,
+  a.balance::text AS balance, a.overdraft_limit::text AS overdraft_limit, a.entry_count::int AS entry_count,
+  ${iso("a.created_at")} AS created_at`;
+
+/** A workspace's accounts, oldest first, keyset-paged on (created_at, id); found=false for no workspace. */
+export async function listAccounts(
+  db: Database,
+  workspaceId: string,
+  opts: { after?: { position: string; id: string }; limit: number },
+) {
+  const after = opts.after
+    ? sql`AND (a.created_at, a.id) > (${opts.after.position}::timestamptz, ${opts.after.id}::uuid)`
+    : sql``;
+  const { rows } = await db.execute<{ found: boolean; accounts: AccountListRow[] }>(sql`
+    SELECT EXISTS (SELECT 1 FROM workspaces WHERE id = ${workspaceId}) AS found,
+      coalesce((SELECT json_agg(p ORDER BY p.position, p.id) FROM (
+        SELECT ${accountColumns}, ${micros("a.created_at")} AS position FROM accounts a
+        WHERE a.workspace_id = ${workspaceId} ${after}
+        ORDER BY a.created_at, a.id LIMIT ${opts.limit}) p), '[]'::json) AS accounts`);
+  return rows[0] ?? { found: false, accounts: [] };
+}
+
+export type AccountDetailRow = AccountListRow & {
+  workspace_name: string;
+  updated_at: string;
+  overdrawn_at: string | null;
+  entries_sum: string;
+  entries_counted: number;
+  difference: string;
+  balanced: boolean;
+};
+
+/**
+ * One account with its workspace's name and the reconciliation figures: the sum and number of its
+ * ledger rows, read from the account's index range (a full pass over that account's history).
+ */
+export async function accountDetail(db: Database, accountId: string) {
+  const { rows } = await db.execute<AccountDetailRow>(sql`
+    SELECT ${accountColumns}, ${iso("a.updated_at")} AS updated_at, ${iso("a.overdrawn_at")} AS overdrawn_at,
+      w.name AS workspace_name, s.total::text AS entries_sum, s.counted AS entries_counted,
+      (a.balance - s.total)::text AS difference, (s.total = a.balance) AS balanced
+    FROM accounts a JOIN workspaces w ON w.id = a.workspace_id,
+      LATERAL (SELECT coalesce(sum(e.amount), 0) AS total, count(*)::int AS counted
+               FROM ledger_entries e WHERE e.account_id = a.id) s
+    WHERE a.id = ${accountId}`);
+  return rows[0];
+}
+
+/**
+ * The account's closing balance on each UTC day from `from` to `to` (inclusive, YYYY-MM-DD) as it really
+ * was, by posting time: the balance_after of the last posting before the day's end (posting time never
+ * decreases along the posting sequence), 0 before the first. One probe of the account's posting-time
+ * index per day.
+ */
+export async function balanceHistory(db: Database, accountId: string, from: string, to: string) {
+  const { rows } = await db.execute<{ currency: string; points: { date: string; balance: string }[] | null }>(sql`
+    SELECT a.currency, (SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'),
+        'balance', coalesce((
+          SELECT e.balance_after FROM ledger_entries e
+          WHERE e.account_id = a.id AND e.created_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')
+          ORDER BY e.account_id, e.created_at DESC, e.seq DESC LIMIT 1), 0)::text) ORDER BY d.day)
+      FROM (SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g) d) AS points
+    FROM accounts a WHERE a.id = ${accountId}`);
+  return rows[0];
+}
+
+export const insertAccount = (db: Database, account: typeof accounts.$inferInsert): Promise<AccountRow | null> =>
+  unlessNoWorkspace(db.insert(accounts).values(account).returning());
+
+export async function setAccountStatus(db: Database, accountId: string, status: AccountRow["status"]) {
+  const [row] = await db
+    .update(accounts)
+    .set({ status, updatedAt: new Date() })
+    .where(eq(accounts.id, accountId))
+    .returning();
+  return row;
+}

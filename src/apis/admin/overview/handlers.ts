@@ -1,0 +1,11 @@
+// Handler of the overview.
+import type { AdminEnv } from "../../../auth/admin";
+import { database } from "../../../db/request-db";
+import { createSurface } from "../../shared/surface";
+import { adminErrorRenderer } from "../errors";
+import { overview } from "./queries";
+import * as routes from "./routes";
+
+export const overviewAdmin = createSurface<AdminEnv>(adminErrorRenderer);
+
+overviewAdmin.openapi(routes.getOverview, async (c) => c.json(await overview(database(c)), 200));

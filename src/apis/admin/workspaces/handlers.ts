@@ -1,0 +1,36 @@
+// Handlers of the workspaces resource.
+import { z } from "@hono/zod-openapi";
+import type { AdminEnv } from "../../../auth/admin";
+import { database } from "../../../db/request-db";
+import { AppError } from "../../../lib/errors";
+import { createSurface } from "../../shared/surface";
+import { encodeKeyset, keysetAfter, keysetPage, UUID } from "../common";
+import { adminErrorRenderer } from "../errors";
+import { insertWorkspace, listWorkspaces, workspaceDetail } from "./queries";
+import * as routes from "./routes";
+
+export const workspacesAdmin = createSurface<AdminEnv>(adminErrorRenderer);
+
+workspacesAdmin.openapi(routes.listWorkspaces, async (c) => {
+  const { q, limit, cursor } = c.req.valid("query");
+  const after = keysetAfter(cursor, z.tuple([z.string(), z.uuid()]));
+  const rows = await listWorkspaces(database(c), {
+    ...(q && UUID.test(q) ? { id: q } : { q: q || undefined }),
+    after: after && { sortKey: after[0], id: after[1] },
+    limit: limit + 1,
+  });
+  const { page, next_cursor } = keysetPage(rows, limit, (last) => encodeKeyset([last.sort_key, last.id]));
+  return c.json({ workspaces: page.map(({ sort_key: _, ...w }) => w), next_cursor }, 200);
+});
+
+workspacesAdmin.openapi(routes.getWorkspace, async (c) => {
+  const row = await workspaceDetail(database(c), c.req.valid("param").workspace_id);
+  if (!row) throw new AppError("not_found", "Workspace not found");
+  return c.json(row, 200);
+});
+
+workspacesAdmin.openapi(routes.createWorkspace, async (c) => {
+  const { name } = c.req.valid("json");
+  const row = await insertWorkspace(database(c), name);
+  return c.json({ id: row.id, name: row.name, created_at: row.createdAt.toISOString() }, 201);
+});
