@@ -17,6 +17,7 @@
 // Options: --pgbouncer (the stack with pgbouncer in front of PostgreSQL; the worker's endpoint still goes
 // straight to PostgreSQL).
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -67,7 +68,15 @@ async function pgCtl(stack, ...ctlArgs) {
     process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", bin, ...ctlArgs]] : [bin, ctlArgs];
   await execFileAsync(cmd, cmdArgs);
 }
-const stopPostgres = (stack) => pgCtl(stack, "-D", stack.cluster.dir, "-m", "immediate", "-w", "stop");
+const stopPostgres = (stack) =>
+  pgCtl(stack, "-D", stack.cluster.dir, "-m", "immediate", "-w", "stop").catch((err) => {
+    // Why it was not running, from its own log.
+    const log = path.join(stack.cluster.dir, "server.log");
+    const tail = fs.existsSync(log)
+      ? fs.readFileSync(log, "utf8").split("\n").slice(-30).join("\n")
+      : "(no server.log)";
+    throw new Error(`${err.message}\nserver.log:\n${tail}`);
+  });
 const startPostgres = (stack) =>
   pgCtl(
     stack,
