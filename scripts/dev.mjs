@@ -1,5 +1,5 @@
 // `npm run dev`: database → local Neon HTTP endpoint → migrations → `wrangler dev` on :8787 (local KV) → demo seed.
-// Ctrl-C stops everything; data stays in .data/. See README.md ("Run locally").
+// Ctrl-C stops everything; data stays in .data/. See docs/local-development.md.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";

@@ -63,6 +63,29 @@ const CSP = {
 const safeNext = (next: unknown) =>
   typeof next === "string" && /^\/portal(\/[\w\-./?=&%]*)?$/.test(next) && !next.includes("//") ? next : "/portal";
 
+/**
+ * The ids a portal address may carry, checked before a page or form does anything: an id with a newline
+ * or a slash in it would reach the admin API changed (URL parsing drops tabs and newlines) and then break
+ * the redirect's Location header, after the write was done.
+ */
+const ADDRESS_ID = z.uuid();
+const ADDRESS_TOKEN = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
+const AddressIds = z.object({
+  id: ADDRESS_ID,
+  keyId: ADDRESS_ID,
+  memberId: ADDRESS_ID,
+  clientId: ADDRESS_TOKEN,
+  deliveryId: ADDRESS_TOKEN,
+});
+const ADDRESS_PATTERNS = [
+  "/workspaces/:id/*",
+  "/accounts/:id/*",
+  "/workspaces/:id/api-keys/:keyId/*",
+  "/workspaces/:id/members/:memberId/*",
+  "/workspaces/:id/oauth-clients/:clientId/*",
+  "/workspaces/:id/deliveries/:deliveryId/*",
+];
+
 const formValue = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 const formList = (v: unknown) =>
   (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => typeof x === "string");
@@ -105,6 +128,13 @@ export function createPortal(dispatch: Dispatch) {
     const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/portal";
     return c.redirect(`/portal/sign-in?${new URLSearchParams({ next: target })}`, c.req.method === "GET" ? 302 : 303);
   });
+  for (const pattern of ADDRESS_PATTERNS) {
+    portal.use(pattern, async (c, next) => {
+      const checked = AddressIds.partial().safeParse(c.req.param());
+      if (!checked.success) return page(c, 400, "Bad address", "This address holds a malformed id.");
+      await next();
+    });
+  }
   portal.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
     console.error(JSON.stringify({ portal: c.req.path, error: String(err).slice(0, 500) }));
@@ -121,16 +151,21 @@ export function createPortal(dispatch: Dispatch) {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     const expected = c.env.ADMIN_TOKEN ?? "";
+    // Every attempt counts, and the limiter decides before the token is compared: past the limit even the
+    // right token is refused, so the answer tells nothing about the guess.
+    const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
+    if (!success) {
+      c.header("Retry-After", "60");
+      return c.html(
+        <SignInPage next={next} error="Too many sign-in attempts from this address: wait a minute." />,
+        429,
+      );
+    }
     // The session token is made before the comparison, so a wrong token costs at least what a right one does.
     const session = await newSessionToken(expected);
     if (expected && timingSafeEqualStrings(formValue(form.token), expected)) {
       setSessionCookie(c, session);
       return c.redirect(next, 303);
-    }
-    const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
-    if (!success) {
-      c.header("Retry-After", "60");
-      return c.html(<SignInPage next={next} error="Too many wrong tokens from this address: wait a minute." />, 429);
     }
     return c.html(<SignInPage next={next} error="That is not the admin token." />, 401);
   });

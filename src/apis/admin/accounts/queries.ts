@@ -78,7 +78,7 @@ export async function balanceHistory(db: Database, accountId: string, from: stri
         'balance', coalesce((
           SELECT e.balance_after FROM ledger_entries e
           WHERE e.account_id = a.id AND e.created_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')
-          ORDER BY e.account_id, e.created_at DESC, e.seq DESC LIMIT 1), 0)::text) ORDER BY d.day)
+          ORDER BY e.account_id, e.created_at DESC LIMIT 1), 0)::text) ORDER BY d.day)
       FROM (SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g) d) AS points
     FROM accounts a WHERE a.id = ${accountId}`);
   return rows[0];
