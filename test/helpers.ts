@@ -114,6 +114,11 @@ export async function seedEntries(
       )
       SELECT system_balance_add(${counter}, currency, sum(amount)) FROM legs GROUP BY currency`),
     db.execute(sql`
+      INSERT INTO ledger_day_counts (account_id, day, n)
+      SELECT account_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*) FROM ledger_entries
+      WHERE account_id IN (${accounts}) GROUP BY 1, 2
+      ON CONFLICT (account_id, day) DO UPDATE SET n = EXCLUDED.n`),
+    db.execute(sql`
       UPDATE accounts a SET balance = s.total, entry_count = s.n
       FROM (SELECT account_id, sum(amount) AS total, max(seq) AS n FROM ledger_entries
             WHERE account_id IN (${accounts}) GROUP BY account_id) s

@@ -13,6 +13,7 @@ import { ApiKeyCreated } from "../apis/admin/api-keys/schemas";
 import { Delivery } from "../apis/admin/deliveries/schemas";
 import { EntryList } from "../apis/admin/entries/schemas";
 import { EffectiveGatewayStatusBody } from "../apis/admin/gateway/schemas";
+import { LedgerTransaction, SystemEntries, TrialBalance } from "../apis/admin/ledger/schemas";
 import { Overview } from "../apis/admin/overview/schemas";
 import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspaces/schemas";
 import type { AppEnv } from "../env";
@@ -21,6 +22,7 @@ import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch }
 import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
 import { Layout } from "./views/layout";
+import { LedgerPage, SystemAccountPage, TransactionPage } from "./views/ledger";
 import { OverviewPage } from "./views/overview";
 import { SignInPage } from "./views/sign-in";
 import { type ShownSecret, WorkspacePage } from "./views/workspace";
@@ -175,14 +177,22 @@ export function createPortal(dispatch: Dispatch) {
 
   // --- Overview ------------------------------------------------------------------------------
   const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
-    const [gateway, figures] = await Promise.all([
+    const [gateway, figures, trial] = await Promise.all([
       admin(c, "GET", "/gateway-status", EffectiveGatewayStatusBody),
       admin(c, "GET", "/overview", Overview),
+      admin(c, "GET", "/ledger/trial-balance", TrialBalance),
     ]);
     if (!gateway.ok) return page(c, gateway.status, "Overview unavailable", gateway.message);
     if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
+    if (!trial.ok) return page(c, trial.status, "Overview unavailable", trial.message);
     return c.html(
-      <OverviewPage gateway={gateway.body} overview={figures.body} notice={extra.notice} error={extra.error} />,
+      <OverviewPage
+        gateway={gateway.body}
+        overview={figures.body}
+        trial={trial.body}
+        notice={extra.notice}
+        error={extra.error}
+      />,
       (extra.status ?? 200) as ContentfulStatusCode,
     );
   };
@@ -197,6 +207,32 @@ export function createPortal(dispatch: Dispatch) {
     });
     if (!res.ok) return overviewPage(c, { error: res.message, status: res.status });
     return c.redirect("/portal?done=gateway", 303);
+  });
+
+  // --- Ledger --------------------------------------------------------------------------------
+  portal.get("/ledger", async (c) => {
+    const trial = await admin(c, "GET", "/ledger/trial-balance", TrialBalance);
+    if (!trial.ok) return page(c, trial.status, "Ledger", trial.message);
+    return c.html(<LedgerPage trial={trial.body} />);
+  });
+
+  portal.get("/ledger/system-accounts/:code", async (c) => {
+    const code = c.req.param("code");
+    const params = new URLSearchParams({ currency: c.req.query("currency") ?? "", limit: "50" });
+    const cursor = c.req.query("cursor");
+    if (cursor) params.set("cursor", cursor);
+    const path = `/ledger/system-accounts/${encodeURIComponent(code)}/entries?${params}`;
+    const entries = await admin(c, "GET", path, SystemEntries);
+    if (!entries.ok) return page(c, entries.status, "System account", entries.message);
+    return c.html(<SystemAccountPage code={code} currency={params.get("currency") ?? ""} entries={entries.body} />);
+  });
+
+  portal.get("/ledger/transactions/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!/^[1-9]\d{0,15}$/.test(id)) return page(c, 400, "Transaction", "A transaction id is a positive integer.");
+    const tx = await admin(c, "GET", `/ledger/transactions/${id}`, LedgerTransaction);
+    if (!tx.ok) return page(c, tx.status, "Transaction", tx.message);
+    return c.html(<TransactionPage tx={tx.body} />);
   });
 
   // --- Workspaces ----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import { AppError } from "../lib/errors";
 import { isNegative } from "../lib/money";
 import { claimOnlyEffect, type Duplicate, gatewayPostingEffect, gatewayReversalEffect, isDuplicate } from "./queries";
 import { receiveWebhooks } from "./receiver";
+import { signatureSecurity } from "./signature-scheme";
 
 const UPSTREAM = "sms_gateway";
 /** Dedupe namespace guarding "this original event was reversed" (one reversal per event). */
@@ -71,7 +72,10 @@ smsGatewayWebhook.openAPIRegistry.registerPath(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "receiveSmsGatewayEvent",
+    summary: "Receive an SMS gateway event",
     tags: ["Webhooks"],
+    security: signatureSecurity(smsGatewayWebhook, "smsGatewaySignature", "SMS_GATEWAY_WEBHOOK_SECRET"),
     description:
       "Signed (Standard Webhooks) events from the SMS gateway: deposits, usage charges (negative amounts), " +
       "reversals of earlier events and gateway status reports. Each webhook-id takes effect once.",

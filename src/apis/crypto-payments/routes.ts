@@ -19,6 +19,8 @@ const tags = ["Crypto payments (spec 004)"];
 export const listPayments = createRoute({
   method: "get",
   path: "/payments/",
+  operationId: "listCryptoPayments",
+  summary: "List crypto payments",
   tags,
   security: [{ oauth2: ["read"] }],
   middleware: [requireOAuth("read"), perOAuthClient("read")] as const,
@@ -38,6 +40,8 @@ export const listPayments = createRoute({
 export const paymentStatus = createRoute({
   method: "post",
   path: "/payments/status/",
+  operationId: "getCryptoPaymentStatus",
+  summary: "Get one crypto payment in full",
   tags,
   security: [{ oauth2: ["read"] }],
   middleware: [requireOAuth("read"), perOAuthClient("read")] as const,
@@ -54,6 +58,8 @@ export const paymentStatus = createRoute({
 export const createPayment = createRoute({
   method: "post",
   path: "/payments/",
+  operationId: "createCryptoPayment",
+  summary: "Create a crypto payment",
   tags,
   security: [{ oauth2: ["write"] }],
   middleware: [requireOAuth("write"), perOAuthClient("money")] as const,

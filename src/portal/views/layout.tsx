@@ -11,7 +11,7 @@ type Props = {
   signedIn?: boolean;
   notice?: string;
   error?: string;
-  nav?: "overview" | "workspaces";
+  nav?: "overview" | "workspaces" | "ledger";
 };
 
 export function Layout({ title, children, signedIn = true, notice, error, nav }: Props) {
@@ -36,6 +36,9 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
               </a>
               <a href="/portal/workspaces" aria-current={nav === "workspaces" ? "page" : undefined}>
                 Workspaces
+              </a>
+              <a href="/portal/ledger" aria-current={nav === "ledger" ? "page" : undefined}>
+                Ledger
               </a>
               <a href="/docs">API reference</a>
               <form method="post" action="/portal/sign-out" class="inline">
