@@ -75,15 +75,17 @@ export async function entriesPage(
   offset: number,
   limit: number,
 ) {
+  // A deep page skips within its day on the time index alone (keys only: an index-only scan, no row
+  // fetched for what it skips), then reads its rows by primary key.
   const page =
     offset < DEEP_OFFSET
       ? sql`SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
           ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}`
-      : // The day's end as a scalar subquery: a parameter the time index starts its scan from.
-        sql`SELECT ${entryColumns} FROM ledger_entries
+      : sql`SELECT ${entryColumns} FROM ledger_entries WHERE id IN (
+          SELECT id FROM ledger_entries
           WHERE account_id = ${accountId}
             AND occurred_at < (SELECT (day + 1)::timestamp AT TIME ZONE 'UTC' FROM start)
-          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET (SELECT skip FROM start)`;
+          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET (SELECT skip FROM start))`;
   const start =
     offset < DEEP_OFFSET
       ? sql``
