@@ -63,9 +63,9 @@ export const DEEP_OFFSET = 1_000;
 
 /**
  * Newest-first offset page with the total, in ONE statement. The account's entry counter is the total:
- * O(1) at any size. A deep page finds the UTC day its first row lies in by summing the account's entries
- * per day (ledger_day_counts, one row per day, newest first), then skips only within that day on the
- * account's time index: every page costs about what page 1 costs, whatever the history's length.
+ * O(1) at any size. A deep page finds the UTC day its first row lies in from the account's entries per
+ * day (ledger_page_start over ledger_day_counts, walked from the nearer end), then skips only within that
+ * day on the account's time index: every page costs about what page 1 costs, whatever the history's length.
  */
 export async function entriesPage(
   db: Database,
@@ -90,10 +90,7 @@ export async function entriesPage(
     offset < DEEP_OFFSET
       ? sql``
       : sql`, start AS MATERIALIZED (
-          SELECT day, ${offset}::bigint - (upto - n) AS skip FROM (
-            SELECT day, n, sum(n) OVER (ORDER BY day DESC) AS upto FROM ledger_day_counts
-            WHERE account_id = ${accountId}) days
-          WHERE upto > ${offset}::bigint ORDER BY day DESC LIMIT 1)`;
+          SELECT s.day, s.skip FROM head, ledger_page_start(${accountId}, ${offset}::bigint, head.total) s)`;
   const { rows } = await db.execute<{ key_ok: boolean; total: string | null; rows: EntryRow[] | null }>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
