@@ -63,9 +63,9 @@ export const DEEP_OFFSET = 1_000;
 
 /**
  * Newest-first offset page with the total, in ONE statement. The account's entry counter is the total:
- * O(1) at any size. A deep page finds the UTC day its first row lies in by summing the account's entries
- * per day (ledger_day_counts, one row per day, newest first), then skips only within that day on the
- * account's time index: every page costs about what page 1 costs, whatever the history's length.
+ * O(1) at any size. A deep page finds the UTC day its first row lies in from the account's entries per
+ * day (ledger_page_start over ledger_day_counts, walked from the nearer end), then skips only within that
+ * day on the account's time index: every page costs about what page 1 costs, whatever the history's length.
  */
 export async function entriesPage(
   db: Database,
@@ -75,21 +75,22 @@ export async function entriesPage(
   offset: number,
   limit: number,
 ) {
+  // A deep page skips within its day on the time index alone (keys only: an index-only scan, no row
+  // fetched for what it skips), then reads its rows by primary key.
   const page =
     offset < DEEP_OFFSET
       ? sql`SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
           ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}`
-      : sql`SELECT ${entryColumns} FROM ledger_entries, start
-          WHERE account_id = ${accountId} AND occurred_at < ((start.day + 1)::timestamp AT TIME ZONE 'UTC')
-          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET (SELECT skip FROM start)`;
+      : sql`SELECT ${entryColumns} FROM ledger_entries WHERE id IN (
+          SELECT id FROM ledger_entries
+          WHERE account_id = ${accountId}
+            AND occurred_at < (SELECT (day + 1)::timestamp AT TIME ZONE 'UTC' FROM start)
+          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET (SELECT skip FROM start))`;
   const start =
     offset < DEEP_OFFSET
       ? sql``
       : sql`, start AS MATERIALIZED (
-          SELECT day, ${offset}::bigint - (upto - n) AS skip FROM (
-            SELECT day, n, sum(n) OVER (ORDER BY day DESC) AS upto FROM ledger_day_counts
-            WHERE account_id = ${accountId}) days
-          WHERE upto > ${offset}::bigint ORDER BY day DESC LIMIT 1)`;
+          SELECT s.day, s.skip FROM head, ledger_page_start(${accountId}, ${offset}::bigint, head.total) s)`;
   const { rows } = await db.execute<{ key_ok: boolean; total: string | null; rows: EntryRow[] | null }>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${apiKeyActive(apiKeyId)} AS key_ok,

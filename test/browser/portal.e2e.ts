@@ -131,7 +131,8 @@ describe("the back office in chromium", () => {
     expect(await page.textContent("[role=status]")).toContain("Adjustment posted");
 
     const [first] = await entriesTable();
-    expect(first!.slice(2)).toEqual(["portal", "adjustment", "Browser goodwill credit", "12.34", "266.59"]);
+    // Id, posted, effective, then source, type, description, amount, balance after.
+    expect(first!.slice(3)).toEqual(["portal", "adjustment", "Browser goodwill credit", "12.34", "266.59"]);
     expect(await page.textContent("[data-testid=balance]")).toContain("266.59 EUR");
     expect(await page.textContent("[data-testid=reconciliation]")).toContain("balanced");
 
@@ -190,9 +191,10 @@ describe("the back office in chromium", () => {
     expect(rows.length).toBe(table.length);
     rows.forEach((row, i) => {
       const cells = table[i]!;
-      const shown = [cells[0], cells[2], cells[3], cells[4], cells[5]!.replace(/,/g, ""), cells[6]!.replace(/,/g, "")];
+      const shown = [cells[0], cells[3], cells[4], cells[5], cells[6]!.replace(/,/g, ""), cells[7]!.replace(/,/g, "")];
       expect([row[0], row[2], row[3], row[4], row[5], row[7]], `row ${i}`).toEqual(shown);
-      expect(row[1]!.replace("T", " ").slice(0, 19), `row ${i}`).toBe(cells[1]!.slice(0, 19));
+      // The CSV's occurred_at is the effective date, the table's third column.
+      expect(row[1]!.replace("T", " ").slice(0, 19), `row ${i}`).toBe(cells[2]!.slice(0, 19));
       expect(row[6]).toBe("EUR");
     });
   });
@@ -206,6 +208,16 @@ describe("the back office in chromium", () => {
     expect(dates[0]).toBe(day(-13));
     expect(dates.at(-1)).toBe(day(0));
     await page.screenshot({ path: path.join(SHOTS, "account.png"), fullPage: true });
+  });
+
+  it("shows the ledger balanced per currency, a system account's legs and a transaction's legs", async () => {
+    await page.goto(`${baseUrl}/portal/ledger`);
+    expect(await page.textContent("[data-testid=trial-EUR]")).toBe("balanced");
+    await page.screenshot({ path: path.join(SHOTS, "ledger.png"), fullPage: true });
+    await Promise.all([page.waitForURL(/system-accounts/), page.click("a:has-text('clearing:sms_gateway')")]);
+    await Promise.all([page.waitForURL(/transactions/), page.click("table tbody tr:first-child td a")]);
+    expect(await page.$$eval("[data-testid=leg]", (legs) => legs.length)).toBe(2);
+    await page.screenshot({ path: path.join(SHOTS, "transaction.png"), fullPage: true });
   });
 
   it("revokes an API key from the workspace page, and the key gets 401 at once", async () => {

@@ -1,0 +1,37 @@
+-- Where a deep newest-first page of an account's entries starts (spec 002's offset pages): the UTC day
+-- of its first row, and how many newer rows of that day to skip. It walks the account's per-day counts
+-- (ledger_day_counts) from the nearer end and stops at the day, so a page near either end reads a few
+-- count rows and a page in the middle at most half of them; the caller skips within one day only.
+CREATE OR REPLACE FUNCTION ledger_page_start(p_account uuid, p_offset bigint, p_total bigint,
+  OUT day date, OUT skip bigint)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  r record;
+  seen bigint := 0;
+  target bigint;
+BEGIN
+  IF p_total IS NULL OR p_offset < 0 OR p_offset >= p_total THEN
+    RETURN;
+  END IF;
+  IF 2 * p_offset < p_total THEN
+    FOR r IN SELECT c.day, c.n FROM ledger_day_counts c WHERE c.account_id = p_account ORDER BY c.day DESC LOOP
+      IF seen + r.n > p_offset THEN
+        day := r.day;
+        skip := p_offset - seen;
+        RETURN;
+      END IF;
+      seen := seen + r.n;
+    END LOOP;
+  ELSE
+    -- The page's first row is the target-th oldest (0-based); within its day, newer rows come first.
+    target := p_total - 1 - p_offset;
+    FOR r IN SELECT c.day, c.n FROM ledger_day_counts c WHERE c.account_id = p_account ORDER BY c.day ASC LOOP
+      IF seen + r.n > target THEN
+        day := r.day;
+        skip := seen + r.n - 1 - target;
+        RETURN;
+      END IF;
+      seen := seen + r.n;
+    END LOOP;
+  END IF;
+END $$;
