@@ -280,8 +280,8 @@ describe("the back office in chromium", () => {
       const [first] = await kb.$$eval("table[data-testid=entries] tbody tr", (rows) =>
         rows.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent?.trim() ?? "")),
       );
-      expect(first?.slice(2, 5)).toEqual(["portal", "adjustment", "Keyboard credit"]);
-      expect(first?.[5]).toBe("3.21");
+      expect(first?.slice(3, 6)).toEqual(["portal", "adjustment", "Keyboard credit"]);
+      expect(first?.[6]).toBe("3.21");
     } finally {
       await context.close();
     }
