@@ -105,6 +105,28 @@ describe("double-entry: every movement is a balanced transaction", () => {
   });
 });
 
+describe("currencies: one table of ISO 4217 minor units", () => {
+  it("refuses an account in a currency the table does not list, and keeps each currency's precision", async () => {
+    const ws = await createWorkspace();
+    const unknown = await admin("POST", `/workspaces/${ws.id}/accounts`, { currency: "ZZZ" });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.details).toEqual({ currency: ["unknown currency"] });
+    const [kwd] = await query<{ minor_units: number }>(sql`SELECT minor_units FROM currencies WHERE code = 'KWD'`);
+    expect(kwd?.minor_units).toBe(3);
+    const account = await createAccount(ws.id, { currency: "KWD" });
+    expect(
+      (await admin("POST", `/accounts/${account.id}/adjustments`, { amount: "1.234", description: "fils" })).status,
+    ).toBe(201);
+    const refused = await admin("POST", `/accounts/${account.id}/adjustments`, {
+      amount: "1.2345",
+      description: "too fine",
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toBe("amount has more than 3 decimal places allowed for KWD");
+    expect((await ledgerInvariant(account.id)).count).toBe(1);
+  });
+});
+
 describe("double-entry: the database refuses what does not balance, whoever writes", () => {
   it("refuses a one-legged transaction at commit", async () => {
     const t = await tenant(["balance.read"]);
