@@ -123,7 +123,5 @@ CREATE UNIQUE INDEX "ledger_account_seq_idx" ON "ledger_entries" USING btree ("a
 --> statement-breakpoint
 CREATE INDEX "ledger_transaction_idx" ON "ledger_entries" USING btree ("transaction_id");
 --> statement-breakpoint
-CREATE INDEX "ledger_account_posted_idx" ON "ledger_entries" USING btree ("account_id","created_at");
---> statement-breakpoint
 -- The single-entry posting; drizzle/functions/ledger_post.sql defines the double-entry one.
 DROP FUNCTION IF EXISTS ledger_post(uuid, uuid, numeric, text, text, text, timestamptz, text, jsonb, boolean, uuid, boolean, integer, jsonb);

@@ -35,3 +35,32 @@ BEGIN
     END LOOP;
   END IF;
 END $$;
+
+-- The balance an account really had at an instant, by posting time: the balance_after of its last posting
+-- before p_at (0 before the first). Posting time never decreases along the posting sequence, so a binary
+-- search over `seq` on the account's unique (account_id, seq) index finds it in ~log2(n) probes: the
+-- balance chart needs no index of its own on the hot table.
+CREATE OR REPLACE FUNCTION ledger_balance_at(p_account uuid, p_at timestamptz, p_last_seq bigint)
+RETURNS numeric LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  lo bigint := 1;
+  hi bigint := p_last_seq;
+  mid bigint;
+  posted timestamptz;
+  best bigint := 0;
+BEGIN
+  WHILE lo <= hi LOOP
+    mid := (lo + hi) / 2;
+    SELECT e.created_at INTO posted FROM ledger_entries e WHERE e.account_id = p_account AND e.seq = mid;
+    IF posted < p_at THEN
+      best := mid;
+      lo := mid + 1;
+    ELSE
+      hi := mid - 1;
+    END IF;
+  END LOOP;
+  IF best = 0 THEN
+    RETURN 0;
+  END IF;
+  RETURN (SELECT e.balance_after FROM ledger_entries e WHERE e.account_id = p_account AND e.seq = best);
+END $$;

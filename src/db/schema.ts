@@ -126,8 +126,6 @@ export const ledgerEntries = pgTable(
   (t) => [
     // Posting order: the back office's entries list and balance_after; unique, so no sequence repeats.
     uniqueIndex("ledger_account_seq_idx").on(t.accountId, t.seq),
-    // The balance history by posting time: each day's last posting, one index probe per day.
-    index("ledger_account_posted_idx").on(t.accountId, t.createdAt),
     index("ledger_transaction_idx").on(t.transactionId),
     // Every list is "one account, newest first"; the source variant serves the partial-gateway view.
     index("ledger_account_time_idx").on(t.accountId, t.occurredAt.desc(), t.id.desc()),

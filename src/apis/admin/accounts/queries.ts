@@ -69,17 +69,14 @@ export async function accountDetail(db: Database, accountId: string) {
 
 /**
  * The account's closing balance on each UTC day from `from` to `to` (inclusive, YYYY-MM-DD) as it really
- * was, by posting time: the balance_after of the last posting before the day's end (posting time never
- * decreases along the posting sequence), 0 before the first. One probe of the account's posting-time
- * index per day.
+ * was, by posting time: the balance_after of the last posting before the day's end, 0 before the first
+ * (ledger_balance_at: a binary search over the posting sequence, ~log2(entries) index probes per day).
  */
 export async function balanceHistory(db: Database, accountId: string, from: string, to: string) {
   const { rows } = await db.execute<{ currency: string; points: { date: string; balance: string }[] | null }>(sql`
     SELECT a.currency, (SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'),
-        'balance', coalesce((
-          SELECT e.balance_after FROM ledger_entries e
-          WHERE e.account_id = a.id AND e.created_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')
-          ORDER BY e.account_id, e.created_at DESC LIMIT 1), 0)::text) ORDER BY d.day)
+        'balance', ledger_balance_at(a.id, (d.day + 1)::timestamp AT TIME ZONE 'UTC', a.entry_count)::text)
+        ORDER BY d.day)
       FROM (SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g) d) AS points
     FROM accounts a WHERE a.id = ${accountId}`);
   return rows[0];
