@@ -15,10 +15,10 @@ BEGIN
 END $$;
 
 -- The item as the API shows it.
-CREATE OR REPLACE FUNCTION reconciliation_item_json(i reconciliation_items) RETURNS jsonb
+CREATE OR REPLACE FUNCTION reconciliation_item_json(i reconciliation_items, p_currency text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
-    'id', i.id::text, 'bucket', i.bucket, 'key', i.key, 'line', i.line_no,
+    'id', i.id::text, 'bucket', i.bucket, 'key', i.key, 'line', i.line_no, 'currency', p_currency,
     'report_amount', i.report_amount::text, 'fee', i.fee::text, 'ledger_amount', i.ledger_amount::text,
     'account_id', i.account_id,
     'resolution', CASE WHEN i.resolution IS NULL THEN NULL ELSE jsonb_build_object(
@@ -47,7 +47,7 @@ BEGIN
   IF NOT FOUND THEN RETURN '{"failure":"not_found"}'::jsonb; END IF;
   SELECT * INTO i FROM reconciliation_items WHERE id = p_item_id AND reconciliation_id = p_reconciliation_id FOR UPDATE;
   IF NOT FOUND THEN RETURN '{"failure":"not_found"}'::jsonb; END IF;
-  IF i.resolution IS NOT NULL THEN RETURN reconciliation_item_json(i); END IF;
+  IF i.resolution IS NOT NULL THEN RETURN reconciliation_item_json(i, r.currency); END IF;
   IF i.settled_transaction_id IS NOT NULL THEN RETURN '{"failure":"already_settled"}'::jsonb; END IF;
   -- What the ledger holds beyond what the upstream reported (a duplicate line stands for no credit).
   delta := CASE WHEN i.bucket = 'duplicate' THEN 0 ELSE coalesce(i.ledger_amount, 0) END - coalesce(i.report_amount, 0);
@@ -76,7 +76,7 @@ BEGIN
   UPDATE reconciliation_items SET resolution = p_action, resolution_note = p_note, resolved_by = p_actor,
     resolved_at = now(), resolution_transaction_id = tx
   WHERE id = i.id RETURNING * INTO i;
-  RETURN reconciliation_item_json(i);
+  RETURN reconciliation_item_json(i, r.currency);
 END $$;
 
 -- Settles a reconciliation: one balanced system-only transaction moving the reported gross of every
@@ -89,8 +89,8 @@ RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   r reconciliations;
   unresolved integer;
-  gross numeric;
-  fees numeric;
+  v_gross numeric;
+  v_fees numeric;
   tx bigint;
 BEGIN
   SELECT * INTO r FROM reconciliations WHERE id = p_reconciliation_id AND status <> 'importing' FOR UPDATE;
@@ -107,14 +107,14 @@ BEGIN
   SELECT id, coalesce(report_amount, 0), coalesce(fee, 0) FROM reconciliation_items
   WHERE reconciliation_id = r.id AND settled_transaction_id IS NULL
     AND (bucket = 'matched' OR (NOT p_partial AND resolution IN ('adjust', 'write_off')));
-  SELECT coalesce(sum(gross), 0), coalesce(sum(fee), 0) INTO gross, fees FROM reconciliation_settling;
+  SELECT coalesce(sum(s.gross), 0), coalesce(sum(s.fee), 0) INTO v_gross, v_fees FROM reconciliation_settling s;
 
   IF EXISTS (SELECT 1 FROM reconciliation_settling) THEN
-    IF gross <> 0 THEN
+    IF v_gross <> 0 THEN
       tx := nextval('ledger_transaction_id_seq');
-      PERFORM reconciliation_system_leg(tx, 'clearing:' || r.upstream, r.currency, gross);
-      PERFORM reconciliation_system_leg(tx, 'settlement:' || r.upstream, r.currency, -(gross - fees));
-      PERFORM reconciliation_system_leg(tx, 'fees:' || r.upstream, r.currency, -fees);
+      PERFORM reconciliation_system_leg(tx, 'clearing:' || r.upstream, r.currency, v_gross);
+      PERFORM reconciliation_system_leg(tx, 'settlement:' || r.upstream, r.currency, -(v_gross - v_fees));
+      PERFORM reconciliation_system_leg(tx, 'fees:' || r.upstream, r.currency, -v_fees);
     END IF;
     UPDATE reconciliation_items i SET settled_transaction_id = coalesce(tx, 0)
     FROM reconciliation_settling s WHERE i.id = s.id;
@@ -130,6 +130,105 @@ BEGIN
     settled_at = CASE WHEN tx IS NOT NULL OR EXISTS (SELECT 1 FROM reconciliation_settling) THEN now() ELSE settled_at END
   WHERE id = r.id;
   RETURN jsonb_build_object('reconciliation_id', r.id, 'transaction_id', tx,
-    'settled_items', (SELECT count(*) FROM reconciliation_settling), 'gross', gross::text,
-    'net', (gross - fees)::text, 'fees', fees::text);
+    'settled_items', (SELECT count(*) FROM reconciliation_settling), 'gross', v_gross::text,
+    'net', (v_gross - v_fees)::text, 'fees', v_fees::text);
+END $$;
+
+-- The import's final statement: buckets the staged lines of an `importing` reconciliation against the
+-- ledger and opens it, or, when the same file (upstream, currency, SHA-256) was imported before, drops
+-- the new one and names the first. Lines match the upstream's unsettled credits of any period (late
+-- reports are normal); the period [from, to) on the clearing legs' posting time bounds only which credits
+-- can be missing_in_report, and opening legs (before double-entry) never are.
+CREATE OR REPLACE FUNCTION reconciliation_open(p_id uuid, p_sha256 text) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  r reconciliations;
+  existing uuid;
+  prefix text;
+  v_summary jsonb;
+BEGIN
+  SELECT * INTO r FROM reconciliations WHERE id = p_id AND status = 'importing' FOR UPDATE;
+  IF NOT FOUND THEN RETURN '{"failure":"not_found"}'::jsonb; END IF;
+  SELECT id INTO existing FROM reconciliations
+  WHERE upstream = r.upstream AND currency = r.currency AND file_sha256 = p_sha256 AND status <> 'importing';
+  IF FOUND THEN
+    DELETE FROM reconciliations WHERE id = p_id;
+    RETURN jsonb_build_object('id', existing, 'existing', true);
+  END IF;
+  -- sms_gateway credits carry 'sms_gateway:' || webhook id; the others the key itself.
+  prefix := CASE r.upstream WHEN 'sms_gateway' THEN 'sms_gateway:' ELSE '' END;
+
+  DROP TABLE IF EXISTS pg_temp.recon_keys, pg_temp.recon_credits, pg_temp.recon_lines;
+  CREATE TEMP TABLE recon_keys ON COMMIT DROP AS
+  SELECT l.line_no, k.key, min(l.line_no) OVER (PARTITION BY k.key) AS first_line
+  FROM reconciliation_lines l, unnest(l.keys) k(key) WHERE l.reconciliation_id = p_id;
+
+  CREATE TEMP TABLE recon_lines ON COMMIT DROP AS
+  SELECT l.line_no, l.key_field, l.keys, l.amount, l.fee,
+    EXISTS (SELECT 1 FROM recon_keys k WHERE k.line_no = l.line_no AND k.first_line < l.line_no) AS duplicate
+  FROM reconciliation_lines l WHERE l.reconciliation_id = p_id;
+
+  -- The upstream's unsettled credits that the report's (first) lines name, whatever their period.
+  CREATE TEMP TABLE recon_credits ON COMMIT DROP AS
+  SELECT DISTINCT ON (e.transaction_id) k.line_no, k.key, e.transaction_id, e.account_id, e.amount
+  FROM recon_keys k
+  JOIN ledger_entries e ON e.external_ref = prefix || k.key AND e.source = r.upstream AND e.type = 'deposit'
+    AND e.currency = r.currency
+  WHERE k.first_line = k.line_no
+    AND EXISTS (SELECT 1 FROM system_legs s WHERE s.transaction_id = e.transaction_id
+                AND s.account_code = 'clearing:' || r.upstream)
+    AND NOT EXISTS (SELECT 1 FROM reconciliation_settled_credits c WHERE c.transaction_id = e.transaction_id)
+  ORDER BY e.transaction_id, k.line_no;
+
+  INSERT INTO reconciliation_items (reconciliation_id, bucket, key, line_no, report_amount, fee, ledger_amount,
+    account_id, credit_transaction_ids)
+  SELECT p_id,
+    CASE WHEN l.duplicate THEN 'duplicate'
+         WHEN c.found = 0 THEN 'missing_in_ledger'
+         WHEN c.found = cardinality(l.keys) AND c.total = l.amount THEN 'matched'
+         ELSE 'amount_mismatch' END,
+    l.key_field, l.line_no, l.amount, l.fee,
+    CASE WHEN l.duplicate OR c.found = 0 THEN NULL ELSE c.total END,
+    CASE WHEN l.duplicate THEN NULL
+         WHEN c.found > 0 THEN c.account_id
+         WHEN r.upstream = 'mobile_money' THEN
+           (SELECT m.account_id FROM mobile_money_payments m WHERE m.reference = l.keys[1])
+         WHEN r.upstream = 'crypto' AND l.keys[1] ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
+           (SELECT p.account_id FROM crypto_payments p WHERE p.id = l.keys[1]::uuid)
+    END,
+    CASE WHEN l.duplicate THEN '{}'::bigint[] ELSE c.ids END
+  FROM recon_lines l
+  CROSS JOIN LATERAL (
+    SELECT count(DISTINCT rc.key)::int AS found, coalesce(sum(rc.amount), 0) AS total,
+      coalesce(array_agg(rc.transaction_id) FILTER (WHERE rc.transaction_id IS NOT NULL), '{}') AS ids,
+      CASE WHEN count(DISTINCT rc.account_id) = 1 THEN min(rc.account_id::text)::uuid END AS account_id
+    FROM recon_credits rc WHERE rc.line_no = l.line_no) c
+  ORDER BY l.line_no;
+
+  -- Credits of the period that no line of the report names.
+  INSERT INTO reconciliation_items (reconciliation_id, bucket, key, ledger_amount, account_id, credit_transaction_ids)
+  SELECT p_id, 'missing_in_report', substr(e.external_ref, length(prefix) + 1), e.amount, e.account_id,
+    ARRAY[e.transaction_id]
+  FROM system_legs s
+  JOIN ledger_entries e ON e.transaction_id = s.transaction_id AND e.source = r.upstream AND e.type = 'deposit'
+  WHERE s.account_code = 'clearing:' || r.upstream AND s.currency = r.currency AND NOT s.opening
+    AND s.posted_at >= r.period_from AND s.posted_at < r.period_to
+    AND e.external_ref LIKE prefix || '%'
+    AND NOT EXISTS (SELECT 1 FROM reconciliation_settled_credits c WHERE c.transaction_id = e.transaction_id)
+    AND NOT EXISTS (SELECT 1 FROM recon_keys k WHERE prefix || k.key = e.external_ref)
+  ORDER BY s.posted_at, e.transaction_id;
+
+  SELECT jsonb_build_object(
+    'matched', count(*) FILTER (WHERE bucket = 'matched'),
+    'amount_mismatch', count(*) FILTER (WHERE bucket = 'amount_mismatch'),
+    'missing_in_ledger', count(*) FILTER (WHERE bucket = 'missing_in_ledger'),
+    'missing_in_report', count(*) FILTER (WHERE bucket = 'missing_in_report'),
+    'duplicate', count(*) FILTER (WHERE bucket = 'duplicate'))
+  INTO v_summary FROM reconciliation_items WHERE reconciliation_id = p_id;
+
+  DELETE FROM reconciliation_lines WHERE reconciliation_id = p_id;
+  UPDATE reconciliations SET status = 'open', file_sha256 = p_sha256, summary = v_summary,
+    line_count = (SELECT count(*) FROM recon_lines), opened_at = now()
+  WHERE id = p_id;
+  RETURN jsonb_build_object('id', p_id, 'existing', false);
 END $$;

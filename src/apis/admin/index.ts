@@ -12,6 +12,7 @@ import { gatewayAdmin } from "./gateway/handlers";
 import { membersAdmin } from "./members/handlers";
 import { oauthClientsAdmin } from "./oauth-clients/handlers";
 import { overviewAdmin } from "./overview/handlers";
+import { reconciliationsAdmin } from "./reconciliations/handlers";
 import { workspacesAdmin } from "./workspaces/handlers";
 
 /** Every admin resource's router; a new resource is one more line here. */
@@ -25,6 +26,7 @@ const RESOURCES = [
   deliveriesAdmin,
   gatewayAdmin,
   overviewAdmin,
+  reconciliationsAdmin,
 ];
 
 export const adminApi = createSurface<AdminEnv>(adminErrorRenderer);
