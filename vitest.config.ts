@@ -27,6 +27,8 @@ export default defineConfig({
           UNREACHABLE_DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
           // The fake SMS gateway started by test/global-setup.ts (test/fakes/sms-gateway.mjs).
           FAKE_SMS_GATEWAY_URL: `http://127.0.0.1:${process.env.TEST_FAKE_GATEWAY_PORT}`,
+          // Upstream health (issue 20): the gateway's credits count as past their window at once.
+          SETTLEMENT_WINDOW_DAYS_SMS_GATEWAY: "0",
         },
         // The worker's database requests, as in the bench (scripts/lib/stack.mjs localNeonBinding).
         serviceBindings: {

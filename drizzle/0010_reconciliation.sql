@@ -50,6 +50,18 @@ CREATE TABLE "reconciliations" (
 	CONSTRAINT "reconciliations_period_check" CHECK ("reconciliations"."period_from" < "reconciliations"."period_to")
 );
 --> statement-breakpoint
+CREATE TABLE "webhook_refusals" (
+	"upstream" text NOT NULL,
+	"event_id" text NOT NULL,
+	"status" integer NOT NULL,
+	"reason" text NOT NULL,
+	"payload" text NOT NULL,
+	"attempts" integer DEFAULT 1 NOT NULL,
+	"first_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "webhook_refusals_upstream_event_id_pk" PRIMARY KEY("upstream","event_id")
+);
+--> statement-breakpoint
 ALTER TABLE "reconciliation_items" ADD CONSTRAINT "reconciliation_items_reconciliation_id_reconciliations_id_fk" FOREIGN KEY ("reconciliation_id") REFERENCES "public"."reconciliations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "reconciliation_lines" ADD CONSTRAINT "reconciliation_lines_reconciliation_id_reconciliations_id_fk" FOREIGN KEY ("reconciliation_id") REFERENCES "public"."reconciliations"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "reconciliation_settled_credits" ADD CONSTRAINT "reconciliation_settled_credits_item_id_reconciliation_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."reconciliation_items"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -57,4 +69,5 @@ ALTER TABLE "reconciliations" ADD CONSTRAINT "reconciliations_currency_currencie
 CREATE INDEX "reconciliation_items_bucket_idx" ON "reconciliation_items" USING btree ("reconciliation_id","bucket","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "reconciliations_file_idx" ON "reconciliations" USING btree ("upstream","currency","file_sha256") WHERE "reconciliations"."status" <> 'importing';--> statement-breakpoint
 CREATE INDEX "reconciliations_list_idx" ON "reconciliations" USING btree ("upstream","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
-CREATE INDEX "reconciliations_importing_idx" ON "reconciliations" USING btree ("created_at") WHERE "reconciliations"."status" = 'importing';
+CREATE INDEX "reconciliations_importing_idx" ON "reconciliations" USING btree ("created_at") WHERE "reconciliations"."status" = 'importing';--> statement-breakpoint
+CREATE INDEX "webhook_refusals_recency_idx" ON "webhook_refusals" USING btree ("upstream","last_at" DESC NULLS LAST);

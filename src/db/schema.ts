@@ -596,3 +596,26 @@ export const reconciliationSettledCredits = pgTable("reconciliation_settled_cred
     .notNull()
     .references(() => reconciliationItems.id, { onDelete: "cascade" }),
 });
+
+/**
+ * Verified upstream events the receivers refused (unknown payment, illegal move, bad payload…): they
+ * leave no webhook_events row, so this is how health reports "received and refused, with no posting".
+ * One row per event id (a retry refused again updates it), written on the refusal path only.
+ */
+export const webhookRefusals = pgTable(
+  "webhook_refusals",
+  {
+    upstream: text("upstream").notNull(),
+    eventId: text("event_id").notNull(),
+    status: integer("status").notNull(),
+    reason: text("reason").notNull(),
+    payload: text("payload").notNull(),
+    attempts: integer("attempts").notNull().default(1),
+    firstAt: timestamp("first_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lastAt: timestamp("last_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.upstream, t.eventId] }),
+    index("webhook_refusals_recency_idx").on(t.upstream, t.lastAt.desc()),
+  ],
+);

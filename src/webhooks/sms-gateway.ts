@@ -82,6 +82,7 @@ smsGatewayWebhook.openAPIRegistry.registerPath(
 );
 
 receiveWebhooks(smsGatewayWebhook, {
+  upstream: UPSTREAM,
   secret: (env) => env.SMS_GATEWAY_WEBHOOK_SECRET,
   event: SmsGatewayEvent,
   invalid: (error, delivery) => {

@@ -13,6 +13,7 @@ import { membersAdmin } from "./members/handlers";
 import { oauthClientsAdmin } from "./oauth-clients/handlers";
 import { overviewAdmin } from "./overview/handlers";
 import { reconciliationsAdmin } from "./reconciliations/handlers";
+import { upstreamsAdmin } from "./upstreams/handlers";
 import { workspacesAdmin } from "./workspaces/handlers";
 
 /** Every admin resource's router; a new resource is one more line here. */
@@ -27,6 +28,7 @@ const RESOURCES = [
   gatewayAdmin,
   overviewAdmin,
   reconciliationsAdmin,
+  upstreamsAdmin,
 ];
 
 export const adminApi = createSurface<AdminEnv>(adminErrorRenderer);
