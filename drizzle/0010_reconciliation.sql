@@ -70,4 +70,6 @@ CREATE INDEX "reconciliation_items_bucket_idx" ON "reconciliation_items" USING b
 CREATE UNIQUE INDEX "reconciliations_file_idx" ON "reconciliations" USING btree ("upstream","currency","file_sha256") WHERE "reconciliations"."status" <> 'importing';--> statement-breakpoint
 CREATE INDEX "reconciliations_list_idx" ON "reconciliations" USING btree ("upstream","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "reconciliations_importing_idx" ON "reconciliations" USING btree ("created_at") WHERE "reconciliations"."status" = 'importing';--> statement-breakpoint
-CREATE INDEX "webhook_refusals_recency_idx" ON "webhook_refusals" USING btree ("upstream","last_at" DESC NULLS LAST);
+CREATE INDEX "webhook_refusals_recency_idx" ON "webhook_refusals" USING btree ("upstream","last_at" DESC NULLS LAST);--> statement-breakpoint
+CREATE INDEX "crypto_order_id_idx" ON "crypto_payments" USING btree ("order_id");--> statement-breakpoint
+CREATE INDEX "webhook_events_reference_idx" ON "webhook_events" USING btree (("payload"->'data'->>'reference')) WHERE "webhook_events"."upstream" = 'mobile_money';

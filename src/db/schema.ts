@@ -236,6 +236,10 @@ export const webhookEvents = pgTable(
     primaryKey({ columns: [t.upstream, t.eventId] }),
     // The gateway monitor asks for the newest event of an upstream.
     index("webhook_events_recency_idx").on(t.upstream, t.receivedAt.desc()),
+    // The back office's payment lookup finds a mobile-money payment's events by its reference (issue 20).
+    index("webhook_events_reference_idx")
+      .on(sql`(${t.payload}->'data'->>'reference')`)
+      .where(sql`${t.upstream} = 'mobile_money'`),
   ],
 );
 
@@ -386,6 +390,8 @@ export const cryptoPayments = pgTable(
   (t) => [
     index("crypto_workspace_time_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
     index("crypto_workspace_status_time_idx").on(t.workspaceId, t.status, t.createdAt.desc(), t.id.desc()),
+    // The back office's payment lookup by order id (issue 20).
+    index("crypto_order_id_idx").on(t.orderId),
     check("crypto_amount_positive", sql`${t.amountUsd} > 0`),
   ],
 );

@@ -12,6 +12,7 @@ import { gatewayAdmin } from "./gateway/handlers";
 import { membersAdmin } from "./members/handlers";
 import { oauthClientsAdmin } from "./oauth-clients/handlers";
 import { overviewAdmin } from "./overview/handlers";
+import { paymentsAdmin } from "./payments/handlers";
 import { reconciliationsAdmin } from "./reconciliations/handlers";
 import { upstreamsAdmin } from "./upstreams/handlers";
 import { workspacesAdmin } from "./workspaces/handlers";
@@ -29,6 +30,7 @@ const RESOURCES = [
   overviewAdmin,
   reconciliationsAdmin,
   upstreamsAdmin,
+  paymentsAdmin,
 ];
 
 export const adminApi = createSurface<AdminEnv>(adminErrorRenderer);
