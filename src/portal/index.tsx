@@ -18,6 +18,7 @@ import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspa
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch } from "./admin-client";
+import { mountReconciliationPages } from "./reconciliation-pages";
 import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
 import { Layout } from "./views/layout";
@@ -137,6 +138,9 @@ export function createPortal(dispatch: Dispatch) {
     clearSessionCookie(c);
     return c.redirect("/portal/sign-in", 303);
   });
+
+  // --- Reconciliations, upstream health, payment lookup (issue 20) -----------------------------
+  mountReconciliationPages(portal, admin, (c, method, path) => adminResponse(c, dispatch, method, path), page);
 
   // --- Overview ------------------------------------------------------------------------------
   const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {

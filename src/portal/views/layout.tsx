@@ -11,7 +11,7 @@ type Props = {
   signedIn?: boolean;
   notice?: string;
   error?: string;
-  nav?: "overview" | "workspaces";
+  nav?: "overview" | "workspaces" | "reconciliations";
 };
 
 export function Layout({ title, children, signedIn = true, notice, error, nav }: Props) {
@@ -30,12 +30,24 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
             payments-edge <span>back office</span>
           </a>
           {signedIn && (
+            <form method="get" action="/portal/payments" class="inline search" aria-label="Find a payment">
+              <label>
+                Find a payment{" "}
+                <input type="search" name="q" required maxlength={200} placeholder="reference, order id, id…" />
+              </label>{" "}
+              <button type="submit">Search</button>
+            </form>
+          )}
+          {signedIn && (
             <nav>
               <a href="/portal" aria-current={nav === "overview" ? "page" : undefined}>
                 Overview
               </a>
               <a href="/portal/workspaces" aria-current={nav === "workspaces" ? "page" : undefined}>
                 Workspaces
+              </a>
+              <a href="/portal/reconciliations" aria-current={nav === "reconciliations" ? "page" : undefined}>
+                Reconciliations
               </a>
               <a href="/docs">API reference</a>
               <form method="post" action="/portal/sign-out" class="inline">
