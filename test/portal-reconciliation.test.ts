@@ -62,7 +62,7 @@ describe("back office: reconciliation pages", () => {
     expect(health.status).toBe(200);
     expect(health.text).toContain("Clearing balance");
 
-    const found = await portal(`/portal/payments?q=${paid}`, { cookie });
+    const found = await portal(`/portal/payments?lookup=${paid}`, { cookie });
     expect(found.status).toBe(200);
     expect(found.text).toContain(`mobile_money_payment ${paid}`);
     expect(found.text).toContain("clearing:mobile_money");

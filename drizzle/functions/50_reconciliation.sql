@@ -207,13 +207,15 @@ BEGIN
 
   -- Credits of the period that no line of the report names.
   INSERT INTO reconciliation_items (reconciliation_id, bucket, key, ledger_amount, account_id, credit_transaction_ids)
-  SELECT p_id, 'missing_in_report', substr(e.external_ref, length(prefix) + 1), e.amount, e.account_id,
+  SELECT p_id, 'missing_in_report',
+    coalesce(substr(e.external_ref, length(prefix) + 1), 'ledger_transaction:' || e.transaction_id), e.amount, e.account_id,
     ARRAY[e.transaction_id]
   FROM system_legs s
   JOIN ledger_entries e ON e.transaction_id = s.transaction_id AND e.source = r.upstream AND e.type = 'deposit'
   WHERE s.account_code = 'clearing:' || r.upstream AND s.currency = r.currency AND NOT s.opening
     AND s.posted_at >= r.period_from AND s.posted_at < r.period_to
-    AND e.external_ref LIKE prefix || '%'
+    -- A credit with no external ref (an imported gateway entry) can match no line: it is missing_in_report.
+    AND (e.external_ref IS NULL OR e.external_ref LIKE prefix || '%')
     AND NOT EXISTS (SELECT 1 FROM reconciliation_settled_credits c WHERE c.transaction_id = e.transaction_id)
     AND NOT EXISTS (SELECT 1 FROM recon_keys k WHERE prefix || k.key = e.external_ref)
   ORDER BY s.posted_at, e.transaction_id;

@@ -151,7 +151,7 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
   });
 
   portal.get("/payments", async (c) => {
-    const q = (c.req.query("q") ?? "").trim();
+    const q = (c.req.query("lookup") ?? "").trim();
     if (!q) return c.html(<PaymentsPage q="" />);
     const res = await admin(c, "GET", `/payments?${new URLSearchParams({ q })}`, SearchResults);
     if (!res.ok) return c.html(<PaymentsPage q={q} error={res.message} />, res.status);

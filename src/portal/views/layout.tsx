@@ -33,9 +33,9 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
             <form method="get" action="/portal/payments" class="inline search" aria-label="Find a payment">
               <label>
                 Find a payment{" "}
-                <input type="search" name="q" required maxlength={200} placeholder="reference, order id, id…" />
+                <input type="search" name="lookup" required maxlength={200} placeholder="reference, order id, id…" />
               </label>{" "}
-              <button type="submit">Search</button>
+              <button type="submit">Find</button>
             </form>
           )}
           {signedIn && (

@@ -291,7 +291,7 @@ function CreditTable(props: { credits: z.infer<typeof UpstreamHealth>["past_wind
         {props.credits.map((c) => (
           <tr>
             <td>{c.posted_at}</td>
-            <td>{c.key ? <a href={`/portal/payments?q=${encodeURIComponent(c.key)}`}>{c.key}</a> : "—"}</td>
+            <td>{c.key ? <a href={`/portal/payments?lookup=${encodeURIComponent(c.key)}`}>{c.key}</a> : "—"}</td>
             <td>{c.amount}</td>
             <td>
               <a href={`/portal/accounts/${c.account_id}`}>{c.account_id}</a>
