@@ -10,6 +10,7 @@ copyDocsAssets();
 process.env.TEST_PG_PORT ??= String(await freePort());
 process.env.TEST_NEON_HTTP_PORT ??= String(await freePort());
 process.env.TEST_FAKE_GATEWAY_PORT ??= String(await freePort());
+process.env.TEST_HELD_POSTING_PORT ??= String(await freePort());
 const defaults = readVarsFile("./scripts/local-defaults.vars") as Record<string, string>;
 const databaseUrl =
   process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.TEST_PG_PORT}/payments_test`;
@@ -29,6 +30,8 @@ export default defineConfig({
           FAKE_SMS_GATEWAY_URL: `http://127.0.0.1:${process.env.TEST_FAKE_GATEWAY_PORT}`,
           // Upstream health (issue 20): the gateway's credits count as past their window at once.
           SETTLEMENT_WINDOW_DAYS_SMS_GATEWAY: "0",
+          // A Node-side PostgreSQL session that holds a posting open (test/fakes/held-posting.mjs).
+          HELD_POSTING_URL: `http://127.0.0.1:${process.env.TEST_HELD_POSTING_PORT}`,
         },
         // The worker's database requests, as in the bench (scripts/lib/stack.mjs localNeonBinding).
         serviceBindings: {

@@ -13,6 +13,13 @@ CREATE TABLE "currencies" (
 	CONSTRAINT "currencies_minor_units_check" CHECK ("currencies"."minor_units" between 0 and 4)
 );
 --> statement-breakpoint
+CREATE TABLE "ledger_day_counts" (
+	"account_id" uuid NOT NULL,
+	"day" date NOT NULL,
+	"n" bigint NOT NULL,
+	CONSTRAINT "ledger_day_counts_account_id_day_pk" PRIMARY KEY("account_id","day")
+);
+--> statement-breakpoint
 CREATE TABLE "system_balances" (
 	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "system_balances_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"account_code" text NOT NULL,
@@ -109,9 +116,14 @@ FROM "ledger_entries" e ORDER BY e."id";
 INSERT INTO "system_balances" ("account_code", "currency", "balance")
 SELECT "account_code", "currency", sum("amount") FROM "system_legs" GROUP BY 1, 2;
 --> statement-breakpoint
+INSERT INTO "ledger_day_counts" ("account_id", "day", "n")
+SELECT "account_id", ("occurred_at" AT TIME ZONE 'UTC')::date, count(*) FROM "ledger_entries" GROUP BY 1, 2;
+--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_account_seq_idx" ON "ledger_entries" USING btree ("account_id","seq");
 --> statement-breakpoint
 CREATE INDEX "ledger_transaction_idx" ON "ledger_entries" USING btree ("transaction_id");
+--> statement-breakpoint
+CREATE INDEX "ledger_account_posted_idx" ON "ledger_entries" USING btree ("account_id","created_at");
 --> statement-breakpoint
 -- The single-entry posting; drizzle/functions/ledger_post.sql defines the double-entry one.
 DROP FUNCTION IF EXISTS ledger_post(uuid, uuid, numeric, text, text, text, timestamptz, text, jsonb, boolean, uuid, boolean, integer, jsonb);

@@ -1,5 +1,5 @@
 // `npm run dev`: database → local Neon HTTP endpoint → migrations → `wrangler dev` on :8787 (local KV) → demo seed.
-// Ctrl-C stops everything; data stays in .data/. See README.md ("Run locally").
+// Ctrl-C stops everything; data stays in .data/. See docs/local-development.md.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -11,7 +11,8 @@ import { startNeonHttpEndpoint } from "./lib/neon-http-endpoint.mjs";
 
 const PORT = Number(process.env.PAYMENTS_EDGE_PORT ?? 8787);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
-const dataDir = path.join(projectRoot, ".data");
+// PAYMENTS_EDGE_DATA_DIR moves the data elsewhere (the PGlite smoke test runs a second stack beside yours).
+const dataDir = process.env.PAYMENTS_EDGE_DATA_DIR ?? path.join(projectRoot, ".data");
 const binDir = path.join(projectRoot, "node_modules/.bin");
 
 const cleanups = []; // run in reverse order on exit

@@ -751,6 +751,11 @@ async function checkLedger(stack, t, ops, runTag) {
     const drift = await q("SELECT * FROM counter_drift");
     for (const d of drift)
       mismatch(`counter drift: ${d.counter} ${d.owner_id} ${d.dims}: ${d.counted} counted, ${d.actual} rows`);
+    // Double-entry: no unbalanced or one-legged transaction, a zero trial balance in every currency, every
+    // balance (customer and system) the sum of its legs.
+    const imbalances = await q("SELECT kind, subject, currency, difference::text AS difference FROM ledger_imbalances");
+    for (const i of imbalances) mismatch(`ledger: ${i.kind} ${i.subject} ${i.currency} off by ${i.difference}`);
+    console.log(`[faults] ledger check: ${imbalances.length} imbalance(s) (transactions, trial balance, balances)`);
     return { rows: entries.length, mismatches, doublePosts, counterDrift: drift.length };
   } finally {
     await client.end();

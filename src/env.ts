@@ -51,6 +51,11 @@ export type Bindings = {
   /** Seconds without any gateway event after which a healthy gateway counts as partial (default 900). */
   SMS_GATEWAY_STALE_EVENTS_SECONDS?: string;
   KEY_CACHE_TTL_SECONDS?: string;
+  /**
+   * "true" on the local stack only (scripts/local-defaults.vars: npm run dev, the tests, the bench), never
+   * in production: merchant callback URLs may then name `localhost`.
+   */
+  LOCAL_DEVELOPMENT?: string;
   /** Local development, tests and bench only: the local Neon SQL-over-HTTP endpoint (…/sql). */
   LOCAL_NEON_HTTP_ENDPOINT?: string;
   /**

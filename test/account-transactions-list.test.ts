@@ -12,7 +12,19 @@ import {
   unauthorized,
   usage,
 } from "./fixtures/account-transactions";
-import { adjust, admin, call, createAccount, createKey, createWorkspace, importEntry, tenant } from "./helpers";
+import {
+  adjust,
+  admin,
+  call,
+  createAccount,
+  createKey,
+  createWorkspace,
+  importEntry,
+  query,
+  seedEntries,
+  sql,
+  tenant,
+} from "./helpers";
 
 describe("GET /v1/account/{accountId}/transactions", () => {
   it("answers an empty page for an account without entries", async () => {
@@ -26,21 +38,21 @@ describe("GET /v1/account/{accountId}/transactions", () => {
     const t = await tenant(ALL);
     const added = await addFunds(t.account.id, t.key, { amount: 100 });
     expect(added.status).toBe(200);
-    const used = await recordUsage(t.account.id, t.key, usage(15.75, { date: "2030-05-06T07:08:09.123Z" }));
+    const used = await recordUsage(t.account.id, t.key, usage(15.75, { date: "2010-05-06T07:08:09.123Z" }));
     expect(used.status).toBe(200);
     const rows = await entries(t.account.id);
     const res = await list(t.account.id, t.key);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       transactions: [
-        { id: `txn_${rows[1]!.id}`, type: "usage", amount: -15.75, timestamp: "2030-05-06T07:08:09.123Z" },
         { id: added.json.transaction_id, type: "recharge", amount: 100, timestamp: rows[0]!.occurred_at },
+        { id: `txn_${rows[1]!.id}`, type: "usage", amount: -15.75, timestamp: "2010-05-06T07:08:09.123Z" },
       ],
       total: 2,
       totalPages: 1,
       currentPage: 1,
     });
-    expect(res.json.transactions[1].timestamp).toMatch(TIMESTAMP);
+    expect(res.json.transactions[0].timestamp).toMatch(TIMESTAMP);
     expect(added.json.transaction_id).toBe(`txn_${rows[0]!.id}`);
   });
 
@@ -176,6 +188,46 @@ describe("GET /v1/account/{accountId}/transactions", () => {
     expect(res.status).toBe(403);
     expect(res.json.error.code).toBe("forbidden");
     expect(res.json.error.message).toContain("transactions.read");
+  });
+});
+
+describe("GET /v1/account/{accountId}/transactions, deep pages", () => {
+  it("reads every page of a long history, backdated entries included, exactly as a plain offset would", async () => {
+    const t = await tenant(ALL);
+    // 2,600 entries over 90 days (seeded), then three postings through the API backdated into that range.
+    await seedEntries(
+      [t.account.id],
+      sql`SELECT ${t.account.id}::uuid, 1::numeric, 'EUR', 'api', 'recharge', NULL, i::numeric,
+        now() - interval '90 days' + i * interval '49 minutes', i::bigint FROM generate_series(1, 2600) i`,
+      "clearing:api",
+    );
+    for (const days of [80, 45, 3]) {
+      const date = new Date(Date.now() - days * 86_400_000).toISOString();
+      expect((await recordUsage(t.account.id, t.key, usage(0.5, { date }))).status).toBe(200);
+    }
+    const expected = await query<{ id: number }>(sql`
+      SELECT id::int AS id FROM ledger_entries WHERE account_id = ${t.account.id}
+      ORDER BY occurred_at DESC, id DESC`);
+    expect(expected).toHaveLength(2603);
+    for (const [page, pageSize] of [
+      [1, 100],
+      [11, 100],
+      [12, 100],
+      [26, 100],
+      [27, 100],
+      [51, 50],
+      [130, 20],
+      [131, 20],
+      [2603, 1],
+    ] as const) {
+      const res = await list(t.account.id, t.key, `?page=${page}&pageSize=${pageSize}`);
+      expect(res.status).toBe(200);
+      const want = expected.slice((page - 1) * pageSize, page * pageSize).map((e) => `txn_${e.id}`);
+      expect(`${page}/${pageSize}: ${res.json.transactions.map((x: { id: string }) => x.id).join(",")}`).toBe(
+        `${page}/${pageSize}: ${want.join(",")}`,
+      );
+      expect(res.json.total).toBe(2603);
+    }
   });
 });
 

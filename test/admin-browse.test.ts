@@ -1,6 +1,7 @@
 // The admin API's read side (issue 12): the lists, the account, its entries, CSV, balance history,
 // overview and delivery retry, each scoped to its own workspace or account.
 import { describe, expect, it } from "vitest";
+import { FAILING_DELIVERIES_SHOWN } from "../src/apis/admin/overview/queries";
 import {
   adjust,
   admin,
@@ -33,18 +34,59 @@ async function allPages<T>(first: string, key: string): Promise<T[]> {
   return out;
 }
 
+/** A delivery row as the queue consumer leaves it; last attempted at `lastAttemptAt`, or now when null. */
 async function failedDelivery(
   workspaceId: string,
   status = "failed",
   attempts = 8,
-  lastAttemptAt = "2026-11-20T10:00:00Z",
+  lastAttemptAt: string | null = "2026-11-20T10:00:00Z",
 ) {
   const id = `msg_test${uniq()}${uniq()}`;
   await query(sql`
     INSERT INTO webhook_deliveries (id, workspace_id, url, event_type, payload, status, attempts, last_error, last_attempt_at)
-    VALUES (${id}, ${workspaceId}, 'https://127.0.0.1:9/hook', 'payment.status_changed', '{"type":"x"}', ${status},
-      ${attempts}, 'HTTP 500', ${lastAttemptAt}::timestamptz)`);
+    VALUES (${id}, ${workspaceId}, 'https://merchant.example/hook', 'payment.status_changed', '{"type":"x"}', ${status},
+      ${attempts}, 'HTTP 500', coalesce(${lastAttemptAt}::timestamptz, now()))`);
   return id;
+}
+
+type Figures = { workspaces: number; accounts: number; entries_today: number };
+type FailingDelivery = { id: string } & Record<string, unknown>;
+
+/** The overview's figures as the database has them, and the ids of the failing deliveries it should list. */
+async function databaseFigures() {
+  const [row] = await query<Figures & { failing_ids: string[] }>(sql`
+    SELECT (SELECT count(*) FROM workspaces)::int AS workspaces, (SELECT count(*) FROM accounts)::int AS accounts,
+      (SELECT count(*) FROM ledger_entries WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')::int
+        AS entries_today,
+      coalesce((SELECT json_agg(id) FROM (
+        SELECT id FROM webhook_deliveries WHERE status <> 'delivered' AND last_error IS NOT NULL
+        ORDER BY last_attempt_at DESC NULLS LAST, id DESC NULLS LAST LIMIT ${FAILING_DELIVERIES_SHOWN}) f), '[]'::json)
+        AS failing_ids`);
+  return row!;
+}
+
+/**
+ * GET /overview read while the database stood still (the same figures just before and just after it), with
+ * those figures: other suites write to the same database while this one runs.
+ */
+async function quietOverview() {
+  for (let i = 0; i < 20; i++) {
+    const before = await databaseFigures();
+    const res = await admin("GET", "/overview");
+    const after = await databaseFigures();
+    expect(res.status).toBe(200);
+    if (JSON.stringify(before) !== JSON.stringify(after)) continue;
+    const { workspaces, accounts, entries_today, failing_deliveries } = res.json as Figures & {
+      failing_deliveries: FailingDelivery[];
+    };
+    return {
+      overview: { workspaces, accounts, entries_today },
+      truth: { workspaces: before.workspaces, accounts: before.accounts, entries_today: before.entries_today },
+      failing: failing_deliveries,
+      failing_ids: before.failing_ids,
+    };
+  }
+  throw new Error("the database never stood still for one overview in 20 tries");
 }
 
 describe("admin: workspace list and search", () => {
@@ -251,9 +293,48 @@ describe("admin: CSV export", () => {
     expect(res.headers.get("content-disposition")).toContain(`entries-${acct.id}-${day(-29)}-${day(0)}.csv`);
     const lines = res.text.split("\r\n");
     expect(lines[0]).toBe("id,occurred_at,source,type,description,amount,currency,balance_after");
-    expect(lines[1]).toBe(`${b.id},${b.occurred_at},portal,adjustment,'=HYPERLINK(1),-3.25,EUR,6.85`);
-    expect(lines[2]).toBe(`${a.id},${a.occurred_at},portal,adjustment,"Refund, ""goodwill""",0.10,EUR,10.10`);
+    expect(lines[1]).toBe(`${b.id},"${b.occurred_at}","portal","adjustment","'=HYPERLINK(1)",-3.25,"EUR",6.85`);
+    expect(lines[2]).toBe(`${a.id},"${a.occurred_at}","portal","adjustment","Refund, ""goodwill""",0.10,"EUR",10.10`);
     expect(lines.slice(3)).toEqual([""]);
+  });
+
+  it("quotes every text field and neutralises a formula start after any separator", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    // [description, as the CSV must hold it]: each formula character at the start, after ",", ";" and tab.
+    const cases: [string, string][] = [
+      ["plain words", '"plain words"'],
+      ["a;=1+2", `"a;'=1+2"`],
+      ["a,+1", `"a,'+1"`],
+      ["a;-1", `"a;'-1"`],
+      ["a;@SUM(A1)", `"a;'@SUM(A1)"`],
+      ["a\t=1", `"a\t'=1"`],
+      ["x;;=cmd", `"x;;'=cmd"`],
+      ["@start", `"'@start"`],
+      ["+start", `"'+start"`],
+      ["-start; =spaced", `"'-start; =spaced"`],
+      ['q"=1', `"q""=1"`],
+      ["1-2=3", '"1-2=3"'],
+    ];
+    const posted: { id: number }[] = [];
+    for (const [description] of cases) posted.push(await adjust(acct.id, "1", description));
+    const { env } = await import("cloudflare:test");
+    const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv`, {
+      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    });
+    const descriptions = res.text
+      .trimEnd()
+      .split("\r\n")
+      .slice(1)
+      .reverse()
+      .map((line, i) => {
+        const prefix = `${posted[i]!.id},"`;
+        expect(line.startsWith(prefix), line).toBe(true);
+        // id, occurred_at, source, type, then the description; after it: amount, currency, balance.
+        const afterType = line.indexOf('"adjustment",') + '"adjustment",'.length;
+        return line.slice(afterType, line.lastIndexOf(',1.00,"EUR",'));
+      });
+    expect(descriptions).toEqual(cases.map(([, csv]) => csv));
   });
 
   it("covers a period longer than one chunk, row for row", async () => {
@@ -275,7 +356,7 @@ describe("admin: CSV export", () => {
     });
     const lines = res.text.trimEnd().split("\r\n").slice(1);
     expect(lines).toHaveLength(rows);
-    expect(lines.map((l) => l.split(",")[4])).toEqual(Array.from({ length: rows }, (_, i) => `bulk ${i + 1}`));
+    expect(lines.map((l) => l.split(",")[4])).toEqual(Array.from({ length: rows }, (_, i) => `"bulk ${i + 1}"`));
     expect(new Set(lines.map((l) => l.split(",")[0])).size).toBe(rows);
   });
 
@@ -291,23 +372,49 @@ describe("admin: CSV export", () => {
 });
 
 describe("admin: overview and webhook deliveries", () => {
-  it("counts and lists failing deliveries with their workspace", async () => {
+  it("counts workspaces, accounts and today's entries exactly, and moves by exactly what was added", async () => {
+    // Other suites write to the same database meanwhile: each reading is taken while nothing changed, and
+    // the delta is compared once the database moved by this test's writes alone (it retries otherwise).
+    const added = { workspaces: 1, accounts: 2, entries_today: 3 };
+    let isolated = false;
+    for (let attempt = 0; attempt < 5 && !isolated; attempt++) {
+      const before = await quietOverview();
+      expect(before.overview).toEqual(before.truth);
+      const ws = await createWorkspace(`Counted ${uniq()}`);
+      const a = await createAccount(ws.id, { currency: "EUR" });
+      await createAccount(ws.id, { currency: "USD" });
+      for (const amount of ["1.00", "2.00", "-0.50"]) await adjust(a.id, amount);
+      const after = await quietOverview();
+      expect(after.overview).toEqual(after.truth);
+      const delta = (f: keyof Figures, side: "overview" | "truth") => after[side][f] - before[side][f];
+      const moved = (side: "overview" | "truth") => ({
+        workspaces: delta("workspaces", side),
+        accounts: delta("accounts", side),
+        entries_today: delta("entries_today", side),
+      });
+      isolated = JSON.stringify(moved("truth")) === JSON.stringify(added);
+      if (isolated) expect(moved("overview")).toEqual(added);
+    }
+    if (!isolated) console.warn("overview: other suites wrote in every window; only the exact equalities were checked");
+  });
+
+  it("lists the newest failing deliveries with their workspace", async () => {
     const ws = await createWorkspace(`Hooks ${uniq()}`);
-    // Newer than any other test's failing delivery, so it is among the newest listed.
-    const id = await failedDelivery(ws.id, "failed", 8, new Date(Date.now() + 3_600_000).toISOString());
-    const res = await admin("GET", "/overview");
-    expect(res.status).toBe(200);
-    expect(res.json.workspaces).toBeGreaterThanOrEqual(1);
-    expect(res.json.accounts).toBeGreaterThanOrEqual(0);
-    expect(res.json.entries_today).toBeGreaterThanOrEqual(0);
-    const [counts] = await query<{ w: number; a: number }>(
-      sql`SELECT (SELECT count(*) FROM workspaces)::int AS w, (SELECT count(*) FROM accounts)::int AS a`,
-    );
-    expect(res.json.workspaces).toBeLessThanOrEqual(counts!.w);
-    const [entries] = await query<{ n: number }>(sql`SELECT count(*)::int AS n FROM ledger_entries`);
-    expect(res.json.entries_today).toBeLessThanOrEqual(entries!.n);
-    const failing = res.json.failing_deliveries.find((d: { id: string }) => d.id === id);
-    expect(failing).toMatchObject({ workspace_id: ws.id, workspace_name: ws.name, status: "failed", attempts: 8 });
+    const id = await failedDelivery(ws.id, "failed", 8, null);
+    const { overview, truth, failing, failing_ids } = await quietOverview();
+    expect(overview).toEqual(truth);
+    expect(failing.map((d) => d.id)).toEqual(failing_ids);
+    expect(failing.find((d) => d.id === id)).toEqual({
+      id,
+      workspace_id: ws.id,
+      workspace_name: ws.name,
+      url: "https://merchant.example/hook",
+      event_type: "payment.status_changed",
+      status: "failed",
+      attempts: 8,
+      last_error: "HTTP 500",
+      last_attempt_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+    });
   });
 
   it("shows when a pending delivery is retried next", async () => {

@@ -1,6 +1,9 @@
 // Spec 004: GET /payments/, POST /payments/status/ and POST /payments/ (create), with the spec's
 // filtering examples, every 400 variant, scopes and tenant isolation.
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import worker from "../functions/index";
+import { CALLBACK_URL_PROBLEM } from "../src/apis/crypto-payments/schemas";
 import {
   accessToken,
   createClient,
@@ -105,24 +108,77 @@ describe("POST /payments/ (create)", () => {
     expect((await createPayment(token, { amount_usd: 1, currency: "USDTTRC20", order_id: "Y" })).status).toBe(409);
   });
 
-  it("accepts https callback URLs, and http only for localhost", async () => {
+  it("accepts https callback URLs to public host names; refuses IP addresses in every form", async () => {
     const m = await merchant();
     const https = await createPaymentOk(m.token, { callback_url: "https://shop.example/hooks?x=1" });
     expect(https.callback_url).toBe("https://shop.example/hooks?x=1");
-    const local = await createPaymentOk(m.token, { callback_url: "http://localhost:8787/hook" });
-    expect(local.callback_url).toBe("http://localhost:8787/hook");
-    for (const url of [
+    const idn = await createPaymentOk(m.token, { callback_url: "https://xn--bcher-kva.example:8443/h" });
+    expect(idn.callback_url).toBe("https://xn--bcher-kva.example:8443/h");
+    const refused = [
       "http://shop.example/hook",
       "ftp://shop.example",
       "not a url",
       "https://user:pw@shop.example/",
-    ]) {
+      // IPv4 in dotted, decimal, hex, octal and short forms; IPv6, mapped IPv4 and link-local.
+      "http://127.0.0.1:8080/hook",
+      "https://127.0.0.1/",
+      "https://169.254.169.254/latest/meta-data",
+      "https://10.0.0.1/",
+      "https://8.8.8.8/",
+      "https://2130706433/",
+      "https://0x7f000001/",
+      "https://0x7f.0.0.1/",
+      "https://0177.0.0.1/",
+      "https://127.1/",
+      "https://127.0.0.1./",
+      "http://[::1]/",
+      "https://[::1]/",
+      "https://[::ffff:127.0.0.1]/",
+      "https://[fe80::1]/",
+      "https://[2001:4860:4860::8888]/",
+      // Names that never lead to a public host.
+      "https://shop/",
+      "https://shop.example./",
+      "https://printer.local/",
+      "https://metadata.google.internal/",
+      "https://app.localhost/",
+      "https://1.0.0.127.in-addr.arpa/",
+    ];
+    for (const url of refused) {
       const res = await createPayment(m.token, { amount_usd: 1, currency: "BTC", order_id: "O", callback_url: url });
-      expect(res.status, url).toBe(400);
-      expect(res.json).toEqual(
-        invalidBody({ callback_url: ["Enter a valid URL (https, or http for localhost only)."] }),
-      );
+      expect({ url, status: res.status, json: res.json }).toEqual({
+        url,
+        status: 400,
+        json: invalidBody({ callback_url: [CALLBACK_URL_PROBLEM] }),
+      });
     }
+  });
+
+  it("accepts localhost over http or https in local development only (LOCAL_DEVELOPMENT)", async () => {
+    const m = await merchant();
+    expect(env.LOCAL_DEVELOPMENT).toBe("true");
+    for (const url of ["http://localhost:8787/hook", "https://localhost/hook"]) {
+      expect((await createPaymentOk(m.token, { callback_url: url })).callback_url).toBe(url);
+    }
+    // The same worker without the local stack's var: production.
+    const production = { ...env, LOCAL_DEVELOPMENT: undefined };
+    for (const url of ["http://localhost:8787/hook", "https://localhost/hook"]) {
+      const request = new Request("https://api.test/payments/", {
+        method: "POST",
+        headers: { authorization: `Bearer ${m.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ amount_usd: 1, currency: "BTC", order_id: "PROD", callback_url: url }),
+      });
+      const res = await worker.fetch(request, production, createExecutionContext());
+      expect({ url, status: res.status, json: await res.json() }).toEqual({
+        url,
+        status: 400,
+        json: invalidBody({ callback_url: [CALLBACK_URL_PROBLEM] }),
+      });
+    }
+    const [row] = await query<{ n: string }>(
+      sql`SELECT count(*)::text AS n FROM crypto_payments WHERE workspace_id = ${m.workspace.id} AND order_id = 'PROD'`,
+    );
+    expect(row?.n).toBe("0");
   });
 
   it("answers 400 with one details entry per bad field", async () => {
@@ -163,7 +219,7 @@ describe("POST /payments/ (create)", () => {
           amount_usd: ["A valid number is required."],
           currency: ['"NOPE" is not a valid choice.'],
           order_id: ["This field may not be blank."],
-          callback_url: ["Enter a valid URL (https, or http for localhost only)."],
+          callback_url: [CALLBACK_URL_PROBLEM],
         },
       ],
     ];

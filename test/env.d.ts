@@ -5,6 +5,7 @@ declare global {
     interface Env extends Bindings {
       UNREACHABLE_DATABASE_URL: string;
       FAKE_SMS_GATEWAY_URL: string;
+      HELD_POSTING_URL: string;
     }
   }
 }

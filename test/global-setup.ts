@@ -6,6 +6,7 @@ import path from "node:path";
 import { runMigrations } from "../scripts/lib/migrate.mjs";
 import { startNeonHttpEndpoint } from "../scripts/lib/neon-http-endpoint.mjs";
 import { startCluster } from "../scripts/lib/postgres.mjs";
+import { startHeldPosting } from "./fakes/held-posting.mjs";
 import { startFakeSmsGateway } from "./fakes/sms-gateway.mjs";
 
 export default async function setup() {
@@ -34,7 +35,9 @@ export default async function setup() {
   }
   const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT) });
   const fakeGateway = await startFakeSmsGateway(Number(process.env.TEST_FAKE_GATEWAY_PORT));
+  const heldPosting = await startHeldPosting(Number(process.env.TEST_HELD_POSTING_PORT), url);
   return async () => {
+    await heldPosting.close();
     await fakeGateway.close();
     await endpoint.close();
     stopCluster();

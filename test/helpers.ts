@@ -3,9 +3,14 @@
 import { env, SELF } from "cloudflare:test";
 import { sql } from "drizzle-orm";
 import { createDatabase } from "../src/db/client";
+import { documentedAnswer } from "./documented-answers";
 
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
 
+/**
+ * One request to the worker. A JSON answer is parsed with the schema its route documents for that status
+ * (test/documented-answers.ts): an answer outside its documented shape fails the test that got it.
+ */
 export async function call(
   method: string,
   path: string,
@@ -24,6 +29,14 @@ export async function call(
     json = text ? JSON.parse(text) : undefined;
   } catch {
     json = undefined;
+  }
+  const schema = json === undefined ? undefined : documentedAnswer(method, path, res.status);
+  const checked = schema?.safeParse(json);
+  if (checked && !checked.success) {
+    throw new Error(
+      `${method} ${path} answered ${res.status} outside its documented schema: ` +
+        `${JSON.stringify(checked.error.issues.slice(0, 5))}; body: ${text.slice(0, 300)}`,
+    );
   }
   return { status: res.status, headers: res.headers, json, text };
 }
@@ -100,6 +113,11 @@ export async function seedEntries(
         RETURNING currency, amount
       )
       SELECT system_balance_add(${counter}, currency, sum(amount)) FROM legs GROUP BY currency`),
+    db.execute(sql`
+      INSERT INTO ledger_day_counts (account_id, day, n)
+      SELECT account_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*) FROM ledger_entries
+      WHERE account_id IN (${accounts}) GROUP BY 1, 2
+      ON CONFLICT (account_id, day) DO UPDATE SET n = EXCLUDED.n`),
     db.execute(sql`
       UPDATE accounts a SET balance = s.total, entry_count = s.n
       FROM (SELECT account_id, sum(amount) AS total, max(seq) AS n FROM ledger_entries

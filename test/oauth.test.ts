@@ -255,7 +255,7 @@ describe("bearer tokens on the crypto payments API", () => {
     });
   });
 
-  it("refuses a token signed with another secret, an expired one, and one for another audience", async () => {
+  it("refuses a token signed with another secret, an expired one, one without exp, and one for another audience", async () => {
     const m = await merchant();
     const sub = await clientUuid(m.client.client_id);
     const forged = await sign(claims(m.workspace.id, sub), "not-the-secret", "HS256");
@@ -269,8 +269,10 @@ describe("bearer tokens on the crypto payments API", () => {
       env.OAUTH_TOKEN_SECRET,
       "HS256",
     );
+    const { exp: _, ...neverExpires } = claims(m.workspace.id, sub);
+    const withoutExp = await sign(neverExpires, env.OAUTH_TOKEN_SECRET, "HS256");
     const good = await sign(claims(m.workspace.id, sub), env.OAUTH_TOKEN_SECRET, "HS256");
-    for (const token of [forged, expired, otherAudience]) {
+    for (const token of [forged, expired, withoutExp, otherAudience]) {
       const res = await listPayments(token);
       expect(res.status).toBe(401);
       expect(res.json).toEqual({ error: { code: "not_authenticated", message: "Invalid or expired access token." } });

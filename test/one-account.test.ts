@@ -1,7 +1,7 @@
 // Issue 13, "one account, one story": an account moved by all five surfaces and the SMS gateway reads
 // the same through spec 000 and spec 002. Every page of the 000 history adds up to the 000 balance and
-// to the 002 list, each row follows the README's mapping table, and every GET surface ignores unknown
-// query parameters while still refusing bad known ones.
+// to the 002 list, each row follows the mapping table of docs/api-surfaces.md, and every GET surface
+// ignores unknown query parameters while still refusing bad known ones.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { call, query, setGateway, sql } from "./helpers";
 import { cents, storyAccount } from "./story-helpers";
@@ -50,8 +50,8 @@ async function transactionPages(pageSize: number) {
 }
 
 /**
- * The README's table, written out here apart from the SQL that implements it: ledger (source, type) →
- * spec 000 (source, type). Spec 002 shows the ledger's own type.
+ * The mapping table of docs/api-surfaces.md, written out here apart from the SQL that implements it:
+ * ledger (source, type) → spec 000 (source, type). Spec 002 shows the ledger's own type.
  */
 const MAPPING: Record<string, [string, string]> = {
   "portal/adjustment": ["portal", "adjustment"], // portal admin adjustment

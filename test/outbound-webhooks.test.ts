@@ -112,7 +112,7 @@ describe("outbound merchant webhooks", () => {
 
   it("runs from the worker's queue handler: network errors are retried, junk messages dropped", async () => {
     const m = await merchant();
-    const p = await createPaymentOk(m.token, { callback_url: "http://127.0.0.1:9/hook" });
+    const p = await createPaymentOk(m.token, { callback_url: "http://localhost:9/hook" });
     await moveTo(p.transaction_id, "confirming");
     const first = await firstAttempt(m.workspace.id);
     expect(first.last_error).toMatch(/^network error/);

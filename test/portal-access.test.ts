@@ -1,7 +1,8 @@
 // The back office's doors: sign-in, sessions, CSRF, rate limiting and headers.
 import { env } from "cloudflare:test";
+import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
-import { newSessionToken, SESSION_COOKIE, SESSION_TTL_SECONDS } from "../src/portal/session";
+import { newSessionToken, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionKey } from "../src/portal/session";
 import { call, createKey, query, sql, tenant } from "./helpers";
 import { inputValue, portal, signIn } from "./portal-helpers";
 
@@ -72,14 +73,21 @@ describe("back office without a session", () => {
     expect(await stateOf(t.workspace.id, t.account.id, t.keyId)).toEqual(before);
   });
 
-  it("refuses a tampered, foreign-keyed or expired session the same way", async () => {
+  it("refuses a tampered, foreign-keyed, expired, never-expiring or overlong session the same way", async () => {
     const t = await setup();
     const good = (await signIn()).split("=")[1]!;
     const [head, payload, signature] = good.split(".");
     const expired = await newSessionToken(env.ADMIN_TOKEN, Date.now() - (SESSION_TTL_SECONDS + 60) * 1000);
     const foreign = await newSessionToken("some-other-admin-token");
     const tampered = `${head}.${payload}.${signature!.slice(0, -2)}${signature!.endsWith("A") ? "BB" : "AA"}`;
-    for (const value of [expired, foreign, tampered, "not-a-token", ""]) {
+    // Correctly signed, but with no exp, or an exp beyond the session's lifetime.
+    const key = await sessionKey(env.ADMIN_TOKEN);
+    const iat = Math.floor(Date.now() / 1000);
+    const withoutExp = await sign({ aud: "payments-edge-portal", iat }, key, "HS256");
+    const overlong = await sign({ aud: "payments-edge-portal", iat, exp: iat + SESSION_TTL_SECONDS + 1 }, key, "HS256");
+    const rightlyMade = await sign({ aud: "payments-edge-portal", iat, exp: iat + SESSION_TTL_SECONDS }, key, "HS256");
+    expect((await portal("/portal", { cookie: `${SESSION_COOKIE}=${rightlyMade}` })).status).toBe(200);
+    for (const value of [expired, foreign, tampered, withoutExp, overlong, "not-a-token", ""]) {
       for (const path of t.pages) {
         const res = await portal(path, { cookie: `${SESSION_COOKIE}=${value}` });
         expect(res.status, `${path} with ${value.slice(0, 12)}`).toBe(302);
@@ -151,6 +159,27 @@ describe("back office sign-in", () => {
     expect(elsewhere.status).toBe(401);
   });
 
+  it("asks the limiter before comparing: past the limit even the right token is 429, with no cookie", async () => {
+    const ip = "203.0.113.71";
+    for (let i = 0; i < 10; i++) {
+      const res = await portal("/portal/sign-in", {
+        form: { token: `guess-${i}` },
+        headers: { "cf-connecting-ip": ip },
+      });
+      expect(res.status).toBe(401);
+    }
+    const right = await portal("/portal/sign-in", {
+      form: { token: env.ADMIN_TOKEN, next: "/portal" },
+      headers: { "cf-connecting-ip": ip },
+    });
+    expect({
+      status: right.status,
+      cookie: right.headers.get("set-cookie"),
+      retry: right.headers.get("retry-after"),
+    }).toEqual({ status: 429, cookie: null, retry: "60" });
+    expect(right.text).toContain("Too many sign-in attempts from this address");
+  });
+
   it("signs out by clearing the cookie", async () => {
     const cookie = await signIn();
     const res = await portal("/portal/sign-out", { cookie, form: {} });
@@ -202,6 +231,37 @@ describe("back office forms: CSRF", () => {
       sql`SELECT balance::text AS balance FROM accounts WHERE id = ${t.account.id}`,
     );
     expect(row!.balance).toBe("5.0000");
+  });
+});
+
+describe("back office addresses", () => {
+  it("refuses a malformed id in the address before doing anything, with a 400 page", async () => {
+    const t = await setup();
+    const cookie = await signIn();
+    const before = await stateOf(t.workspace.id, t.account.id, t.keyId);
+    // %0A (a newline) is dropped by URL parsing: the admin call would reach the real workspace or account.
+    const ws = `${t.workspace.id}%0A`;
+    const acct = `${t.account.id}%0A`;
+    const forms: [string, Record<string, string>][] = [
+      [`/portal/workspaces/${ws}/accounts`, { currency: "USD" }],
+      [`/portal/workspaces/${ws}/api-keys`, { permissions: "payments.read" }],
+      [`/portal/workspaces/${ws}/members`, { email: "nl@example.com", role: "owner" }],
+      [`/portal/workspaces/${t.workspace.id}/api-keys/${t.keyId}%0A/revoke`, {}],
+      [`/portal/workspaces/${t.workspace.id}/oauth-clients/ci_x%0A/revoke`, {}],
+      [`/portal/workspaces/${t.workspace.id}/deliveries/msg%20x/retry`, {}],
+      [`/portal/accounts/${acct}/status`, { status: "suspended" }],
+      [`/portal/accounts/${acct}/adjustments`, { amount: "5", description: "nl", idempotency_key: "k-nl" }],
+      [`/portal/accounts/${t.account.id}%2Fx/adjustments`, { amount: "5", description: "nl", idempotency_key: "k-2f" }],
+    ];
+    const pages = [`/portal/workspaces/${ws}`, `/portal/accounts/${acct}`, `/portal/accounts/${acct}/entries.csv`];
+    const answers = [
+      ...(await Promise.all(forms.map(([path, form]) => portal(path, { cookie, form })))),
+      ...(await Promise.all(pages.map((path) => portal(path, { cookie })))),
+    ];
+    expect(answers.map((r) => [r.status, r.headers.get("content-type"), r.text.includes("malformed id")])).toEqual(
+      Array(forms.length + pages.length).fill([400, "text/html; charset=UTF-8", true]),
+    );
+    expect(await stateOf(t.workspace.id, t.account.id, t.keyId)).toEqual(before);
   });
 });
 

@@ -87,7 +87,7 @@ describe("back office: account page", () => {
     const csv = await page(`/portal/accounts/${t.account.id}/entries.csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toContain("text/csv");
-    expect(csv.text.split("\r\n")[1]).toMatch(/^\d+,[^,]+,portal,adjustment,csv,3.50,EUR,3.50$/);
+    expect(csv.text.split("\r\n")[1]).toMatch(/^\d+,"[^",]+","portal","adjustment","csv",3.50,"EUR",3.50$/);
     for (const path of [
       "/portal/accounts/00000000-0000-4000-8000-000000000000",
       "/portal/workspaces/00000000-0000-4000-8000-000000000000",

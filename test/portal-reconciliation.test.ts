@@ -56,7 +56,7 @@ describe("back office: reconciliation pages", () => {
 
     const csv = await portal(`${path}/items.csv?bucket=missing_in_report`, { cookie });
     expect(csv.status).toBe(200);
-    expect(csv.text.split("\r\n")[1]).toContain(`,missing_in_report,${leftOut},,ZAR,,,7.00,`);
+    expect(csv.text.split("\r\n")[1]).toContain(`,"missing_in_report","${leftOut}",,"ZAR",,,7.00,`);
 
     const health = await portal("/portal/upstreams/mobile_money/health?currency=ZAR", { cookie });
     expect(health.status).toBe(200);

@@ -168,7 +168,7 @@ describe("mobile_money report: every bucket, every action, settle", () => {
     expect(csv.status).toBe(200);
     expect(csv.text).toBe(
       "id,bucket,key,line,currency,report_amount,fee,ledger_amount,account_id,resolution,note,resolved_by,settled_transaction_id\r\n" +
-        `${item("amount_mismatch", d)},amount_mismatch,${d},4,KES,45.00,0.50,40.00,${m.account.id},adjust,adjust by test,bootstrap,${settled.json.transaction_id}\r\n`,
+        `${item("amount_mismatch", d)},"amount_mismatch","${d}",4,"KES",45.00,0.50,40.00,"${m.account.id}","adjust","adjust by test","bootstrap",${settled.json.transaction_id}\r\n`,
     );
 
     const list = await admin("GET", "/reconciliations?upstream=mobile_money&limit=100");

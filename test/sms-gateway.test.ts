@@ -128,6 +128,33 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
   });
 });
 
+describe("POST /webhooks/sms-gateway: zero and wrong-signed amounts", () => {
+  it("answers 400 to a zero deposit or charge, and 400 again to each redelivery, storing nothing", async () => {
+    const t = await tenant(["balance.read"]);
+    const cases: [unknown, string][] = [
+      [deposit(t.account.id, 0), "data.amount: deposits must be positive"],
+      [deposit(t.account.id, "0.00"), "data.amount: deposits must be positive"],
+      [deposit(t.account.id, "-0"), "data.amount: deposits must be positive"],
+      [deposit(t.account.id, "-0.01"), "data.amount: deposits must be positive"],
+      [usage(t.account.id, 0), "data.amount: usage must be negative"],
+      [usage(t.account.id, "-0.00"), "data.amount: usage must be negative"],
+    ];
+    for (const [body, message] of cases) {
+      const id = newEventId();
+      for (const delivery of ["first", "redelivery"]) {
+        const res = await post(body, { id });
+        expect({ delivery, status: res.status, json: res.json }).toEqual({
+          delivery,
+          status: 400,
+          json: { error: { code: "bad_request", message } },
+        });
+      }
+      expect(await query(sql`SELECT 1 FROM webhook_events WHERE event_id = ${id}`)).toEqual([]);
+    }
+    expect(await ledgerInvariant(t.account.id)).toMatchObject({ count: 0, balance: "0.0000", sum: "0" });
+  });
+});
+
 describe("POST /webhooks/sms-gateway: signatures", () => {
   it("rejects a missing signature, a wrong secret, a modified body and a stale timestamp", async () => {
     const t = await tenant(["balance.read"]);

@@ -46,26 +46,55 @@ describe("POST .../sms/payments: recording and the ledger", () => {
     expect(inv).toMatchObject({ balance: "50.0500", sum: "50.0500", count: 2 });
   });
 
-  it("credits the oldest account that is not suspended, and answers 409 when there is none", async () => {
+  it("credits the oldest account not suspended in the SMS currency (its oldest account's), else 409", async () => {
     const ws = await createWorkspace();
     const older = await createAccount(ws.id, { currency: "EUR" });
-    const newer = await createAccount(ws.id, { currency: "XOF" });
+    const other = await createAccount(ws.id, { currency: "XOF" });
+    const newer = await createAccount(ws.id, { currency: "EUR" });
     const owner = await member(ws.id, "owner");
     expect((await admin("PATCH", `/accounts/${older.id}`, { status: "suspended" })).status).toBe(200);
-    expect((await record(ws.id, owner.token, { amount: "1.5", paymentMethod: "cash" })).status).toBe(400); // XOF: 0 decimals
-    const ok = await record(ws.id, owner.token, { amount: "1500", paymentMethod: "cash" });
+    // The SMS currency stays EUR, the oldest account's, suspended or not: the newer EUR account is credited.
+    const ok = await record(ws.id, owner.token, { amount: "1.5", paymentMethod: "cash" });
     expect(ok.status).toBe(201);
-    expect((await ledgerInvariant(newer.id)).balance).toBe("1500.0000");
-    expect((await ledgerInvariant(older.id)).count).toBe(0);
+    expect(Object.keys(ok.json).sort()).toEqual(
+      [
+        "id",
+        "workspaceId",
+        "amount",
+        "paymentMethod",
+        "description",
+        "notes",
+        "paymentDate",
+        "receiptImage",
+        "createdAt",
+        "updatedAt",
+      ].sort(),
+    );
+    expect(ok.json.amount).toBe(1.5);
+    const balances = async () =>
+      Promise.all([older, other, newer].map(async (a) => (await ledgerInvariant(a.id)).balance));
+    expect(await balances()).toEqual(["0.0000", "0.0000", "1.5000"]);
 
+    // Every EUR account suspended: refused, and the XOF account is never credited.
     expect((await admin("PATCH", `/accounts/${newer.id}`, { status: "suspended" })).status).toBe(200);
-    const none = await record(ws.id, owner.token, { amount: "1", paymentMethod: "cash" });
-    expect(none.status).toBe(409);
-    expect(none.json).toEqual({ error: { code: "conflict", message: "The workspace has no account to credit" } });
+    const none = await record(ws.id, owner.token, { amount: "1500", paymentMethod: "cash" });
+    expect({ status: none.status, json: none.json }).toEqual({
+      status: 409,
+      json: {
+        error: {
+          code: "conflict",
+          message: "The workspace has no account to credit in its SMS currency (all are suspended, or none exists)",
+        },
+      },
+    });
+    expect(await balances()).toEqual(["0.0000", "0.0000", "1.5000"]);
+    expect((await ledgerInvariant(other.id)).count).toBe(0);
 
     const empty = await createWorkspace();
     const emptyOwner = await member(empty.id, "owner");
-    expect((await record(empty.id, emptyOwner.token, { amount: "1", paymentMethod: "cash" })).status).toBe(409);
+    const nothing = await record(empty.id, emptyOwner.token, { amount: "1", paymentMethod: "cash" });
+    expect(nothing.status).toBe(409);
+    expect(nothing.json.error.code).toBe("conflict");
   });
 
   it.each([

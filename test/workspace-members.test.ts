@@ -276,15 +276,16 @@ describe("workspace tokens at the edge", () => {
     expect((await list(ws.id, flipped)).status).toBe(401);
   });
 
-  it("answers 401 for an expired token, a token signed with another key, and alg none", async () => {
+  it("answers 401 for an expired token, one without exp, a token signed with another key, and alg none", async () => {
     const { ws, owner } = await ownerOfNewWorkspace();
     const now = Math.floor(Date.now() / 1000);
     const claims = { sub: owner.id, ws: ws.id, role: "owner", perms: [], ver: 0 };
     const expired = await sign({ ...claims, iat: now - 7200, exp: now - 1 }, env.WORKSPACE_TOKEN_SECRET, "HS256");
     const foreign = await sign({ ...claims, iat: now, exp: now + 600 }, "some-other-secret", "HS256");
     const none = `${b64url({ alg: "none", typ: "JWT" })}.${b64url({ ...claims, iat: now, exp: now + 600 })}.`;
+    const withoutExp = await sign({ ...claims, iat: now }, env.WORKSPACE_TOKEN_SECRET, "HS256");
     const valid = await sign({ ...claims, iat: now, exp: now + 600 }, env.WORKSPACE_TOKEN_SECRET, "HS256");
-    for (const t of [expired, foreign, none]) {
+    for (const t of [expired, withoutExp, foreign, none]) {
       const res = await list(ws.id, t);
       expect(res.status).toBe(401);
       expect(res.json).toEqual(INVALID);

@@ -54,6 +54,10 @@ BEGIN
     VALUES (acct.id, p_amount, acct.currency, p_source, p_type, p_description, acct.balance,
       coalesce(p_effective_at, posted), posted, p_external_ref, p_metadata, tx, acct.entry_count)
     RETURNING id, amount, balance_after, currency, occurred_at, source, type, description INTO entry;
+    -- Spec 002's deep pages start from the right day (under the account's row lock: no lock of its own).
+    INSERT INTO ledger_day_counts (account_id, day, n)
+    VALUES (acct.id, (entry.occurred_at AT TIME ZONE 'UTC')::date, 1)
+    ON CONFLICT (account_id, day) DO UPDATE SET n = ledger_day_counts.n + 1;
     INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at, posted_at)
     VALUES (tx, p_counter, acct.currency, -p_amount, entry.occurred_at, posted);
     PERFORM system_balance_add(p_counter, acct.currency, -p_amount);

@@ -47,3 +47,29 @@ CREATE CONSTRAINT TRIGGER ledger_entries_balanced AFTER INSERT ON ledger_entries
 DROP TRIGGER IF EXISTS system_legs_balanced ON system_legs;
 CREATE CONSTRAINT TRIGGER system_legs_balanced AFTER INSERT ON system_legs
   DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_transaction_balanced();
+
+-- Every way the ledger could fail to add up, one row each (empty when it balances): a transaction whose
+-- legs do not sum to zero in a currency or that has a single leg, a currency whose accounts (customer and
+-- system) do not sum to zero, a customer balance that is not the sum of its legs, a system balance that
+-- is not the sum of its legs. A full pass over the ledger: for checks after a run, not for requests.
+CREATE OR REPLACE VIEW ledger_imbalances AS
+  SELECT 'transaction' AS kind, transaction_id::text AS subject, currency, sum(amount) AS difference
+  FROM (SELECT transaction_id, currency, amount FROM ledger_entries
+        UNION ALL SELECT transaction_id, currency, amount FROM system_legs) legs
+  GROUP BY transaction_id, currency HAVING sum(amount) <> 0 OR count(*) < 2
+  UNION ALL
+  SELECT 'trial_balance', currency, currency, sum(balance)
+  FROM (SELECT currency, balance FROM accounts UNION ALL SELECT currency, balance FROM system_balances) b
+  GROUP BY currency HAVING sum(balance) <> 0
+  UNION ALL
+  SELECT 'customer_balance', a.id::text, a.currency, a.balance - coalesce(s.total, 0)
+  FROM accounts a LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) s
+    ON s.account_id = a.id
+  WHERE a.balance <> coalesce(s.total, 0)
+  UNION ALL
+  SELECT 'system_balance', coalesce(b.account_code, l.account_code), coalesce(b.currency, l.currency),
+    coalesce(b.total, 0) - coalesce(l.total, 0)
+  FROM (SELECT account_code, currency, sum(balance) AS total FROM system_balances GROUP BY 1, 2) b
+  FULL JOIN (SELECT account_code, currency, sum(amount) AS total FROM system_legs GROUP BY 1, 2) l
+    ON l.account_code = b.account_code AND l.currency = b.currency
+  WHERE coalesce(b.total, 0) <> coalesce(l.total, 0);

@@ -115,6 +115,10 @@ export async function seed({ baseUrl, adminToken, pgUrl, rows, log = console.log
   const counts = { ledger_hot: rows, ledger_spread: spreadRows };
   try {
     await client.query("SET work_mem = '512MB'; SET maintenance_work_mem = '512MB'; SET synchronous_commit = off");
+    // History is written as a data import would: each entry with its counter-leg (ledger_counter_legs
+    // below), balanced by construction, without the per-leg deferred balance check (a million of them
+    // would take minutes). ledger_imbalances checks the result at the end.
+    await client.query("SET session_replication_role = replica");
     if (creds.memberId) {
       const r = await client.query("SELECT id FROM workspace_members WHERE id = $1", [creds.memberId]);
       if (r.rowCount !== 1) throw new Error("the member made through the admin API is not in the database");
@@ -152,15 +156,17 @@ export async function seed({ baseUrl, adminToken, pgUrl, rows, log = console.log
     // Every account opens with a deposit of `opening`, so usage never runs into the overdraft limit.
     const openingInsert = (accountsSql, opening, span) => `
       INSERT INTO ledger_entries (account_id, amount, currency, source, type, description, balance_after,
-                                  occurred_at, created_at)
+                                  occurred_at, created_at, transaction_id, seq)
       SELECT id, ${opening}, 'EUR', 'portal', 'deposit', 'Opening balance', ${opening},
-             now() - interval '${span}' - interval '1 day', now() - interval '${span}' - interval '1 day'
+             now() - interval '${span}' - interval '1 day', now() - interval '${span}' - interval '1 day',
+             nextval('ledger_transaction_id_seq'), 1
       FROM (${accountsSql}) a ORDER BY id`;
     const ledgerInsert = (accountExpr, partition, n, span, tag, opening) => `
       INSERT INTO ledger_entries (account_id, amount, currency, source, type, description, balance_after,
-                                  occurred_at, created_at, external_ref)
+                                  occurred_at, created_at, external_ref, transaction_id, seq)
       SELECT account_id, amount, 'EUR', source, type, description,
-             ${opening} + sum(amount) OVER (${partition} ORDER BY i ROWS UNBOUNDED PRECEDING), at, at, external_ref
+             ${opening} + sum(amount) OVER (${partition} ORDER BY i ROWS UNBOUNDED PRECEDING), at, at, external_ref,
+             nextval('ledger_transaction_id_seq'), 1 + row_number() OVER (${partition} ORDER BY i)
       FROM (
         SELECT i, account_id, source, type, ${amountOf} AS amount, ${descriptionOf} AS description,
                CASE WHEN source IN ('sms_gateway', 'mobile_money', 'crypto') THEN 'bench_${tag}_' || i END AS external_ref,
@@ -193,6 +199,34 @@ export async function seed({ baseUrl, adminToken, pgUrl, rows, log = console.log
         10_000,
       ),
     );
+    // Each entry's counter-leg, by its path (as migration 0009 gave the single-entry history its own).
+    const ofWorkspace = "SELECT id FROM accounts WHERE workspace_id = $1";
+    await step(
+      "ledger_counter_legs",
+      `WITH legs AS (
+         INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at, posted_at)
+         SELECT transaction_id, CASE
+             WHEN source IN ('sms_gateway', 'api') AND (type = 'usage' OR (type = 'reversal' AND amount > 0)) THEN 'revenue:usage'
+             WHEN source = 'api' THEN 'clearing:api'
+             WHEN source = 'portal' AND type = 'adjustment' THEN 'adjustments:portal'
+             WHEN source = 'portal' THEN 'clearing:manual'
+             ELSE 'clearing:' || source END, currency, -amount, occurred_at, created_at
+         FROM ledger_entries e WHERE account_id IN (${ofWorkspace})
+           AND NOT EXISTS (SELECT 1 FROM system_legs l WHERE l.transaction_id = e.transaction_id)
+         RETURNING account_code, currency, amount)
+       INSERT INTO system_balances (account_code, currency, balance)
+       SELECT account_code, currency, sum(amount) FROM legs GROUP BY 1, 2`,
+      [workspace.id],
+    );
+    await step(
+      "ledger_day_counts",
+      `INSERT INTO ledger_day_counts (account_id, day, n)
+       SELECT account_id, (occurred_at AT TIME ZONE 'UTC')::date, count(*) FROM ledger_entries
+       WHERE account_id IN (${ofWorkspace}) GROUP BY 1, 2
+       ON CONFLICT (account_id, day) DO UPDATE SET n = EXCLUDED.n`,
+      [workspace.id],
+    );
+    await client.query("RESET session_replication_role");
     await step(
       "balances",
       `UPDATE accounts a SET balance = s.total, entry_count = s.n, updated_at = now()

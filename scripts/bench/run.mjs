@@ -324,6 +324,12 @@ async function main() {
       `SELECT count(*) FROM accounts a WHERE a.workspace_id = '${creds.workspaceId}' AND a.balance <> coalesce((SELECT sum(amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)`,
     );
     const mismatches = Number(ledgerCheck.trim());
+    // Double-entry over the whole ledger: unbalanced transactions, trial balance, balances vs legs.
+    const imbalances = stack
+      .psql("SELECT kind || ' ' || count(*) FROM ledger_imbalances GROUP BY kind")
+      .trim()
+      .split("\n")
+      .filter(Boolean);
     const totalS = (Date.now() - started) / 1000;
     const meta = {
       rows: opts.rows,
@@ -337,14 +343,20 @@ async function main() {
     printTable(results, meta);
     console.log(
       `[bench] ledger check after the writes: ${mismatches} account(s) whose balance differs from its entries; ` +
+        `${imbalances.length ? imbalances.join(", ") : "0 unbalanced transactions, trial balance zero"}; ` +
         `seed ${(creds.seedMs / 1000).toFixed(1)} s; total ${totalS.toFixed(1)} s`,
     );
     if (opts.out) {
-      const json = toJson(results, { ...meta, seed_seconds: creds.seedMs / 1000, total_seconds: totalS });
+      const json = toJson(results, {
+        ...meta,
+        seed_seconds: creds.seedMs / 1000,
+        total_seconds: totalS,
+        ledger_imbalances: imbalances,
+      });
       fs.writeFileSync(opts.out, `${JSON.stringify(json, null, 2)}\n`);
       console.log(`[bench] wrote ${opts.out}`);
     }
-    if (mismatches !== 0) process.exitCode = 1;
+    if (mismatches !== 0 || imbalances.length > 0) process.exitCode = 1;
   } finally {
     await stack.stop();
   }

@@ -225,7 +225,7 @@ export function buildWorker(outdir) {
 }
 
 /** The worker's configuration from wrangler.toml (compatibility, vars, KV/R2/Queue bindings). */
-async function wranglerConfig() {
+export async function wranglerConfig() {
   const { experimental_readRawConfig } = await import("wrangler");
   const { rawConfig } = experimental_readRawConfig({ config: path.join(projectRoot, "wrangler.toml") });
   return rawConfig;

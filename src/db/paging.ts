@@ -1,21 +1,11 @@
 import { type SQL, sql } from "drizzle-orm";
 
 /**
- * How to read one newest-first offset page once the total is known. A page in the older half is read
- * from the other end of the index (ascending, smaller offset) so deep pages cost no more than shallow
- * ones; the caller reverses such rows. Null when the page is past the end.
- */
-export function offsetPage(total: number, offset: number, limit: number) {
-  if (offset >= total) return null;
-  const fromEnd = offset > total / 2;
-  const take = Math.min(limit, total - offset);
-  return { fromEnd, take, skip: fromEnd ? total - offset - take : offset };
-}
-
-/**
- * `offsetPage` inside the one statement that also reads the total: the body of a CTE that the page's
- * statement names `plan`, from the number of rows the list matches (0 when the caller may read nothing).
- * `skip` is the offset from whichever end is read.
+ * How to read one newest-first offset page, inside the one statement that also reads the total: the body
+ * of a CTE that the page's statement names `plan`, from the number of rows the list matches (0 when the
+ * caller may read nothing). A page in the older half is read from the other end of the index (ascending,
+ * smaller offset), so deep pages cost no more than shallow ones. `skip` is the offset from whichever end
+ * is read; `take` 0 (neither end) when the page is past the end. test/paging.test.ts runs it in PostgreSQL.
  */
 export const offsetPlan = (matching: SQL, offset: number, limit: number) => sql`
   SELECT take > 0 AND NOT from_end AS newest, take > 0 AND from_end AS oldest, take,

@@ -126,6 +126,8 @@ export const ledgerEntries = pgTable(
   (t) => [
     // Posting order: the back office's entries list and balance_after; unique, so no sequence repeats.
     uniqueIndex("ledger_account_seq_idx").on(t.accountId, t.seq),
+    // The balance history by posting time: each day's last posting, one index probe per day.
+    index("ledger_account_posted_idx").on(t.accountId, t.createdAt),
     index("ledger_transaction_idx").on(t.transactionId),
     // Every list is "one account, newest first"; the source variant serves the partial-gateway view.
     index("ledger_account_time_idx").on(t.accountId, t.occurredAt.desc(), t.id.desc()),
@@ -136,6 +138,21 @@ export const ledgerEntries = pgTable(
     index("ledger_created_brin_idx").using("brin", t.createdAt),
     check("ledger_amount_nonzero", sql`${t.amount} <> 0`),
   ],
+);
+
+/**
+ * How many entries each account has per UTC day of their effective date: spec 002's offset pages deep in
+ * a long history start from the right day instead of skipping every newer row. Kept by ledger_post under
+ * the account's row lock, so it takes no lock of its own.
+ */
+export const ledgerDayCounts = pgTable(
+  "ledger_day_counts",
+  {
+    accountId: uuid("account_id").notNull(),
+    day: date("day").notNull(),
+    n: bigint("n", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.day] })],
 );
 
 /**

@@ -25,7 +25,6 @@ export const entryColumns = sql`id::int AS id, amount::text AS amount, currency,
 // ledger_account_time_idx (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history.
 // (Spec 000's keyset history, with its own vocabulary, is in src/apis/user-payments/queries.ts.)
 export const newestFirst = sql`ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST`;
-const oldestFirst = sql`ledger_entries.occurred_at ASC NULLS FIRST, ledger_entries.id ASC NULLS FIRST`;
 
 export type EntryFilter = {
   accountId: string;
@@ -59,11 +58,14 @@ export function filterSql(f: EntryFilter): SQL {
   return sql.join(parts, sql` AND `);
 }
 
+/** From this offset on, a page starts from its day (ledger_day_counts) instead of skipping every newer row. */
+export const DEEP_OFFSET = 1_000;
+
 /**
- * Newest-first offset page with the total, in ONE statement. The account's entry counter (kept by a
- * trigger on ledger_entries) is the total: O(1) at any size. A page in the older half is read from the
- * other end of the index (ascending, smaller offset), as offsetPage plans it, so deep pages cost no more
- * than shallow ones; only the CASE branch taken runs.
+ * Newest-first offset page with the total, in ONE statement. The account's entry counter is the total:
+ * O(1) at any size. A deep page finds the UTC day its first row lies in by summing the account's entries
+ * per day (ledger_day_counts, one row per day, newest first), then skips only within that day on the
+ * account's time index: every page costs about what page 1 costs, whatever the history's length.
  */
 export async function entriesPage(
   db: Database,
@@ -73,24 +75,30 @@ export async function entriesPage(
   offset: number,
   limit: number,
 ) {
+  const page =
+    offset < DEEP_OFFSET
+      ? sql`SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
+          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}`
+      : sql`SELECT ${entryColumns} FROM ledger_entries, start
+          WHERE account_id = ${accountId} AND occurred_at < ((start.day + 1)::timestamp AT TIME ZONE 'UTC')
+          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET (SELECT skip FROM start)`;
+  const start =
+    offset < DEEP_OFFSET
+      ? sql``
+      : sql`, start AS MATERIALIZED (
+          SELECT day, ${offset}::bigint - (upto - n) AS skip FROM (
+            SELECT day, n, sum(n) OVER (ORDER BY day DESC) AS upto FROM ledger_day_counts
+            WHERE account_id = ${accountId}) days
+          WHERE upto > ${offset}::bigint ORDER BY day DESC LIMIT 1)`;
   const { rows } = await db.execute<{ key_ok: boolean; total: string | null; rows: EntryRow[] | null }>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
         (SELECT entry_count FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS total
-    )
+    ) ${start}
     SELECT key_ok, total::text AS total,
       CASE
         WHEN NOT key_ok OR total IS NULL OR ${offset}::bigint >= total THEN '[]'::json
-        WHEN ${offset}::bigint > total / 2.0 THEN (
-          SELECT coalesce(json_agg(p ORDER BY p.position DESC, p.id DESC), '[]'::json) FROM (
-            SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
-            ORDER BY ${oldestFirst}
-            LIMIT least(${limit}::bigint, total - ${offset}::bigint)
-            OFFSET total - ${offset}::bigint - least(${limit}::bigint, total - ${offset}::bigint)) p)
-        ELSE (
-          SELECT coalesce(json_agg(p ORDER BY p.position DESC, p.id DESC), '[]'::json) FROM (
-            SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
-            ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}) p)
+        ELSE (SELECT coalesce(json_agg(p ORDER BY p.position DESC, p.id DESC), '[]'::json) FROM (${page}) p)
       END AS rows
     FROM head`);
   const row = rows[0];

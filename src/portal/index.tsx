@@ -13,6 +13,7 @@ import { ApiKeyCreated } from "../apis/admin/api-keys/schemas";
 import { Delivery } from "../apis/admin/deliveries/schemas";
 import { EntryList } from "../apis/admin/entries/schemas";
 import { EffectiveGatewayStatusBody } from "../apis/admin/gateway/schemas";
+import { LedgerTransaction, SystemEntries, TrialBalance } from "../apis/admin/ledger/schemas";
 import { Overview } from "../apis/admin/overview/schemas";
 import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspaces/schemas";
 import type { AppEnv } from "../env";
@@ -22,6 +23,7 @@ import { mountReconciliationPages } from "./reconciliation-pages";
 import { clearSessionCookie, hasSession, newSessionToken, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
 import { Layout } from "./views/layout";
+import { LedgerPage, SystemAccountPage, TransactionPage } from "./views/ledger";
 import { OverviewPage } from "./views/overview";
 import { SignInPage } from "./views/sign-in";
 import { type ShownSecret, WorkspacePage } from "./views/workspace";
@@ -61,6 +63,29 @@ const CSP = {
 /** Where sign-in may send the browser next: a portal path only (no open redirect). */
 const safeNext = (next: unknown) =>
   typeof next === "string" && /^\/portal(\/[\w\-./?=&%]*)?$/.test(next) && !next.includes("//") ? next : "/portal";
+
+/**
+ * The ids a portal address may carry, checked before a page or form does anything: an id with a newline
+ * or a slash in it would reach the admin API changed (URL parsing drops tabs and newlines) and then break
+ * the redirect's Location header, after the write was done.
+ */
+const ADDRESS_ID = z.uuid();
+const ADDRESS_TOKEN = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/);
+const AddressIds = z.object({
+  id: ADDRESS_ID,
+  keyId: ADDRESS_ID,
+  memberId: ADDRESS_ID,
+  clientId: ADDRESS_TOKEN,
+  deliveryId: ADDRESS_TOKEN,
+});
+const ADDRESS_PATTERNS = [
+  "/workspaces/:id/*",
+  "/accounts/:id/*",
+  "/workspaces/:id/api-keys/:keyId/*",
+  "/workspaces/:id/members/:memberId/*",
+  "/workspaces/:id/oauth-clients/:clientId/*",
+  "/workspaces/:id/deliveries/:deliveryId/*",
+];
 
 const formValue = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 const formList = (v: unknown) =>
@@ -104,6 +129,13 @@ export function createPortal(dispatch: Dispatch) {
     const target = c.req.method === "GET" ? c.req.path + new URL(c.req.url).search : "/portal";
     return c.redirect(`/portal/sign-in?${new URLSearchParams({ next: target })}`, c.req.method === "GET" ? 302 : 303);
   });
+  for (const pattern of ADDRESS_PATTERNS) {
+    portal.use(pattern, async (c, next) => {
+      const checked = AddressIds.partial().safeParse(c.req.param());
+      if (!checked.success) return page(c, 400, "Bad address", "This address holds a malformed id.");
+      await next();
+    });
+  }
   portal.onError((err, c) => {
     if (err instanceof HTTPException) return err.getResponse();
     console.error(JSON.stringify({ portal: c.req.path, error: String(err).slice(0, 500) }));
@@ -120,16 +152,21 @@ export function createPortal(dispatch: Dispatch) {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     const expected = c.env.ADMIN_TOKEN ?? "";
+    // Every attempt counts, and the limiter decides before the token is compared: past the limit even the
+    // right token is refused, so the answer tells nothing about the guess.
+    const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
+    if (!success) {
+      c.header("Retry-After", "60");
+      return c.html(
+        <SignInPage next={next} error="Too many sign-in attempts from this address: wait a minute." />,
+        429,
+      );
+    }
     // The session token is made before the comparison, so a wrong token costs at least what a right one does.
     const session = await newSessionToken(expected);
     if (expected && timingSafeEqualStrings(formValue(form.token), expected)) {
       setSessionCookie(c, session);
       return c.redirect(next, 303);
-    }
-    const { success } = await c.env.PORTAL_SIGNIN_LIMITER.limit({ key: c.req.header("cf-connecting-ip") ?? "local" });
-    if (!success) {
-      c.header("Retry-After", "60");
-      return c.html(<SignInPage next={next} error="Too many wrong tokens from this address: wait a minute." />, 429);
     }
     return c.html(<SignInPage next={next} error="That is not the admin token." />, 401);
   });
@@ -144,14 +181,22 @@ export function createPortal(dispatch: Dispatch) {
 
   // --- Overview ------------------------------------------------------------------------------
   const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
-    const [gateway, figures] = await Promise.all([
+    const [gateway, figures, trial] = await Promise.all([
       admin(c, "GET", "/gateway-status", EffectiveGatewayStatusBody),
       admin(c, "GET", "/overview", Overview),
+      admin(c, "GET", "/ledger/trial-balance", TrialBalance),
     ]);
     if (!gateway.ok) return page(c, gateway.status, "Overview unavailable", gateway.message);
     if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
+    if (!trial.ok) return page(c, trial.status, "Overview unavailable", trial.message);
     return c.html(
-      <OverviewPage gateway={gateway.body} overview={figures.body} notice={extra.notice} error={extra.error} />,
+      <OverviewPage
+        gateway={gateway.body}
+        overview={figures.body}
+        trial={trial.body}
+        notice={extra.notice}
+        error={extra.error}
+      />,
       (extra.status ?? 200) as ContentfulStatusCode,
     );
   };
@@ -166,6 +211,32 @@ export function createPortal(dispatch: Dispatch) {
     });
     if (!res.ok) return overviewPage(c, { error: res.message, status: res.status });
     return c.redirect("/portal?done=gateway", 303);
+  });
+
+  // --- Ledger --------------------------------------------------------------------------------
+  portal.get("/ledger", async (c) => {
+    const trial = await admin(c, "GET", "/ledger/trial-balance", TrialBalance);
+    if (!trial.ok) return page(c, trial.status, "Ledger", trial.message);
+    return c.html(<LedgerPage trial={trial.body} />);
+  });
+
+  portal.get("/ledger/system-accounts/:code", async (c) => {
+    const code = c.req.param("code");
+    const params = new URLSearchParams({ currency: c.req.query("currency") ?? "", limit: "50" });
+    const cursor = c.req.query("cursor");
+    if (cursor) params.set("cursor", cursor);
+    const path = `/ledger/system-accounts/${encodeURIComponent(code)}/entries?${params}`;
+    const entries = await admin(c, "GET", path, SystemEntries);
+    if (!entries.ok) return page(c, entries.status, "System account", entries.message);
+    return c.html(<SystemAccountPage code={code} currency={params.get("currency") ?? ""} entries={entries.body} />);
+  });
+
+  portal.get("/ledger/transactions/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!/^[1-9]\d{0,15}$/.test(id)) return page(c, 400, "Transaction", "A transaction id is a positive integer.");
+    const tx = await admin(c, "GET", `/ledger/transactions/${id}`, LedgerTransaction);
+    if (!tx.ok) return page(c, tx.status, "Transaction", tx.message);
+    return c.html(<TransactionPage tx={tx.body} />);
   });
 
   // --- Workspaces ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The back office's session: a signed (HS256), expiring cookie set after sign-in with the admin token.
 // The signing key is derived from ADMIN_TOKEN, so rotating the token signs every session out and the
 // portal needs no secret of its own. Stateless: sign-out clears the cookie in that browser.
+import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { sign, verify } from "hono/jwt";
@@ -14,8 +15,16 @@ const AUDIENCE = "payments-edge-portal";
 
 const encoder = new TextEncoder();
 
-/** HMAC-SHA256(ADMIN_TOKEN, purpose) as hex: the session signing key. */
-async function sessionKey(adminToken: string): Promise<string> {
+/**
+ * What a session token must claim: this portal, when it was made and when it ends, at most
+ * SESSION_TTL_SECONDS apart (hono's verify checks exp only when a token has one).
+ */
+const SessionClaims = z
+  .object({ aud: z.literal(AUDIENCE), iat: z.number().int(), exp: z.number().int() })
+  .refine((claims) => claims.exp > claims.iat && claims.exp - claims.iat <= SESSION_TTL_SECONDS);
+
+/** HMAC-SHA256(ADMIN_TOKEN, purpose) as hex: the session signing key (exported for the tests' forged sessions). */
+export async function sessionKey(adminToken: string): Promise<string> {
   const key = await hmacSha256Key(adminToken);
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode("portal session signing key v1"));
   return toHex(new Uint8Array(mac));
@@ -49,7 +58,7 @@ export async function hasSession(c: Context<AppEnv>): Promise<boolean> {
   if (!token || !c.env.ADMIN_TOKEN) return false;
   try {
     const claims = await verify(token, await sessionKey(c.env.ADMIN_TOKEN), "HS256");
-    return claims.aud === AUDIENCE;
+    return SessionClaims.safeParse(claims).success;
   } catch {
     return false;
   }

@@ -13,6 +13,7 @@ import { enqueueDeliveries, newDeliveryId } from "../outbound/deliveries";
 import { renderCryptoError } from "../payments/crypto";
 import { cryptoEventEffect, type Duplicate, isDuplicate } from "./queries";
 import { receiveWebhooks, statusRefusal } from "./receiver";
+import { signatureSecurity } from "./signature-scheme";
 
 export const CRYPTO_EVENT_TYPE = "payment.status";
 export const OUTBOUND_EVENT_TYPE = "payment.status_changed";
@@ -51,7 +52,10 @@ cryptoWebhook.openAPIRegistry.registerPath(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "receiveCryptoEvent",
+    summary: "Receive a crypto processor event",
     tags: ["Webhooks"],
+    security: signatureSecurity(cryptoWebhook, "cryptoSignature", "CRYPTO_WEBHOOK_SECRET"),
     description:
       "Status events from the crypto processor, signed per Standard Webhooks with the shared `whsec_` secret " +
       "(timestamp within 5 minutes). Legal moves: forward along waiting → confirming → confirmed → sending → " +

@@ -9,6 +9,7 @@ import { MOBILE_MONEY_STATUSES } from "../db/schema";
 import { AppError } from "../lib/errors";
 import { type Duplicate, isDuplicate, mobileMoneyEventEffect } from "./queries";
 import { receiveWebhooks, statusRefusal } from "./receiver";
+import { signatureSecurity } from "./signature-scheme";
 
 export const EVENT_TYPE = "payment.status_changed";
 
@@ -69,7 +70,10 @@ mobileMoneyWebhook.openAPIRegistry.registerPath(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "receiveMobileMoneyEvent",
+    summary: "Receive a mobile-money gateway event",
     tags: ["Webhooks"],
+    security: signatureSecurity(mobileMoneyWebhook, "mobileMoneySignature", "MOBILE_MONEY_WEBHOOK_SECRET"),
     description:
       "Payment status events from the mobile-money gateway, signed per Standard Webhooks: HMAC-SHA256 over " +
       "`webhook-id.webhook-timestamp.body` with the shared `whsec_` secret; the timestamp must be within 5 minutes " +

@@ -4,7 +4,7 @@
 // duplicate). Usage is recorded even past the overdraft limit — the SMS was already sent, so the charge
 // is owed — and the account is flagged (accounts.overdrawn_at) until a deposit brings it back.
 import { createRoute, z } from "@hono/zod-openapi";
-import { amountField, describeIssues } from "../apis/shared/params";
+import { type AmountRule, amountField, describeIssues, mustBePositive } from "../apis/shared/params";
 import { createSurface } from "../apis/shared/surface";
 import { gatewayStatusMaxAge } from "../edge/gateway-config";
 import { recordGatewayObservation } from "../edge/gateway-monitor";
@@ -15,11 +15,15 @@ import { AppError } from "../lib/errors";
 import { isNegative } from "../lib/money";
 import { claimOnlyEffect, type Duplicate, gatewayPostingEffect, gatewayReversalEffect, isDuplicate } from "./queries";
 import { receiveWebhooks } from "./receiver";
+import { signatureSecurity } from "./signature-scheme";
 
 const UPSTREAM = "sms_gateway";
 /** Dedupe namespace guarding "this original event was reversed" (one reversal per event). */
 const REVERSALS = "sms_gateway_reversal";
 const entryRef = (eventId: string) => `${UPSTREAM}:${eventId}`;
+
+/** A usage charge takes money: below zero (zero is no charge, and no ledger row may hold it). */
+const mustBeNegative: AmountRule = (a) => (isNegative(a.value) ? null : "usage must be negative");
 
 const posting = {
   account_id: z.uuid(),
@@ -31,11 +35,13 @@ export const SmsGatewayEvent = z
   .discriminatedUnion("type", [
     z.object({
       type: z.literal("deposit.received"),
-      data: z.object({ ...posting, amount: amountField() }).strict(),
+      data: z
+        .object({ ...posting, amount: amountField(undefined, mustBePositive("deposits must be positive")) })
+        .strict(),
     }),
     z.object({
       type: z.literal("usage.charged"),
-      data: z.object({ ...posting, amount: amountField() }).strict(),
+      data: z.object({ ...posting, amount: amountField(undefined, mustBeNegative) }).strict(),
     }),
     z.object({
       type: z.literal("event.reversed"),
@@ -66,7 +72,10 @@ smsGatewayWebhook.openAPIRegistry.registerPath(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "receiveSmsGatewayEvent",
+    summary: "Receive an SMS gateway event",
     tags: ["Webhooks"],
+    security: signatureSecurity(smsGatewayWebhook, "smsGatewaySignature", "SMS_GATEWAY_WEBHOOK_SECRET"),
     description:
       "Signed (Standard Webhooks) events from the SMS gateway: deposits, usage charges (negative amounts), " +
       "reversals of earlier events and gateway status reports. Each webhook-id takes effect once.",
@@ -125,12 +134,6 @@ function eventEffect(eventId: string, raw: string, event: Event): Effect {
     case "usage.charged": {
       const { account_id, amount, description, occurred_at } = event.data;
       const isUsage = event.type === "usage.charged";
-      if (isNegative(amount.value) !== isUsage) {
-        throw new AppError(
-          "bad_request",
-          `data.amount: ${isUsage ? "usage must be negative" : "deposits must be positive"}`,
-        );
-      }
       return gatewayPostingEffect(claim, {
         accountId: account_id,
         amount,

@@ -45,6 +45,8 @@ export const listTransactions = createRoute({
   ...base,
   method: "get",
   path: "/{accountId}/transactions",
+  operationId: "listAccountTransactions",
+  summary: "List the account's transactions",
   middleware: apiKey("transactions.read", "read"),
   description:
     "Every ledger entry of the account, newest first (by occurrence time, then id), whatever its source: " +
@@ -63,6 +65,8 @@ export const addFunds = createRoute({
   ...base,
   method: "post",
   path: "/{accountId}/transactions/add-funds",
+  operationId: "addAccountFunds",
+  summary: "Add funds to the account",
   middleware: apiKey("funds.write", "money"),
   description: "Adds funds: posts a `recharge` entry and answers the new balance.",
   request: { params: AccountParam, headers: IdempotencyHeader, ...jsonBody(AddFundsBody) },
@@ -76,6 +80,8 @@ export const recordUsage = createRoute({
   ...base,
   method: "post",
   path: "/{accountId}/transactions/record-usage",
+  operationId: "recordAccountUsage",
+  summary: "Record usage against the account",
   middleware: apiKey("usage.write", "money"),
   description:
     "Records usage: posts a `usage` entry of minus `amount` dated `date`, unless it would take the balance " +

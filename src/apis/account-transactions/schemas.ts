@@ -131,17 +131,28 @@ const usageDate = z
     description: 'ISO 8601, or "YYYY-MM-DD HH:MM:SS" with ":" or "." between time parts; UTC unless an offset is given',
   });
 
-/** Depth of nesting, or Infinity when some string or key cannot be stored. */
-function jsonDepth(value: unknown): number {
-  if (typeof value === "string") return UNSTORABLE.test(value) ? Number.POSITIVE_INFINITY : 0;
-  if (value === null || typeof value !== "object") return 0;
+/**
+ * Depth of nesting (at most MAX_METADATA_DEPTH + 1: deeper is not walked), or Infinity when some string
+ * or key cannot be stored. A walk with its own stack, so no body, however deep, can exhaust the call stack.
+ */
+function jsonDepth(root: unknown): number {
+  const pending: [value: unknown, depth: number][] = [[root, 0]];
   let deepest = 0;
-  for (const [key, child] of Object.entries(value)) {
-    if (UNSTORABLE.test(key)) return Number.POSITIVE_INFINITY;
-    deepest = Math.max(deepest, jsonDepth(child));
-    if (deepest > MAX_METADATA_DEPTH) break;
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, depth] = next;
+    if (typeof value === "string") {
+      if (UNSTORABLE.test(value)) return Number.POSITIVE_INFINITY;
+      continue;
+    }
+    if (value === null || typeof value !== "object") continue;
+    if (depth + 1 > MAX_METADATA_DEPTH) return depth + 1;
+    deepest = Math.max(deepest, depth + 1);
+    for (const [key, child] of Object.entries(value)) {
+      if (UNSTORABLE.test(key)) return Number.POSITIVE_INFINITY;
+      pending.push([child, depth + 1]);
+    }
   }
-  return deepest + 1;
+  return deepest;
 }
 
 const metadata = z

@@ -9,6 +9,7 @@ import { deliveriesAdmin } from "./deliveries/handlers";
 import { entriesAdmin } from "./entries/handlers";
 import { adminErrorRenderer } from "./errors";
 import { gatewayAdmin } from "./gateway/handlers";
+import { ledgerAdmin } from "./ledger/handlers";
 import { membersAdmin } from "./members/handlers";
 import { oauthClientsAdmin } from "./oauth-clients/handlers";
 import { overviewAdmin } from "./overview/handlers";
@@ -28,6 +29,7 @@ const RESOURCES = [
   deliveriesAdmin,
   gatewayAdmin,
   overviewAdmin,
+  ledgerAdmin,
   reconciliationsAdmin,
   upstreamsAdmin,
   paymentsAdmin,

@@ -43,6 +43,10 @@ export const ROUTE_ROLES = {
   putGatewayStatus: "admin",
   // overview
   getOverview: "viewer",
+  // ledger
+  getTrialBalance: "viewer",
+  getLedgerTransaction: "viewer",
+  listSystemAccountEntries: "viewer",
   // reconciliations (issue 20)
   importReconciliation: "operator",
   listReconciliations: "viewer",

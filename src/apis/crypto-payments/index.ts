@@ -11,7 +11,7 @@ import { describeIssues } from "../shared/params";
 import { createSurface } from "../shared/surface";
 import { findPayment, insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
-import type { PaymentDetail, PaymentSummary } from "./schemas";
+import { CALLBACK_URL_PROBLEM, isLocalhostCallback, type PaymentDetail, type PaymentSummary } from "./schemas";
 
 type PaymentDetailJson = z.infer<typeof PaymentDetail>;
 
@@ -93,6 +93,9 @@ cryptoPaymentsApi.openapi(
     const info = CURRENCIES[input.currency];
     if (!info) throw new Error(`currency ${input.currency} passed validation but is not in the catalogue`);
     const callbackUrl = input.callback_url ?? null;
+    if (callbackUrl && isLocalhostCallback(callbackUrl) && c.env.LOCAL_DEVELOPMENT !== "true") {
+      throw new AppError("bad_request", "Invalid request body", { callback_url: [CALLBACK_URL_PROBLEM] });
+    }
     const outcome = await runWrite<PaymentDetailJson, PaymentDetailJson>(
       database(c),
       {

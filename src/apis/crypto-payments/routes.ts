@@ -19,6 +19,8 @@ const tags = ["Crypto payments (spec 004)"];
 export const listPayments = createRoute({
   method: "get",
   path: "/payments/",
+  operationId: "listCryptoPayments",
+  summary: "List crypto payments",
   tags,
   security: [{ oauth2: ["read"] }],
   middleware: [requireOAuth("read"), perOAuthClient("read")] as const,
@@ -38,6 +40,8 @@ export const listPayments = createRoute({
 export const paymentStatus = createRoute({
   method: "post",
   path: "/payments/status/",
+  operationId: "getCryptoPaymentStatus",
+  summary: "Get one crypto payment in full",
   tags,
   security: [{ oauth2: ["read"] }],
   middleware: [requireOAuth("read"), perOAuthClient("read")] as const,
@@ -54,6 +58,8 @@ export const paymentStatus = createRoute({
 export const createPayment = createRoute({
   method: "post",
   path: "/payments/",
+  operationId: "createCryptoPayment",
+  summary: "Create a crypto payment",
   tags,
   security: [{ oauth2: ["write"] }],
   middleware: [requireOAuth("write"), perOAuthClient("money")] as const,
@@ -61,7 +67,7 @@ export const createPayment = createRoute({
     "Creates a payment in status `waiting` with a deposit address. `amount_crypto` uses a fixed local rate " +
     "(stablecoins 1.0005 per USD); a real deployment takes the processor's quote. When the payment completes, " +
     "`amount_usd` is credited to the workspace's oldest USD account that is not suspended (none: 409). " +
-    "`callback_url` (https; http only for localhost) receives a signed Standard Webhooks event on every status " +
+    "`callback_url` (https to a public host name, never an IP address) receives a signed Standard Webhooks event on every status " +
     "change. `Idempotency-Key`: a retry with the same key and body replays the first answer.",
   request: {
     headers: IdempotencyHeader,

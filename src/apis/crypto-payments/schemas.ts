@@ -160,24 +160,47 @@ const amountUsd = amountField(
   .transform((a) => a.value)
   .openapi({ type: "string", description: "USD, up to 2 decimals (JSON number or decimal string)", example: "100.00" });
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+export const CALLBACK_URL_PROBLEM = "Enter a valid URL (https to a public host name; no IP addresses).";
 
-/** https only; plain http is accepted for localhost so that a local receiver can be used in development. */
+/** Names that never lead to a public host: the machine itself, its network, names for internal use. */
+const PRIVATE_SUFFIXES = ["localhost", "local", "localdomain", "internal", "intranet", "lan", "home", "corp", "arpa"];
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/** A top-level domain: letters, or an IDN's punycode. Never digits, so no IPv4 address in any form passes. */
+const TLD = /^([a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+
+/** The local-development exception: `localhost` itself, over http or https (never any other loopback form). */
+export const isLocalhostCallback = (url: string) => new URL(url).hostname === "localhost";
+
+/**
+ * Where merchant webhooks may go: https to a public host name. The URL parser has already written IPv4 in
+ * every form (decimal, hex, octal, short) as dotted digits and IPv6 in brackets: both are refused, as is a
+ * name with a trailing dot or under a private suffix. `localhost` passes here, and the handler refuses it
+ * outside local development (LOCAL_DEVELOPMENT).
+ */
+export function isRefusedCallbackUrl(value: string): boolean {
+  if (!URL.canParse(value)) return true;
+  const url = new URL(value);
+  if (url.username || url.password) return true;
+  if (url.hostname === "localhost") return url.protocol !== "https:" && url.protocol !== "http:";
+  if (url.protocol !== "https:") return true;
+  const labels = url.hostname.split(".");
+  const tld = labels.at(-1) ?? "";
+  return (
+    labels.length < 2 || !labels.every((label) => LABEL.test(label)) || !TLD.test(tld) || PRIVATE_SUFFIXES.includes(tld)
+  );
+}
+
 const callbackUrl = z
   .string({ error: "Enter a valid URL." })
   .max(2048, { error: "Ensure this field has no more than 2048 characters." })
-  .refine(
-    (value) => {
-      if (!URL.canParse(value)) return false;
-      const url = new URL(value);
-      if (url.username || url.password) return false;
-      return url.protocol === "https:" || (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname));
-    },
-    { error: "Enter a valid URL (https, or http for localhost only)." },
-  )
+  .refine((value) => !isRefusedCallbackUrl(value), { error: CALLBACK_URL_PROBLEM })
   .nullable()
   .optional()
-  .openapi({ example: "https://merchant.example/webhooks/crypto" });
+  .openapi({
+    example: "https://merchant.example/webhooks/crypto",
+    description:
+      "https to a public host name; IP addresses are refused. In local development only, `localhost` over http or https.",
+  });
 
 export const CreatePayment = z
   .object({

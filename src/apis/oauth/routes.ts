@@ -54,6 +54,8 @@ export const OAuthErrorBody = z
 export const token = createRoute({
   method: "post",
   path: "/token",
+  operationId: "issueAccessToken",
+  summary: "Issue an access token (client credentials)",
   tags: ["OAuth 2.0"],
   security: [{ oauthClientBasic: [] }],
   description:

@@ -25,6 +25,8 @@ export const listByApiKey = createRoute({
   ...base,
   method: "get",
   path: "/api-key",
+  operationId: "listPaiementsByApiKey",
+  summary: "List the payments created with this API key",
   middleware: apiKey("payments.read", "API key does not have permission to access payments", "read"),
   description:
     "The payments created with the presented API key, newest first. `dateFrom`/`dateTo` are Unix seconds and " +
@@ -42,6 +44,8 @@ export const createPayment = createRoute({
   ...base,
   method: "post",
   path: "/",
+  operationId: "createPaiement",
+  summary: "Create a mobile-money payment",
   middleware: apiKey("payments.write", "API key does not have permission to create payments", "money"),
   description:
     "Creates a mobile-money payment in status `INIT` with a generated `reference`. The mobile-money gateway then " +

@@ -55,7 +55,9 @@ export function createSurface<E extends AppEnv = AppEnv>(render: ErrorRenderer) 
  * createRoute (a shared base, a helper): the handler's context then carries what each one sets. Written
  * inside createRoute, `middleware: [...] as const` does the same.
  */
+// biome-ignore lint/suspicious/noExplicitAny: only the bound: it must admit each guard's own env, path and input types, which M then keeps exactly (any narrower bound erases them, and handlers lose `c.get("apiKey")`)
 export const routeMiddleware = <M extends MiddlewareHandler<any, any, any>[]>(...middleware: M): M => middleware;
 
 /** Any surface, whatever its variables (what app.ts mounts). */
+// biome-ignore lint/suspicious/noExplicitAny: a router is invariant in its env (its hooks take a Context of it), so routers with variables of their own (spec 000's gateway) share no narrower type; mounting reads no variable
 export type Surface = OpenAPIHono<any> & { errorRenderer: ErrorRenderer };

@@ -42,6 +42,8 @@ const UPLOAD_PATH = /^\/api\/v1\/workspace\/[^/]+\/sms\/payments$/;
 export const isReceiptUpload = (method: string, path: string) => method === "POST" && UPLOAD_PATH.test(path);
 
 const INVALID_TOKEN = "Missing or invalid authentication token";
+/** The SMS currency is the one of the workspace's oldest account; only an account in it is credited. */
+const NO_SMS_ACCOUNT = "The workspace has no account to credit in its SMS currency (all are suspended, or none exists)";
 const PAYMENT_ID = /^[0-9a-f]{24}$/;
 
 const newPaymentId = () => toHex(crypto.getRandomValues(new Uint8Array(12)));
@@ -131,7 +133,7 @@ smsPaymentsApi.openapi(routes.createPayment, async (c) => {
       render: (row) => paymentToJson(row, origin),
       refused: (refusal) => {
         if (refusal.failure === "member_revoked") return new AppError("unauthorized", INVALID_TOKEN);
-        if (refusal.failure === "no_account") return new AppError("conflict", "The workspace has no account to credit");
+        if (refusal.failure === "no_account") return new AppError("conflict", NO_SMS_ACCOUNT);
         const err = refusalError(refusal);
         return err.details ? new AppError(err.kind, err.message) : err;
       },

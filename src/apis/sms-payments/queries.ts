@@ -81,8 +81,10 @@ export type NewPayment = {
 
 /**
  * Effect recording a payment: while the member's token is current, credits the workspace's SMS account
- * (its oldest account that is not suspended) and inserts the payment pointing at that entry. Refuses
- * "member_revoked", "no_account", or with the posting's own refusal (e.g. currency precision).
+ * and inserts the payment pointing at that entry. The SMS account is the oldest account that is not
+ * suspended in the workspace's SMS currency, the currency of its oldest account (suspended or not): a
+ * payment never lands in another currency. Refuses "member_revoked", "no_account" (no such account),
+ * or with the posting's own refusal (e.g. currency precision).
  */
 export function recordPaymentEffect(member: MemberPrincipal, p: NewPayment): Effect {
   const posting = postingCall({
@@ -104,6 +106,8 @@ export function recordPaymentEffect(member: MemberPrincipal, p: NewPayment): Eff
       SELECT id FROM accounts
       WHERE workspace_id = ${member.workspaceId} AND status <> 'suspended' AND EXISTS (SELECT 1 FROM m)
         AND idempotency_open()
+        AND currency = (
+          SELECT currency FROM accounts WHERE workspace_id = ${member.workspaceId} ORDER BY created_at, id LIMIT 1)
       ORDER BY created_at, id LIMIT 1
     ),
     posted AS MATERIALIZED (SELECT ${posting} AS r FROM acct),

@@ -46,6 +46,7 @@ export const listPayments = createRoute({
   ...base,
   method: "get",
   path: "/{workspaceId}/sms/payments",
+  operationId: "listSmsPayments",
   summary: "List SMS payments (v1)",
   description:
     "Paginated SMS payment records of the workspace, newest first (createdAt, then id); deleted payments " +
@@ -64,6 +65,7 @@ export const createPayment = createRoute({
   ...base,
   method: "post",
   path: "/{workspaceId}/sms/payments",
+  operationId: "createSmsPayment",
   summary: "Record an SMS payment",
   description:
     "Records a payment for SMS credit and credits the workspace's SMS account (its oldest account that is " +
@@ -85,7 +87,11 @@ export const createPayment = createRoute({
     201: jsonContent(SmsPayment, "The recorded payment"),
     400: jsonContent(WorkspaceApiError, "Invalid field, receipt of a wrong type, or larger than 5 MB; nothing stored"),
     403: jsonContent(WorkspaceApiError, "The member may not record SMS payments, or the account is suspended"),
-    409: jsonContent(WorkspaceApiError, "The workspace has no account to credit, or the same key is still in flight"),
+    409: jsonContent(
+      WorkspaceApiError,
+      "The workspace has no account to credit in its SMS currency (the currency of its oldest account): none " +
+        "that is not suspended. Or the same key is still in flight",
+    ),
     422: jsonContent(WorkspaceApiError, "Idempotency-Key reused with a different request"),
     ...auth,
   },
@@ -104,6 +110,7 @@ export const getReceipt = createRoute({
   ...base,
   method: "get",
   path: "/{workspaceId}/sms/payments/{id}/receipt",
+  operationId: "getSmsPaymentReceipt",
   summary: "Download a payment's receipt",
   description:
     "Streams the stored receipt with its content type, for a Bearer token with the list's access. " +
@@ -122,6 +129,7 @@ export const deletePayment = createRoute({
   ...base,
   method: "delete",
   path: "/{workspaceId}/sms/payments/{id}",
+  operationId: "deleteSmsPayment",
   summary: "Delete an SMS payment",
   description:
     "Owner only. Posts a reversing ledger entry (type `reversal`) and marks the payment deleted, in one " +
@@ -144,6 +152,7 @@ export const getReceiptByLink = createRoute({
   security: [],
   method: "get",
   path: "/{workspaceId}/sms/payments/{id}/receipt/{filename}",
+  operationId: "getSmsPaymentReceiptByLink",
   summary: "Download a receipt by its signed link",
   description:
     "The link a payment's `receiptImage.url` holds: it works without any header (an `<img src>`, a plain " +

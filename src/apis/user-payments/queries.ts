@@ -1,5 +1,5 @@
 // Spec 000's history: every ledger entry of the account, in the spec's two sources and three types.
-// The mapping (README, "One ledger, three vocabularies") is SQL, so that the `type` filter acts on the
+// The mapping (docs/api-surfaces.md, "One ledger, three vocabularies") is SQL, so that the `type` filter acts on the
 // mapped value inside the one statement that reads the page.
 import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/api-keys";

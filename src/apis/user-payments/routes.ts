@@ -24,6 +24,8 @@ const errors = {
 export const listPayments = createRoute({
   method: "get",
   path: "/payments",
+  operationId: "listUserPayments",
+  summary: "List the account's payments",
   tags: ["User payments (spec 000)"],
   security: [{ apiKeyHeader: [] }],
   middleware: [requireApiKey("payments.read", { header: "x-api-key" }), perApiKey("read")] as const,
@@ -46,6 +48,8 @@ export const listPayments = createRoute({
 export const getBalance = createRoute({
   method: "get",
   path: "/balance",
+  operationId: "getUserBalance",
+  summary: "Get the account's balance",
   tags: ["User payments (spec 000)"],
   security: [{ apiKeyHeader: [] }],
   middleware: [requireApiKey("balance.read", { header: "x-api-key" }), perApiKey("read")] as const,

@@ -7,6 +7,7 @@ import { LEDGER_SOURCES, LEDGER_TYPES } from "../../db/schema";
 import { BalanceChart } from "./chart";
 import { formatAmount, formatTime } from "./format";
 import { Layout, PostForm } from "./layout";
+import { transactionHref } from "./ledger";
 
 export type EntryFilters = { source?: string; type?: string; from?: string; to?: string };
 
@@ -140,7 +141,8 @@ export function AccountPage({ account: a, history, entries, filters, idempotency
             <thead>
               <tr>
                 <th class="num">Id</th>
-                <th>Occurred</th>
+                <th>Posted</th>
+                <th>Effective</th>
                 <th>Source</th>
                 <th>Type</th>
                 <th>Description</th>
@@ -151,8 +153,13 @@ export function AccountPage({ account: a, history, entries, filters, idempotency
             <tbody>
               {entries.entries.map((e) => (
                 <tr data-entry-id={String(e.id)}>
-                  <td class="num">{e.id}</td>
-                  <td>{formatTime(e.occurred_at)}</td>
+                  <td class="num">
+                    <a href={transactionHref(e.transaction_id)} title="The ledger transaction and its legs">
+                      {e.id}
+                    </a>
+                  </td>
+                  <td>{formatTime(e.posted_at)}</td>
+                  <td>{formatTime(e.effective_at)}</td>
                   <td>{e.source}</td>
                   <td>{e.type}</td>
                   <td class="wrap">{e.description ?? ""}</td>

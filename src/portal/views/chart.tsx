@@ -10,7 +10,9 @@ const H = 220;
 const PAD = { left: 96, right: 16, top: 16, bottom: 28 };
 
 export function BalanceChart({ points, currency }: { points: Point[]; currency: string }) {
-  if (points.length === 0) return <p class="muted">No days in this period.</p>;
+  const first = points[0];
+  const last = points.at(-1);
+  if (!first || !last) return <p class="muted">No days in this period.</p>;
   const values = points.map((p) => p.balance);
   const min = Math.min(...values);
   const max = Math.max(...values);
@@ -20,8 +22,6 @@ export function BalanceChart({ points, currency }: { points: Point[]; currency: 
   const x = (i: number) => PAD.left + (points.length === 1 ? innerW / 2 : (i * innerW) / (points.length - 1));
   const y = (v: number) => PAD.top + innerH - ((v - min) / span) * innerH;
   const line = points.map((p, i) => `${x(i).toFixed(1)},${y(p.balance).toFixed(1)}`).join(" ");
-  const first = points[0]!;
-  const last = points.at(-1)!;
   return (
     <svg
       class="chart"

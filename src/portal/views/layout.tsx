@@ -11,7 +11,7 @@ type Props = {
   signedIn?: boolean;
   notice?: string;
   error?: string;
-  nav?: "overview" | "workspaces" | "reconciliations";
+  nav?: "overview" | "workspaces" | "ledger" | "reconciliations";
 };
 
 export function Layout({ title, children, signedIn = true, notice, error, nav }: Props) {
@@ -45,6 +45,9 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
               </a>
               <a href="/portal/workspaces" aria-current={nav === "workspaces" ? "page" : undefined}>
                 Workspaces
+              </a>
+              <a href="/portal/ledger" aria-current={nav === "ledger" ? "page" : undefined}>
+                Ledger
               </a>
               <a href="/portal/reconciliations" aria-current={nav === "reconciliations" ? "page" : undefined}>
                 Reconciliations

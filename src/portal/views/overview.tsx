@@ -2,6 +2,7 @@
 // The overview: the SMS gateway's state and its manual override, the ledger's counts, failing webhooks.
 import type { z } from "@hono/zod-openapi";
 import type { EffectiveGatewayStatusBody } from "../../apis/admin/gateway/schemas";
+import type { TrialBalance } from "../../apis/admin/ledger/schemas";
 import type { Overview } from "../../apis/admin/overview/schemas";
 import { GATEWAY_STATUSES } from "../../edge/kv-state";
 import { formatTime } from "./format";
@@ -10,11 +11,12 @@ import { Layout, PostForm, RetryDeliveryForm } from "./layout";
 type Props = {
   gateway: z.infer<typeof EffectiveGatewayStatusBody>;
   overview: z.infer<typeof Overview>;
+  trial: z.infer<typeof TrialBalance>;
   notice?: string;
   error?: string;
 };
 
-export function OverviewPage({ gateway, overview, notice, error }: Props) {
+export function OverviewPage({ gateway, overview, trial, notice, error }: Props) {
   const who =
     gateway.source === "admin" ? "a portal admin" : gateway.source === "monitor" ? "the gateway monitor" : "nobody yet";
   return (
@@ -73,6 +75,37 @@ export function OverviewPage({ gateway, overview, notice, error }: Props) {
             <dt>Entries posted today (UTC)</dt>
             <dd data-testid="count-entries-today">{overview.entries_today}</dd>
           </dl>
+        </section>
+        <section class="card" aria-labelledby="money-h">
+          <h2 id="money-h">Money</h2>
+          {trial.currencies.length === 0 ? (
+            <p class="muted">No money has moved yet.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>Currency</th>
+                  <th class="num">Customer balances</th>
+                  <th>Trial balance</th>
+                </tr>
+              </thead>
+              <tbody>
+                {trial.currencies.map((t) => (
+                  <tr>
+                    <td>{t.currency}</td>
+                    <td class="num" data-testid={`money-${t.currency}`}>
+                      {t.customer_total}
+                    </td>
+                    <td>
+                      <a href={`/portal/ledger#tb-${t.currency}`}>
+                        {/^-?0(\.0+)?$/.test(t.total) ? "balanced" : `off by ${t.total}`}
+                      </a>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </section>
       </div>
       <section class="card" aria-labelledby="failing-h">

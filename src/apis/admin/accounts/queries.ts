@@ -68,22 +68,18 @@ export async function accountDetail(db: Database, accountId: string) {
 
 /**
  * The account's closing balance on each UTC day from `from` to `to` (inclusive, YYYY-MM-DD) as it really
- * was, by posting time: the balance_after of the day's last posting (posting order), else the balance
- * carried from before. Reads only the postings since `from` (posting time never decreases along `seq`).
+ * was, by posting time: the balance_after of the last posting before the day's end (posting time never
+ * decreases along the posting sequence), 0 before the first. One probe of the account's posting-time
+ * index per day.
  */
 export async function balanceHistory(db: Database, accountId: string, from: string, to: string) {
   const { rows } = await db.execute<{ currency: string; points: { date: string; balance: string }[] | null }>(sql`
-    WITH recent AS MATERIALIZED (
-      SELECT seq, amount, balance_after, (created_at AT TIME ZONE 'UTC')::date AS day FROM ledger_entries
-      WHERE account_id = ${accountId} AND created_at >= (${from}::date::timestamp AT TIME ZONE 'UTC')
-    ), opening AS (
-      SELECT coalesce((SELECT balance_after - amount FROM recent ORDER BY seq LIMIT 1), a.balance) AS balance
-      FROM accounts a WHERE a.id = ${accountId}
-    )
     SELECT a.currency, (SELECT json_agg(json_build_object('date', to_char(d.day, 'YYYY-MM-DD'),
-        'balance', coalesce((SELECT r.balance_after FROM recent r WHERE r.day <= d.day ORDER BY r.seq DESC LIMIT 1),
-          opening.balance)::text) ORDER BY d.day)
-      FROM (SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g) d, opening) AS points
+        'balance', coalesce((
+          SELECT e.balance_after FROM ledger_entries e
+          WHERE e.account_id = a.id AND e.created_at < ((d.day + 1)::timestamp AT TIME ZONE 'UTC')
+          ORDER BY e.account_id, e.created_at DESC LIMIT 1), 0)::text) ORDER BY d.day)
+      FROM (SELECT g::date AS day FROM generate_series(${from}::date, ${to}::date, interval '1 day') g) d) AS points
     FROM accounts a WHERE a.id = ${accountId}`);
   return rows[0];
 }

@@ -1,4 +1,5 @@
-// The CSV export of an account's entries: RFC 4180 text, exact decimals in the currency's minor units
+// The CSV export of an account's entries: RFC 4180 text (text fields always quoted, formula starts
+// neutralised), exact decimals in the currency's minor units
 // (never rounded), streamed chunk by chunk, each chunk one keyset
 // page of the same statement as the entries list, so memory stays flat whatever the period holds.
 import type { Database } from "../../../db/client";
@@ -11,24 +12,37 @@ export const CSV_CHUNK_ROWS = 500;
 
 export const CSV_HEADER = ["id", "occurred_at", "source", "type", "description", "amount", "currency", "balance_after"];
 
-/** One CSV field: quoted when it holds a comma, quote or line break; text that a spreadsheet would run
- * as a formula (= + - @ first) gets a leading apostrophe. */
-export function csvField(value: string | number | null, { text = false } = {}): string {
-  let s = value === null ? "" : String(value);
-  if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * A formula character (= + - @, tab, CR) at the start of a cell or right after a separator (, ; tab): a
+ * spreadsheet splitting on that separator (Excel in ";" locales splits on ";") would see a formula there.
+ */
+const FORMULA_START = /(^|[,;\t])(?=[=+\-@\t\r])/g;
+
+/** A text field: always quoted, and an apostrophe before every place a formula could start. */
+export function csvText(value: string | null): string {
+  const s = (value ?? "").replace(FORMULA_START, "$1'");
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** A number field (ids, amounts): plain digits, never text, so a spreadsheet reads it as the number it is. */
+export function csvNumber(value: string | number): string {
+  const s = String(value);
+  if (!DECIMAL.test(s)) throw new Error(`CSV number field holds ${JSON.stringify(s.slice(0, 40))}`);
+  return s;
 }
 
 const csvLine = (e: AdminEntryRow) =>
   `${[
-    csvField(e.id),
-    csvField(e.occurred_at),
-    csvField(e.source),
-    csvField(e.type),
-    csvField(e.description, { text: true }),
-    csvField(decimalForCurrency(e.amount, e.currency)),
-    csvField(e.currency),
-    csvField(decimalForCurrency(e.balance_after, e.currency)),
+    csvNumber(e.id),
+    csvText(e.occurred_at),
+    csvText(e.source),
+    csvText(e.type),
+    csvText(e.description),
+    csvNumber(decimalForCurrency(e.amount, e.currency)),
+    csvText(e.currency),
+    csvNumber(decimalForCurrency(e.balance_after, e.currency)),
   ].join(",")}\r\n`;
 
 /**

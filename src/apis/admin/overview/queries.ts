@@ -37,5 +37,8 @@ export async function overview(db: Database) {
         WHERE d.status <> 'delivered' AND d.last_error IS NOT NULL
         ORDER BY d.last_attempt_at DESC NULLS LAST, d.id DESC NULLS LAST LIMIT ${FAILING_DELIVERIES_SHOWN}) x),
         '[]'::json) AS failing_deliveries`);
-  return rows[0]!;
+  const [figures] = rows;
+  // A SELECT without FROM always yields its one row.
+  if (!figures) throw new Error("the overview statement returned no row");
+  return figures;
 }

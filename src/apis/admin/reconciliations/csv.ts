@@ -1,7 +1,7 @@
 // The CSV export of a reconciliation's items (all, or one bucket): RFC 4180, streamed one keyset page
 // per statement, so memory stays flat whatever the report held.
 import type { Database } from "../../../db/client";
-import { csvField } from "../entries/csv";
+import { csvNumber, csvText } from "../entries/csv";
 import { type ItemRow, listItems } from "./queries";
 
 const CHUNK = 1_000;
@@ -22,22 +22,25 @@ export const ITEMS_CSV_HEADER = [
   "settled_transaction_id",
 ];
 
+/** A number field, empty when there is none. */
+const num = (v: string | number | null) => (v === null ? "" : csvNumber(v));
+
 const csvLine = (i: ItemRow, render: (i: ItemRow) => ItemRow) => {
   const r = render(i);
   return `${[
-    csvField(r.id),
-    csvField(r.bucket),
-    csvField(r.key, { text: true }),
-    csvField(r.line),
-    csvField(r.currency),
-    csvField(r.report_amount),
-    csvField(r.fee),
-    csvField(r.ledger_amount),
-    csvField(r.account_id),
-    csvField(r.resolution?.action ?? null),
-    csvField(r.resolution?.note ?? null, { text: true }),
-    csvField(r.resolution?.actor ?? null, { text: true }),
-    csvField(r.settled_transaction_id),
+    csvNumber(r.id),
+    csvText(r.bucket),
+    csvText(r.key),
+    num(r.line),
+    csvText(r.currency),
+    num(r.report_amount),
+    num(r.fee),
+    num(r.ledger_amount),
+    csvText(r.account_id),
+    csvText(r.resolution?.action ?? null),
+    csvText(r.resolution?.note ?? null),
+    csvText(r.resolution?.actor ?? null),
+    num(r.settled_transaction_id),
   ].join(",")}\r\n`;
 };
 

@@ -1,40 +1,10 @@
-// Paging planners, no database: the offset page read from whichever end is nearer (src/db/paging.ts), and a
-// date range cut into whole UTC days and at most two partial edges (src/apis/paiements/date-range.ts).
+// The date range planner, no database: a range cut into whole UTC days and at most two partial edges
+// (src/apis/paiements/date-range.ts). The offset paging planner runs in PostgreSQL: test/paging.test.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { splitAtDays } from "../../src/apis/paiements/date-range";
-import { offsetPage } from "../../src/db/paging";
 
 const DAY = 86_400;
-
-describe("offsetPage", () => {
-  it("reads shallow pages from the newest end and deep ones from the oldest", () => {
-    expect(offsetPage(100, 0, 20)).toEqual({ fromEnd: false, take: 20, skip: 0 });
-    expect(offsetPage(100, 40, 20)).toEqual({ fromEnd: false, take: 20, skip: 40 });
-    expect(offsetPage(100, 60, 20)).toEqual({ fromEnd: true, take: 20, skip: 20 });
-    expect(offsetPage(100, 90, 20)).toEqual({ fromEnd: true, take: 10, skip: 0 });
-    expect(offsetPage(100, 100, 20)).toBeNull();
-    expect(offsetPage(0, 0, 20)).toBeNull();
-  });
-
-  it("always names the rows [offset, offset + limit) of the newest-first list, skipping at most half of it", () => {
-    fc.assert(
-      fc.property(fc.nat(10_000), fc.nat(10_000), fc.integer({ min: 1, max: 500 }), (total, offset, limit) => {
-        const plan = offsetPage(total, offset, limit);
-        if (offset >= total) {
-          expect(plan).toBeNull();
-          return;
-        }
-        if (!plan) throw new Error("a page inside the list has a plan");
-        // Newest-first positions the plan reads.
-        const first = plan.fromEnd ? total - plan.skip - plan.take : plan.skip;
-        expect(first).toBe(offset);
-        expect(plan.take).toBe(Math.min(limit, total - offset));
-        expect(plan.skip).toBeLessThanOrEqual(Math.ceil(total / 2));
-      }),
-    );
-  });
-});
 
 describe("splitAtDays", () => {
   it("counts whole days from the buckets and only the partial edges row by row", () => {

@@ -1,0 +1,253 @@
+// Double-entry (issue 19): every money movement of every surface is one ledger transaction whose legs sum
+// to zero, the database refuses anything else, system accounts never make writers queue, and the back
+// office reads postings in their true order.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import {
+  adjust,
+  admin,
+  call,
+  createAccount,
+  createWorkspace,
+  importEntry,
+  ledgerInvariant,
+  query,
+  sql,
+  tenant,
+} from "./helpers";
+import { gatewayEvent, storyAccount } from "./story-helpers";
+
+type Leg = { code: string; amount: string };
+
+const errorText = (e: unknown) => String((e as { cause?: { message?: string } })?.cause?.message ?? e);
+
+describe("double-entry: every movement is a balanced transaction", () => {
+  it("gives every posting of every surface and webhook its counter-leg on the system account of its path", async () => {
+    const story = await storyAccount();
+    const rows = await query<{ source: string; type: string; amount: string; legs: Leg[]; transaction_id: number }>(sql`
+      SELECT e.source, e.type, e.amount::text AS amount, e.transaction_id::int AS transaction_id,
+        (SELECT json_agg(json_build_object('code', l.account_code, 'amount', l.amount::text)) FROM system_legs l
+         WHERE l.transaction_id = e.transaction_id) AS legs
+      FROM ledger_entries e WHERE e.account_id = ${story.accountId} ORDER BY e.seq`);
+    expect(rows.map((r) => [r.source, r.type, r.amount, r.legs])).toEqual([
+      ["portal", "adjustment", "100.0000", [{ code: "adjustments:portal", amount: "-100.0000" }]],
+      ["sms_gateway", "deposit", "20.5000", [{ code: "clearing:sms_gateway", amount: "-20.5000" }]],
+      ["sms_gateway", "usage", "-0.3500", [{ code: "revenue:usage", amount: "0.3500" }]],
+      ["sms_gateway", "reversal", "0.3500", [{ code: "revenue:usage", amount: "-0.3500" }]],
+      ["mobile_money", "deposit", "12.4000", [{ code: "clearing:mobile_money", amount: "-12.4000" }]],
+      ["api", "recharge", "30.0000", [{ code: "clearing:api", amount: "-30.0000" }]],
+      ["api", "usage", "-15.7500", [{ code: "revenue:usage", amount: "15.7500" }]],
+      ["portal", "deposit", "50.0000", [{ code: "clearing:manual", amount: "-50.0000" }]],
+      ["portal", "deposit", "5.0000", [{ code: "clearing:manual", amount: "-5.0000" }]],
+      ["portal", "reversal", "-5.0000", [{ code: "clearing:manual", amount: "5.0000" }]],
+      ["crypto", "deposit", "10.0000", [{ code: "clearing:crypto", amount: "-10.0000" }]],
+    ]);
+    expect(new Set(rows.map((r) => r.transaction_id)).size).toBe(rows.length);
+
+    const first = rows[1];
+    const tx = await admin("GET", `/ledger/transactions/${first?.transaction_id}`);
+    expect(tx.status).toBe(200);
+    expect(tx.json).toEqual({
+      id: first?.transaction_id,
+      effective_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      posted_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
+      legs: [
+        { account: story.accountId, amount: "20.50", currency: "USD" },
+        { account: "clearing:sms_gateway", amount: "-20.50", currency: "USD" },
+      ],
+    });
+    expect((await admin("GET", "/ledger/transactions/999999999999")).status).toBe(404);
+    expect((await admin("GET", "/ledger/transactions/abc")).status).toBe(400);
+    expect((await call("GET", `/admin/v1/ledger/transactions/${first?.transaction_id}`)).status).toBe(401);
+  });
+
+  it("answers a trial balance that is zero in every currency, with each system account", async () => {
+    const t = await tenant(["balance.read"], { currency: "XOF" });
+    await adjust(t.account.id, "1500");
+    await importEntry(t.account.id, { type: "deposit", amount: "200", description: "gateway history" });
+    const res = await admin("GET", "/ledger/trial-balance");
+    expect(res.status).toBe(200);
+    for (const c of res.json.currencies) expect(c.total).toMatch(/^0(\.0+)?$/);
+    const xof = res.json.currencies.find((c: { currency: string }) => c.currency === "XOF");
+    // XOF has no minor units: amounts render without decimals.
+    expect(xof.total).toBe("0");
+    const codes = xof.system_accounts.map((s: { code: string }) => s.code);
+    expect(codes).toEqual(expect.arrayContaining(["adjustments:portal", "clearing:sms_gateway"]));
+    // total = customer_total + every system balance, exactly.
+    const systems = xof.system_accounts.reduce((sum: bigint, s: { balance: string }) => sum + BigInt(s.balance), 0n);
+    expect(BigInt(xof.customer_total) + systems).toBe(0n);
+  });
+
+  it("lists a system account's legs newest first with a cursor, and refuses unknown codes and currencies", async () => {
+    const t = await tenant(["balance.read"], { currency: "CHF" });
+    for (const amount of ["1.10", "2.20", "3.30"]) await adjust(t.account.id, amount);
+    const page1 = await admin("GET", "/ledger/system-accounts/adjustments:portal/entries?currency=CHF&limit=2");
+    expect(page1.status).toBe(200);
+    expect(page1.json.entries.map((e: { amount: string }) => e.amount).slice(0, 2)).toEqual(["-3.30", "-2.20"]);
+    expect(page1.json.entries[0]).toEqual({
+      transaction_id: expect.any(Number),
+      amount: "-3.30",
+      currency: "CHF",
+      effective_at: expect.any(String),
+      posted_at: expect.any(String),
+    });
+    const page2 = await admin(
+      "GET",
+      `/ledger/system-accounts/adjustments:portal/entries?currency=CHF&limit=2&cursor=${page1.json.next_cursor}`,
+    );
+    expect(page2.json.entries[0].amount).toBe("-1.10");
+    expect((await admin("GET", "/ledger/system-accounts/nope:x/entries?currency=CHF")).status).toBe(400);
+    expect((await admin("GET", "/ledger/system-accounts/revenue:usage/entries")).status).toBe(400);
+    expect((await admin("GET", "/ledger/system-accounts/revenue:usage/entries?currency=chf")).status).toBe(400);
+    expect(
+      (await admin("GET", "/ledger/system-accounts/revenue:usage/entries?currency=CHF&cursor=garbage")).status,
+    ).toBe(400);
+  });
+});
+
+describe("double-entry: the database refuses what does not balance, whoever writes", () => {
+  it("refuses a one-legged transaction at commit", async () => {
+    const t = await tenant(["balance.read"]);
+    await expect(
+      query(sql`
+        INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, transaction_id, seq)
+        VALUES (${t.account.id}, 1, 'EUR', 'portal', 'adjustment', 1, nextval('ledger_transaction_id_seq'), 1)`),
+    ).rejects.toSatisfy((e) => /unbalanced/.test(errorText(e)));
+    expect((await ledgerInvariant(t.account.id)).count).toBe(0);
+  });
+
+  it("refuses legs that do not sum to zero, and a leg added to an old transaction", async () => {
+    const t = await tenant(["balance.read"]);
+    await expect(
+      query(sql`
+        WITH e AS (
+          INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, transaction_id, seq)
+          VALUES (${t.account.id}, 1, 'EUR', 'portal', 'adjustment', 1, nextval('ledger_transaction_id_seq'), 1)
+          RETURNING transaction_id)
+        INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at)
+        SELECT transaction_id, 'adjustments:portal', 'EUR', -2, now() FROM e`),
+    ).rejects.toSatisfy((e) => /unbalanced/.test(errorText(e)));
+    const posted = await adjust(t.account.id, "5");
+    await expect(
+      query(sql`
+        INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at)
+        VALUES (${posted.transaction_id}, 'adjustments:portal', 'EUR', -5, now())`),
+    ).rejects.toSatisfy((e) => /unbalanced/.test(errorText(e)));
+    const [legs] = await query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM system_legs WHERE transaction_id = ${posted.transaction_id}`,
+    );
+    expect(legs?.n).toBe(1);
+  });
+
+  it("never lets a system leg be updated or deleted", async () => {
+    const t = await tenant(["balance.read"]);
+    const posted = await adjust(t.account.id, "1");
+    await expect(
+      query(sql`UPDATE system_legs SET amount = 2 WHERE transaction_id = ${posted.transaction_id}`),
+    ).rejects.toSatisfy((e) => /append-only/.test(errorText(e)));
+    await expect(query(sql`DELETE FROM system_legs WHERE transaction_id = ${posted.transaction_id}`)).rejects.toSatisfy(
+      (e) => /append-only/.test(errorText(e)),
+    );
+  });
+});
+
+describe("double-entry: system accounts are no hot spot", () => {
+  it("posts to another customer account through the same upstream while a posting holds its locks open", async () => {
+    const a = await tenant(["balance.read"]);
+    const b = await tenant(["balance.read"]);
+    const hold = await fetch(`${env.HELD_POSTING_URL}/hold`, {
+      method: "POST",
+      body: JSON.stringify({ account_id: a.account.id, amount: "5", counter: "clearing:sms_gateway" }),
+    });
+    expect(hold.status).toBe(200);
+    try {
+      // The held session has locked account a's row and a clearing:sms_gateway balance slot.
+      const before = (await (await fetch(`${env.HELD_POSTING_URL}/locks`)).json()) as {
+        relname: string | null;
+        mode: string;
+        granted: boolean;
+      }[];
+      expect(before).toContainEqual(
+        expect.objectContaining({ relname: "system_balances", mode: "RowExclusiveLock", granted: true }),
+      );
+      expect(before).toContainEqual(
+        expect.objectContaining({ relname: "accounts", mode: "RowExclusiveLock", granted: true }),
+      );
+      // Another account's deposit through the same upstream completes while those locks are held...
+      const res = await gatewayEvent({ type: "deposit.received", data: { account_id: b.account.id, amount: "7" } });
+      expect(res.status).toBe(200);
+      expect((await ledgerInvariant(b.account.id)).balance).toBe("7.0000");
+      // ...and nothing waited on a lock: the held session still holds its slot, and no lock is ungranted.
+      const after = (await (await fetch(`${env.HELD_POSTING_URL}/locks`)).json()) as typeof before;
+      expect(after.filter((l) => !l.granted)).toEqual([]);
+      expect(after).toContainEqual(
+        expect.objectContaining({ relname: "system_balances", mode: "RowExclusiveLock", granted: true }),
+      );
+    } finally {
+      await fetch(`${env.HELD_POSTING_URL}/release`, { method: "POST" });
+    }
+    expect((await ledgerInvariant(a.account.id)).count).toBe(0);
+  });
+});
+
+describe("double-entry: two clocks", () => {
+  it("lists entries in posting order, each balance_after minus its amount being the next row's", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id);
+    await adjust(acct.id, "100");
+    // Three backdated usage charges, the later-posted ones with earlier effective dates.
+    for (const [amount, day] of [
+      ["-29", "2026-06-03"],
+      ["-2.50", "2026-06-01"],
+      ["-71", "2026-06-02"],
+    ] as const) {
+      await importEntry(acct.id, { type: "usage", amount, description: "late", occurred_at: `${day}T10:00:00Z` });
+    }
+    const res = await admin("GET", `/accounts/${acct.id}/entries?limit=10`);
+    const entries = res.json.entries as {
+      amount: number;
+      balance_after: number;
+      transaction_id: number;
+      effective_at: string;
+      posted_at: string;
+      occurred_at: string;
+    }[];
+    expect(entries.map((e) => e.balance_after)).toEqual([-2.5, 68.5, 71, 100]);
+    for (let i = 0; i + 1 < entries.length; i++) {
+      const [row, next] = [entries[i], entries[i + 1]];
+      expect(Math.round(((row?.balance_after ?? 0) - (row?.amount ?? 0)) * 100)).toBe(
+        Math.round((next?.balance_after ?? 0) * 100),
+      );
+      expect((row?.posted_at ?? "") >= (next?.posted_at ?? "")).toBe(true);
+    }
+    expect(entries[0]?.effective_at).toBe("2026-06-02T10:00:00.000Z");
+    expect(entries[0]?.occurred_at).toBe(entries[0]?.effective_at);
+    const page = await admin("GET", `/accounts/${acct.id}/entries?limit=2`);
+    const rest = await admin("GET", `/accounts/${acct.id}/entries?limit=2&cursor=${page.json.next_cursor}`);
+    expect(rest.json.entries.map((e: { balance_after: number }) => e.balance_after)).toEqual([71, 100]);
+    expect(rest.json.next_cursor).toBeNull();
+  });
+
+  it("refuses a record-usage date more than 5 minutes ahead with nothing posted, and takes past dates", async () => {
+    const t = await tenant(["funds.write", "usage.write"]);
+    const base = `/v1/account/${t.account.id}/transactions`;
+    await call("POST", `${base}/add-funds`, { headers: { api_key: t.key }, body: { amount: 50 } });
+    const usage = (date: string) =>
+      call("POST", `${base}/record-usage`, { headers: { api_key: t.key }, body: { details: "x", amount: 1, date } });
+    const future = await usage("2099-01-01 00:00:00");
+    expect(future.status).toBe(400);
+    expect(future.json).toEqual({
+      error: {
+        code: "bad_request",
+        message: expect.stringContaining("date"),
+        details: { date: ["must not be more than 5 minutes in the future"] },
+      },
+    });
+    const soon = new Date(Date.now() + 6 * 60_000).toISOString();
+    expect((await usage(soon)).status).toBe(400);
+    expect((await ledgerInvariant(t.account.id)).count).toBe(1);
+    expect((await usage(new Date(Date.now() + 60_000).toISOString())).status).toBe(200);
+    expect((await usage("2010-01-01 00.00:00")).status).toBe(200);
+    expect((await ledgerInvariant(t.account.id)).count).toBe(3);
+  });
+});
