@@ -62,6 +62,11 @@ describe("back office: reconciliation pages", () => {
     expect(health.status).toBe(200);
     expect(health.text).toContain("Clearing balance");
 
+    const overview = await portal("/portal", { cookie });
+    expect(overview.status).toBe(200);
+    expect(overview.text).toContain('data-testid="upstream-clearing"');
+    expect(overview.text).toMatch(/health\?currency=ZAR">mobile_money<\/a><\/td><td>ZAR<\/td><td>0\.0000<\/td>/);
+
     const found = await portal(`/portal/payments?lookup=${paid}`, { cookie });
     expect(found.status).toBe(200);
     expect(found.text).toContain(`mobile_money_payment ${paid}`);

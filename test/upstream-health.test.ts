@@ -50,6 +50,25 @@ describe("GET /admin/v1/upstreams/{upstream}/health", () => {
     ]);
   });
 
+  it("lists every upstream's clearing balance and money past its window, per currency", async () => {
+    const ws = await createWorkspace();
+    const acct = await createAccount(ws.id, { currency: "SCR" });
+    await importEntry(acct.id, { type: "deposit", amount: "9.00", description: "imported" });
+    const res = await admin("GET", "/upstreams");
+    expect(res.status).toBe(200);
+    const scr = res.json.upstreams.filter((u: { currency: string }) => u.currency === "SCR");
+    expect(scr).toEqual([
+      {
+        upstream: "sms_gateway",
+        currency: "SCR",
+        clearing_balance: "-9.0000",
+        past_window_amount: "9.0000",
+        past_window_count: 1,
+        window_days: 0,
+      },
+    ]);
+  });
+
   it("refuses an unknown upstream and a missing currency in the admin shape", async () => {
     const bad = await admin("GET", "/upstreams/paypal/health?currency=EUR");
     expect(bad.status).toBe(400);

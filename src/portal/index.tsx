@@ -15,6 +15,7 @@ import { EntryList } from "../apis/admin/entries/schemas";
 import { EffectiveGatewayStatusBody } from "../apis/admin/gateway/schemas";
 import { LedgerTransaction, SystemEntries, TrialBalance } from "../apis/admin/ledger/schemas";
 import { Overview } from "../apis/admin/overview/schemas";
+import { ClearingOverview } from "../apis/admin/upstreams/schemas";
 import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspaces/schemas";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
@@ -181,19 +182,22 @@ export function createPortal(dispatch: Dispatch) {
 
   // --- Overview ------------------------------------------------------------------------------
   const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
-    const [gateway, figures, trial] = await Promise.all([
+    const [gateway, figures, trial, clearing] = await Promise.all([
       admin(c, "GET", "/gateway-status", EffectiveGatewayStatusBody),
       admin(c, "GET", "/overview", Overview),
       admin(c, "GET", "/ledger/trial-balance", TrialBalance),
+      admin(c, "GET", "/upstreams", ClearingOverview),
     ]);
     if (!gateway.ok) return page(c, gateway.status, "Overview unavailable", gateway.message);
     if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
     if (!trial.ok) return page(c, trial.status, "Overview unavailable", trial.message);
+    if (!clearing.ok) return page(c, clearing.status, "Overview unavailable", clearing.message);
     return c.html(
       <OverviewPage
         gateway={gateway.body}
         overview={figures.body}
         trial={trial.body}
+        clearing={clearing.body}
         notice={extra.notice}
         error={extra.error}
       />,

@@ -57,6 +57,7 @@ export const ROUTE_ROLES = {
   settleReconciliation: "approver",
   // upstreams and payments (issue 20)
   getUpstreamHealth: "viewer",
+  listUpstreamClearing: "viewer",
   searchPayments: "viewer",
 } as const satisfies Record<string, OperatorRole>;
 

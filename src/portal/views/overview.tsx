@@ -4,24 +4,29 @@ import type { z } from "@hono/zod-openapi";
 import type { EffectiveGatewayStatusBody } from "../../apis/admin/gateway/schemas";
 import type { TrialBalance } from "../../apis/admin/ledger/schemas";
 import type { Overview } from "../../apis/admin/overview/schemas";
+import type { ClearingOverview } from "../../apis/admin/upstreams/schemas";
 import { GATEWAY_STATUSES } from "../../edge/kv-state";
 import { formatTime } from "./format";
 import { Layout, PostForm, RetryDeliveryForm } from "./layout";
+import { UpstreamClearingSection } from "./reconciliations";
 
 type Props = {
   gateway: z.infer<typeof EffectiveGatewayStatusBody>;
   overview: z.infer<typeof Overview>;
   trial: z.infer<typeof TrialBalance>;
+  /** Per upstream: the clearing balance and the money past its settlement window (issue 20). */
+  clearing: z.infer<typeof ClearingOverview>;
   notice?: string;
   error?: string;
 };
 
-export function OverviewPage({ gateway, overview, trial, notice, error }: Props) {
+export function OverviewPage({ gateway, overview, trial, clearing, notice, error }: Props) {
   const who =
     gateway.source === "admin" ? "a portal admin" : gateway.source === "monitor" ? "the gateway monitor" : "nobody yet";
   return (
     <Layout title="Overview" nav="overview" notice={notice} error={error}>
       <h1>Overview</h1>
+      <UpstreamClearingSection clearing={clearing} />
       <div class="grid">
         <section class="card" aria-labelledby="gateway-h">
           <h2 id="gateway-h">SMS gateway</h2>

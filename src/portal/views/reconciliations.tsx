@@ -4,7 +4,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { SearchResults } from "../../apis/admin/payments/schemas";
 import type { Item, Reconciliation, ReconciliationList } from "../../apis/admin/reconciliations/schemas";
-import type { UpstreamHealth } from "../../apis/admin/upstreams/schemas";
+import type { ClearingOverview, UpstreamHealth } from "../../apis/admin/upstreams/schemas";
 import { RECONCILIATION_BUCKETS } from "../../db/schema";
 import { UPSTREAMS } from "../../ledger/posting";
 import { Layout, PostForm } from "./layout";
@@ -369,5 +369,38 @@ export function PaymentsPage(props: { q: string; results?: z.infer<typeof Search
         </section>
       ))}
     </Layout>
+  );
+}
+
+/** The overview's section: per upstream and currency, the clearing balance and the money past its window. */
+export function UpstreamClearingSection(props: { clearing: z.infer<typeof ClearingOverview> }) {
+  return (
+    <section>
+      <h2>Upstream clearing</h2>
+      <table data-testid="upstream-clearing">
+        <thead>
+          <tr>
+            <th>Upstream</th>
+            <th>Currency</th>
+            <th>Clearing balance</th>
+            <th>Past its window</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.clearing.upstreams.map((u) => (
+            <tr>
+              <td>
+                <a href={`/portal/upstreams/${u.upstream}/health?currency=${u.currency}`}>{u.upstream}</a>
+              </td>
+              <td>{u.currency}</td>
+              <td>{u.clearing_balance}</td>
+              <td>
+                {u.past_window_amount} ({u.past_window_count} credits older than {u.window_days} days)
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
   );
 }

@@ -5,7 +5,7 @@ import type { Bindings } from "../../../env";
 import type { Upstream } from "../../../ledger/posting";
 import { createSurface } from "../../shared/surface";
 import { adminErrorRenderer } from "../errors";
-import { upstreamHealth } from "./queries";
+import { clearingOverview, upstreamHealth } from "./queries";
 import * as routes from "./routes";
 
 export const upstreamsAdmin = createSurface<AdminEnv>(adminErrorRenderer);
@@ -29,4 +29,13 @@ upstreamsAdmin.openapi(routes.getUpstreamHealth, async (c) => {
   const windowDays = settlementWindowDays(c.env, upstream);
   const health = await upstreamHealth(database(c), { upstream, currency, windowDays });
   return c.json({ upstream, currency, window_days: windowDays, ...health }, 200);
+});
+
+upstreamsAdmin.openapi(routes.listUpstreamClearing, async (c) => {
+  const windows = {
+    sms_gateway: settlementWindowDays(c.env, "sms_gateway"),
+    mobile_money: settlementWindowDays(c.env, "mobile_money"),
+    crypto: settlementWindowDays(c.env, "crypto"),
+  };
+  return c.json({ upstreams: await clearingOverview(database(c), windows) }, 200);
 });

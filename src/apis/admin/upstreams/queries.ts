@@ -74,3 +74,36 @@ export async function upstreamHealth(
   if (!row) throw new Error("the health statement returned no row");
   return row;
 }
+
+/**
+ * Per upstream and currency: the clearing balance and the unsettled credits past that upstream's
+ * window (the overview's "stuck money"). One statement.
+ */
+export async function clearingOverview(db: Database, windows: Record<Upstream, number>) {
+  const rows = Object.entries(windows).map(([u, days]) => sql`(${u}::text, ${days}::int)`);
+  const { rows: result } = await db.execute<{
+    upstream: Upstream;
+    currency: string;
+    clearing_balance: string;
+    past_window_amount: string;
+    past_window_count: number;
+    window_days: number;
+  }>(sql`
+    WITH w (upstream, days) AS (VALUES ${sql.join(rows, sql`, `)}),
+    balances AS (
+      SELECT w.upstream, b.currency, sum(b.balance) AS balance FROM w
+      JOIN system_balances b ON b.account_code = 'clearing:' || w.upstream GROUP BY 1, 2),
+    stuck AS (
+      SELECT w.upstream, s.currency, sum(e.amount) AS amount, count(*)::int AS n FROM w
+      JOIN system_legs s ON s.account_code = 'clearing:' || w.upstream AND NOT s.opening
+        AND s.posted_at < now() - make_interval(days => w.days)
+      JOIN ledger_entries e ON e.transaction_id = s.transaction_id AND e.source = w.upstream AND e.type = 'deposit'
+      WHERE NOT EXISTS (SELECT 1 FROM reconciliation_settled_credits c WHERE c.transaction_id = e.transaction_id)
+      GROUP BY 1, 2)
+    SELECT b.upstream, b.currency, b.balance::text AS clearing_balance,
+      coalesce(s.amount, 0)::text AS past_window_amount, coalesce(s.n, 0) AS past_window_count, w.days AS window_days
+    FROM balances b JOIN w ON w.upstream = b.upstream
+    LEFT JOIN stuck s ON s.upstream = b.upstream AND s.currency = b.currency
+    ORDER BY b.upstream, b.currency`);
+  return result;
+}

@@ -53,3 +53,18 @@ export const UpstreamHealth = z
     }),
   })
   .openapi("UpstreamHealth");
+
+export const ClearingOverview = z
+  .object({
+    upstreams: z.array(
+      z.object({
+        upstream: upstreamField,
+        currency: z.string(),
+        clearing_balance: z.string(),
+        past_window_amount: z.string().openapi({ description: "Unsettled credits older than the window" }),
+        past_window_count: z.number().int(),
+        window_days: z.number().int(),
+      }),
+    ),
+  })
+  .openapi("UpstreamClearingOverview");
