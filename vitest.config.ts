@@ -13,7 +13,8 @@ process.env.TEST_FAKE_GATEWAY_PORT ??= String(await freePort());
 process.env.TEST_HELD_POSTING_PORT ??= String(await freePort());
 const defaults = readVarsFile("./scripts/local-defaults.vars") as Record<string, string>;
 const databaseUrl =
-  process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:${process.env.TEST_PG_PORT}/payments_test`;
+  process.env.TEST_DATABASE_URL ??
+  `postgres://postgres:local-postgres-password@127.0.0.1:${process.env.TEST_PG_PORT}/payments_test`;
 
 export default defineConfig({
   plugins: [
@@ -25,7 +26,7 @@ export default defineConfig({
           DATABASE_URL: databaseUrl,
           LOCAL_NEON_HTTP_ENDPOINT: `http://127.0.0.1:${process.env.TEST_NEON_HTTP_PORT}/sql`,
           // A database address nothing listens on: for the "database is down" tests.
-          UNREACHABLE_DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+          UNREACHABLE_DATABASE_URL: "postgres://postgres:local-postgres-password@127.0.0.1:1/none",
           // The fake SMS gateway started by test/global-setup.ts (test/fakes/sms-gateway.mjs).
           FAKE_SMS_GATEWAY_URL: `http://127.0.0.1:${process.env.TEST_FAKE_GATEWAY_PORT}`,
           // Upstream health (issue 20): the gateway's credits count as past their window at once.

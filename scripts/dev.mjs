@@ -104,12 +104,15 @@ try {
 
   let endpointUrl = null;
   if (db.useLocalProxy) {
-    // PGlite has one backend: one pooled connection keeps each batch's BEGIN…COMMIT to itself.
-    const endpoint = await startNeonHttpEndpoint({ port: 0, poolSize: db.kind === "pglite" ? 1 : 10 });
+    // PGlite has one backend: one connection keeps each batch's BEGIN…COMMIT to itself. Otherwise the
+    // endpoint opens a connection whenever none is idle, as Neon's does.
+    const endpoint = await startNeonHttpEndpoint({ port: 0, ...(db.kind === "pglite" ? { maxConnections: 1 } : {}) });
     cleanups.push({ name: "Neon HTTP endpoint", fn: endpoint.close });
     endpointUrl = endpoint.url;
     console.log(`[dev] Neon HTTP endpoint: ${endpointUrl}`);
   }
+  // The local cluster's (or PGlite's) password is a local constant; a DATABASE_URL's own is not printed.
+  console.log(`[dev] DATABASE_URL: ${db.kind === "url" ? withoutPassword(db.url) : db.url}`);
 
   await runMigrations(db.url).catch((err) => {
     throw new Error(`applying migrations to ${db.description} failed: ${err.message || err.code || err}`);
@@ -180,4 +183,11 @@ try {
 } catch (err) {
   console.error(`[dev] ${err.message}`);
   await shutdown(1);
+}
+
+/** A connection string with its password replaced by `***` (for the log). @param {string} url */
+function withoutPassword(url) {
+  const u = new URL(url);
+  if (u.password) u.password = "***";
+  return u.toString();
 }

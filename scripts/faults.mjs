@@ -4,9 +4,12 @@
 //   spec 002 add-funds and record-usage · admin adjustments · spec 001 creates followed by their signed
 //   PENDING and COMPLETE mobile-money events · spec 003 records (multipart, member token), half of them
 //   deleted again · spec 004 creates followed by their signed `completed` crypto-processor event
-// while three faults hit it: PostgreSQL stopped with `pg_ctl stop -m immediate` and restarted, the local
-// Neon HTTP endpoint closed (its connections cut) and started again on the same port, PostgreSQL again.
-// While a fault lasts, every write must answer 503 in its own surface's error shape within a bound, and
+// while four faults hit it: PostgreSQL stopped with `pg_ctl stop -m immediate` and restarted, the local
+// Neon HTTP endpoint closed (its connections cut) and started again on the same port, Neon-style lost
+// connections (the endpoint cuts the socket of every connection to PostgreSQL, busy or idle, every 100 ms:
+// the queries in flight end in Neon's 400 "connection closed"), PostgreSQL again.
+// While a fault lasts, every write must answer 503 in its own surface's error shape within a bound (under
+// the lost connections, 503 or its success: a write between two cuts lands), and
 // the KV-decided answers of spec 000 must still be 200. Afterwards every unfinished call is retried with
 // the same key / webhook-id until it lands (or refuses for good), and its remaining steps run; then the
 // database is checked: every call posted exactly once, sum(entries) == balance everywhere, and every
@@ -14,6 +17,7 @@
 // Options: --pgbouncer (the stack with pgbouncer in front of PostgreSQL; the worker's endpoint still goes
 // straight to PostgreSQL).
 import { execFile } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
@@ -30,7 +34,19 @@ const CONCURRENCY = 8;
 const OUTAGE_MS = 3_000;
 const UP_MS = 2_000;
 /** In order: what goes down. */
-const FAULTS = ["postgres", "endpoint", "postgres"];
+const FAULTS = ["postgres", "endpoint", "lost-connections", "postgres"];
+/** While "lost-connections" lasts, the endpoint cuts its connections to PostgreSQL this often. */
+const CUT_EVERY_MS = 100;
+/** What each fault is, for the log. */
+const FAULT_WORDS = {
+  postgres: ["PostgreSQL stopped (pg_ctl stop -m immediate)", "PostgreSQL restarted", "PostgreSQL was down"],
+  endpoint: ["local Neon HTTP endpoint closed", "endpoint started again", "the endpoint was down"],
+  "lost-connections": [
+    `the endpoint's connections to PostgreSQL cut every ${CUT_EVERY_MS} ms (Neon: 400 "connection closed")`,
+    "connections no longer cut",
+    "connections were cut",
+  ],
+};
 /** An answer while the database is down must come within this bound (the driver's connect timeout is 5 s). */
 const BOUND_MS = usePgbouncer ? 15_000 : 8_000;
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -52,7 +68,15 @@ async function pgCtl(stack, ...ctlArgs) {
     process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", bin, ...ctlArgs]] : [bin, ctlArgs];
   await execFileAsync(cmd, cmdArgs);
 }
-const stopPostgres = (stack) => pgCtl(stack, "-D", stack.cluster.dir, "-m", "immediate", "-w", "stop");
+const stopPostgres = (stack) =>
+  pgCtl(stack, "-D", stack.cluster.dir, "-m", "immediate", "-w", "stop").catch((err) => {
+    // Why it was not running, from its own log.
+    const log = path.join(stack.cluster.dir, "server.log");
+    const tail = fs.existsSync(log)
+      ? fs.readFileSync(log, "utf8").split("\n").slice(-30).join("\n")
+      : "(no server.log)";
+    throw new Error(`${err.message}\nserver.log:\n${tail}`);
+  });
 const startPostgres = (stack) =>
   pgCtl(
     stack,
@@ -464,15 +488,19 @@ async function run(stack) {
   for (const [f, what] of FAULTS.entries()) {
     await sleep(UP_MS);
     const outage = { what, stoppedAt: Date.now() };
+    let cutting;
     if (what === "postgres") await stopPostgres(stack);
-    else {
+    else if (what === "endpoint") {
       endpointRequestsBefore = stack.endpoint.counts().requests;
       await stack.stopEndpoint();
+    } else {
+      outage.cut = stack.endpoint.cut();
+      cutting = setInterval(() => {
+        outage.cut += stack.endpoint.cut();
+      }, CUT_EVERY_MS);
     }
     outage.downAt = Date.now();
-    console.log(
-      `[faults] fault ${f + 1}: ${what === "postgres" ? "PostgreSQL stopped (pg_ctl stop -m immediate)" : `local Neon HTTP endpoint closed (port ${stack.endpoint.port})`} in ${outage.downAt - outage.stoppedAt} ms`,
-    );
+    console.log(`[faults] fault ${f + 1}: ${FAULT_WORDS[what][0]} in ${outage.downAt - outage.stoppedAt} ms`);
     const probeUntil = Date.now() + OUTAGE_MS;
     while (Date.now() < probeUntil) {
       await probe("outage");
@@ -480,12 +508,11 @@ async function run(stack) {
     }
     outage.restartAt = Date.now();
     if (what === "postgres") await startPostgres(stack);
-    else await stack.startEndpoint();
+    else if (what === "endpoint") await stack.startEndpoint();
+    else clearInterval(cutting);
     outage.upAt = Date.now();
     outages.push(outage);
-    console.log(
-      `[faults] fault ${f + 1}: ${what === "postgres" ? "PostgreSQL restarted" : `endpoint started again on port ${stack.endpoint.port}`} after ${outage.upAt - outage.stoppedAt} ms`,
-    );
+    console.log(`[faults] fault ${f + 1}: ${FAULT_WORDS[what][1]} after ${outage.upAt - outage.stoppedAt} ms`);
   }
   await sleep(UP_MS);
   streaming = false;
@@ -496,7 +523,8 @@ async function run(stack) {
   // sent more than RESTART_GRACE_MS before it, must be 503s.
   const streamed = ops.flatMap((op) => op.attempts);
   const within = (a, o) => a.start >= o.downAt && a.start < o.restartAt;
-  const mustBe503 = (a, o) => a.start + a.ms < o.restartAt || a.start < o.restartAt - RESTART_GRACE_MS;
+  const mustBe503 = (a, o) =>
+    o.what !== "lost-connections" && (a.start + a.ms < o.restartAt || a.start < o.restartAt - RESTART_GRACE_MS);
   for (const o of outages) {
     const during = streamed.filter((a) => within(a, o));
     const right = during.filter(
@@ -506,7 +534,7 @@ async function run(stack) {
     for (const a of during) bySurface[a.surface] = (bySurface[a.surface] ?? 0) + 1;
     const maxMs = Math.max(0, ...during.map((a) => a.ms));
     console.log(
-      `[faults] while ${o.what === "postgres" ? "PostgreSQL was" : "the endpoint was"} down: ${during.length} writes sent ` +
+      `[faults] while ${FAULT_WORDS[o.what][2]}${o.cut === undefined ? "" : ` (${o.cut} connections cut)`}: ${during.length} writes sent ` +
         `(${Object.entries(bySurface)
           .map(([s, n]) => `${s} ${n}`)
           .join(
@@ -514,6 +542,9 @@ async function run(stack) {
           )}), ${right.length} answered 503 in their surface's shape, max latency ${maxMs} ms (bound ${BOUND_MS} ms)`,
     );
     if (during.length === 0) fail(`no write was sent while the ${o.what} was down`);
+    // The cuts must have hit writes in flight: some answered 503 (Neon's "connection closed" mapped).
+    if (o.what === "lost-connections" && !during.some((a) => a.status === 503))
+      fail("no write met a lost connection while the connections were cut");
     for (const a of during.filter((x) => !right.includes(x)).slice(0, 5))
       fail(
         `${a.step} sent ${a.start - o.downAt} ms into the ${o.what} outage (${o.restartAt - o.downAt} ms) answered ${a.status} after ${a.ms} ms: ${JSON.stringify(a.json)}`,

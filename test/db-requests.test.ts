@@ -209,6 +209,18 @@ describe("database requests per API request (warm edge caches)", () => {
     expect(entry.counts.requests).toBe(1);
   });
 
+  it("admin ledger: the trial balance, a transaction and a system account's legs are one request each", async () => {
+    const auth = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
+    const posted = await admin("POST", `/accounts/${t.accountId}/adjustments`, { amount: "1.50", description: "legs" });
+    for (const path of [
+      "/admin/v1/ledger/trial-balance",
+      `/admin/v1/ledger/transactions/${posted.json.transaction_id}`,
+      "/admin/v1/ledger/system-accounts/adjustments:portal/entries?currency=EUR",
+    ]) {
+      expect((await counted(200, (h) => request("GET", path, { ...h, ...auth }))).requests, path).toBe(1);
+    }
+  });
+
   it("KV-decided answers touch no database", async () => {
     await setGateway("unavailable");
     try {

@@ -33,7 +33,8 @@ export default async function setup() {
     stopCluster();
     throw err;
   }
-  const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT) });
+  // `faults`: the tests inject Neon's failures through POST /faults (never on in `npm run dev`).
+  const endpoint = await startNeonHttpEndpoint({ port: Number(process.env.TEST_NEON_HTTP_PORT), faults: true });
   const fakeGateway = await startFakeSmsGateway(Number(process.env.TEST_FAKE_GATEWAY_PORT));
   const heldPosting = await startHeldPosting(Number(process.env.TEST_HELD_POSTING_PORT), url);
   return async () => {

@@ -1,14 +1,14 @@
 // The local Neon HTTP endpoint (scripts/lib/neon-http-endpoint.mjs), driven by the real
 // @neondatabase/serverless driver the way the worker uses it: values come back with Neon's types, a
 // Postgres error is a NeonDbError with its fields, a batch is all or nothing under the options asked for,
-// and every request is counted under its tag. Tables are per test (unique names: temporary tables would
+// and every request is counted under its tag (the X-Local-Request-Tag header). Tables are per test (unique names: temporary tables would
 // not outlive the one HTTP request that made them).
 
 import { env } from "cloudflare:test";
 import { NeonDbError, type NeonQueryFunctionInTransaction, neon, neonConfig } from "@neondatabase/serverless";
 import { sql as drizzleSql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDatabase } from "../src/db/client";
+import { configureLocalEndpoint, createDatabase } from "../src/db/client";
 
 const endpoint = env.LOCAL_NEON_HTTP_ENDPOINT;
 if (!endpoint) throw new Error("LOCAL_NEON_HTTP_ENDPOINT is not set (test/global-setup.ts starts the endpoint)");
@@ -17,12 +17,10 @@ const statsUrl = endpoint.replace(/\/sql$/, "/stats");
 
 const sql = neon(env.DATABASE_URL);
 
-/** The connection string carrying `tag` as its application_name: the endpoint counts under it. */
-function tagged(tag: string) {
-  const url = new URL(env.DATABASE_URL);
-  url.searchParams.set("application_name", tag);
-  return url.toString();
-}
+// The worker's own fetch path to the endpoint (src/db/client.ts): it puts a client's tag in the
+// X-Local-Request-Tag header, which the endpoint counts under.
+configureLocalEndpoint(env);
+const tagged = (tag: string) => neon(env.DATABASE_URL, { fetchOptions: { localRequestTag: tag } });
 
 const statsOf = async (tag: string) => (await fetch(`${statsUrl}?tag=${encodeURIComponent(tag)}`)).json();
 
@@ -204,7 +202,7 @@ describe("local Neon HTTP endpoint: batches (sql.transaction)", () => {
 describe("local Neon HTTP endpoint: counters", () => {
   it("counts requests, statements, batches and errors per tag (GET /stats?tag=)", async () => {
     const tag = `endpoint-test-${crypto.randomUUID()}`;
-    const q = neon(tagged(tag));
+    const q = tagged(tag);
     await q`SELECT 1`;
     await q.transaction((t) => [t`SELECT 1`, t`SELECT 2`, t`SELECT 3`]);
     await rejectionOf(q`SELECT 1/0`);

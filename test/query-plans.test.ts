@@ -7,6 +7,7 @@ import { accountDetail, balanceHistory, listAccounts } from "../src/apis/admin/a
 import { listDeliveries } from "../src/apis/admin/deliveries/queries";
 import { CSV_CHUNK_ROWS } from "../src/apis/admin/entries/csv";
 import { listEntries } from "../src/apis/admin/entries/queries";
+import { ledgerTransaction, systemAccountEntries } from "../src/apis/admin/ledger/queries";
 import { overview } from "../src/apis/admin/overview/queries";
 import { listWorkspaces, workspaceDetail } from "../src/apis/admin/workspaces/queries";
 import { listPayments as listCryptoPayments } from "../src/apis/crypto-payments/queries";
@@ -220,6 +221,17 @@ describe("portal admin lists (issue 12)", () => {
 
   it("reads the overview's counts and failing deliveries from indexes", async () => {
     expectIndexBacked(await explain((db) => overview(db)));
+  });
+
+  it("reads a ledger transaction's legs and a system account's legs from indexes", async () => {
+    const [row] = await query<{ transaction_id: number }>(sql`
+      SELECT transaction_id::int AS transaction_id FROM ledger_entries WHERE account_id = ${ctx.accountId} LIMIT 1`);
+    expectIndexBacked(await explain((db) => ledgerTransaction(db, row?.transaction_id ?? 1)));
+    for (const beforeId of [undefined, 500_000]) {
+      expectIndexBacked(
+        await explain((db) => systemAccountEntries(db, "clearing:api", "EUR", { beforeId, limit: 51 })),
+      );
+    }
   });
 });
 

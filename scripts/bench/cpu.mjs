@@ -10,30 +10,68 @@ import fs from "node:fs";
 
 let ticksPerSecond = 0;
 
-/** utime + stime, in clock ticks, of every process `classify` names a role, by pid (threads included). */
-function ticksOf(/** @type {(comm: string, pid: number) => string | null} */ classify) {
-  /** @type {Map<number, { role: string, ticks: number }>} */
-  const out = new Map();
+/** The cluster whose PostgreSQL processes count (useCluster); none set: every `postgres` process. */
+let clusterDir = "";
+
+/**
+ * Counts only the PostgreSQL processes of the cluster in `dir` (its postmaster and the postmaster's
+ * children). On a machine others share, their clusters' and workerds' CPU must not land in this run's.
+ * @param {string} dir
+ */
+export function useCluster(dir) {
+  clusterDir = dir;
+}
+
+/** The postmaster's pid (the first line of postmaster.pid), or 0. */
+function postmasterPid() {
+  try {
+    return Number(fs.readFileSync(`${clusterDir}/postmaster.pid`, "utf8").split("\n")[0]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * utime + stime, in clock ticks, of this bench's server processes by pid (threads included), with their
+ * role: `worker` (workerd processes this process started, i.e. its descendants), `endpoint` (this
+ * process) and `postgres` (the cluster's postmaster and its children; without useCluster, any process
+ * named postgres).
+ */
+function ticksOf() {
+  /** @type {Map<number, { comm: string, ppid: number, ticks: number }>} */
+  const all = new Map();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       const close = stat.lastIndexOf(")");
-      const role = classify(stat.slice(stat.indexOf("(") + 1, close), Number(entry));
-      if (!role) continue;
       const fields = stat.slice(close + 2).split(" ");
-      // Fields 14 and 15 of stat(5), utime and stime: the whole process, every thread included.
-      out.set(Number(entry), { role, ticks: Number(fields[11]) + Number(fields[12]) });
+      // Fields 4, 14 and 15 of stat(5): ppid, utime and stime (the whole process, every thread included).
+      all.set(Number(entry), {
+        comm: stat.slice(stat.indexOf("(") + 1, close),
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
     } catch {
       // the process ended while we looked
     }
   }
+  const descendsFrom = (/** @type {number} */ pid, /** @type {number} */ root) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 50; p = all.get(p)?.ppid ?? 0, hops++) if (p === root) return true;
+    return false;
+  };
+  const postmaster = clusterDir ? postmasterPid() : 0;
+  /** @type {Map<number, { role: string, ticks: number }>} */
+  const out = new Map();
+  for (const [pid, { comm, ppid, ticks }] of all) {
+    let role = null;
+    if (pid === process.pid) role = "endpoint";
+    else if (comm === "workerd" && descendsFrom(pid, process.pid)) role = "worker";
+    else if (comm === "postgres" && (clusterDir ? pid === postmaster || ppid === postmaster : true)) role = "postgres";
+    if (role) out.set(pid, { role, ticks });
+  }
   return out;
 }
-
-/** The bench's server processes, by role. */
-const classify = (/** @type {string} */ comm, /** @type {number} */ pid) =>
-  comm === "workerd" ? "worker" : pid === process.pid ? "endpoint" : comm === "postgres" ? "postgres" : null;
 
 /**
  * Starts counting; `stop(calls)` answers the CPU milliseconds per API call of each role: `worker`
@@ -43,12 +81,12 @@ const classify = (/** @type {string} */ comm, /** @type {number} */ pid) =>
 export function startCpuCount() {
   if (!fs.existsSync("/proc/self/stat")) return { stop: () => null };
   ticksPerSecond ||= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  const before = ticksOf(classify);
+  const before = ticksOf();
   return {
     /** @param {number} calls */
     stop(calls) {
       if (!(calls > 0)) return null;
-      const after = ticksOf(classify);
+      const after = ticksOf();
       /** @type {Record<string, number>} */
       const used = {};
       // Per process: one that started during the case counts whole; one that ended is lost (a

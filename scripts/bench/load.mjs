@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { pgEnv } from "../lib/postgres.mjs";
 
 const running = new Set();
 
@@ -11,9 +12,9 @@ export function killLoadGenerators() {
   for (const child of running) child.kill("SIGKILL");
 }
 
-function run(cmd, args, { timeoutMs }) {
+function run(cmd, args, { timeoutMs, env = process.env }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
     running.add(child);
     let stdout = "";
     let stderr = "";
@@ -134,7 +135,7 @@ export async function runPgbench({ pgBin, port, database, script, seconds, clien
     script,
     database,
   ];
-  const out = await run(bin, args, { timeoutMs: (seconds + 30) * 1000 });
+  const out = await run(bin, args, { timeoutMs: (seconds + 30) * 1000, env: pgEnv() });
   const tps = /tps = ([\d.]+)/.exec(out.stdout)?.[1];
   if (!tps)
     throw new Error(

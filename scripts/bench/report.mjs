@@ -1,12 +1,29 @@
 // The benchmark's table and JSON. Targets are ratios to a baseline measured in the same run.
 export const TARGETS = { list: 0.5, write: 0.5, kv: 0.8 };
+/**
+ * Issue 22's yardstick, CPU per tier: the worker's CPU per call ÷ the floor worker's (÷ the trivial
+ * worker's for the KV-decided answers) at most this, and PostgreSQL's ÷ the case's SQL under pgbench.
+ */
+export const CPU_TARGETS = { list: 1.5, write: 2.0, kv: 1.25 };
+export const PG_CPU_TARGET = 1.5;
 
 const pad = (s, n, right = false) => (right ? String(s).padStart(n) : String(s).padEnd(n));
 const fixed = (n, d) => (n === null || n === undefined ? "-" : n.toFixed(d));
 
 export function printTable(
   results,
-  { rows, seconds, baseline_seconds, connections, pgbouncer, trivial_rps, trivial_cpu_ms_per_call },
+  {
+    rows,
+    seconds,
+    baseline_seconds,
+    connections,
+    pgbouncer,
+    trivial_rps,
+    trivial_cpu_ms_per_call,
+    floor_rps,
+    floor_cpu_ms_per_call,
+    reset_sql_cpu_ms_per_call,
+  },
 ) {
   const header = [
     "case",
@@ -22,6 +39,8 @@ export function printTable(
     "trivial ratio",
     "target",
     "CPU ms/call worker/endpoint/pg",
+    "worker CPU ratio",
+    "pg CPU ratio (SQL ms)",
   ];
   const lines = results.map((r) => {
     const target = TARGETS[r.kind];
@@ -45,6 +64,12 @@ export function printTable(
             .map((n) => n.toFixed(2))
             .join(" / ")
         : "-",
+      r.worker_cpu_ratio === null || r.worker_cpu_ratio === undefined
+        ? "-"
+        : `${r.worker_cpu_ratio.toFixed(2)} ≤${CPU_TARGETS[r.kind]} ${r.worker_cpu_ratio <= CPU_TARGETS[r.kind] ? "ok" : "MISS"}`,
+      r.pg_cpu_ratio === null || r.pg_cpu_ratio === undefined
+        ? "-"
+        : `${r.pg_cpu_ratio.toFixed(2)} (${r.sql_cpu_ms_per_call.toFixed(3)}) ≤${PG_CPU_TARGET} ${r.pg_cpu_ratio <= PG_CPU_TARGET ? "ok" : "MISS"}`,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
@@ -54,7 +79,10 @@ export function printTable(
     `\nrows ${rows.toLocaleString("en")}, ${seconds} s per case (pgbench ${baseline_seconds} s each), ` +
       `${connections} connections, ${pgbouncer ? "pgbouncer (transaction mode)" : "no pgbouncer"}; ` +
       `trivial worker ${trivial_rps.toFixed(0)} req/s` +
-      (trivial_cpu_ms_per_call ? ` (worker CPU ${trivial_cpu_ms_per_call} ms/call)` : ""),
+      (trivial_cpu_ms_per_call ? ` (worker CPU ${trivial_cpu_ms_per_call} ms/call)` : "") +
+      (floor_rps ? `; floor worker ${floor_rps.toFixed(0)} req/s` : "") +
+      (floor_cpu_ms_per_call ? ` (worker CPU ${floor_cpu_ms_per_call} ms/call)` : "") +
+      (reset_sql_cpu_ms_per_call ? `; pooled-connection reset ${reset_sql_cpu_ms_per_call} ms of PostgreSQL CPU` : ""),
   );
   console.log(fmt(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
@@ -68,6 +96,7 @@ export function toJson(results, meta) {
     rows: meta.rows,
     ...meta,
     trivial_rps: round(meta.trivial_rps, 1),
+    floor_rps: round(meta.floor_rps, 1),
     cases: results.map((r) => ({
       name: r.name,
       rps: round(r.rps, 1),
@@ -86,6 +115,10 @@ export function toJson(results, meta) {
       trivial_ratio: round(r.trivial_ratio, 3),
       // CPU milliseconds per answered call, per server process (scripts/bench/cpu.mjs); null off Linux.
       cpu_ms_per_call: r.cpu_ms_per_call ?? null,
+      // Issue 22: CPU per tier (run.mjs).
+      worker_cpu_ratio: round(r.worker_cpu_ratio, 3),
+      sql_cpu_ms_per_call: r.sql_cpu_ms_per_call ?? null,
+      pg_cpu_ratio: round(r.pg_cpu_ratio, 3),
       non2xx: r.non2xx,
       socket_errors: r.errors,
     })),

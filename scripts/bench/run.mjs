@@ -5,17 +5,29 @@
 // same run, with: pgbench -C running the very SQL the case sends (recorded from PostgreSQL's statement
 // log; the KV-only answers: the trivial worker), that SQL on persistent pgbench connections (the
 // ceiling), and the trivial worker. The endpoint's counter gives the database requests per API call;
-// /proc gives the CPU each server process spent per call (scripts/bench/cpu.mjs).
+// /proc gives the CPU each server process spent per call (scripts/bench/cpu.mjs). The yardstick is CPU
+// per tier (issue 22): the worker's CPU per call against the floor worker's (floor-worker.ts: one query of
+// one row, same bindings and driver; the trivial worker's for the KV-decided answers), and PostgreSQL's
+// CPU per call against its CPU per transaction when pgbench runs the case's own SQL over persistent
+// connections.
 // Ctrl-C stops everything it started.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "../lib/local-vars.mjs";
-import { ensureDebianCommand, serveWorker, startStack, UNLIMITED_RATE_LIMITS } from "../lib/stack.mjs";
+import { RESET_SQL } from "../lib/neon-http-endpoint.mjs";
+import {
+  buildWorker,
+  ensureDebianCommand,
+  localNeonBinding,
+  serveWorker,
+  startStack,
+  UNLIMITED_RATE_LIMITS,
+} from "../lib/stack.mjs";
 import { adminClient, SPREAD_ACCOUNTS, seed, spreadAccountId } from "./bench-seed.mjs";
 import { captureStatements, pgbenchScript } from "./capture.mjs";
 import { deepCursor, defineCases, TRIVIAL_WORKER } from "./cases.mjs";
-import { startCpuCount, workerProfiler } from "./cpu.mjs";
+import { startCpuCount, useCluster, workerProfiler } from "./cpu.mjs";
 import { killLoadGenerators, runPgbench, runWrk } from "./load.mjs";
 import { printTable, toJson } from "./report.mjs";
 
@@ -126,6 +138,8 @@ async function main() {
     ...(opts.profile ? { inspectorPort: await freePort() } : {}),
   });
   stack.cleanups.add("load generators", killLoadGenerators, killLoadGenerators);
+  // CPU counts only this run's PostgreSQL and workerd processes (others may share the machine).
+  useCluster(stack.cluster.dir);
   try {
     const baseUrl = stack.worker.url;
     const admin = await adminClient(baseUrl, stack.vars.ADMIN_TOKEN);
@@ -204,7 +218,15 @@ async function main() {
       `[bench] trivial worker: ${trivialRps.toFixed(0)} req/s${trivialCpu ? `; CPU ms/call worker ${trivialCpu.worker}` : ""}`,
     );
 
+    // The floor worker: one query of one row per request, through the same binding, driver and endpoint.
+    const floor = await measureFloor(stack, opts, work);
+    console.log(
+      `[bench] floor worker: ${floor.rps.toFixed(0)} req/s${floor.cpu ? `; CPU ms/call worker ${floor.cpu.worker}, endpoint ${floor.cpu.endpoint}, postgres ${floor.cpu.postgres}` : ""}`,
+    );
+
+    /** pgbench's req/s and, `persistent`, PostgreSQL's CPU per transaction (the case's SQL alone). */
     const pgbench = async (k, script, persistent) => {
+      const cpu = persistent ? startCpuCount() : null;
       const r = await runPgbench({
         pgBin: stack.pgBin,
         port: dbPort,
@@ -219,9 +241,17 @@ async function main() {
           `${k.name}: pgbench${persistent ? "" : " -C"} failed: ${r.aborted ?? `${r.failed} failed`}\n${fs.readFileSync(script, "utf8")}`,
         );
       }
-      return r.tps;
+      return { tps: r.tps, pgCpu: cpu?.stop(r.transactions)?.postgres ?? null };
     };
     const via = stack.pgbouncer ? "pgbouncer" : "PostgreSQL";
+
+    // What the endpoint's reset of a pooled connection (Neon's too) costs PostgreSQL per request: its
+    // statements alone under pgbench, on persistent connections.
+    const resetScript = path.join(work, "connection-reset.sql");
+    // One compound statement (`\\;`), as the endpoint sends it: one message, one round trip.
+    fs.writeFileSync(resetScript, `${RESET_SQL.split(/;\s*/).filter(Boolean).join(" \\; ")};\n`);
+    const reset = await pgbench({ name: "connection reset" }, resetScript, true);
+    console.log(`[bench] pooled-connection reset: ${reset.tps.toFixed(0)}/s, PostgreSQL CPU ${reset.pgCpu} ms each`);
 
     for (const k of cases) {
       const slug = slugOf(k);
@@ -260,6 +290,7 @@ async function main() {
         let baselineRps;
         let ceiling = null;
         let ceilingRps = null;
+        let sqlCpu = null;
         if (k.kind === "kv") {
           baseline = "trivial worker";
           baselineRps = trivialRps;
@@ -279,9 +310,9 @@ async function main() {
           fs.writeFileSync(script, pgbenchScript(statements, { substitutions, preamble }));
           const stmts = `${statements.length} stmt${statements.length === 1 ? "" : "s"}`;
           baseline = `pgbench -C (${stmts})`;
-          baselineRps = await pgbench(k, script, false);
+          baselineRps = (await pgbench(k, script, false)).tps;
           ceiling = `pgbench, persistent via ${via}`;
-          ceilingRps = await pgbench(k, script, true);
+          ({ tps: ceilingRps, pgCpu: sqlCpu } = await pgbench(k, script, true));
         }
         const result = {
           name: k.name,
@@ -302,6 +333,11 @@ async function main() {
           trivial_rps: trivialRps,
           trivial_ratio: load.rps / trivialRps,
           cpu_ms_per_call: cpuPerCall,
+          // CPU per tier: the worker's against the floor worker's (the trivial worker's for KV answers),
+          // PostgreSQL's against what the case's SQL alone costs it.
+          worker_cpu_ratio: ratioOf(cpuPerCall?.worker, k.kind === "kv" ? trivialCpu?.worker : floor.cpu?.worker),
+          sql_cpu_ms_per_call: sqlCpu,
+          pg_cpu_ratio: k.kind === "kv" ? null : ratioOf(cpuPerCall?.postgres, sqlCpu),
           non2xx: load.non2xx,
           errors: load.errors,
           requests: load.requests,
@@ -312,7 +348,9 @@ async function main() {
             `${load.non2xx || load.errors ? `, ${load.non2xx} non-2xx, ${load.errors} socket errors` : ""}), ` +
             `${result.db_requests_per_call?.toFixed(3)} db requests/call; vs ${baseline} ${baselineRps.toFixed(0)}/s → ${result.ratio.toFixed(2)}` +
             `${ceilingRps ? `, ceiling ${ceilingRps.toFixed(0)}/s → ${result.ceiling_ratio.toFixed(2)}` : ""}, trivial → ${result.trivial_ratio.toFixed(2)}` +
-            `${cpuPerCall ? `; CPU ms/call worker ${cpuPerCall.worker}, endpoint ${cpuPerCall.endpoint}, postgres ${cpuPerCall.postgres}` : ""}`,
+            `${cpuPerCall ? `; CPU ms/call worker ${cpuPerCall.worker}, endpoint ${cpuPerCall.endpoint}, postgres ${cpuPerCall.postgres}` : ""}` +
+            `${result.worker_cpu_ratio !== null ? `; worker CPU ratio ${result.worker_cpu_ratio.toFixed(2)}` : ""}` +
+            `${result.pg_cpu_ratio !== null ? `, PostgreSQL CPU ratio ${result.pg_cpu_ratio.toFixed(2)} (pgbench SQL ${sqlCpu} ms)` : ""}`,
         );
       } finally {
         if (k.gateway) await admin("PUT", "/gateway-status", { status: "ok" });
@@ -339,6 +377,10 @@ async function main() {
       pgbouncer: !!stack.pgbouncer,
       trivial_rps: trivialRps,
       trivial_cpu_ms_per_call: trivialCpu?.worker ?? null,
+      floor_rps: floor.rps,
+      floor_cpu_ms_per_call: floor.cpu?.worker ?? null,
+      floor_cpu_ms_per_call_by_process: floor.cpu,
+      reset_sql_cpu_ms_per_call: reset.pgCpu,
     };
     printTable(results, meta);
     console.log(
@@ -359,6 +401,40 @@ async function main() {
     if (mismatches !== 0 || imbalances.length > 0) process.exitCode = 1;
   } finally {
     await stack.stop();
+  }
+}
+
+/** a ÷ b, or null when either is missing or b is 0. */
+const ratioOf = (/** @type {number | null | undefined} */ a, /** @type {number | null | undefined} */ b) =>
+  typeof a === "number" && typeof b === "number" && b > 0 ? a / b : null;
+
+/**
+ * The floor worker (floor-worker.ts, built by wrangler like the app) under a workerd of its own with the
+ * app's bindings: its req/s and CPU per call (worker, endpoint, PostgreSQL).
+ */
+async function measureFloor(stack, opts, work) {
+  const scriptPath = buildWorker(path.join(work, "floor"), path.join("scripts", "bench", "floor-worker.ts"));
+  const floor = await serveWorker({
+    scriptPath,
+    config: stack.config,
+    bindings: stack.workerBindings,
+    serviceBindings: localNeonBinding(stack.endpoint.port),
+  });
+  try {
+    const check = await fetch(`${floor.url}/`);
+    const body = await check.text();
+    if (check.status !== 200 || body !== '{"one":1}') throw new Error(`floor worker answered ${check.status} ${body}`);
+    const cpu = startCpuCount();
+    const t = await runWrk({
+      url: `${floor.url}/`,
+      seconds: opts.seconds,
+      connections: opts.connections,
+      dir: work,
+      name: "floor",
+    });
+    return { rps: t.rps, cpu: cpu.stop(t.requests) };
+  } finally {
+    await floor.dispose();
   }
 }
 

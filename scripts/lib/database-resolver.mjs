@@ -7,7 +7,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { freePort } from "./local-vars.mjs";
-import { findPgBin, startCluster } from "./postgres.mjs";
+import { findPgBin, LOCAL_PG_PASSWORD, startCluster } from "./postgres.mjs";
 
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "::1", "[::1]"]);
 const DEFAULT_PG_PORT = 5433;
@@ -33,6 +33,12 @@ export async function resolveDatabase({ dataDir, databaseUrl, force = process.en
 
 async function useUrl(databaseUrl) {
   const parsed = new URL(databaseUrl);
+  if (!parsed.password) {
+    throw new Error(
+      "DATABASE_URL has no password: Neon refuses such a connection string, and so does the local endpoint " +
+        "(postgres://user:password@host:port/database)",
+    );
+  }
   const host = parsed.hostname;
   const port = Number(parsed.port || 5432);
   // Never print or store credentials: the label is host:port/database only.
@@ -115,7 +121,8 @@ async function startPglite(dataDir) {
   const port = Number(server.getServerConn().split(":").pop());
   return {
     kind: "pglite",
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    // PGlite asks for no password, but Neon (and so the local endpoint) refuses a URL without one.
+    url: `postgres://postgres:${LOCAL_PG_PASSWORD}@127.0.0.1:${port}/postgres`,
     label: "pglite:.data/pglite",
     description: `embedded PGlite in .data/pglite, served on 127.0.0.1:${port}`,
     useLocalProxy: true,

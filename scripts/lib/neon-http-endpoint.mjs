@@ -1,11 +1,16 @@
 // A local stand-in for Neon's SQL-over-HTTP endpoint, speaking the protocol @neondatabase/serverless's
 // `neon()` uses (its src/httpQuery.ts): POST /sql with {query, params} or {queries:[...]} (one
-// BEGIN…COMMIT on one connection), answered with Neon's result shape; a Postgres error is HTTP 400 with
-// the error's fields. It runs on pooled `pg` connections, as Neon's own endpoint does. Local development,
-// tests and the bench only: production talks to Neon.
+// BEGIN…COMMIT on one connection), answered with Neon's result shape. It behaves as Neon's proxy does
+// (neondatabase/neon proxy/src/serverless/): the same statuses and error bodies (sql_over_http.rs), the
+// connection string read the same way (http_util.rs get_conn_info), pooled connections reset when taken
+// back and dropped after an error (conn_pool_lib.rs), a new connection when none is idle (backend.rs),
+// 10 MiB request and response limits, and the query cancelled when the client goes away. What it does
+// not do is listed in docs/neon-endpoint.md. Local development, tests and the bench only.
 //
-// It also counts requests per tag (the connection string's application_name, which the worker sets to
-// its request id when it runs locally), so tests can assert "one database request per API request".
+// It also counts requests per tag (the X-Local-Request-Tag header, which the worker sets to its request
+// id when it runs locally and which Neon never sees), so tests can assert "one database request per API
+// request"; and, only when started with `faults: true` (the tests and the fault suite), it takes faults
+// to inject from POST /faults.
 import http from "node:http";
 import { createRequire } from "node:module";
 
@@ -15,6 +20,16 @@ const pg = require("pg");
 /** pg's own mapping of a JS parameter to its wire text (Dates, arrays, Buffers, objects as JSON). */
 const { prepareValue } = require("pg/lib/utils");
 
+/** The header the tag rides on: read by this endpoint only (src/db/client.ts sets it). */
+export const TAG_HEADER = "x-local-request-tag";
+
+/** Neon's limits (proxy/src/binary/proxy.rs: sql_over_http_max_request_size_bytes, …_response_…). */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+/** Neon keeps at most this many idle connections per endpoint (sql_over_http_pool_max_conns_per_endpoint). */
+export const MAX_IDLE_CONNECTIONS = 20;
+
+/** Neon's accepted Neon-Batch-Isolation-Level values (sql_over_http.rs map_header_to_isolation_level). */
 const ISOLATION = /** @type {Record<string, string>} */ ({
   Serializable: "SERIALIZABLE",
   RepeatableRead: "REPEATABLE READ",
@@ -22,19 +37,29 @@ const ISOLATION = /** @type {Record<string, string>} */ ({
   ReadUncommitted: "READ UNCOMMITTED",
 });
 
-/** The fields of a pg error that Neon's endpoint returns (the driver copies these onto NeonDbError). */
-const ERROR_FIELDS = [
-  "severity",
+/**
+ * What Neon sends on a connection it takes back into its pool (tokio-postgres2 client.rs
+ * reset_session_background, called from conn_pool_lib.rs put): in the background, ahead of the next
+ * request's statements on that connection.
+ */
+export const RESET_SQL =
+  "ROLLBACK; CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; " +
+  "SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES;";
+
+/** The keys of every error body Neon answers, in its order (sql_over_http.rs handle). */
+const ERROR_KEYS = [
+  "message",
   "code",
   "detail",
   "hint",
   "position",
   "internalPosition",
   "internalQuery",
+  "severity",
   "where",
-  "schema",
   "table",
   "column",
+  "schema",
   "dataType",
   "constraint",
   "file",
@@ -45,7 +70,9 @@ const ERROR_FIELDS = [
 /**
  * @typedef {{ query: string, params?: unknown[] }} QueryData
  * @typedef {{ requests: number, statements: number, batches: number, errors: number }} Counts
- * @typedef {{ port?: number, host?: string, poolSize?: number }} EndpointOptions
+ * @typedef {"lost-connection" | "unreachable" | "response-too-large"} Fault
+ * @typedef {{ port?: number, host?: string, maxConnections?: number, maxIdle?: number,
+ *   idleTimeoutMs?: number, maxRequestBytes?: number, maxResponseBytes?: number, faults?: boolean }} EndpointOptions
  */
 
 /**
@@ -138,7 +165,7 @@ class Pipeline {
   handleCopyData() {}
 }
 
-/** @param {import("pg").PoolClient} client @param {QueryData[]} statements @returns {Promise<RawResult[]>} */
+/** @param {import("pg").Client} client @param {QueryData[]} statements @returns {Promise<RawResult[]>} */
 const runPipeline = (client, statements) =>
   new Promise((resolve, reject) => {
     client.query(
@@ -163,60 +190,274 @@ function toNeonResult(result, arrayMode) {
   return { fields, command: result.command, rowCount: result.rowCount, rows, rowAsArray: arrayMode };
 }
 
-/** @param {unknown} err */
-function errorBody(err) {
-  const e = /** @type {Record<string, unknown>} */ (err ?? {});
-  /** @type {Record<string, unknown>} */
-  const body = { message: typeof e.message === "string" ? e.message : String(err) };
-  for (const field of ERROR_FIELDS) if (e[field] !== undefined) body[field] = e[field];
-  return body;
+/** An error the endpoint answers with: HTTP status and Neon's body (every key, null when absent). */
+class EndpointError extends Error {
+  /** @param {number} status @param {string} message @param {Record<string, unknown>} [fields] */
+  constructor(status, message, fields = {}) {
+    super(message);
+    this.status = status;
+    /** @type {Record<string, unknown>} */
+    this.body = Object.fromEntries(ERROR_KEYS.map((k) => [k, k === "message" ? message : (fields[k] ?? null)]));
+    // Neon's `code` is the SQLSTATE, or "" when there is no Postgres error behind the failure.
+    if (this.body.code === null) this.body.code = "";
+    /** Whether the connection it happened on must be closed rather than pooled. */
+    this.discard = false;
+  }
 }
 
-/** A Postgres error (with a SQLSTATE) → 400 like Neon; anything else (no database) → 503. */
+/** A Postgres error (it carries a SQLSTATE). */
 const isPgError = (/** @type {unknown} */ err) =>
   typeof (/** @type {{ code?: unknown }} */ (err)?.code) === "string" &&
   /^[0-9A-Z]{5}$/.test(/** @type {{ code: string }} */ (err).code);
 
-/** @param {http.IncomingMessage} req */
-async function readJson(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+/**
+ * A failure while a statement ran, as Neon answers it (sql_over_http.rs SqlOverHttpError::Postgres: 400):
+ * a Postgres error with its fields; a connection that died under the query with tokio-postgres's words
+ * "connection closed" (the socket ended) or "error communicating with the server" (a socket error), code "".
+ * @param {unknown} err
+ */
+function queryError(err) {
+  if (isPgError(err)) {
+    const e = /** @type {Record<string, unknown>} */ (err);
+    return new EndpointError(400, String(e.message), e);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return /terminated|ended|closed/i.test(message)
+    ? new EndpointError(400, "connection closed")
+    : new EndpointError(400, `error communicating with the server: ${message}`);
 }
 
-/** Splits the tag (application_name) off the connection string: pools are keyed without it. */
-function parseConnectionString(/** @type {string} */ raw) {
-  const url = new URL(raw);
-  const tag = url.searchParams.get("application_name") ?? "";
-  url.searchParams.delete("application_name");
-  // The driver's own fields; pg does not need them.
-  url.searchParams.delete("sslmode");
-  return { connectionString: url.toString(), tag };
+/**
+ * A failure to reach PostgreSQL (backend.rs HttpConnError::PostgresConnectionError): 500, with the
+ * Postgres error's fields when PostgreSQL refused (too many clients, authentication), else code "".
+ * @param {unknown} err
+ */
+function connectError(err) {
+  if (isPgError(err)) {
+    const e = /** @type {Record<string, unknown>} */ (err);
+    // A database that does not exist is the caller's mistake (INVALID_CATALOG_NAME → ErrorKind::User → 400).
+    return new EndpointError(e.code === "3D000" ? 400 : 500, String(e.message), e);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new EndpointError(500, `error connecting to server: ${message}`);
+}
+
+/**
+ * The connection string as Neon reads it (http_util.rs get_conn_info): postgres:// or postgresql://,
+ * a user and a password (there is no JWT here), the database from the path. Every query parameter
+ * (options, application_name, sslmode…) is ignored. Locally the host and port are where PostgreSQL
+ * listens (Neon takes the endpoint id from the host's first label).
+ * @param {unknown} raw
+ */
+function readConnectionString(raw) {
+  if (typeof raw !== "string") throw new EndpointError(400, "invalid header: neon-connection-string");
+  let url;
+  try {
+    url = new URL(raw);
+  } catch (err) {
+    throw new EndpointError(400, `invalid connection string: ${err instanceof Error ? err.message : err}`);
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") throw new EndpointError(400, "incorrect scheme");
+  const database = decodeURIComponent(url.pathname.replace(/^\//, "").split("/")[0] ?? "");
+  const user = decodeURIComponent(url.username);
+  if (!user) throw new EndpointError(400, "missing username");
+  if (!url.password) throw new EndpointError(400, "missing authentication credentials: required password");
+  if (!url.hostname) throw new EndpointError(400, "missing hostname");
+  const config = {
+    user,
+    password: decodeURIComponent(url.password),
+    host: url.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(url.port || 5432),
+    database,
+  };
+  return { config, key: JSON.stringify(config) };
+}
+
+/** Neon-Batch-Isolation-Level and friends (sql_over_http.rs HttpHeaders::try_parse): a bad level is 400. */
+function readBatchOptions(/** @type {http.IncomingHttpHeaders} */ headers) {
+  const level = headers["neon-batch-isolation-level"];
+  const isolation = level === undefined ? undefined : ISOLATION[String(level)];
+  if (level !== undefined && !isolation) throw new EndpointError(400, "invalid isolation level");
+  const readOnly = headers["neon-batch-read-only"] === "true";
+  const deferrable = headers["neon-batch-deferrable"] === "true";
+  return `BEGIN${isolation ? ` ISOLATION LEVEL ${isolation}` : ""}${readOnly ? " READ ONLY" : ""}${deferrable ? " DEFERRABLE" : ""}`;
+}
+
+/**
+ * The body, at most `limit` bytes (413 past it, like Neon's read_body_with_limit), parsed as Neon's
+ * Payload: a single query or a batch (400 otherwise).
+ * @param {http.IncomingMessage} req @param {number} limit
+ */
+async function readPayload(req, limit) {
+  const tooLarge = () => new EndpointError(413, `request is too large (max is ${limit} bytes)`);
+  if (Number(req.headers["content-length"] ?? 0) > limit) throw tooLarge();
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  let body;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (err) {
+    throw new EndpointError(400, `could not parse the HTTP request body: ${err instanceof Error ? err.message : err}`);
+  }
+  const isQuery = (/** @type {any} */ q) =>
+    typeof q?.query === "string" && (q.params === undefined || Array.isArray(q.params));
+  if (Array.isArray(body?.queries) && body.queries.every(isQuery))
+    return { batch: /** @type {QueryData[]} */ (body.queries) };
+  if (isQuery(body)) return { single: /** @type {QueryData} */ (body) };
+  throw new EndpointError(
+    400,
+    "could not parse the HTTP request body: data did not match any variant of untagged enum Payload",
+  );
+}
+
+/**
+ * Connections to one database as one user, pooled the way Neon's proxy pools them (conn_pool_lib.rs,
+ * backend.rs connect_to_compute): an idle one when there is one (newest first), else a new one, up to
+ * `maxConnections` open (then requests wait; by default PostgreSQL's max_connections is the limit). A
+ * connection given back is reset in the background and kept idle while fewer than `maxIdle` are; one
+ * that failed is closed.
+ */
+class ConnectionPool {
+  /** @param {import("pg").ClientConfig} config @param {{ maxConnections: number, maxIdle: number, idleTimeoutMs: number }} limits */
+  constructor(config, limits) {
+    this.config = config;
+    this.limits = limits;
+    /** @type {{ client: import("pg").Client, since: number }[]} */
+    this.idle = [];
+    /** @type {Set<import("pg").Client>} every open connection, idle or busy */
+    this.open = new Set();
+    /** @type {((client: import("pg").Client | null) => void)[]} */
+    this.waiting = [];
+    /** @type {WeakSet<import("pg").Client>} connections whose socket ended */
+    this.dead = new WeakSet();
+    this.sweeper = setInterval(() => this.sweep(), Math.max(1_000, limits.idleTimeoutMs / 2));
+    this.sweeper.unref();
+  }
+
+  /** @returns {Promise<import("pg").Client>} */
+  async acquire() {
+    for (let entry = this.idle.pop(); entry; entry = this.idle.pop()) {
+      if (!this.dead.has(entry.client)) return entry.client;
+      this.forget(entry.client);
+    }
+    if (this.open.size >= this.limits.maxConnections) {
+      const handed = await new Promise((resolve) => this.waiting.push(resolve));
+      if (handed) return handed;
+      return this.acquire();
+    }
+    const client = new pg.Client(this.config);
+    this.open.add(client);
+    // A connection dying (database restarted) must not crash the endpoint, idle or checked out: the
+    // query that needed it fails and is answered like Neon answers it.
+    client.on("error", () => this.dead.add(client));
+    client.on("end", () => this.dead.add(client));
+    try {
+      await client.connect();
+    } catch (err) {
+      this.forget(client);
+      throw err;
+    }
+    return client;
+  }
+
+  /** Gives a connection back: reset and kept, or closed when `discard` or when it died. */
+  release(/** @type {import("pg").Client} */ client, /** @type {boolean} */ discard) {
+    if (discard || this.dead.has(client) || this.idle.length >= this.limits.maxIdle) {
+      this.forget(client);
+      client.end().catch(() => {});
+      return;
+    }
+    // Queued on the connection ahead of whatever the next request sends on it; not awaited (as Neon).
+    client.query(RESET_SQL).catch(() => this.dead.add(client));
+    const next = this.waiting.shift();
+    if (next) next(client);
+    else this.idle.push({ client, since: Date.now() });
+  }
+
+  /** @param {import("pg").Client} client */
+  forget(client) {
+    if (!this.open.delete(client)) return;
+    this.waiting.shift()?.(null);
+  }
+
+  sweep() {
+    const cutoff = Date.now() - this.limits.idleTimeoutMs;
+    const stale = this.idle.filter((e) => e.since < cutoff);
+    this.idle = this.idle.filter((e) => e.since >= cutoff);
+    for (const { client } of stale) {
+      this.forget(client);
+      client.end().catch(() => {});
+    }
+  }
+
+  /** Cuts every open connection's socket at once, busy or idle (a compute restart, seen from the proxy). */
+  cut() {
+    const n = this.open.size;
+    for (const client of this.open) /** @type {any} */ (client).connection?.stream?.destroy();
+    return n;
+  }
+
+  async close() {
+    clearInterval(this.sweeper);
+    for (const resolve of this.waiting.splice(0)) resolve(null);
+    await Promise.all([...this.open].map((c) => c.end().catch(() => {})));
+    this.open.clear();
+    this.idle = [];
+  }
+}
+
+/**
+ * Asks PostgreSQL to cancel what `client` runs (a CancelRequest on a new connection, as Neon's
+ * cancel_query does when the HTTP client goes away).
+ * @param {import("pg").ClientConfig} config @param {import("pg").Client} client
+ */
+function cancelQuery(config, client) {
+  const { processID, secretKey } = /** @type {any} */ (client);
+  if (!processID) return;
+  const con = new pg.Connection();
+  con.on("error", () => {});
+  con.on("connect", () => con.cancel(processID, secretKey));
+  con.connect(config.port ?? 5432, config.host ?? "127.0.0.1");
 }
 
 /**
  * Starts the endpoint. Resolves with { port, url (the /sql address for neonConfig.fetchEndpoint),
- * counts(tag?), reset(), close() }. `GET /stats?tag=…` answers the same counts over HTTP.
+ * counts(tag?), reset(), cut(), close() }. `GET /stats?tag=…` answers the same counts over HTTP.
+ * Options: maxConnections (open per database and user; default unlimited: PostgreSQL's max_connections
+ * refuses past it), maxIdle (Neon's 20), idleTimeoutMs, maxRequestBytes / maxResponseBytes (Neon's
+ * 10 MiB), faults (POST /faults and POST /faults/cut: tests and the fault suite only).
  * @param {EndpointOptions} [options]
  */
-export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize = 10 } = {}) {
-  /** @type {Map<string, import("pg").Pool>} */
+export function startNeonHttpEndpoint({
+  port = 0,
+  host = "127.0.0.1",
+  maxConnections = Number.POSITIVE_INFINITY,
+  maxIdle = MAX_IDLE_CONNECTIONS,
+  idleTimeoutMs = 5 * 60_000,
+  maxRequestBytes = MAX_REQUEST_BYTES,
+  maxResponseBytes = MAX_RESPONSE_BYTES,
+  faults = false,
+} = {}) {
+  /** @type {Map<string, ConnectionPool>} */
   const pools = new Map();
   /** @type {Map<string, Counts>} counts per tag, bounded */
   const byTag = new Map();
   /** @type {Counts} */
   const total = { requests: 0, statements: 0, batches: 0, errors: 0 };
   const MAX_TAGS = 50_000;
+  /** @type {Map<string, { fault: Fault, times: number }>} faults to inject, per tag */
+  const injected = new Map();
 
-  const poolFor = (/** @type {string} */ connectionString) => {
-    let pool = pools.get(connectionString);
+  const poolFor = (/** @type {{ config: import("pg").ClientConfig, key: string }} */ target) => {
+    let pool = pools.get(target.key);
     if (!pool) {
-      pool = new pg.Pool({ connectionString, max: poolSize, idleTimeoutMillis: 30_000 });
-      // A connection dying (database restarted) must not crash the endpoint, idle or checked out: the
-      // query that needed it fails and answers 503.
-      pool.on("error", () => {});
-      pool.on("connect", (client) => client.on("error", () => {}));
-      pools.set(connectionString, pool);
+      pool = new ConnectionPool(target.config, { maxConnections, maxIdle, idleTimeoutMs });
+      pools.set(target.key, pool);
     }
     return pool;
   };
@@ -233,80 +474,122 @@ export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize =
     add(c);
   };
 
+  /** The fault set for this tag, if any (each one serves `times` requests). */
+  const faultFor = (/** @type {string} */ tag) => {
+    const entry = tag ? injected.get(tag) : undefined;
+    if (!entry) return undefined;
+    if (--entry.times <= 0) injected.delete(tag);
+    return entry.fault;
+  };
+
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
   async function handleSql(req, res) {
-    const raw = req.headers["neon-connection-string"];
-    if (typeof raw !== "string") return send(res, 400, { message: "Neon-Connection-String header is missing" });
-    let target;
-    let body;
-    try {
-      target = parseConnectionString(raw);
-      body = await readJson(req);
-    } catch (err) {
-      return send(res, 400, { message: `bad request: ${err instanceof Error ? err.message : err}` });
-    }
+    const tag = String(req.headers[TAG_HEADER] ?? "");
+    // Headers first, as Neon checks them before it reads the body or connects.
+    const target = readConnectionString(req.headers["neon-connection-string"]);
+    const begin = readBatchOptions(req.headers);
     const arrayMode = req.headers["neon-array-mode"] === "true";
-    const batch = Array.isArray(body?.queries) ? /** @type {QueryData[]} */ (body.queries) : null;
-    count(target.tag, (c) => {
+    const payload = await readPayload(req, maxRequestBytes);
+    const statements = payload.batch ? payload.batch : [payload.single];
+    count(tag, (c) => {
       c.requests += 1;
-      c.statements += batch ? batch.length : 1;
-      if (batch) c.batches += 1;
+      c.statements += statements.length;
+      if (payload.batch) c.batches += 1;
     });
-    /** @type {import("pg").PoolClient | undefined} */
+    const fault = faultFor(tag);
+    const pool = poolFor(target);
+    /** @type {import("pg").Client} */
     let client;
     try {
-      client = await poolFor(target.connectionString).connect();
+      if (fault === "unreachable")
+        throw Object.assign(new Error("connect ECONNREFUSED (injected)"), { code: "ECONNREFUSED" });
+      client = await pool.acquire();
     } catch (err) {
-      count(target.tag, (c) => {
-        c.errors += 1;
-      });
-      return send(res, 503, { message: `database unreachable: ${err instanceof Error ? err.message : err}` });
+      throw connectError(err);
     }
-    let broken = false;
+    // The client gone before the answer: cancel the query, and drop the connection (sql_over_http.rs
+    // QueryData/BatchQueryData process, on `cancel.cancelled()`).
+    let cancelled = false;
+    const onGone = () => {
+      if (res.writableFinished) return;
+      cancelled = true;
+      cancelQuery(target.config, client);
+    };
+    res.once("close", onGone);
+    let discard = false;
     try {
-      if (!batch) {
-        const [result] = await runPipeline(client, [body]);
-        return send(res, 200, toNeonResult(/** @type {RawResult} */ (result), arrayMode));
+      const results = payload.batch
+        ? await runBatch(client, begin, payload.batch)
+        : await runPipeline(client, statements).catch((err) => {
+            // Neon drops the connection after any failed single query.
+            discard = true;
+            throw queryError(err);
+          });
+      if (fault === "lost-connection") {
+        // PostgreSQL ran it; the answer is lost with the connection (a compute restart mid-response).
+        discard = true;
+        /** @type {any} */ (client).connection?.stream?.destroy();
+        throw new EndpointError(400, "connection closed");
       }
-      const isolation = ISOLATION[String(req.headers["neon-batch-isolation-level"] ?? "")];
-      const readOnly = req.headers["neon-batch-read-only"] === "true";
-      const deferrable = req.headers["neon-batch-deferrable"] === "true";
-      const begin = `BEGIN${isolation ? ` ISOLATION LEVEL ${isolation}` : ""}${readOnly ? " READ ONLY" : ""}${deferrable ? " DEFERRABLE" : ""}`;
-      try {
-        // BEGIN, the batch and COMMIT in one round trip; the answers of BEGIN and COMMIT are dropped.
-        const results = await runPipeline(client, [{ query: begin }, ...batch, { query: "COMMIT" }]);
-        return send(res, 200, { results: results.slice(1, -1).map((r) => toNeonResult(r, arrayMode)) });
-      } catch (err) {
-        // A failure skipped the rest, COMMIT included: the transaction stays open (aborted) until this.
-        await client.query("ROLLBACK").catch(() => {
-          broken = true;
-        });
-        throw err;
+      const converted = results.map((r) => toNeonResult(r, arrayMode));
+      const text = JSON.stringify(payload.batch ? { results: converted } : converted[0]);
+      const limit = fault === "response-too-large" ? 0 : maxResponseBytes;
+      if (Buffer.byteLength(text) > limit && converted.some((r) => r.rows.length > 0)) {
+        discard = !payload.batch;
+        throw new EndpointError(507, `response is too large (max is ${maxResponseBytes} bytes)`);
       }
+      return sendText(res, 200, text);
     } catch (err) {
-      count(target.tag, (c) => {
-        c.errors += 1;
-      });
-      if (!isPgError(err)) broken = true;
-      return isPgError(err)
-        ? send(res, 400, errorBody(err))
-        : send(res, 503, { message: `database error: ${err instanceof Error ? err.message : err}` });
+      if (!(err instanceof EndpointError) || err.discard) discard = true;
+      throw err;
     } finally {
-      client.release(broken);
+      res.off("close", onGone);
+      pool.release(client, discard || cancelled);
     }
   }
 
-  /** @param {http.ServerResponse} res @param {number} status @param {unknown} body */
-  function send(res, status, body) {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  /**
+   * BEGIN, the batch and COMMIT in one round trip (the answers of BEGIN and COMMIT are dropped). A failed
+   * statement makes PostgreSQL skip the rest, COMMIT included; the connection goes back to the pool,
+   * whose reset rolls the transaction back (Neon's batch path drops a connection only when it broke).
+   * @param {import("pg").Client} client @param {string} begin @param {QueryData[]} batch
+   */
+  async function runBatch(client, begin, batch) {
+    try {
+      const results = await runPipeline(client, [{ query: begin }, ...batch, { query: "COMMIT" }]);
+      return results.slice(1, -1);
+    } catch (err) {
+      // The reset's ROLLBACK (ConnectionPool.release) ends the aborted transaction before the next use.
+      const error = queryError(err);
+      error.discard = !isPgError(err);
+      throw error;
+    }
+  }
+
+  /** @param {http.ServerResponse} res @param {number} status @param {string} text */
+  function sendText(res, status, text) {
+    if (res.destroyed) return;
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+      "access-control-allow-origin": "*",
+    });
     res.end(text);
   }
+
+  /** @param {http.ServerResponse} res @param {number} status @param {unknown} body */
+  const send = (res, status, body) => sendText(res, status, JSON.stringify(body));
 
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://endpoint");
     if (req.method === "POST" && url.pathname === "/sql") {
-      handleSql(req, res).catch((err) => send(res, 500, { message: String(err) }));
+      handleSql(req, res).catch((err) => {
+        const error = err instanceof EndpointError ? err : new EndpointError(500, String(err));
+        count(String(req.headers[TAG_HEADER] ?? ""), (c) => {
+          c.errors += 1;
+        });
+        send(res, error.status, error.body);
+      });
     } else if (req.method === "GET" && url.pathname === "/stats") {
       const tag = url.searchParams.get("tag");
       send(res, 200, tag ? (byTag.get(tag) ?? { requests: 0, statements: 0, batches: 0, errors: 0 }) : total);
@@ -314,11 +597,31 @@ export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize =
       byTag.clear();
       Object.assign(total, { requests: 0, statements: 0, batches: 0, errors: 0 });
       send(res, 200, total);
+    } else if (faults && req.method === "POST" && url.pathname === "/faults") {
+      readJsonBody(req)
+        .then((body) => {
+          const fault = body?.fault;
+          if (
+            typeof body?.tag !== "string" ||
+            !["lost-connection", "unreachable", "response-too-large"].includes(fault)
+          ) {
+            return send(res, 400, {
+              message: "expected {tag, fault: lost-connection|unreachable|response-too-large, times?}",
+            });
+          }
+          injected.set(body.tag, { fault, times: Number.isInteger(body.times) && body.times > 0 ? body.times : 1 });
+          send(res, 200, { tag: body.tag, fault, times: injected.get(body.tag)?.times });
+        })
+        .catch(() => send(res, 400, { message: "bad JSON" }));
+    } else if (faults && req.method === "POST" && url.pathname === "/faults/cut") {
+      send(res, 200, { cut: cutAll() });
     } else {
       send(res, 404, { message: "not found" });
     }
   });
   server.keepAliveTimeout = 60_000;
+
+  const cutAll = () => [...pools.values()].reduce((n, p) => n + p.cut(), 0);
 
   return new Promise((resolve, reject) => {
     server.once("error", reject);
@@ -336,13 +639,22 @@ export function startNeonHttpEndpoint({ port = 0, host = "127.0.0.1", poolSize =
           byTag.clear();
           Object.assign(total, { requests: 0, statements: 0, batches: 0, errors: 0 });
         },
+        /** Cuts the socket of every open connection, busy or idle (what POST /faults/cut does). */
+        cut: cutAll,
         close: async () => {
           server.closeAllConnections();
           await new Promise((done) => server.close(() => done(undefined)));
-          await Promise.all([...pools.values()].map((p) => p.end().catch(() => {})));
+          await Promise.all([...pools.values()].map((p) => p.close()));
           pools.clear();
         },
       });
     });
   });
+}
+
+/** A small JSON body (the control routes). @param {http.IncomingMessage} req */
+async function readJsonBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }

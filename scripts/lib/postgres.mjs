@@ -25,6 +25,15 @@ export function findPgBin() {
   return null;
 }
 
+/**
+ * The local clusters' password: loopback only and throwaway data, so a constant. Neon refuses a connection
+ * string without a password, and so does the local endpoint (scripts/lib/neon-http-endpoint.mjs).
+ */
+export const LOCAL_PG_PASSWORD = "local-postgres-password";
+
+/** The environment for psql/pgbench against a local cluster (host connections need the password). */
+export const pgEnv = () => ({ ...process.env, PGPASSWORD: LOCAL_PG_PASSWORD });
+
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
 /**
@@ -52,8 +61,9 @@ function runAsOwner(bin, args, opts = {}) {
 }
 
 /**
- * Starts (creating when missing) a cluster in `dir` listening on 127.0.0.1:`port` with trust auth.
- * Returns { url, port, stop() }. `database` is created when missing.
+ * Starts (creating when missing) a cluster in `dir` listening on 127.0.0.1:`port`, where the `postgres`
+ * role logs in with LOCAL_PG_PASSWORD (scram-sha-256; a cluster made before that gets it on its next
+ * start). Returns { url (with the password), port, stop() }. `database` is created when missing.
  */
 export async function startCluster({ dir, port, database = "payments", extraConf = [] }) {
   const bin = ensurePgBin();
@@ -90,6 +100,7 @@ export async function startCluster({ dir, port, database = "payments", extraConf
     }
   };
   const psql = path.join(bin, "psql");
+  requirePassword({ bin, dir, port });
   const exists = execFileSync(
     psql,
     [
@@ -102,14 +113,45 @@ export async function startCluster({ dir, port, database = "payments", extraConf
       "-tAc",
       `SELECT 1 FROM pg_database WHERE datname='${database}'`,
     ],
-    { encoding: "utf8" },
+    { encoding: "utf8", env: pgEnv() },
   ).trim();
   if (exists !== "1") {
     execFileSync(psql, ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "-c", `CREATE DATABASE ${database}`], {
       stdio: "pipe",
+      env: pgEnv(),
     });
   }
-  return { url: `postgres://postgres@127.0.0.1:${port}/${database}`, port, bin, dir, stop };
+  return { url: `postgres://postgres:${LOCAL_PG_PASSWORD}@127.0.0.1:${port}/${database}`, port, bin, dir, stop };
+}
+
+/**
+ * Gives the `postgres` role its password and makes host connections ask for it (pg_hba.conf: trust →
+ * scram-sha-256, then a reload). Idempotent: a no-op on a cluster that already asks.
+ * @param {{ bin: string, dir: string, port: number }} cluster
+ */
+function requirePassword({ bin, dir, port }) {
+  const hbaFile = path.join(dir, "pg_hba.conf");
+  const hba = fs.readFileSync(hbaFile, "utf8");
+  const asking = hba.replace(/^(host\S*\s.*\s)trust\s*$/gm, "$1scram-sha-256");
+  if (asking === hba) return;
+  execFileSync(
+    path.join(bin, "psql"),
+    [
+      "-h",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-qc",
+      `SET password_encryption = 'scram-sha-256'; ALTER ROLE postgres PASSWORD '${LOCAL_PG_PASSWORD}'`,
+    ],
+    { stdio: "pipe", env: pgEnv() },
+  );
+  fs.writeFileSync(hbaFile, asking);
+  runAsOwner(path.join(bin, "pg_ctl"), ["-D", dir, "reload"], { stdio: "pipe" });
 }
 
 /** Runs `fn` with a child process that is killed when this process exits. */

@@ -13,7 +13,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { freePort, localVars, projectRoot } from "./local-vars.mjs";
 import { runMigrations } from "./migrate.mjs";
 import { startNeonHttpEndpoint } from "./neon-http-endpoint.mjs";
-import { startCluster } from "./postgres.mjs";
+import { LOCAL_PG_PASSWORD, pgEnv, startCluster } from "./postgres.mjs";
 
 const binDir = path.join(projectRoot, "node_modules/.bin");
 const isRoot = () => process.getuid?.() === 0;
@@ -140,7 +140,7 @@ async function startPgbouncer({ dir: parent, pgPort, database, poolSize }) {
     ini,
     [
       "[databases]",
-      `${database} = host=127.0.0.1 port=${pgPort} dbname=${database} user=postgres`,
+      `${database} = host=127.0.0.1 port=${pgPort} dbname=${database} user=postgres password=${LOCAL_PG_PASSWORD}`,
       "[pgbouncer]",
       "listen_addr = 127.0.0.1",
       `listen_port = ${port}`,
@@ -207,9 +207,13 @@ export function defaultWorkerLog({ limit = 20 } = {}) {
   return fn;
 }
 
-/** `wrangler deploy --dry-run --outdir`: the exact bundle a deploy would upload. */
-export function buildWorker(outdir) {
-  execFileSync(path.join(binDir, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir], {
+/**
+ * `wrangler deploy --dry-run --outdir`: the exact bundle a deploy would upload; `entry`, another script
+ * bundled the same way under wrangler.toml's settings (the bench's floor worker).
+ * @param {string} outdir @param {string} [entry]
+ */
+export function buildWorker(outdir, entry) {
+  execFileSync(path.join(binDir, "wrangler"), ["deploy", "--dry-run", "--outdir", outdir, ...(entry ? [entry] : [])], {
     cwd: projectRoot,
     stdio: "pipe",
     env: {
@@ -311,12 +315,13 @@ export const UNLIMITED_RATE_LIMITS = {
  *   pgbouncer: put pgbouncer (transaction mode) in front when it can be installed (default true)
  *   pgConf: extra postgresql.conf lines; statementLog: jsonlog + toggleable statement logging
  *   workerVars: vars overriding wrangler.toml's (e.g. UNMETERED_RATE_LIMITS)
+ *   maxIdle: the endpoint's idle connections kept (default 32, the bench's concurrency)
  * Returns { dir, cluster, pgUrl, dbUrl (pgbouncer's address, or PostgreSQL's), pgbouncer, endpoint, inspectorPort,
  *   stopEndpoint(), startEndpoint(), worker, config, vars, psql(sql), restartPostgres(),
  *   stopPostgres(mode), statementLogFile, stop() }.
  * @param {{ pgbouncer?: boolean, pgConf?: string[], statementLog?: boolean, log?: (line: string) => void,
  *   workerLog?: (entry: { level: string, message: string }) => void, inspectorPort?: number,
- *   workerVars?: Record<string, string> }} [options]
+ *   workerVars?: Record<string, string>, maxIdle?: number }} [options]
  */
 export async function startStack({
   pgbouncer = true,
@@ -326,6 +331,7 @@ export async function startStack({
   workerLog = defaultWorkerLog(),
   inspectorPort,
   workerVars = {},
+  maxIdle = 32,
 } = {}) {
   const cleanups = createCleanups(log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "payments-edge-bench-"));
@@ -370,8 +376,12 @@ export async function startStack({
     const dbUrl = bouncer?.url ?? cluster.url;
 
     // The worker's database: the local Neon HTTP endpoint on pooled connections (as Neon's own keeps
-    // its connections pooled), straight to PostgreSQL. pgbouncer serves the pgbench baselines.
-    const endpointOptions = { port: 0, poolSize: 32 };
+    // its connections pooled), straight to PostgreSQL. pgbouncer serves the pgbench baselines. Neon keeps
+    // 20 idle connections per endpoint, but behind its proxy the pooled endpoint has PgBouncer in the
+    // compute, so a connection past those 20 does not start a backend: here, where the endpoint goes
+    // straight to PostgreSQL, the idle pool is as large as the load's concurrency (`maxIdle`) instead.
+    // `faults`: POST /faults and /faults/cut, for the fault suite.
+    const endpointOptions = { port: 0, maxIdle, faults: true };
     let endpoint = await startNeonHttpEndpoint(endpointOptions);
     // Restarted on the same port (fault suite), so the worker's LOCAL_NEON_HTTP_ENDPOINT stays right.
     endpointOptions.port = endpoint.port;
@@ -409,7 +419,7 @@ export async function startStack({
           "-qtAc",
           sqlText,
         ],
-        { encoding: "utf8" },
+        { encoding: "utf8", env: pgEnv() },
       );
 
     return {
@@ -435,6 +445,8 @@ export async function startStack({
         return endpoint;
       },
       worker,
+      /** The bindings the worker got beyond wrangler.toml's (for another worker served the same way). */
+      workerBindings: { ...vars, ...workerVars, DATABASE_URL: cluster.url, LOCAL_NEON_HTTP_ENDPOINT: endpoint.url },
       /** workerd's inspector (CPU profiles), when one was asked for. */
       inspectorPort,
       config,

@@ -12,41 +12,32 @@ export type Executor = Database;
 
 export type DatabaseEnv = { DATABASE_URL: string; LOCAL_NEON_HTTP_ENDPOINT?: string; LOCAL_NEON_HTTP?: Fetcher };
 
+/** The header the local endpoint counts requests under (scripts/lib/neon-http-endpoint.mjs). Neon never sees it. */
+export const LOCAL_TAG_HEADER = "X-Local-Request-Tag";
+
+/** What the driver hands its fetch function, plus the tag a local request's client put in its fetchOptions. */
+type LocalInit = RequestInit & { headers: Record<string, string>; localRequestTag?: string };
+
 /**
  * Local development, tests and the bench only: the worker talks to the local endpoint
- * (scripts/lib/neon-http-endpoint.mjs) instead of Neon's. Production leaves the driver's default.
+ * (scripts/lib/neon-http-endpoint.mjs) instead of Neon's, and each request carries its tag in
+ * LOCAL_TAG_HEADER. Production leaves the driver's defaults.
  */
-function configureLocalEndpoint({ LOCAL_NEON_HTTP_ENDPOINT: endpoint, LOCAL_NEON_HTTP: binding }: DatabaseEnv) {
-  if (endpoint && neonConfig.fetchEndpoint !== endpoint) neonConfig.fetchEndpoint = endpoint;
+export function configureLocalEndpoint({ LOCAL_NEON_HTTP_ENDPOINT: endpoint, LOCAL_NEON_HTTP: binding }: DatabaseEnv) {
+  if (!endpoint) return;
+  if (neonConfig.fetchEndpoint !== endpoint) neonConfig.fetchEndpoint = endpoint;
+  if (localFetch && localBinding === binding) return;
   // Miniflare hands a worker's fetch() to a JS interceptor worker of its own (it adds CF-Worker and strips
   // cf-connecting-ip) before it leaves workerd: a second isolate's work on every database request, which
   // Cloudflare does not do. A service binding to the endpoint's address (`external`) goes straight out.
-  if (binding && localBinding !== binding) {
-    localBinding = binding;
-    neonConfig.fetchFunction = (url: string, init: RequestInit) => binding.fetch(url, init);
-  }
+  const send = binding ? (url: string, init: RequestInit) => binding.fetch(url, init) : fetch;
+  localBinding = binding;
+  localFetch = (url: string, { localRequestTag, ...init }: LocalInit) =>
+    send(url, localRequestTag ? { ...init, headers: { ...init.headers, [LOCAL_TAG_HEADER]: localRequestTag } } : init);
+  neonConfig.fetchFunction = localFetch;
 }
 let localBinding: Fetcher | undefined;
-
-/**
- * Locally the request id rides in the connection string's application_name, so the local endpoint can
- * count database requests per API request (tests assert those counts).
- */
-function connectionString(env: DatabaseEnv, tag: string | undefined) {
-  if (!env.LOCAL_NEON_HTTP_ENDPOINT || !tag) return env.DATABASE_URL;
-  return taggedPrefix(env.DATABASE_URL) + encodeURIComponent(tag);
-}
-
-/** `DATABASE_URL` up to the tag's value, parsed once per isolate (a URL parse per request is measurable). */
-let tagged: { base: string; prefix: string } | undefined;
-function taggedPrefix(base: string) {
-  if (tagged?.base !== base) {
-    const url = new URL(base);
-    url.searchParams.delete("application_name");
-    tagged = { base, prefix: `${url.toString()}${url.search ? "&" : "?"}application_name=` };
-  }
-  return tagged.prefix;
-}
+let localFetch: ((url: string, init: LocalInit) => Promise<Response>) | undefined;
 
 /**
  * Untagged clients, one per connection string for the isolate's life: an HTTP client holds no
@@ -56,13 +47,15 @@ const shared = new Map<string, Database>();
 
 export function createDatabase(env: DatabaseEnv, tag?: string): Database {
   configureLocalEndpoint(env);
-  const url = connectionString(env, tag);
   // No `schema` here: the app uses no relational queries, and passing it rebuilds their config per call.
-  if (url !== env.DATABASE_URL) return drizzle({ client: neon(url) });
-  let db = shared.get(url);
+  // Locally, a tagged request gets a client of its own whose fetch options carry the tag.
+  if (env.LOCAL_NEON_HTTP_ENDPOINT && tag) {
+    return drizzle({ client: neon(env.DATABASE_URL, { fetchOptions: { localRequestTag: tag } }) });
+  }
+  let db = shared.get(env.DATABASE_URL);
   if (!db) {
-    db = drizzle({ client: neon(url) });
-    shared.set(url, db);
+    db = drizzle({ client: neon(env.DATABASE_URL) });
+    shared.set(env.DATABASE_URL, db);
   }
   return db;
 }

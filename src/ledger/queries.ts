@@ -79,8 +79,10 @@ export async function entriesPage(
     offset < DEEP_OFFSET
       ? sql`SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
           ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}`
-      : sql`SELECT ${entryColumns} FROM ledger_entries, start
-          WHERE account_id = ${accountId} AND occurred_at < ((start.day + 1)::timestamp AT TIME ZONE 'UTC')
+      : // The day's end as a scalar subquery: a parameter the time index starts its scan from.
+        sql`SELECT ${entryColumns} FROM ledger_entries
+          WHERE account_id = ${accountId}
+            AND occurred_at < (SELECT (day + 1)::timestamp AT TIME ZONE 'UTC' FROM start)
           ORDER BY ${newestFirst} LIMIT ${limit} OFFSET (SELECT skip FROM start)`;
   const start =
     offset < DEEP_OFFSET

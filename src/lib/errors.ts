@@ -75,17 +75,59 @@ const UNSTORABLE_INPUT: Record<string, string> = {
 export const FOREIGN_KEY_VIOLATION = "23503";
 export const UNIQUE_VIOLATION = "23505";
 
+/**
+ * Whether a failure means "the database cannot answer right now, retry later" (each surface's 503), as
+ * Neon's SQL-over-HTTP proxy reports it (proxy/src/serverless/sql_over_http.rs) through the driver:
+ * - a SQLSTATE of class 08 (connection), 53 (resources, e.g. too many clients) or 57P01-03 (shutdown);
+ * - a connection lost under the query: HTTP 400 with code "" and the message "connection closed" or
+ *   "error communicating with the server…" (the driver makes it a NeonDbError);
+ * - a compute it cannot reach: HTTP 500 (the driver's "Server error (HTTP status 500): {body}") whose
+ *   body has one of those SQLSTATEs (PostgreSQL starting up) or code "" and a connection failure's
+ *   words; or a 502/503/504 from anything in between;
+ * - the endpoint itself unreachable (the driver's "Error connecting to database", workerd's "Network
+ *   connection lost").
+ * A response over Neon's size limit (507) or a request over it (413) is not transient: retrying sends
+ * the same thing again, so it stays a 500.
+ */
 function isDatabaseUnavailable(err: unknown): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     if (typeof code === "string" && UNAVAILABLE_SQLSTATE.test(code)) return true;
-    if (
-      typeof message === "string" &&
-      /Error connecting to database|Server error \(HTTP status 5\d\d\)|WebSocket|Connection terminated|connection timeout|ECONNREFUSED|timeout exceeded when trying to connect|Network connection lost|Client has encountered a connection error/i.test(
-        message,
-      )
-    )
-      return true;
+    if (typeof message !== "string") continue;
+    if ((code === "" || code === undefined) && LOST_CONNECTION.test(message)) return true;
+    if (UNREACHABLE.test(message)) return true;
+    const compute = COMPUTE_ERROR.exec(message);
+    if (compute && isUnreachableBody(compute[1] ?? "")) return true;
   }
   return false;
+}
+
+/** Neon's words for a connection that died under the query (tokio-postgres's Closed and Io errors). */
+const LOST_CONNECTION = /^(connection closed|error communicating with the server)/;
+
+/** The driver's and workerd's words for an endpoint it could not reach, and gateways' 502/503/504. */
+const UNREACHABLE = /^Error connecting to database|Network connection lost|^Server error \(HTTP status 50[234]\)/;
+
+/** The driver's words for Neon's 500 (the compute's failures), with Neon's JSON body. */
+const COMPUTE_ERROR = /^Server error \(HTTP status 500\): (.*)$/s;
+
+/**
+ * A 500 body from Neon saying the compute could not be reached: a connection SQLSTATE (PostgreSQL
+ * starting up or shutting down, too many clients) or, with code "", a connection failure.
+ */
+function isUnreachableBody(text: string): boolean {
+  let body: { code?: unknown; message?: unknown };
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (typeof body?.code === "string" && UNAVAILABLE_SQLSTATE.test(body.code)) return true;
+  return (
+    body?.code === "" &&
+    typeof body.message === "string" &&
+    /^(error connecting to server|Couldn't connect to compute node|connection closed|error communicating with the server|timeout waiting for server|Failed to acquire permit)/.test(
+      body.message,
+    )
+  );
 }

@@ -7,6 +7,9 @@ import type { AppEnv } from "../../env";
 import { AppError, toAppError } from "../../lib/errors";
 import { describeIssues } from "./params";
 
+/** Retry-After on a 503: a lost connection or a restarting compute is back within seconds. */
+export const DATABASE_RETRY_AFTER_SECONDS = "5";
+
 export type ErrorRenderer = (err: AppError, requestId: string) => unknown;
 
 export function renderError<E extends AppEnv>(c: Context<E>, err: unknown, render: ErrorRenderer) {
@@ -26,6 +29,8 @@ export function renderError<E extends AppEnv>(c: Context<E>, err: unknown, rende
     );
   }
   if ((appError as { replayed?: boolean }).replayed) c.header("Idempotent-Replayed", "true");
+  // The database could not answer (src/lib/errors.ts isDatabaseUnavailable): the same request may succeed soon.
+  if (appError.kind === "unavailable") c.header("Retry-After", DATABASE_RETRY_AFTER_SECONDS);
   return c.json(render(appError, requestId) as object, appError.status as ContentfulStatusCode);
 }
 
