@@ -34,6 +34,8 @@ export default defineConfig({
           ACCESS_TEAM_DOMAIN: `http://127.0.0.1:${process.env.TEST_ACCESS_PORT}`,
           ACCESS_AUD: "payments-edge-test-aud",
           ACCESS_JWKS_COOLDOWN_SECONDS: "0",
+          // Upstream health (issue 20): the gateway's credits count as past their window at once.
+          SETTLEMENT_WINDOW_DAYS_SMS_GATEWAY: "0",
           // A Node-side PostgreSQL session that holds a posting open (test/fakes/held-posting.mjs).
           HELD_POSTING_URL: `http://127.0.0.1:${process.env.TEST_HELD_POSTING_PORT}`,
         },

@@ -5,6 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { accountTransactionsApi } from "./apis/account-transactions";
 import { adminApi } from "./apis/admin";
+import { isReportImport } from "./apis/admin/reconciliations/routes";
 import { cryptoPaymentsApi } from "./apis/crypto-payments";
 import { oauthApi } from "./apis/oauth";
 import { paiementsApi } from "./apis/paiements";
@@ -76,8 +77,13 @@ export function buildApp() {
       throw new AppError("payload_too_large", `Request body larger than ${MAX_JSON_BODY_BYTES} bytes`);
     },
   });
-  // The SMS payment receipt upload (spec 003) applies its own, larger limit on its route.
-  app.use("*", (c, next) => (isReceiptUpload(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)));
+  // The SMS payment receipt upload (spec 003) and the settlement report import (issue 20, streamed and
+  // bounded by its own reader) apply their own, larger limits.
+  app.use("*", (c, next) =>
+    isReceiptUpload(c.req.method, c.req.path) || isReportImport(c.req.method, c.req.path)
+      ? next()
+      : jsonBodyLimit(c, next),
+  );
 
   app.get("/health", (c) => c.json({ status: "ok" }));
   // Each upstream's budget, before its receiver (src/webhooks/) runs.

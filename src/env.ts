@@ -30,6 +30,10 @@ export type Bindings = {
    * or per currency with a default, e.g. "EUR=5000,JPY=500000,*=1000".
    */
   ADJUSTMENT_APPROVAL_THRESHOLD?: string;
+  /** Days an upstream's credit may wait in its clearing account before health reports it stuck (default 3). */
+  SETTLEMENT_WINDOW_DAYS_SMS_GATEWAY?: string;
+  SETTLEMENT_WINDOW_DAYS_MOBILE_MONEY?: string;
+  SETTLEMENT_WINDOW_DAYS_CRYPTO?: string;
   /** Cloudflare Access: the team domain (https://<team>.cloudflareaccess.com) and the application's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;

@@ -1,4 +1,5 @@
 // The Cron Trigger's work (every minute). Each task is independent: one failing does not stop the others.
+import { purgeAbandonedImports } from "./apis/admin/reconciliations/queries";
 import { createDatabase } from "./db/client";
 import { resyncAccounts } from "./edge/account-resync";
 import { runGatewayMonitor } from "./edge/gateway-monitor";
@@ -10,12 +11,18 @@ async function purgeIdempotencyKeys(env: Bindings) {
   return purgeExpiredIdempotencyKeys(createDatabase(env));
 }
 
+/** Reconciliation imports whose Worker died mid-stream (still `importing` after an hour). */
+async function purgeReconciliationImports(env: Bindings) {
+  return purgeAbandonedImports(createDatabase(env));
+}
+
 export async function runScheduled(env: Bindings) {
   const tasks = {
     gatewayMonitor: runGatewayMonitor,
     strandedWebhooks: requeueStrandedDeliveries,
     purgeIdempotencyKeys,
     accountStates: resyncAccounts,
+    purgeReconciliationImports,
   };
   const results = await Promise.allSettled(Object.values(tasks).map((task) => task(env)));
   results.forEach((result, i) => {

@@ -251,6 +251,10 @@ export const webhookEvents = pgTable(
     primaryKey({ columns: [t.upstream, t.eventId] }),
     // The gateway monitor asks for the newest event of an upstream.
     index("webhook_events_recency_idx").on(t.upstream, t.receivedAt.desc()),
+    // The back office's payment lookup finds a mobile-money payment's events by its reference (issue 20).
+    index("webhook_events_reference_idx")
+      .on(sql`(${t.payload}->'data'->>'reference')`)
+      .where(sql`${t.upstream} = 'mobile_money'`),
   ],
 );
 
@@ -401,6 +405,8 @@ export const cryptoPayments = pgTable(
   (t) => [
     index("crypto_workspace_time_idx").on(t.workspaceId, t.createdAt.desc(), t.id.desc()),
     index("crypto_workspace_status_time_idx").on(t.workspaceId, t.status, t.createdAt.desc(), t.id.desc()),
+    // The back office's payment lookup by order id (issue 20).
+    index("crypto_order_id_idx").on(t.orderId),
     check("crypto_amount_positive", sql`${t.amountUsd} > 0`),
   ],
 );
@@ -603,5 +609,129 @@ export const approvals = pgTable(
     index("approvals_status_idx").on(t.status, t.createdAt, t.id),
     index("approvals_account_idx").on(t.accountId, t.createdAt, t.id),
     check("approvals_status_check", sql`${t.status} in ('pending','approved','rejected','expired')`),
+  ],
+);
+
+// ---------- reconciliation with the upstreams (issue 20) ----------
+
+export const RECONCILIATION_STATUSES = ["importing", "open", "settled"] as const;
+export const RECONCILIATION_BUCKETS = [
+  "matched",
+  "amount_mismatch",
+  "missing_in_ledger",
+  "missing_in_report",
+  "duplicate",
+] as const;
+export const RESOLUTIONS = ["adjust", "write_off", "timing"] as const;
+
+/**
+ * One imported settlement report of an upstream. Invisible while `importing` (its lines stream into
+ * reconciliation_lines in batches); the import's final statement buckets it and opens it. An import left
+ * `importing` (the Worker died mid-stream) is purged by the scheduled job.
+ */
+export const reconciliations = pgTable(
+  "reconciliations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    upstream: text("upstream").notNull(),
+    currency: text("currency")
+      .notNull()
+      .references(() => currencies.code),
+    periodFrom: timestamp("period_from", { withTimezone: true, mode: "date" }).notNull(),
+    periodTo: timestamp("period_to", { withTimezone: true, mode: "date" }).notNull(),
+    /** SHA-256 of the report's lines: the same file uploaded again answers with this reconciliation. */
+    fileSha256: text("file_sha256"),
+    status: text("status", { enum: RECONCILIATION_STATUSES }).notNull().default("importing"),
+    lineCount: integer("line_count").notNull().default(0),
+    summary: jsonb("summary"),
+    actor: text("actor").notNull(),
+    createdAt: createdAt(),
+    openedAt: timestamp("opened_at", { withTimezone: true, mode: "date" }),
+    settledAt: timestamp("settled_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    uniqueIndex("reconciliations_file_idx")
+      .on(t.upstream, t.currency, t.fileSha256)
+      .where(sql`${t.status} <> 'importing'`),
+    index("reconciliations_list_idx").on(t.upstream, t.createdAt.desc(), t.id.desc()),
+    index("reconciliations_importing_idx").on(t.createdAt).where(sql`${t.status} = 'importing'`),
+    check("reconciliations_period_check", sql`${t.periodFrom} < ${t.periodTo}`),
+  ],
+);
+
+/** The parsed lines of a report while it imports (staging; removed when the reconciliation opens). */
+export const reconciliationLines = pgTable(
+  "reconciliation_lines",
+  {
+    reconciliationId: uuid("reconciliation_id")
+      .notNull()
+      .references(() => reconciliations.id, { onDelete: "cascade" }),
+    lineNo: integer("line_no").notNull(),
+    keyField: text("key_field").notNull(),
+    keys: text("keys").array().notNull(),
+    amount: numeric("amount", { precision: 20, scale: 4 }).notNull(),
+    fee: numeric("fee", { precision: 20, scale: 4 }).notNull(),
+    settledAt: timestamp("settled_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.reconciliationId, t.lineNo] })],
+);
+
+/** Every report line and every clearing credit of the period, in exactly one bucket, and its resolution. */
+export const reconciliationItems = pgTable(
+  "reconciliation_items",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    reconciliationId: uuid("reconciliation_id")
+      .notNull()
+      .references(() => reconciliations.id, { onDelete: "cascade" }),
+    bucket: text("bucket", { enum: RECONCILIATION_BUCKETS }).notNull(),
+    /** The report's key field (keys joined by |), or the ledger credit's key for missing_in_report. */
+    key: text("key").notNull(),
+    lineNo: integer("line_no"),
+    reportAmount: numeric("report_amount", { precision: 20, scale: 4 }),
+    fee: numeric("fee", { precision: 20, scale: 4 }),
+    ledgerAmount: numeric("ledger_amount", { precision: 20, scale: 4 }),
+    /** The customer account an `adjust` posts to (the credit's, or the never-completed payment's). */
+    accountId: uuid("account_id"),
+    /** The ledger transactions of the credits this item stands for. */
+    creditTransactionIds: bigint("credit_transaction_ids", { mode: "number" }).array().notNull(),
+    resolution: text("resolution", { enum: RESOLUTIONS }),
+    resolutionNote: text("resolution_note"),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true, mode: "date" }),
+    resolutionTransactionId: bigint("resolution_transaction_id", { mode: "number" }),
+    settledTransactionId: bigint("settled_transaction_id", { mode: "number" }),
+  },
+  (t) => [index("reconciliation_items_bucket_idx").on(t.reconciliationId, t.bucket, t.id)],
+);
+
+/** Credits already settled by a reconciliation: a later report never matches them again. */
+export const reconciliationSettledCredits = pgTable("reconciliation_settled_credits", {
+  transactionId: bigint("transaction_id", { mode: "number" }).primaryKey(),
+  itemId: bigint("item_id", { mode: "number" })
+    .notNull()
+    .references(() => reconciliationItems.id, { onDelete: "cascade" }),
+});
+
+/**
+ * Verified upstream events the receivers refused (unknown payment, illegal move, bad payload…): they
+ * leave no webhook_events row, so this is how health reports "received and refused, with no posting".
+ * One row per event id (a retry refused again updates it), written on the refusal path only.
+ */
+export const webhookRefusals = pgTable(
+  "webhook_refusals",
+  {
+    upstream: text("upstream").notNull(),
+    eventId: text("event_id").notNull(),
+    status: integer("status").notNull(),
+    reason: text("reason").notNull(),
+    payload: text("payload").notNull(),
+    attempts: integer("attempts").notNull().default(1),
+    firstAt: timestamp("first_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    lastAt: timestamp("last_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.upstream, t.eventId] }),
+    index("webhook_refusals_recency_idx").on(t.upstream, t.lastAt.desc()),
   ],
 );

@@ -15,7 +15,12 @@ export type AdminAnswer<T> =
 
 type Body<T extends z.ZodType | null> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export type CallOptions = { json?: unknown; headers?: Record<string, string> };
+export type CallOptions = {
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** A raw body (a streamed upload), sent with its own content-type header. */
+  body?: ReadableStream<Uint8Array>;
+};
 
 /** Calls one admin route; a JSON answer is checked against `schema`, an error answer gives its message. */
 export async function callAdmin<T extends z.ZodType | null>(
@@ -52,7 +57,7 @@ export function adminResponse(
   dispatch: Dispatch,
   method: string,
   path: string,
-  { json, headers = {} }: CallOptions = {},
+  { json, headers = {}, body }: CallOptions = {},
 ) {
   const url = new URL(`/admin/v1${path}`, c.req.url);
   const request = new Request(url, {
@@ -62,7 +67,7 @@ export function adminResponse(
       ...(json === undefined ? {} : { "content-type": "application/json" }),
       ...headers,
     },
-    body: json === undefined ? undefined : JSON.stringify(json),
+    body: json === undefined ? body : JSON.stringify(json),
   });
   return dispatch(request, c.env, c.executionCtx as ExecutionContext);
 }

@@ -20,12 +20,14 @@ import { LedgerTransaction, SystemEntries, TrialBalance } from "../apis/admin/le
 import { MemberList } from "../apis/admin/members/schemas";
 import { OAuthClientList } from "../apis/admin/oauth-clients/schemas";
 import { Overview } from "../apis/admin/overview/schemas";
+import { ClearingOverview } from "../apis/admin/upstreams/schemas";
 import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspaces/schemas";
 import { ACCESS_HEADER, accessConfigured, verifyAccessToken } from "../auth/access";
 import { bootstrapEnabled } from "../auth/admin";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch } from "./admin-client";
+import { mountReconciliationPages } from "./reconciliation-pages";
 import { clearSessionCookie, hasSession, newSessionToken, readSession, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
 import { ApprovalsPage, type AuditFilters, AuditPage, LastActions, PendingApprovals } from "./views/audit";
@@ -208,23 +210,29 @@ export function createPortal(dispatch: Dispatch) {
     return c.redirect("/portal/sign-in", 303);
   });
 
+  // --- Reconciliations, upstream health, payment lookup (issue 20) -----------------------------
+  mountReconciliationPages(portal, admin, (c, method, path) => adminResponse(c, dispatch, method, path), page);
+
   // --- Overview ------------------------------------------------------------------------------
   const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
-    const [gateway, figures, trial, pending, actions] = await Promise.all([
+    const [gateway, figures, trial, clearing, pending, actions] = await Promise.all([
       admin(c, "GET", "/gateway-status", EffectiveGatewayStatusBody),
       admin(c, "GET", "/overview", Overview),
       admin(c, "GET", "/ledger/trial-balance", TrialBalance),
+      admin(c, "GET", "/upstreams", ClearingOverview),
       admin(c, "GET", "/approvals?status=pending&limit=20", ApprovalList),
       admin(c, "GET", "/audit-events?limit=10", AuditEventList),
     ]);
     if (!gateway.ok) return page(c, gateway.status, "Overview unavailable", gateway.message);
     if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
     if (!trial.ok) return page(c, trial.status, "Overview unavailable", trial.message);
+    if (!clearing.ok) return page(c, clearing.status, "Overview unavailable", clearing.message);
     return c.html(
       <OverviewPage
         gateway={gateway.body}
         overview={figures.body}
         trial={trial.body}
+        clearing={clearing.body}
         notice={extra.notice}
         error={extra.error}
       >

@@ -82,6 +82,7 @@ cryptoWebhook.openAPIRegistry.registerPath(
 );
 
 receiveWebhooks(cryptoWebhook, {
+  upstream: "crypto",
   secret: (env) => env.CRYPTO_WEBHOOK_SECRET,
   event: CryptoProcessorEvent,
   invalid: (error) =>

@@ -109,6 +109,7 @@ mobileMoneyWebhook.openAPIRegistry.registerPath(
 );
 
 receiveWebhooks(mobileMoneyWebhook, {
+  upstream: "mobile_money",
   secret: (env) => env.MOBILE_MONEY_WEBHOOK_SECRET,
   event: MobileMoneyEvent,
   invalid: (error, { payload }) => {

@@ -3,6 +3,7 @@
 // unknown account…) names its reason in the result, and the receiver's runWrite rolls the whole
 // statement back with it, claim included, so a corrected retry of the same webhook-id applies.
 import { type SQL, sql } from "drizzle-orm";
+import type { Database } from "../db/client";
 import type { Effect } from "../ledger/idempotency";
 import { type PostingRequest, postingCall } from "../ledger/posting";
 import type { ParsedAmount } from "../lib/money";
@@ -231,3 +232,17 @@ export const claimOnlyEffect = (claim: EventClaim): Effect => ({
   ctes: claimWebhookEvent(claim),
   result: sql`CASE WHEN EXISTS (SELECT 1 FROM claim) THEN '{}'::jsonb ELSE ${DUPLICATE} END`,
 });
+
+// ---------- refusals ----------
+
+/** Records a verified event the receiver refused (a retry refused again updates its row). */
+export async function recordRefusal(
+  db: Database,
+  r: { upstream: string; eventId: string; status: number; reason: string; payload: string },
+) {
+  await db.execute(sql`
+    INSERT INTO webhook_refusals (upstream, event_id, status, reason, payload)
+    VALUES (${r.upstream}, ${r.eventId}, ${r.status}, ${r.reason.slice(0, 500)}, ${r.payload.slice(0, 10_000)})
+    ON CONFLICT (upstream, event_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+      payload = EXCLUDED.payload, attempts = webhook_refusals.attempts + 1, last_at = now()`);
+}

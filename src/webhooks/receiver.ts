@@ -11,13 +11,16 @@ import { database } from "../db/request-db";
 import type { AppEnv, Bindings } from "../env";
 import { type Effect, runWrite } from "../ledger/idempotency";
 import { type Refusal, refusalError } from "../ledger/posting";
-import type { AppError } from "../lib/errors";
+import { type AppError, toAppError } from "../lib/errors";
+import { recordRefusal } from "./queries";
 import { type VerifiedWebhook, verifyWebhook } from "./standard-webhooks";
 
 /** A verified delivery: its webhook-id, timestamp and payload, and the raw body that was signed. */
 export type Delivery = VerifiedWebhook & { raw: string };
 
 export type Receiver<S extends z.ZodType, R extends object> = {
+  /** Its name in webhook_events and webhook_refusals. */
+  upstream: string;
   /** The upstream's signing secret (several space-separated during a rotation). */
   secret: (env: Bindings) => string;
   event: S;
@@ -36,16 +39,31 @@ export function receiveWebhooks<S extends z.ZodType, R extends object>(surface: 
   surface.post("/", async (c: Context<AppEnv>) => {
     const raw = await c.req.text();
     const delivery = { ...verifyWebhook(receiver.secret(c.env), c.req.raw.headers, raw), raw };
-    const parsed = receiver.event.safeParse(delivery.payload);
-    if (!parsed.success) throw receiver.invalid(parsed.error, delivery);
-    const event = parsed.data;
-    const outcome = await runWrite<R, R>(
-      database(c),
-      null,
-      { ...receiver.effect(event, delivery), rollbackOnRefusal: true },
-      { status: 200, render: (result) => result, refused: (refusal) => receiver.refused(refusal, event, delivery) },
-    );
-    return receiver.answer(c, outcome.body, event, delivery);
+    try {
+      const parsed = receiver.event.safeParse(delivery.payload);
+      if (!parsed.success) throw receiver.invalid(parsed.error, delivery);
+      const event = parsed.data;
+      const outcome = await runWrite<R, R>(
+        database(c),
+        null,
+        { ...receiver.effect(event, delivery), rollbackOnRefusal: true },
+        { status: 200, render: (result) => result, refused: (refusal) => receiver.refused(refusal, event, delivery) },
+      );
+      return await receiver.answer(c, outcome.body, event, delivery);
+    } catch (err) {
+      // A verified event refused for what it says (4xx) is recorded: one more statement, on this path only.
+      const refusal = toAppError(err);
+      if (refusal.status < 500) {
+        await recordRefusal(database(c), {
+          upstream: receiver.upstream,
+          eventId: delivery.id,
+          status: refusal.status,
+          reason: refusal.message,
+          payload: raw,
+        }).catch((e) => console.error(JSON.stringify({ msg: "webhook refusal not recorded", error: String(e) })));
+      }
+      throw err;
+    }
   });
 }
 

@@ -91,6 +91,7 @@ smsGatewayWebhook.openAPIRegistry.registerPath(
 );
 
 receiveWebhooks(smsGatewayWebhook, {
+  upstream: UPSTREAM,
   secret: (env) => env.SMS_GATEWAY_WEBHOOK_SECRET,
   event: SmsGatewayEvent,
   invalid: (error, delivery) => {

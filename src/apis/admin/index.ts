@@ -16,6 +16,9 @@ import { membersAdmin } from "./members/handlers";
 import { oauthClientsAdmin } from "./oauth-clients/handlers";
 import { operatorsAdmin } from "./operators/handlers";
 import { overviewAdmin } from "./overview/handlers";
+import { paymentsAdmin } from "./payments/handlers";
+import { reconciliationsAdmin } from "./reconciliations/handlers";
+import { upstreamsAdmin } from "./upstreams/handlers";
 import { workspacesAdmin } from "./workspaces/handlers";
 
 /** Every admin resource's router; a new resource is one more line here. */
@@ -33,6 +36,9 @@ const RESOURCES = [
   operatorsAdmin,
   auditAdmin,
   ledgerAdmin,
+  reconciliationsAdmin,
+  upstreamsAdmin,
+  paymentsAdmin,
 ];
 
 export const adminApi = createSurface<AdminEnv>(adminErrorRenderer);

@@ -58,6 +58,18 @@ export const ROUTE_ROLES = {
   getTrialBalance: "viewer",
   getLedgerTransaction: "viewer",
   listSystemAccountEntries: "viewer",
+  // reconciliations (issue 20)
+  importReconciliation: "operator",
+  listReconciliations: "viewer",
+  getReconciliation: "viewer",
+  listReconciliationItems: "viewer",
+  exportReconciliationItems: "viewer",
+  resolveReconciliationItem: "operator",
+  settleReconciliation: "approver",
+  // upstreams and payments (issue 20)
+  getUpstreamHealth: "viewer",
+  listUpstreamClearing: "viewer",
+  searchPayments: "viewer",
 } as const satisfies Record<string, OperatorRole>;
 
 export type AdminOperation = keyof typeof ROUTE_ROLES;

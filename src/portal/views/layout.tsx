@@ -11,7 +11,7 @@ type Props = {
   signedIn?: boolean;
   notice?: string;
   error?: string;
-  nav?: "overview" | "workspaces" | "ledger" | "approvals" | "audit";
+  nav?: "overview" | "workspaces" | "ledger" | "approvals" | "audit" | "reconciliations";
 };
 
 export function Layout({ title, children, signedIn = true, notice, error, nav }: Props) {
@@ -30,6 +30,15 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
             payments-edge <span>back office</span>
           </a>
           {signedIn && (
+            <form method="get" action="/portal/payments" class="inline search" aria-label="Find a payment">
+              <label>
+                Find a payment{" "}
+                <input type="search" name="lookup" required maxlength={200} placeholder="reference, order id, id…" />
+              </label>{" "}
+              <button type="submit">Find</button>
+            </form>
+          )}
+          {signedIn && (
             <nav>
               <a href="/portal" aria-current={nav === "overview" ? "page" : undefined}>
                 Overview
@@ -45,6 +54,9 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
               </a>
               <a href="/portal/audit" aria-current={nav === "audit" ? "page" : undefined}>
                 Audit
+              </a>
+              <a href="/portal/reconciliations" aria-current={nav === "reconciliations" ? "page" : undefined}>
+                Reconciliations
               </a>
               <a href="/docs">API reference</a>
               <form method="post" action="/portal/sign-out" class="inline">

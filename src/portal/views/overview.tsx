@@ -5,21 +5,25 @@ import type { Child } from "hono/jsx";
 import type { EffectiveGatewayStatusBody } from "../../apis/admin/gateway/schemas";
 import type { TrialBalance } from "../../apis/admin/ledger/schemas";
 import type { Overview } from "../../apis/admin/overview/schemas";
+import type { ClearingOverview } from "../../apis/admin/upstreams/schemas";
 import { GATEWAY_STATUSES } from "../../edge/kv-state";
 import { formatTime } from "./format";
 import { Layout, PostForm, RetryDeliveryForm } from "./layout";
+import { UpstreamClearingSection } from "./reconciliations";
 
 type Props = {
   gateway: z.infer<typeof EffectiveGatewayStatusBody>;
   overview: z.infer<typeof Overview>;
   trial: z.infer<typeof TrialBalance>;
+  /** Per upstream: the clearing balance and the money past its settlement window (issue 20). */
+  clearing: z.infer<typeof ClearingOverview>;
   notice?: string;
   error?: string;
   /** More sections (pending approvals, last actions), rendered at the end. */
   children?: Child;
 };
 
-export function OverviewPage({ gateway, overview, trial, notice, error, children }: Props) {
+export function OverviewPage({ gateway, overview, trial, clearing, notice, error, children }: Props) {
   const who =
     gateway.source === "admin"
       ? (gateway.set_by ?? "a portal admin")
@@ -29,6 +33,7 @@ export function OverviewPage({ gateway, overview, trial, notice, error, children
   return (
     <Layout title="Overview" nav="overview" notice={notice} error={error}>
       <h1>Overview</h1>
+      <UpstreamClearingSection clearing={clearing} />
       <div class="grid">
         <section class="card" aria-labelledby="gateway-h">
           <h2 id="gateway-h">SMS gateway</h2>

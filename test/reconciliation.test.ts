@@ -1,0 +1,299 @@
+// Issue 20: settlement report import, buckets, resolution and settle, through the real worker and the
+// real ledger. Each test works in a currency of its own so the period's clearing legs are its own.
+import { describe, expect, it } from "vitest";
+import { admin, query, sql } from "./helpers";
+import {
+  accountBalance,
+  importReport,
+  importRows,
+  merchantIn,
+  payment,
+  periodFrom,
+  systemBalance,
+  trialBalanceOff,
+} from "./reconciliation-helpers";
+
+const MM_HEADER = "reference,amount,fee,currency,settled_at";
+
+describe("mobile_money report: every bucket, every action, settle", () => {
+  it("buckets a generated report, resolves each item and settles to a zero clearing balance", async () => {
+    const start = Date.now();
+    const m = await merchantIn("KES");
+    const a = await payment(m.key, "100.00");
+    const b = await payment(m.key, "50.00");
+    const c = await payment(m.key, "30.00");
+    const d = await payment(m.key, "40.00");
+    const e = await payment(m.key, "60.00", { complete: false });
+    const f = await payment(m.key, "70.00");
+    const period = periodFrom(start);
+    expect(await systemBalance("clearing:mobile_money", "KES")).toBe("-290.0000");
+
+    const report = [
+      MM_HEADER,
+      `${a},100.00,2.00,KES,2026-12-01T10:00:00Z`, // matched, with a fee
+      `${b}|${c},80.00,1.00,KES,2026-12-01`, // 1:N
+      `${d},45.00,0.50,KES,2026-12-01`, // wrong amount
+      `${e},60.00,0,KES,2026-12-01`, // a payment that never completed
+      `${a},100.00,2.00,KES,2026-12-01`, // duplicate
+    ].join("\n");
+    const imported = await importReport({ upstream: "mobile_money", currency: "KES", ...period }, report);
+    expect(imported.status).toBe(201);
+    expect(imported.json).toMatchObject({
+      status: "open",
+      upstream: "mobile_money",
+      currency: "KES",
+      line_count: 5,
+      summary: { matched: 2, amount_mismatch: 1, missing_in_ledger: 1, missing_in_report: 1, duplicate: 1 },
+    });
+    const id = imported.json.id as string;
+
+    // The same file again: the first reconciliation.
+    const again = await importReport({ upstream: "mobile_money", currency: "KES", ...period }, report);
+    expect(again.status).toBe(200);
+    expect(again.json.id).toBe(id);
+    expect(await importRows("KES")).toEqual({ reconciliations: 1, lines: 0 });
+
+    const items = await admin("GET", `/reconciliations/${id}/items`);
+    expect(items.status).toBe(200);
+    const byBucket = Object.fromEntries(
+      items.json.items.map((i: { bucket: string; key: string }) => [`${i.bucket}:${i.key}`, i]),
+    );
+    expect(
+      items.json.items.map(
+        (i: { bucket: string; key: string; report_amount: string | null; ledger_amount: string | null }) => [
+          i.bucket,
+          i.key,
+          i.report_amount,
+          i.ledger_amount,
+        ],
+      ),
+    ).toEqual([
+      ["matched", a, "100.00", "100.00"],
+      ["matched", `${b}|${c}`, "80.00", "80.00"],
+      ["amount_mismatch", d, "45.00", "40.00"],
+      ["missing_in_ledger", e, "60.00", null],
+      ["duplicate", a, "100.00", null],
+      ["missing_in_report", f, null, "70.00"],
+    ]);
+    expect(items.json.next_cursor).toBeNull();
+    const item = (bucket: string, key: string) => byBucket[`${bucket}:${key}`].id as string;
+
+    // Items by bucket, cursor-paged.
+    const page1 = await admin("GET", `/reconciliations/${id}/items?bucket=matched&limit=1`);
+    expect(page1.json.items.map((i: { key: string }) => i.key)).toEqual([a]);
+    const page2 = await admin(
+      "GET",
+      `/reconciliations/${id}/items?bucket=matched&limit=1&cursor=${page1.json.next_cursor}`,
+    );
+    expect(page2.json.items.map((i: { key: string }) => i.key)).toEqual([`${b}|${c}`]);
+    expect(page2.json.next_cursor).toBeNull();
+
+    // Settle is refused while items are unresolved; partial settles the matched lines only.
+    const refused = await admin("POST", `/reconciliations/${id}/settle`);
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe("conflict");
+    const partial = await admin("POST", `/reconciliations/${id}/settle?partial=true`);
+    expect(partial.status).toBe(200);
+    expect(partial.json).toMatchObject({ settled_items: 2, gross: "180.0000", net: "177.0000", fees: "3.0000" });
+    expect(await systemBalance("clearing:mobile_money", "KES")).toBe("-110.0000");
+    expect(await systemBalance("settlement:mobile_money", "KES")).toBe("-177.0000");
+    expect(await systemBalance("fees:mobile_money", "KES")).toBe("-3.0000");
+    expect(await trialBalanceOff()).toEqual([]);
+
+    // adjust: the wrong amount (+5 to the customer), and the never-completed payment (its account, +60).
+    const resolve = (itemId: string, action: string, key?: string) =>
+      admin(
+        "POST",
+        `/reconciliations/${id}/items/${itemId}/resolve`,
+        { action, note: `${action} by test` },
+        key ? { "idempotency-key": key } : {},
+      );
+    const adjusted = await resolve(item("amount_mismatch", d), "adjust", "adj-d");
+    expect(adjusted.status).toBe(200);
+    expect(adjusted.json.resolution).toMatchObject({ action: "adjust", note: "adjust by test", actor: "bootstrap" });
+    expect(typeof adjusted.json.resolution.transaction_id).toBe("number");
+    const replay = await resolve(item("amount_mismatch", d), "adjust", "adj-d");
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.json).toEqual(adjusted.json);
+    // Idempotent without a key too: an item already resolved answers as it is.
+    expect((await resolve(item("amount_mismatch", d), "write_off")).json).toEqual(adjusted.json);
+    expect(await accountBalance(m.account.id)).toBe("295.0000");
+    expect(await trialBalanceOff()).toEqual([]);
+
+    expect((await resolve(item("missing_in_ledger", e), "adjust")).status).toBe(200);
+    expect(await accountBalance(m.account.id)).toBe("355.0000");
+    expect(await trialBalanceOff()).toEqual([]);
+
+    // adjust names no account for a duplicate: 409, nothing posted.
+    const dup = await resolve(item("duplicate", a), "adjust");
+    expect(dup.status).toBe(409);
+    expect(dup.json.error.message).toBe("adjust needs a customer account, and this item names none");
+    expect((await resolve(item("duplicate", a), "timing")).json.resolution.action).toBe("timing");
+
+    // write_off the credit the report left out: clearing +70, writeoff −70.
+    expect((await resolve(item("missing_in_report", f), "write_off")).json.resolution.action).toBe("write_off");
+    expect(await systemBalance("writeoff:mobile_money", "KES")).toBe("-70.0000");
+    expect(await trialBalanceOff()).toEqual([]);
+
+    const settled = await admin("POST", `/reconciliations/${id}/settle`);
+    expect(settled.status).toBe(200);
+    expect(settled.json).toMatchObject({ settled_items: 3, gross: "105.0000", net: "104.5000", fees: "0.5000" });
+    expect(await systemBalance("clearing:mobile_money", "KES")).toBe("0.0000");
+    expect(await systemBalance("settlement:mobile_money", "KES")).toBe("-281.5000");
+    expect(await systemBalance("fees:mobile_money", "KES")).toBe("-3.5000");
+    expect(await trialBalanceOff()).toEqual([]);
+
+    // A second settle changes nothing.
+    const second = await admin("POST", `/reconciliations/${id}/settle`);
+    expect(second.json).toMatchObject({ transaction_id: null, settled_items: 0, gross: "0" });
+    expect(await systemBalance("settlement:mobile_money", "KES")).toBe("-281.5000");
+    expect((await admin("GET", `/reconciliations/${id}`)).json.status).toBe("settled");
+
+    // Settled credits never match again: the same lines in a new report are missing_in_ledger.
+    const later = await importReport(
+      { upstream: "mobile_money", currency: "KES", ...period },
+      `${MM_HEADER}\r\n${a},100.00,2.00,KES,2026-12-02\r\n`,
+    );
+    expect(later.status).toBe(201);
+    expect(later.json.summary).toEqual({
+      matched: 0,
+      amount_mismatch: 0,
+      missing_in_ledger: 1,
+      missing_in_report: 0,
+      duplicate: 0,
+    });
+
+    const csv = await admin("GET", `/reconciliations/${id}/items.csv?bucket=amount_mismatch`);
+    expect(csv.status).toBe(200);
+    expect(csv.text).toBe(
+      "id,bucket,key,line,currency,report_amount,fee,ledger_amount,account_id,resolution,note,resolved_by,settled_transaction_id\r\n" +
+        `${item("amount_mismatch", d)},"amount_mismatch","${d}",4,"KES",45.00,0.50,40.00,"${m.account.id}","adjust","adjust by test","bootstrap",${settled.json.transaction_id}\r\n`,
+    );
+
+    const list = await admin("GET", "/reconciliations?upstream=mobile_money&limit=100");
+    const ids = list.json.reconciliations.map((r: { id: string }) => r.id);
+    expect(ids.indexOf(later.json.id)).toBeLessThan(ids.indexOf(id));
+  });
+});
+
+describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
+  const legs = async (currency: string) =>
+    (await query<{ n: number }>(sql`SELECT count(*)::int AS n FROM system_legs WHERE currency = ${currency}`))[0]?.n;
+
+  it("refuses each malformed file naming its lines and columns", async () => {
+    const start = Date.now();
+    const m = await merchantIn("GHS");
+    const ref = await payment(m.key, "10.00");
+    const qs = { upstream: "mobile_money", currency: "GHS", ...periodFrom(start) };
+    const before = await legs("GHS");
+    const cases: [string, string, number, unknown][] = [
+      ["empty", "", 400, { code: "bad_request", message: "the report is empty: it needs a header row and lines" }],
+      ["header only", `${MM_HEADER}\n`, 400, { code: "bad_request", message: "the report has a header and no lines" }],
+      [
+        "another upstream's format",
+        `transaction_id,amount_usd,fee_usd,settled_at\n${ref},10.00,0,2026-12-01\n`,
+        400,
+        {
+          code: "bad_request",
+          message: "the report is malformed (1 bad line(s) named)",
+          details: {
+            "line 1": [
+              "reference: the header must be reference,amount,fee,currency,settled_at (found transaction_id,amount_usd,fee_usd,settled_at)",
+            ],
+          },
+        },
+      ],
+      [
+        "malformed lines",
+        `${MM_HEADER}\n${ref},10.00,0,GHS,2026-12-01\n${ref}-x,abc,0,GHS,2026-12-01\n${ref}-y,1.234,0,EUR,yesterday\nonly,three,fields\n`,
+        400,
+        {
+          code: "bad_request",
+          message: "the report is malformed (3 bad line(s) named)",
+          details: {
+            "line 3": ["amount: must be a decimal number"],
+            "line 4": [
+              "amount: has more than 2 decimal places allowed for GHS",
+              "currency: must be GHS, the reconciliation's currency",
+              "settled_at: must be an RFC 3339 timestamp or a date",
+            ],
+            "line 5": ["*: expected 5 fields, found 3"],
+          },
+        },
+      ],
+    ];
+    for (const [name, body, status, error] of cases) {
+      const res = await importReport(qs, body);
+      expect([name, res.status, res.json]).toEqual([name, status, { error }]);
+    }
+    expect(await importRows("GHS")).toEqual({ reconciliations: 0, lines: 0 });
+    expect(await legs("GHS")).toBe(before);
+  });
+
+  it("refuses a 50 MB file with 413, an unknown upstream and an unknown currency with 400", async () => {
+    const big = new Uint8Array(50 * 1024 * 1024).fill(0x41);
+    const tooBig = await importReport(
+      { upstream: "mobile_money", currency: "NGN", from: "2026-01-01", to: "2026-02-01" },
+      big,
+    );
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.json).toEqual({
+      error: { code: "payload_too_large", message: "the report is larger than 33554432 bytes" },
+    });
+
+    const upstream = await importReport(
+      { upstream: "paypal", currency: "NGN", from: "2026-01-01", to: "2026-02-01" },
+      `${MM_HEADER}\n`,
+    );
+    expect(upstream.status).toBe(400);
+    expect(upstream.json.error.details).toEqual({
+      upstream: ["upstream must be one of sms_gateway, mobile_money, crypto"],
+    });
+
+    const currency = await importReport(
+      { upstream: "mobile_money", currency: "ZZZ", from: "2026-01-01", to: "2026-02-01" },
+      `${MM_HEADER}\nREF-1,1.00,0,ZZZ,2026-01-02\n`,
+    );
+    expect(currency.status).toBe(400);
+    expect(currency.json.error.message).toBe("currency: unknown currency ZZZ");
+    expect(await importRows("NGN")).toEqual({ reconciliations: 0, lines: 0 });
+    expect(await importRows("ZZZ")).toEqual({ reconciliations: 0, lines: 0 });
+  });
+
+  it("reads CRLF, a BOM and quoted commas", async () => {
+    const start = Date.now();
+    const m = await merchantIn("TZS");
+    const ref = await payment(m.key, "12.50");
+    const body = `\uFEFF${MM_HEADER}\r\n"${ref}","12.50","0",TZS,2026-12-01T00:00:00+03:00\r\n"ODD,REF",1.00,0,TZS,2026-12-01\r\n`;
+    const res = await importReport({ upstream: "mobile_money", currency: "TZS", ...periodFrom(start) }, body);
+    expect(res.status).toBe(201);
+    expect(res.json.summary).toEqual({
+      matched: 1,
+      amount_mismatch: 0,
+      missing_in_ledger: 1,
+      missing_in_report: 0,
+      duplicate: 0,
+    });
+    const missing = await admin("GET", `/reconciliations/${res.json.id}/items?bucket=missing_in_ledger`);
+    expect(missing.json.items.map((i: { key: string; line: number }) => [i.key, i.line])).toEqual([["ODD,REF", 3]]);
+    // No account can be named for a key no payment has: adjust is 409, write_off moves it.
+    const itemId = missing.json.items[0].id;
+    const adjust = await admin("POST", `/reconciliations/${res.json.id}/items/${itemId}/resolve`, {
+      action: "adjust",
+      note: "x",
+    });
+    expect(adjust.status).toBe(409);
+    const off = await admin("POST", `/reconciliations/${res.json.id}/items/${itemId}/resolve`, {
+      action: "write_off",
+      note: "x",
+    });
+    expect(off.status).toBe(200);
+    expect(await systemBalance("writeoff:mobile_money", "TZS")).toBe("1.0000");
+    expect(await trialBalanceOff()).toEqual([]);
+    const settle = await admin("POST", `/reconciliations/${res.json.id}/settle`);
+    expect(settle.json).toMatchObject({ settled_items: 2, gross: "13.5000", net: "13.5000", fees: "0.0000" });
+    expect(await systemBalance("clearing:mobile_money", "TZS")).toBe("0.0000");
+    expect(await trialBalanceOff()).toEqual([]);
+  });
+});
