@@ -138,13 +138,10 @@ describe("the ledger against a model, every money write of every surface", () =>
                 break;
               }
               case "adjustment": {
+                // The body is fixed now: a retry must send exactly the same request.
+                const body = { amount: decimal(s.cents), description: `step ${n}` };
                 const send = () =>
-                  admin(
-                    "POST",
-                    `/accounts/${accountId}/adjustments`,
-                    { amount: decimal(s.cents), description: `step ${n}` },
-                    s.keyed ? { "Idempotency-Key": key } : {},
-                  );
+                  admin("POST", `/accounts/${accountId}/adjustments`, body, s.keyed ? { "Idempotency-Key": key } : {});
                 const res = await send();
                 expect(res.status).toBe(201);
                 balance += s.cents;
