@@ -9,6 +9,7 @@ import type { Refusal } from "../../../ledger/posting";
 import { AppError } from "../../../lib/errors";
 import { decimalForCurrency } from "../../../lib/money";
 import { createSurface } from "../../shared/surface";
+import { auditMeta } from "../audit/record";
 import { badCursor, decodeKeyset, encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { itemsCsv } from "./csv";
@@ -53,7 +54,7 @@ reconciliationsAdmin.openapi(routes.importReconciliation, async (c) => {
     throw new AppError("payload_too_large", `the report is larger than ${MAX_REPORT_BYTES} bytes`);
   }
   const db = database(c);
-  const outcome = await importReport(db, { ...query, actor: actorOf(c) }, c.req.raw.body);
+  const outcome = await importReport(db, { ...query, actor: actorOf(c) }, auditMeta(c), c.req.raw.body);
   const row = await getReconciliation(db, outcome.id);
   if (!row) throw new Error("the imported reconciliation is not readable");
   return c.json(renderReconciliation(row), outcome.existing ? 200 : 201);
@@ -147,7 +148,7 @@ reconciliationsAdmin.openapi(routes.resolveReconciliationItem, async (c) => {
     c,
     `admin:reconciliation:${id}`,
     { route: "resolve", id, item_id, action, note },
-    resolveEffect({ reconciliationId: id, itemId: item_id, action, note, actor: actorOf(c) }),
+    resolveEffect(auditMeta(c), { reconciliationId: id, itemId: item_id, action, note, actor: actorOf(c) }),
     renderItem,
   );
   return c.json(body, 200);
@@ -169,7 +170,7 @@ reconciliationsAdmin.openapi(routes.settleReconciliation, async (c) => {
     c,
     `admin:reconciliation:${id}`,
     { route: "settle", id, partial },
-    settleEffect({ reconciliationId: id, partial, actor: actorOf(c) }),
+    settleEffect(auditMeta(c), { reconciliationId: id, partial, actor: actorOf(c) }),
     (s) => s,
   );
   return c.json(body, 200);

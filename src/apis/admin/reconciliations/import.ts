@@ -9,6 +9,7 @@ import { sha256Hex } from "../../../lib/crypto";
 import { AppError } from "../../../lib/errors";
 import { CsvBroken, CsvTooLarge, csvRecords } from "../../../reconciliation/csv-records";
 import { checkLine, headerProblems, REPORT_FORMATS, type StagedLine } from "../../../reconciliation/formats";
+import type { AuditMeta } from "../audit/record";
 import { dropImport, openImport, stageLines, startImport } from "./queries";
 
 /** Largest report accepted, in bytes (a 100,000-line report is about 8 MB). */
@@ -28,6 +29,7 @@ export type ImportRequest = { upstream: Upstream; currency: string; from: string
 export async function importReport(
   db: Database,
   req: ImportRequest,
+  meta: AuditMeta,
   body: ReadableStream<Uint8Array> | null,
 ): Promise<{ id: string; existing: boolean }> {
   if (!body) throw new AppError("bad_request", "the report is empty: send the CSV as the body");
@@ -93,7 +95,7 @@ export async function importReport(
     if (lines === 0) throw new AppError("bad_request", "the report has a header and no lines");
     await flush();
     if (!id) throw new Error("an import with lines has no reconciliation");
-    return await openImport(db, id, digest);
+    return await openImport(db, meta, id, digest);
   } catch (err) {
     if (id) await dropImport(db, id);
     if (err instanceof CsvTooLarge) throw new AppError("payload_too_large", err.message);

@@ -1,12 +1,13 @@
 // SQL of the reconciliations resource: the import's statements (create, staged batches, open, drop),
 // the reads (list, one, items page, export chunk), and the effects of resolve and settle, which call
-// the functions of drizzle/functions/50_reconciliation.sql.
+// the functions of drizzle/functions/50_reconciliation.sql; each action's audit row goes with its effect.
 import type { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import type { Effect } from "../../../ledger/idempotency";
 import type { Upstream } from "../../../ledger/posting";
 import type { StagedLine } from "../../../reconciliation/formats";
+import { type AuditMeta, auditInsert } from "../audit/record";
 import type { Item, Reconciliation } from "./schemas";
 
 export type ReconciliationRow = z.infer<typeof Reconciliation>;
@@ -40,12 +41,35 @@ export async function stageLines(db: Database, reconciliationId: string, lines: 
       AS l(line_no int, key_field text, keys text[], amount numeric, fee numeric, settled_at timestamptz)`);
 }
 
-/** The import's final statement: buckets and opens it, or names the first import of the same file. */
-export async function openImport(db: Database, reconciliationId: string, sha256: string) {
-  const { rows } = await db.execute<{ result: { id: string; existing: boolean } | { failure: string } }>(
-    sql`SELECT reconciliation_open(${reconciliationId}::uuid, ${sha256}) AS result`,
-  );
-  const result = rows[0]?.result;
+/**
+ * The import's final round trip: buckets and opens it, or names the first import of the same file. One
+ * batch of two statements: reconciliation_open, then the audit row read from the reconciliation it opened
+ * (a statement cannot see what a function it calls wrote, so the bucket counts need the second one). A
+ * replayed file drops the new row, so nothing is recorded for it.
+ */
+export async function openImport(db: Database, meta: AuditMeta, reconciliationId: string, sha256: string) {
+  const [opened] = await db.batch([
+    db.execute<{ result: { id: string; existing: boolean } | { failure: string } }>(
+      sql`SELECT reconciliation_open(${reconciliationId}::uuid, ${sha256}) AS result`,
+    ),
+    db.execute(
+      auditInsert(
+        meta,
+        {
+          action: "reconciliation.import",
+          targetType: "reconciliation",
+          targetId: sql`r.id`,
+          after: sql`jsonb_build_object('upstream', r.upstream, 'currency', r.currency,
+            'from', to_char(r.period_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'to', to_char(r.period_to AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            'line_count', r.line_count, 'summary', r.summary)`,
+          currency: sql`r.currency`,
+        },
+        sql`FROM reconciliations r WHERE r.id = ${reconciliationId}::uuid AND r.status = 'open'`,
+      ),
+    ),
+  ]);
+  const result = opened.rows[0]?.result;
   if (!result || "failure" in result) throw new Error("the import vanished before it opened");
   return result;
 }
@@ -107,18 +131,88 @@ export async function listItems(
   return rows[0] ?? { found: false, items: [] };
 }
 
-/** Effect of a resolution (reconciliation_resolve): the item as it now is, or a refusal. */
-export const resolveEffect = (r: {
-  reconciliationId: string;
-  itemId: string;
-  action: string;
-  note: string;
-  actor: string;
-}): Effect => ({
-  result: sql`reconciliation_resolve(${r.reconciliationId}::uuid, ${r.itemId}::bigint, ${r.action}, ${r.note}, ${r.actor})`,
+/**
+ * Effect of a resolution (reconciliation_resolve): the item as it now is, or a refusal. The item is
+ * locked first, so `was` is its resolution as the call found it (a concurrent winner's included): the
+ * audit row is written only when this call resolved it, with the amount it moved (adjust: the customer
+ * account's correction, report − ledger; write_off: ledger − report, to writeoff:<upstream>).
+ */
+export const resolveEffect = (
+  meta: AuditMeta,
+  r: { reconciliationId: string; itemId: string; action: string; note: string; actor: string },
+): Effect => ({
+  ctes: sql`
+    recon_item AS MATERIALIZED (
+      SELECT i.resolution FROM reconciliation_items i
+      WHERE i.id = ${r.itemId}::bigint AND i.reconciliation_id = ${r.reconciliationId}::uuid FOR UPDATE
+    ),
+    resolved AS MATERIALIZED (
+      SELECT ri.resolution AS was, CASE WHEN idempotency_open() THEN
+          reconciliation_resolve(${r.reconciliationId}::uuid, ${r.itemId}::bigint, ${r.action}, ${r.note}, ${r.actor})
+        END AS r
+      FROM (SELECT 1) one LEFT JOIN recon_item ri ON true
+    ),
+    resolve_audit AS (${auditInsert(
+      meta,
+      {
+        action: "reconciliation.resolve",
+        targetType: "reconciliation_item",
+        targetId: sql`x.r->>'id'`,
+        accountId: sql`x.r->>'account_id'`,
+        workspaceId: sql`(SELECT workspace_id FROM accounts WHERE id = (x.r->>'account_id')::uuid)`,
+        before: sql`jsonb_build_object('resolution', NULL)`,
+        after: sql`jsonb_build_object('reconciliation_id', ${r.reconciliationId}::text, 'bucket', x.r->>'bucket',
+          'key', x.r->>'key', 'resolution', x.r->'resolution'->>'action', 'note', x.r->'resolution'->>'note',
+          'transaction_id', x.r->'resolution'->'transaction_id')`,
+        amount: sql`CASE x.r->'resolution'->>'action'
+          WHEN 'adjust' THEN -(x.delta) WHEN 'write_off' THEN x.delta END`,
+        currency: sql`x.r->>'currency'`,
+      },
+      sql`FROM (SELECT r, CASE WHEN r->>'bucket' = 'duplicate' THEN 0 ELSE coalesce((r->>'ledger_amount')::numeric, 0) END
+            - coalesce((r->>'report_amount')::numeric, 0) AS delta FROM resolved) x
+        WHERE (SELECT was FROM resolved) IS NULL AND x.r IS NOT NULL AND NOT x.r ? 'failure'
+          AND x.r->'resolution' IS NOT NULL AND jsonb_typeof(x.r->'resolution') = 'object'`,
+    )})`,
+  result: sql`(SELECT r FROM resolved)`,
 });
 
-/** Effect of a settle (reconciliation_settle): what it moved, or a refusal. */
-export const settleEffect = (r: { reconciliationId: string; partial: boolean; actor: string }): Effect => ({
-  result: sql`reconciliation_settle(${r.reconciliationId}::uuid, ${r.partial}, ${r.actor})`,
+/**
+ * Effect of a settle (reconciliation_settle): what it moved, or a refusal. The reconciliation is locked
+ * first, so `was` is its status as the call found it. The audit row is written only when the call changed
+ * something: it settled lines, or it closed an open reconciliation whose remaining items are all timing.
+ */
+export const settleEffect = (
+  meta: AuditMeta,
+  r: { reconciliationId: string; partial: boolean; actor: string },
+): Effect => ({
+  ctes: sql`
+    recon AS MATERIALIZED (
+      SELECT status FROM reconciliations WHERE id = ${r.reconciliationId}::uuid AND status <> 'importing' FOR UPDATE
+    ),
+    settled AS MATERIALIZED (
+      SELECT rc.status AS was, CASE WHEN idempotency_open() THEN
+          reconciliation_settle(${r.reconciliationId}::uuid, ${r.partial}, ${r.actor})
+        END AS r
+      FROM (SELECT 1) one LEFT JOIN recon rc ON true
+    ),
+    settle_audit AS (${auditInsert(
+      meta,
+      {
+        action: "reconciliation.settle",
+        targetType: "reconciliation",
+        targetId: sql`${r.reconciliationId}::text`,
+        before: sql`jsonb_build_object('status', x.was)`,
+        after: sql`jsonb_build_object('gross', x.r->>'gross', 'net', x.r->>'net', 'fees', x.r->>'fees',
+          'partial', ${r.partial}::boolean, 'settled_items', (x.r->>'settled_items')::int,
+          'transaction_id', x.r->'transaction_id')`,
+        amount: sql`x.r->>'gross'`,
+        currency: sql`rec.currency`,
+      },
+      sql`FROM settled x JOIN reconciliations rec ON rec.id = ${r.reconciliationId}::uuid
+        WHERE x.r IS NOT NULL AND NOT x.r ? 'failure'
+          AND ((x.r->>'settled_items')::int > 0 OR (x.was = 'open' AND NOT EXISTS (
+            SELECT 1 FROM reconciliation_items i WHERE i.reconciliation_id = rec.id AND i.settled_transaction_id IS NULL
+              AND (i.bucket = 'matched' OR i.resolution IS DISTINCT FROM 'timing'))))`,
+    )})`,
+  result: sql`(SELECT r FROM settled)`,
 });
