@@ -456,65 +456,28 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
-// List totals (specs 001, 003, 004), kept by statement-level triggers on the counted tables (migration
-// 0007_list_counters.sql), so every writer, old code during a rollout included, keeps them exact, in the
-// same transaction as the rows. A counter may span several rows, summed on read: a writer adds to the
-// rows no other transaction holds (folding them into one) and adds a row when all are held, so writers
-// never wait on a counter, never queue on a hot tenant's counter row and never deadlock on one.
+// List totals (specs 001, 003, 004), kept by one statement-level trigger function on the counted tables
+// (drizzle/functions/5*_list_count*.sql), so every writer, old code during a rollout included, keeps them
+// exact, in the same transaction as the rows. A counter may span several rows, summed on read: a writer
+// adds to the rows no other transaction holds (folding them into one) and adds a row when all are held,
+// so writers never wait on a counter, never queue on a hot tenant's counter row and never deadlock on one.
 // Counter rows carry no foreign keys: they are derived data, checked by the `counter_drift` view.
-const counterId = () => bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity();
-const counterValue = () => bigint("n", { mode: "number" }).notNull();
 
-/** Spec 001 totals: mobile-money payments per API key, status and transaction type. */
-export const mobileMoneyPaymentCounts = pgTable(
-  "mobile_money_payment_counts",
+/** Every list total: per counter (the counted table's name), owner, dimensions and, for a per-day counter, UTC day. */
+export const listCounts = pgTable(
+  "list_counts",
   {
-    id: counterId(),
-    apiKeyId: uuid("api_key_id").notNull(),
-    status: text("status").notNull(),
-    transactionType: text("transaction_type").notNull(),
-    n: counterValue(),
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    counter: text("counter").notNull(),
+    ownerId: uuid("owner_id").notNull(),
+    /** The counted row's dimension columns by name, e.g. {"status": "COMPLETE", "transaction_type": "PAYMENT"}. */
+    dims: jsonb("dims").$type<Record<string, string>>().notNull(),
+    /** NULL except in per-day counters. */
+    day: date("day", { mode: "string" }),
+    n: bigint("n", { mode: "number" }).notNull(),
   },
-  (t) => [index("mm_counts_key_idx").on(t.apiKeyId, t.status, t.transactionType)],
-);
-
-/** Spec 001 date-range totals: the same counts per UTC day of `created_at`. */
-export const mobileMoneyPaymentDayCounts = pgTable(
-  "mobile_money_payment_day_counts",
-  {
-    id: counterId(),
-    apiKeyId: uuid("api_key_id").notNull(),
-    day: date("day", { mode: "string" }).notNull(),
-    status: text("status").notNull(),
-    transactionType: text("transaction_type").notNull(),
-    n: counterValue(),
-  },
-  (t) => [
-    index("mm_day_counts_key_day_idx").on(t.apiKeyId, t.day),
-    index("mm_day_counts_key_dims_idx").on(t.apiKeyId, t.status, t.transactionType, t.day),
-  ],
-);
-
-/** Spec 003 totals: a workspace's visible (not deleted) SMS payments. */
-export const smsPaymentCounts = pgTable(
-  "sms_payment_counts",
-  { id: counterId(), workspaceId: uuid("workspace_id").notNull(), n: counterValue() },
-  (t) => [index("sms_counts_workspace_idx").on(t.workspaceId)],
-);
-
-/** Spec 004 totals: a merchant's crypto payments per status and currency (with its network and token). */
-export const cryptoPaymentCounts = pgTable(
-  "crypto_payment_counts",
-  {
-    id: counterId(),
-    workspaceId: uuid("workspace_id").notNull(),
-    status: text("status").notNull(),
-    currency: text("currency").notNull(),
-    blockchain: text("blockchain").notNull(),
-    token: text("token").notNull(),
-    n: counterValue(),
-  },
-  (t) => [index("crypto_counts_workspace_idx").on(t.workspaceId, t.status, t.currency)],
+  // count_add finds a counter's rows by all four; readers by counter and owner, then a day range.
+  (t) => [index("list_counts_owner_idx").on(t.counter, t.ownerId, t.day, t.dims)],
 );
 
 export const OPERATOR_ROLES = ["viewer", "operator", "approver", "admin"] as const;

@@ -3,6 +3,8 @@
 // a posting of another account through the same upstream completes meanwhile, and read pg_locks.
 //   POST /hold {"account_id","amount","counter"} → posts, keeps the transaction open, answers {pid, entry}
 //   GET /locks → the held session's granted locks and every ungranted lock in the database
+//   POST /hold-counter {"counter","owner_id"} → locks every row of that list counter (FOR UPDATE), keeps
+//     the transaction open, answers {pid, rows}: a writer of the same counter must then not wait
 //   POST /release → ROLLBACK
 import http from "node:http";
 import pg from "pg";
@@ -25,6 +27,18 @@ export function startHeldPosting(port, databaseUrl) {
         const { rows } = await held.query(
           "SELECT pg_backend_pid() AS pid, ledger_post(p_account_id => $1, p_amount => $2, p_counter => $3, p_source => 'sms_gateway', p_type => 'deposit') AS entry",
           [account_id, amount, counter],
+        );
+        heldPid = rows[0].pid;
+        return json(res, 200, rows[0]);
+      }
+      if (req.method === "POST" && req.url === "/hold-counter") {
+        const { counter, owner_id } = JSON.parse(text);
+        held = new pg.Client({ connectionString: databaseUrl });
+        await held.connect();
+        await held.query("BEGIN");
+        const { rows } = await held.query(
+          "SELECT pg_backend_pid() AS pid, count(*)::int AS rows FROM (SELECT id FROM list_counts WHERE counter = $1 AND owner_id = $2 FOR UPDATE) held",
+          [counter, owner_id],
         );
         heldPid = rows[0].pid;
         return json(res, 200, rows[0]);

@@ -3,6 +3,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { oauthClientActive } from "../../auth/oauth";
 import type { Database } from "../../db/client";
+import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import type { Effect } from "../../ledger/idempotency";
 import {
@@ -23,13 +24,13 @@ export type ListFilter = {
   token?: string;
 };
 
-/** The filter as conditions on a payment row or a counter row alike (both have these columns). */
-function filterSql(filter: ListFilter): SQL[] {
+/** The filter as conditions on a payment row or a counter row alike. */
+function filterSql(filter: ListFilter, column: Column): SQL[] {
   const parts: SQL[] = [];
-  if (filter.status) parts.push(sql`status = ${filter.status}`);
-  if (filter.currency) parts.push(sql`currency = upper(${filter.currency})`);
-  if (filter.blockchain) parts.push(sql`blockchain = ${filter.blockchain}`);
-  if (filter.token) parts.push(sql`token = upper(${filter.token})`);
+  if (filter.status) parts.push(sql`${column("status")} = ${filter.status}`);
+  if (filter.currency) parts.push(sql`${column("currency")} = upper(${filter.currency})`);
+  if (filter.blockchain) parts.push(sql`${column("blockchain")} = ${filter.blockchain}`);
+  if (filter.token) parts.push(sql`${column("token")} = upper(${filter.token})`);
   return parts;
 }
 
@@ -46,7 +47,8 @@ export async function listPayments(
   offset: number,
 ) {
   const ws = principal.workspaceId;
-  const matches = filterSql(filter);
+  const matches = filterSql(filter, rowColumn);
+  const counted = filterSql(filter, counterColumn);
   const keys = offsetPageKeys(
     {
       select: sql`SELECT id FROM crypto_payments WHERE ${sql.join([sql`workspace_id = ${ws}`, ...matches], sql` AND `)}`,
@@ -63,8 +65,8 @@ export async function listPayments(
   }>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok, coalesce(sum(n), 0)::int AS total,
-        coalesce(sum(n) FILTER (WHERE ${matches.length ? sql.join(matches, sql` AND `) : sql`true`}), 0)::int AS count
-      FROM crypto_payment_counts WHERE workspace_id = ${ws}),
+        coalesce(sum(n) FILTER (WHERE ${counted.length ? sql.join(counted, sql` AND `) : sql`true`}), 0)::int AS count
+      ${counterRows("crypto_payments", ws)}),
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN client_ok THEN count ELSE 0 END FROM head)`, offset, limit)})
     SELECT head.client_ok, head.count, head.total,
       (SELECT coalesce(json_agg(json_build_object(${summaryFields}) ORDER BY p.created_at DESC, p.id DESC), '[]'::json)

@@ -3,6 +3,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/api-keys";
 import type { Database } from "../../db/client";
+import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
@@ -46,12 +47,15 @@ export type PaymentFilter = {
 };
 
 /** The statuses and type a filter names, as conditions on a payment row or a counter row alike. */
-function dimensionsSql(f: PaymentFilter): SQL[] {
-  const parts: SQL[] = [sql`api_key_id = ${f.apiKeyId}`];
-  if (f.transactionType) parts.push(sql`transaction_type = ${f.transactionType}`);
-  if (f.status) parts.push(sql`status = ${f.status}`);
+function dimensionsSql(f: PaymentFilter, column: Column): SQL[] {
+  const parts: SQL[] = [];
+  if (f.transactionType) parts.push(sql`${column("transaction_type")} = ${f.transactionType}`);
+  if (f.status) parts.push(sql`${column("status")} = ${f.status}`);
   return parts;
 }
+
+/** The key's payments the filter names, date range aside. */
+const keyRowsSql = (f: PaymentFilter): SQL[] => [sql`api_key_id = ${f.apiKeyId}`, ...dimensionsSql(f, rowColumn)];
 
 const createdBetween = (from: number | undefined, to: number | undefined): SQL[] => [
   ...(from === undefined ? [] : [sql`created_at >= to_timestamp(${from}::bigint)`]),
@@ -69,14 +73,15 @@ const endOf = (f: PaymentFilter) => (f.dateTo === undefined ? undefined : f.date
  * most two) partial days at its edges, from the index.
  */
 function matchingCount(f: PaymentFilter): SQL {
-  const dims = dimensionsSql(f);
   const to = endOf(f);
+  const counted = dimensionsSql(f, counterColumn);
   if (f.dateFrom === undefined && to === undefined) {
-    return sql`(SELECT coalesce(sum(n), 0) FROM mobile_money_payment_counts WHERE ${and(dims)})`;
+    return sql`(SELECT coalesce(sum(n), 0) ${counterRows("mobile_money_payments", f.apiKeyId, counted)})`;
   }
   const { days, edges } = splitAtDays(f.dateFrom, to);
   const parts: SQL[] = edges.map(
-    (e) => sql`(SELECT count(*) FROM mobile_money_payments WHERE ${and([...dims, ...createdBetween(e.from, e.to)])})`,
+    (e) =>
+      sql`(SELECT count(*) FROM mobile_money_payments WHERE ${and([...keyRowsSql(f), ...createdBetween(e.from, e.to)])})`,
   );
   if (days) {
     const range = [
@@ -84,7 +89,7 @@ function matchingCount(f: PaymentFilter): SQL {
       ...(days.end === undefined ? [] : [sql`day < DATE '1970-01-01' + ${days.end}::int`]),
     ];
     parts.push(
-      sql`(SELECT coalesce(sum(n), 0) FROM mobile_money_payment_day_counts WHERE ${and([...dims, ...range])})`,
+      sql`(SELECT coalesce(sum(n), 0) ${counterRows("mobile_money_payments_by_day", f.apiKeyId, [...counted, ...range])})`,
     );
   }
   return sql.join(parts, sql` + `);
@@ -102,7 +107,7 @@ export async function listPayments(db: Database, filter: PaymentFilter, offset: 
   const keys = offsetPageKeys(
     {
       select: sql`SELECT id FROM mobile_money_payments
-        WHERE ${and([...dimensionsSql(filter), ...createdBetween(filter.dateFrom, endOf(filter))])}`,
+        WHERE ${and([...keyRowsSql(filter), ...createdBetween(filter.dateFrom, endOf(filter))])}`,
       newestFirst: sql`mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST`,
       oldestFirst: sql`mobile_money_payments.created_at ASC NULLS FIRST, mobile_money_payments.id ASC NULLS FIRST`,
     },

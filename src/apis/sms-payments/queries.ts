@@ -4,6 +4,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import type { Database } from "../../db/client";
+import { counterRows } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
@@ -58,7 +59,7 @@ export async function listPayments(db: Database, member: MemberPrincipal, limit:
   const { rows } = await db.execute<{ member_ok: boolean; total: number; payments: PaymentRow[] }>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${memberStillActive(member)} AS member_ok,
-        (SELECT coalesce(sum(n), 0)::int FROM sms_payment_counts WHERE workspace_id = ${ws}) AS total),
+        (SELECT coalesce(sum(n), 0)::int ${counterRows("sms_payments", ws)}) AS total),
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN member_ok THEN total ELSE 0 END FROM head)`, offset, limit)})
     SELECT head.member_ok, head.total,
       (SELECT coalesce(json_agg(p ORDER BY p.sort_at DESC, p.id DESC), '[]'::json) FROM (
