@@ -24,7 +24,7 @@ async function firstOperator({ baseUrl, adminToken, stateFile, databaseLabel }) 
     await res.body?.cancel();
     if (res.status === 200) return previous;
   }
-  for (const email of ["admin@localhost", `admin+${Date.now()}@localhost`]) {
+  for (const email of ["admin@example.com", `admin+${Date.now()}@example.com`]) {
     const res = await fetch(`${baseUrl}/admin/v1/operators`, {
       method: "POST",
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
