@@ -161,6 +161,29 @@ describe("double-entry: the database refuses what does not balance, whoever writ
     expect(legs?.n).toBe(1);
   });
 
+  it("checks again when a writer makes the check immediate and adds a leg in a later statement", async () => {
+    const t = await tenant(["balance.read"]);
+    const { createDatabase } = await import("../src/db/client");
+    const db = createDatabase(env);
+    const leg = (amount: number) => sql`
+      INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at)
+      VALUES (currval('ledger_transaction_id_seq'), 'adjustments:portal', 'EUR', ${amount}, now())`;
+    await expect(
+      db.batch([
+        db.execute(sql`SET CONSTRAINTS ALL IMMEDIATE`),
+        db.execute(sql`
+          WITH e AS (
+            INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, transaction_id, seq)
+            VALUES (${t.account.id}, 1, 'EUR', 'portal', 'adjustment', 1, nextval('ledger_transaction_id_seq'), 1)
+            RETURNING transaction_id)
+          INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at)
+          SELECT transaction_id, 'adjustments:portal', 'EUR', -1, now() FROM e`),
+        db.execute(leg(-7)),
+      ]),
+    ).rejects.toSatisfy((e) => /unbalanced/.test(errorText(e)));
+    expect((await ledgerInvariant(t.account.id)).count).toBe(0);
+  });
+
   it("never lets a system leg be updated or deleted", async () => {
     const t = await tenant(["balance.read"]);
     const posted = await adjust(t.account.id, "1");

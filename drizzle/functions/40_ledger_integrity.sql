@@ -15,16 +15,17 @@ CREATE TRIGGER system_legs_no_update BEFORE UPDATE OR DELETE ON system_legs
 
 -- Deferred to COMMIT, per inserted leg: its transaction's legs (customer and system) number at least two
 -- and sum to zero in every currency. A later leg added to an old transaction is checked the same way, so
--- no writer can unbalance history either. Consecutive legs of one transaction are checked once (the
--- last transaction checked is remembered for the rest of the database transaction; legs cannot be
--- added between the checks, which all run at commit).
+-- no writer can unbalance history either. Consecutive legs of one transaction are checked once: the
+-- last transaction checked is remembered together with the statement that checked it. At commit every
+-- deferred check runs in the one COMMIT statement, so the memo holds; a writer that makes the checks
+-- immediate (SET CONSTRAINTS) gets a fresh check in each later statement.
 CREATE OR REPLACE FUNCTION ledger_transaction_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   legs integer;
   off_currency text;
   off_total numeric;
 BEGIN
-  IF current_setting('payments_edge.balanced_tx', true) = NEW.transaction_id::text THEN
+  IF current_setting('payments_edge.balanced_tx', true) = NEW.transaction_id || '@' || statement_timestamp() THEN
     RETURN NULL;
   END IF;
   SELECT sum(n)::int, min(currency) FILTER (WHERE total <> 0), min(total) FILTER (WHERE total <> 0)
@@ -37,7 +38,7 @@ BEGIN
     RAISE EXCEPTION 'ledger transaction % is unbalanced', NEW.transaction_id USING ERRCODE = 'PE002',
       DETAIL = format('%s leg(s); %s', legs, coalesce(off_currency || ' sums to ' || off_total, 'balanced'));
   END IF;
-  PERFORM set_config('payments_edge.balanced_tx', NEW.transaction_id::text, true);
+  PERFORM set_config('payments_edge.balanced_tx', NEW.transaction_id || '@' || statement_timestamp(), true);
   RETURN NULL;
 END $$;
 
