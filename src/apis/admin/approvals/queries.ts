@@ -14,7 +14,9 @@ export async function listApprovals(
 ) {
   const where: SQL[] = [sql`true`];
   if (opts.status === "pending") where.push(sql`x.status = 'pending' AND x.expires_at > now()`);
-  else if (opts.status === "expired") where.push(sql`x.status = 'pending' AND x.expires_at <= now()`);
+  // Expired: marked by the scheduled job, or past its time and not marked yet.
+  else if (opts.status === "expired")
+    where.push(sql`(x.status = 'expired' OR (x.status = 'pending' AND x.expires_at <= now()))`);
   else if (opts.status) where.push(sql`x.status = ${opts.status}`);
   if (opts.accountId) where.push(sql`x.account_id = ${opts.accountId}::uuid`);
   if (opts.before) {
@@ -34,7 +36,7 @@ const whyNot = (approvalId: string, actorId: string | null, checkSelf: boolean) 
     WHEN NOT EXISTS (SELECT 1 FROM approvals WHERE id = ${approvalId}) THEN '{"failure":"approval_not_found"}'::jsonb
     WHEN ${checkSelf}::boolean AND (SELECT requested_by FROM approvals WHERE id = ${approvalId}) = ${actorId}::uuid
       THEN '{"failure":"self_approval"}'::jsonb
-    WHEN (SELECT status = 'pending' AND expires_at <= now() FROM approvals WHERE id = ${approvalId})
+    WHEN (SELECT status = 'expired' OR (status = 'pending' AND expires_at <= now()) FROM approvals WHERE id = ${approvalId})
       THEN '{"failure":"approval_expired"}'::jsonb
     ELSE '{"failure":"approval_decided"}'::jsonb END)`;
 
@@ -121,4 +123,39 @@ export function rejectEffect(meta: AuditMeta, approvalId: string, note: string |
       WHEN EXISTS (SELECT 1 FROM decided) THEN (SELECT jsonb_build_object('approval', ${approvalJson("d")}) FROM decided d)
       ELSE ${whyNot(approvalId, meta.actorId, false)} END`,
   };
+}
+
+/**
+ * The scheduled job: marks pending requests past their time as expired, each with its audit row by the
+ * actor `system`, a bounded batch per run. Reads treat them as expired before this runs too; the mark
+ * puts the expiry in the audit trail, where an auditor looks for what happened to a request.
+ */
+export async function expireApprovals(db: Database, runId: string, batch = 100): Promise<number> {
+  const system: AuditMeta = { actorId: null, actorEmail: "system", requestId: runId, clientIp: null };
+  const { rows } = await db.execute<{ n: number }>(sql`
+    WITH due AS (
+      SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= now()
+      ORDER BY expires_at LIMIT ${batch} FOR UPDATE SKIP LOCKED
+    ),
+    expired AS (
+      UPDATE approvals x SET status = 'expired', decided_at = x.expires_at FROM due WHERE x.id = due.id
+      RETURNING x.*
+    ),
+    expiry_audit AS (${auditInsert(
+      system,
+      {
+        action: "approval.expire",
+        targetType: "approval",
+        targetId: sql`d.id`,
+        workspaceId: sql`d.workspace_id`,
+        accountId: sql`d.account_id`,
+        before: sql`jsonb_build_object('status', 'pending')`,
+        after: sql`jsonb_build_object('status', 'expired')`,
+        amount: sql`d.amount`,
+        currency: sql`d.currency`,
+      },
+      sql`FROM expired d`,
+    )})
+    SELECT count(*)::int AS n FROM expired`);
+  return rows[0]?.n ?? 0;
 }
