@@ -30,6 +30,24 @@ export async function listApprovals(
   return rows;
 }
 
+/** The audit row of a decision on a pending request, over the CTE `decided` (the rows it changed). */
+const decisionAudit = (meta: AuditMeta, action: string, after: SQL) =>
+  auditInsert(
+    meta,
+    {
+      action,
+      targetType: "approval",
+      targetId: sql`d.id`,
+      workspaceId: sql`d.workspace_id`,
+      accountId: sql`d.account_id`,
+      before: sql`jsonb_build_object('status', 'pending')`,
+      after,
+      amount: sql`d.amount`,
+      currency: sql`d.currency`,
+    },
+    sql`FROM decided d`,
+  );
+
 /** Why an approve or reject changed nothing, from the row as the statement found it. */
 const whyNot = (approvalId: string, actorId: string | null, checkSelf: boolean) => sql`(
   SELECT CASE
@@ -67,21 +85,7 @@ export function approveEffect(meta: AuditMeta, approvalId: string): Effect {
         FROM posted p WHERE x.id = p.id AND NOT p.r ? 'failure'
         RETURNING x.*
       ),
-      decision_audit AS (${auditInsert(
-        meta,
-        {
-          action: "approval.approve",
-          targetType: "approval",
-          targetId: sql`d.id`,
-          workspaceId: sql`d.workspace_id`,
-          accountId: sql`d.account_id`,
-          before: sql`jsonb_build_object('status', 'pending')`,
-          after: sql`jsonb_build_object('status', d.status, 'entry_id', d.entry_id)`,
-          amount: sql`d.amount`,
-          currency: sql`d.currency`,
-        },
-        sql`FROM decided d`,
-      )}),
+      decision_audit AS (${decisionAudit(meta, "approval.approve", sql`jsonb_build_object('status', d.status, 'entry_id', d.entry_id)`)}),
       posting_audit AS (${postingAudit(meta, "adjustment.post", sql`(SELECT account_id FROM cur)`)})`,
     result: sql`CASE
       WHEN EXISTS (SELECT 1 FROM decided)
@@ -104,21 +108,7 @@ export function rejectEffect(meta: AuditMeta, approvalId: string, note: string |
         FROM cur WHERE x.id = cur.id
         RETURNING x.*
       ),
-      decision_audit AS (${auditInsert(
-        meta,
-        {
-          action: "approval.reject",
-          targetType: "approval",
-          targetId: sql`d.id`,
-          workspaceId: sql`d.workspace_id`,
-          accountId: sql`d.account_id`,
-          before: sql`jsonb_build_object('status', 'pending')`,
-          after: sql`jsonb_build_object('status', d.status, 'note', d.note)`,
-          amount: sql`d.amount`,
-          currency: sql`d.currency`,
-        },
-        sql`FROM decided d`,
-      )})`,
+      decision_audit AS (${decisionAudit(meta, "approval.reject", sql`jsonb_build_object('status', d.status, 'note', d.note)`)})`,
     result: sql`CASE
       WHEN EXISTS (SELECT 1 FROM decided) THEN (SELECT jsonb_build_object('approval', ${approvalJson("d")}) FROM decided d)
       ELSE ${whyNot(approvalId, meta.actorId, false)} END`,
@@ -137,25 +127,11 @@ export async function expireApprovals(db: Database, runId: string, batch = 100):
       SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= now()
       ORDER BY expires_at LIMIT ${batch} FOR UPDATE SKIP LOCKED
     ),
-    expired AS (
+    decided AS (
       UPDATE approvals x SET status = 'expired', decided_at = x.expires_at FROM due WHERE x.id = due.id
       RETURNING x.*
     ),
-    expiry_audit AS (${auditInsert(
-      system,
-      {
-        action: "approval.expire",
-        targetType: "approval",
-        targetId: sql`d.id`,
-        workspaceId: sql`d.workspace_id`,
-        accountId: sql`d.account_id`,
-        before: sql`jsonb_build_object('status', 'pending')`,
-        after: sql`jsonb_build_object('status', 'expired')`,
-        amount: sql`d.amount`,
-        currency: sql`d.currency`,
-      },
-      sql`FROM expired d`,
-    )})
-    SELECT count(*)::int AS n FROM expired`);
+    expiry_audit AS (${decisionAudit(system, "approval.expire", sql`jsonb_build_object('status', 'expired')`)})
+    SELECT count(*)::int AS n FROM decided`);
   return rows[0]?.n ?? 0;
 }
