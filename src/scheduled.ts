@@ -4,6 +4,7 @@ import { purgeAbandonedImports } from "./apis/admin/reconciliations/queries";
 import { createDatabase } from "./db/client";
 import { resyncAccounts } from "./edge/account-resync";
 import { runGatewayMonitor } from "./edge/gateway-monitor";
+import { resyncGatewayState } from "./edge/gateway-resync";
 import type { Bindings } from "./env";
 import { purgeExpiredIdempotencyKeys } from "./ledger/idempotency";
 import { requeueStrandedDeliveries } from "./outbound/deliveries";
@@ -22,9 +23,15 @@ async function expireAdjustmentRequests(env: Bindings) {
   return expireApprovals(createDatabase(env), `scheduled:${new Date().toISOString()}`);
 }
 
+/** A lost KV write of a manual gateway state is repaired first; the monitor (when configured) then decides. */
+async function gatewayState(env: Bindings) {
+  await resyncGatewayState(env);
+  return runGatewayMonitor(env);
+}
+
 export async function runScheduled(env: Bindings) {
   const tasks = {
-    gatewayMonitor: runGatewayMonitor,
+    gatewayState,
     strandedWebhooks: requeueStrandedDeliveries,
     purgeIdempotencyKeys,
     accountStates: resyncAccounts,

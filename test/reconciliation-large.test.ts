@@ -17,7 +17,8 @@ it("imports 100,000 lines in bounded batches, each far under Neon's request cap"
   const m = await merchantIn("MZN");
   const paid = [await payment(m.key, "10.00"), await payment(m.key, "20.00"), await payment(m.key, "30.50")];
   const lines = ["reference,amount,fee,currency,settled_at"];
-  paid.forEach((ref, i) => lines.push(`${ref},${["10.00", "20.00", "30.50"][i]},0.10,MZN,2026-12-01`));
+  const amounts = ["10.00", "20.00", "30.50"];
+  for (const [i, ref] of paid.entries()) lines.push(`${ref},${amounts[i]},0.10,MZN,2026-12-01`);
   for (let i = lines.length - 1; i < LINES; i++)
     lines.push(`UNKNOWN-${String(i).padStart(6, "0")},1.00,0.01,MZN,2026-12-01T10:00:00Z`);
   const body = `${lines.join("\r\n")}\r\n`;
