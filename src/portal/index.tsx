@@ -38,6 +38,7 @@ import { bootstrapEnabled } from "../auth/admin";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
 import { type AdminFailure, adminClient, adminError, type Dispatch } from "./admin-client";
+import { doneNoticeOf } from "./notices";
 import { mountReconciliationPages } from "./reconciliation-pages";
 import { clearSessionCookie, hasSession, newSessionToken, readSession, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
@@ -66,12 +67,7 @@ const DONE = {
   approved: "Approved: the adjustment is posted.",
   rejected: "Rejected: nothing was posted.",
 } as const;
-const isDone = (value: string | undefined): value is keyof typeof DONE =>
-  value !== undefined && Object.hasOwn(DONE, value);
-const doneNotice = (c: C) => {
-  const done = c.req.query("done");
-  return isDone(done) ? DONE[done] : undefined;
-};
+const doneNotice = doneNoticeOf(DONE);
 /** A query value as the admin API should see it: an empty one is left out. */
 const given = (value: string | undefined) => value || undefined;
 

@@ -16,6 +16,7 @@ import {
 import { getUpstreamHealth } from "../apis/admin/upstreams/routes";
 import type { AppEnv } from "../env";
 import type { AdminClient } from "./admin-client";
+import { doneNoticeOf } from "./notices";
 import { HealthPage, PaymentsPage, ReconciliationPage, ReconciliationsPage } from "./views/reconciliations";
 
 type C = Context<AppEnv>;
@@ -28,12 +29,7 @@ const DONE = {
   imported: "Report imported.",
   replayed: "This file was imported before: here is that reconciliation.",
 } as const;
-const isDone = (value: string | undefined): value is keyof typeof DONE =>
-  value !== undefined && Object.hasOwn(DONE, value);
-const doneNotice = (c: C) => {
-  const done = c.req.query("done");
-  return isDone(done) ? DONE[done] : undefined;
-};
+const doneNotice = doneNoticeOf(DONE);
 const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 const ID = /^[0-9a-f-]{36}$/i;
 
