@@ -1,4 +1,5 @@
 // The Cron Trigger's work (every minute). Each task is independent: one failing does not stop the others.
+import { expireApprovals } from "./apis/admin/approvals/queries";
 import { purgeAbandonedImports } from "./apis/admin/reconciliations/queries";
 import { createDatabase } from "./db/client";
 import { resyncAccounts } from "./edge/account-resync";
@@ -16,6 +17,11 @@ async function purgeReconciliationImports(env: Bindings) {
   return purgeAbandonedImports(createDatabase(env));
 }
 
+/** Adjustment requests not approved within 7 days: marked expired, each with an audit row. */
+async function expireAdjustmentRequests(env: Bindings) {
+  return expireApprovals(createDatabase(env), `scheduled:${new Date().toISOString()}`);
+}
+
 export async function runScheduled(env: Bindings) {
   const tasks = {
     gatewayMonitor: runGatewayMonitor,
@@ -23,6 +29,7 @@ export async function runScheduled(env: Bindings) {
     purgeIdempotencyKeys,
     accountStates: resyncAccounts,
     purgeReconciliationImports,
+    expireAdjustmentRequests,
   };
   const results = await Promise.allSettled(Object.values(tasks).map((task) => task(env)));
   results.forEach((result, i) => {
