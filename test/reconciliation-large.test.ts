@@ -12,7 +12,7 @@ const statsUrl = env.LOCAL_NEON_HTTP_ENDPOINT?.replace(/\/sql$/, "/stats") ?? ""
 const LINES = 100_000;
 const NEON_REQUEST_CAP = 10 * 1024 * 1024;
 
-it("imports 100,000 lines in bounded batches, each far under Neon's request cap", { timeout: 900_000 }, async () => {
+it("imports 100,000 lines in bounded batches, each far under Neon's request cap", { timeout: 180_000 }, async () => {
   const start = Date.now();
   const m = await merchantIn("MZN");
   const paid = [await payment(m.key, "10.00"), await payment(m.key, "20.00"), await payment(m.key, "30.50")];
