@@ -5,10 +5,10 @@
 // event, a refusal and the answer.
 import type { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { countRequest, credentials } from "../apis/shared/rate-limit";
-import type { Surface } from "../apis/shared/surface";
 import { database } from "../db/request-db";
 import type { AppEnv, Bindings } from "../env";
+import { countRequest, credentials } from "../http/rate-limit";
+import type { Surface } from "../http/surface";
 import { type Effect, runWrite } from "../ledger/idempotency";
 import { type Refusal, refusalError } from "../ledger/posting";
 import { type AppError, toAppError } from "../lib/errors";

@@ -4,11 +4,11 @@
 import type { z } from "@hono/zod-openapi";
 import { oauthClientActive, revokedClientError } from "../../auth/oauth";
 import { database } from "../../db/request-db";
+import { describeIssues } from "../../http/params";
+import { createSurface } from "../../http/surface";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError } from "../../lib/errors";
 import { CURRENCIES, canonicalBlockchain, depositAddress, renderCryptoError } from "../../payments/crypto";
-import { describeIssues } from "../shared/params";
-import { createSurface } from "../shared/surface";
 import { findPayment, insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import { CALLBACK_URL_PROBLEM, isLocalhostCallback, type PaymentDetail, type PaymentSummary } from "./schemas";

@@ -4,11 +4,11 @@ import type { Context } from "hono";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import { database } from "../../db/request-db";
 import type { AppEnv } from "../../env";
+import { createSurface, type ErrorRenderer } from "../../http/surface";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import { refusalError } from "../../ledger/posting";
 import { toHex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
-import { createSurface, type ErrorRenderer } from "../shared/surface";
 import {
   deletePaymentEffect,
   findReceipt,

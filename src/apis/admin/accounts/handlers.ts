@@ -2,10 +2,10 @@
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../db/request-db";
+import { createSurface } from "../../../http/surface";
 import { accountToJson } from "../../../ledger/accounts";
 import { AppError } from "../../../lib/errors";
 import { checkCurrencyPrecision, isNegative, toJsonNumber } from "../../../lib/money";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage, period } from "../common";
 import { adminErrorRenderer } from "../errors";

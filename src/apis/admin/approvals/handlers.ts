@@ -2,11 +2,11 @@
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../db/request-db";
+import { createSurface } from "../../../http/surface";
 import { runWrite } from "../../../ledger/idempotency";
 import { type PostedEntry, type Refusal, refusalError } from "../../../ledger/posting";
 import { entryToJson } from "../../../ledger/serialize";
 import { AppError } from "../../../lib/errors";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";
 import type { ApprovalRow } from "../entries/queries";

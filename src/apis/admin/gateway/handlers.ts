@@ -3,7 +3,7 @@ import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../db/request-db";
 import { gatewayStatusMaxAge } from "../../../edge/gateway-config";
 import { mirror, readEffectiveGatewayState, readGatewayState, writeGatewayState } from "../../../edge/kv-state";
-import { createSurface } from "../../shared/surface";
+import { createSurface } from "../../../http/surface";
 import { auditMeta } from "../audit/record";
 import { adminErrorRenderer } from "../errors";
 import { recordGatewayState } from "./queries";
