@@ -3,11 +3,11 @@
 // the database re-checks revocation there (see ledger queries), so revocation is exact for data.
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { database } from "../db/request-db";
 import { apiKeys } from "../db/schema";
 import { IsolateMemo } from "../edge/isolate-memo";
 import { type CachedKey, cacheKey, readCachedKey, refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
+import { database } from "../http/request-db";
 import { randomToken, sha256Hex } from "../lib/crypto";
 
 export type ApiKeyPrincipal = CachedKey;

@@ -11,11 +11,11 @@ import { z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { sign, verify } from "hono/jwt";
-import { database } from "../db/request-db";
 import { MEMBER_ROLES, workspaceMembers } from "../db/schema";
 import { edgeMemo } from "../edge/isolate-memo";
 import { refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
+import { database } from "../http/request-db";
 import { hmacSha256Key } from "../lib/crypto";
 
 export const MEMBER_PERMISSIONS = ["sms_payments.read", "sms_payments.write"] as const;

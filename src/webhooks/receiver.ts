@@ -5,9 +5,9 @@
 // event, a refusal and the answer.
 import type { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { database } from "../db/request-db";
 import type { AppEnv, Bindings } from "../env";
 import { countRequest, credentials } from "../http/rate-limit";
+import { database } from "../http/request-db";
 import type { Surface } from "../http/surface";
 import { type Effect, runWrite } from "../ledger/idempotency";
 import { type Refusal, refusalError } from "../ledger/posting";

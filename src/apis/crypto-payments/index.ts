@@ -3,8 +3,8 @@
 // Django REST framework wording, as the spec's example does.
 import type { z } from "@hono/zod-openapi";
 import { oauthClientActive, revokedClientError } from "../../auth/oauth";
-import { database } from "../../db/request-db";
 import { describeIssues } from "../../http/params";
+import { database } from "../../http/request-db";
 import { createSurface } from "../../http/surface";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError } from "../../lib/errors";

@@ -2,8 +2,8 @@
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
 import { apiKeyActive } from "../../auth/api-keys";
-import { database, edgeSources } from "../../db/request-db";
 import { describeIssues } from "../../http/params";
+import { database, edgeSources } from "../../http/request-db";
 import { createSurface } from "../../http/surface";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";

@@ -1,7 +1,7 @@
 // Handlers of the approvals resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { runWrite } from "../../../ledger/idempotency";
 import { type PostedEntry, type Refusal, refusalError } from "../../../ledger/posting";

@@ -1,7 +1,7 @@
 // Handler of the audit resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { toJsonNumber } from "../../../lib/money";
 import { dayMillis, encodeKeyset, keysetAfter, keysetPage, startOfDay, UUID } from "../common";

@@ -1,6 +1,6 @@
 // Handlers of the deliveries resource.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
 import { type DeliveryMessage, retryDelaySeconds } from "../../../outbound/deliveries";

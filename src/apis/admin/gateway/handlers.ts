@@ -1,8 +1,8 @@
 // Handlers of the gateway resource.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
 import { gatewayStatusMaxAge } from "../../../edge/gateway-config";
 import { mirror, readEffectiveGatewayState, readGatewayState, writeGatewayState } from "../../../edge/kv-state";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { auditMeta } from "../audit/record";
 import { adminErrorRenderer } from "../errors";

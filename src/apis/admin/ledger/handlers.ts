@@ -1,7 +1,7 @@
 // Handlers of the ledger resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";

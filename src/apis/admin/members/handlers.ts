@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
 import { issueWorkspaceToken, type MEMBER_PERMISSIONS, TOKEN_TTL } from "../../../auth/workspace-tokens";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
 import { auditMeta } from "../audit/record";

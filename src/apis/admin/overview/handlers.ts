@@ -1,6 +1,6 @@
 // Handler of the overview.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { adminErrorRenderer } from "../errors";
 import { overview } from "./queries";

@@ -3,7 +3,7 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import { type Effect, requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
 import type { Refusal } from "../../../ledger/posting";

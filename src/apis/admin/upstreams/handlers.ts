@@ -1,7 +1,7 @@
 // Handler of the upstream health.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
 import type { Bindings } from "../../../env";
+import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
 import type { Upstream } from "../../../ledger/posting";
 import { adminErrorRenderer } from "../errors";
