@@ -1,8 +1,10 @@
 // Read queries. Each answer re-checks the API key's revocation (`key_ok`) in the statement that reads
-// the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it.
-import { type SQL, sql } from "drizzle-orm";
+// the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it. The one
+// exception, findAccount, reads only an account's edge state (status, currency, workspace) on a KV miss.
+import { eq, type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/api-keys";
 import type { Database } from "../db/client";
+import { accounts } from "../db/schema";
 import { isoUtc } from "../db/sql-time";
 
 export type EntryRow = {
@@ -114,4 +116,10 @@ export async function balanceOf(db: Database, apiKeyId: string, accountId: strin
     SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
       (SELECT balance::text FROM accounts WHERE id = ${accountId}) AS balance`);
   return rows[0] ?? { key_ok: false, balance: null };
+}
+
+/** One account's row, for its edge state on a KV miss (accounts.ts accountEdgeState). */
+export async function findAccount(db: Database, id: string) {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id)).limit(1);
+  return row;
 }

@@ -3,13 +3,13 @@ import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
-import { accountToJson } from "../../../ledger/accounts";
 import { AppError } from "../../../lib/errors";
 import { checkCurrencyPrecision, isNegative, toJsonNumber } from "../../../lib/money";
 import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage, period } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { type AccountListRow, accountDetail, balanceHistory, listAccounts } from "./queries";
+import { accountToJson } from "./render";
 import * as routes from "./routes";
 import { changeAccountStatus, createAccount } from "./service";
 

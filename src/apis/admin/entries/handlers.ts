@@ -7,7 +7,6 @@ import { createSurface } from "../../../http/surface";
 import { type Effect, requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
 import { type PostedEntry, refusalError } from "../../../ledger/posting";
 import type { EntryFilter } from "../../../ledger/queries";
-import { entryToJson } from "../../../ledger/serialize";
 import { AppError } from "../../../lib/errors";
 import { isNegative, isZero } from "../../../lib/money";
 import { approvalToJson } from "../approvals/render";
@@ -17,6 +16,7 @@ import { badCursor, dayMillis, decodeKeyset, encodeKeyset, keysetPage, period, s
 import { adminErrorRenderer } from "../errors";
 import { entriesCsv } from "./csv";
 import { type ApprovalRow, adjustmentOrApproval, adminPostingEffect, auditedPosting, listEntries } from "./queries";
+import { entryToJson } from "./render";
 import * as routes from "./routes";
 import type { EntryExportQuery } from "./schemas";
 
