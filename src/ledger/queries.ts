@@ -2,7 +2,7 @@
 // the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it. The one
 // exception, findAccount, reads only an account's edge state (status, currency, workspace) on a KV miss.
 import { eq, type SQL, sql } from "drizzle-orm";
-import { apiKeyActive } from "../auth/api-keys";
+import { apiKeyActive } from "../auth/queries";
 import type { Database } from "../db/client";
 import { accounts } from "../db/schema";
 import { isoUtc } from "../db/sql-time";

@@ -8,7 +8,8 @@
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
-import { type ApiKeyPrincipal, apiKeyActive } from "../../auth/api-keys";
+import type { ApiKeyPrincipal } from "../../auth/api-keys";
+import { apiKeyActive } from "../../auth/queries";
 import type { LedgerType } from "../../db/schema";
 import { database, edgeSources } from "../../http/request-db";
 import { createSurface, type ErrorRenderer } from "../../http/surface";

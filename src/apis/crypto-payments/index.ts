@@ -2,7 +2,8 @@
 // `write`: create). Errors: {"error":{"code","message","details"?}}; 400 details list each bad field in
 // Django REST framework wording, as the spec's example does.
 import type { z } from "@hono/zod-openapi";
-import { oauthClientActive, revokedClientError } from "../../auth/oauth";
+import { revokedClientError } from "../../auth/oauth";
+import { oauthClientActive } from "../../auth/queries";
 import { describeIssues } from "../../http/params";
 import { database } from "../../http/request-db";
 import { createSurface } from "../../http/surface";

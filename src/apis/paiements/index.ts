@@ -1,7 +1,7 @@
 // Spec 001: mobile-money payments by API key. GET /api/paiements/api-key lists what the presented key
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
-import { apiKeyActive } from "../../auth/api-keys";
+import { apiKeyActive } from "../../auth/queries";
 import { describeIssues } from "../../http/params";
 import { database, edgeSources } from "../../http/request-db";
 import { createSurface } from "../../http/surface";
