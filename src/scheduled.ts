@@ -4,7 +4,7 @@ import { createDatabase } from "./db/client";
 import { resyncAccounts } from "./edge/account-resync";
 import { runGatewayMonitor } from "./edge/gateway-monitor";
 import type { Bindings } from "./env";
-import { purgeExpiredIdempotencyKeys } from "./ledger/idempotency";
+import { purgeExpiredIdempotencyKeys } from "./ledger/queries";
 import { requeueStrandedDeliveries } from "./outbound/deliveries";
 
 async function purgeIdempotencyKeys(env: Bindings) {

@@ -4,8 +4,8 @@ import { SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { isoUtc } from "../../../db/sql-time";
 import type { Effect } from "../../../ledger/idempotency";
-import { type PostingRequest, postingCall, type SystemAccount } from "../../../ledger/posting";
-import { type EntryFilter, type EntryRow, entryColumns, filterSql } from "../../../ledger/queries";
+import type { PostingRequest, SystemAccount } from "../../../ledger/posting";
+import { type EntryFilter, type EntryRow, entryColumns, filterSql, postingCall } from "../../../ledger/queries";
 import type { ParsedAmount } from "../../../lib/money";
 import { type AuditMeta, auditInsert } from "../audit/record";
 
