@@ -8,8 +8,9 @@ import type { Effect } from "../ledger/idempotency";
 import type { PostingRequest } from "../ledger/posting";
 import { postingCall } from "../ledger/queries";
 import type { ParsedAmount } from "../lib/money";
-import { type CryptoStatus, legalSourcesOf as cryptoSourcesOf, paymentDetailJson } from "../payments/crypto";
+import { type CryptoStatus, legalSourcesOf as cryptoSourcesOf } from "../payments/crypto";
 import { type MobileMoneyStatus, legalSourcesOf as mobileMoneySourcesOf } from "../payments/mobile-money";
+import { paymentDetailJson } from "../payments/queries";
 
 // ---------- the claim ----------
 

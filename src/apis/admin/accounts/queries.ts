@@ -3,7 +3,8 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import type { AccountStatus } from "../../../db/schema";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { iso, micros, unlessNoWorkspace } from "../sql-helpers";
 import type { AccountShown } from "./render";
 

@@ -7,7 +7,8 @@ import type { Effect } from "../../../ledger/idempotency";
 import type { PostingRequest, SystemAccount } from "../../../ledger/posting";
 import { type EntryFilter, type EntryRow, entryColumns, filterSql, postingCall } from "../../../ledger/queries";
 import type { ParsedAmount } from "../../../lib/money";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 
 export type AdminEntryRow = EntryRow & {
   balance_after: string;
