@@ -82,8 +82,12 @@ END $$;
 -- Settles a reconciliation: one balanced system-only transaction moving the reported gross of every
 -- matched line, and of every item resolved by adjust or write_off, out of clearing:<upstream> (+gross)
 -- into settlement:<upstream> (−net) and fees:<upstream> (−fee). Refused (unresolved) while unresolved
--- items remain, unless p_partial, which settles the matched lines only. Lines already settled are never
--- settled again, so a second settle changes nothing.
+-- items remain, unless p_partial, which settles the matched lines only. A matched line resolved as
+-- `timing` waits for a later report. Lines already settled are never settled again, so a second settle
+-- changes nothing. A credit settles once across all reconciliations: two open reports may both match
+-- it, and the second settle is refused (settled_elsewhere, nothing posted) naming its items, which the
+-- operator resolves as `timing`. Claiming the credits first, under their primary key, makes that hold
+-- for two settles racing too: the later one waits for the first's commit, then fails its claim.
 CREATE OR REPLACE FUNCTION reconciliation_settle(p_reconciliation_id uuid, p_partial boolean, p_actor text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -106,8 +110,23 @@ BEGIN
   INSERT INTO reconciliation_settling
   SELECT id, coalesce(report_amount, 0), coalesce(fee, 0) FROM reconciliation_items
   WHERE reconciliation_id = r.id AND settled_transaction_id IS NULL
-    AND (bucket = 'matched' OR (NOT p_partial AND resolution IN ('adjust', 'write_off')));
+    AND ((bucket = 'matched' AND resolution IS DISTINCT FROM 'timing')
+         OR (NOT p_partial AND resolution IN ('adjust', 'write_off')));
   SELECT coalesce(sum(s.gross), 0), coalesce(sum(s.fee), 0) INTO v_gross, v_fees FROM reconciliation_settling s;
+
+  BEGIN
+    INSERT INTO reconciliation_settled_credits (transaction_id, item_id)
+    SELECT DISTINCT ON (c) c, i.id FROM reconciliation_items i JOIN reconciliation_settling s ON s.id = i.id,
+      unnest(i.credit_transaction_ids) c;
+  EXCEPTION WHEN unique_violation THEN
+    RETURN jsonb_build_object('failure', 'settled_elsewhere', 'items', (
+      SELECT jsonb_agg(jsonb_build_object('id', i.id::text, 'key', i.key,
+          'reconciliation_id', (SELECT o.reconciliation_id FROM reconciliation_items o WHERE o.id = sc.item_id))
+        ORDER BY i.id)
+      FROM reconciliation_items i JOIN reconciliation_settling s ON s.id = i.id
+      JOIN LATERAL (SELECT c.item_id FROM reconciliation_settled_credits c
+                    WHERE c.transaction_id = ANY (i.credit_transaction_ids) LIMIT 1) sc ON true));
+  END;
 
   IF EXISTS (SELECT 1 FROM reconciliation_settling) THEN
     IF v_gross <> 0 THEN
@@ -118,15 +137,11 @@ BEGIN
     END IF;
     UPDATE reconciliation_items i SET settled_transaction_id = coalesce(tx, 0)
     FROM reconciliation_settling s WHERE i.id = s.id;
-    INSERT INTO reconciliation_settled_credits (transaction_id, item_id)
-    SELECT DISTINCT ON (c) c, i.id FROM reconciliation_items i JOIN reconciliation_settling s ON s.id = i.id,
-      unnest(i.credit_transaction_ids) c
-    ON CONFLICT DO NOTHING;
   END IF;
 
   UPDATE reconciliations SET status = CASE WHEN NOT EXISTS (
       SELECT 1 FROM reconciliation_items WHERE reconciliation_id = r.id AND settled_transaction_id IS NULL
-        AND (bucket = 'matched' OR resolution IS DISTINCT FROM 'timing')) THEN 'settled' ELSE status END,
+        AND resolution IS DISTINCT FROM 'timing') THEN 'settled' ELSE status END,
     settled_at = CASE WHEN tx IS NOT NULL OR EXISTS (SELECT 1 FROM reconciliation_settling) THEN now() ELSE settled_at END
   WHERE id = r.id;
   RETURN jsonb_build_object('reconciliation_id', r.id, 'transaction_id', tx,

@@ -90,9 +90,14 @@ export type EffectRefusal =
         | "original_not_found"
         | "already_reversed"
         | "reference_taken"
-        | "client_revoked";
+        | "client_revoked"
+        | "nothing_to_adjust"
+        | "already_settled";
     }
-  | { failure: "illegal_transition"; from: string };
+  | { failure: "illegal_transition"; from: string }
+  | { failure: "unresolved"; count: number }
+  /** Items whose credits another reconciliation settled first. */
+  | { failure: "settled_elsewhere"; items: { id: string; key: string; reconciliation_id: string }[] };
 
 /** What a write's effect answers when it refuses. */
 export type Refusal = PostingRefusal | EffectRefusal;

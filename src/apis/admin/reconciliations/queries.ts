@@ -213,7 +213,7 @@ export const settleEffect = (
         WHERE x.r IS NOT NULL AND NOT x.r ? 'failure'
           AND ((x.r->>'settled_items')::int > 0 OR (x.was = 'open' AND NOT EXISTS (
             SELECT 1 FROM reconciliation_items i WHERE i.reconciliation_id = rec.id AND i.settled_transaction_id IS NULL
-              AND (i.bucket = 'matched' OR i.resolution IS DISTINCT FROM 'timing'))))`,
+              AND i.resolution IS DISTINCT FROM 'timing')))`,
     )})`,
   result: sql`(SELECT r FROM settled)`,
 });

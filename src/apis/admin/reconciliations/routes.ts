@@ -120,11 +120,13 @@ export const settleReconciliation = adminRoute({
     "One balanced transaction: the reported gross of every matched line and of every item resolved by adjust " +
     "or write_off leaves `clearing:<upstream>` (+gross) into `settlement:<upstream>` (−net) and " +
     "`fees:<upstream>` (−fee). 409 while unresolved items remain, unless `partial=true` (matched lines only). " +
-    "What is settled is never settled again: a second settle changes nothing.",
+    "A matched line resolved as `timing` waits for a later report. What is settled is never settled again: a " +
+    "second settle changes nothing, and a credit another reconciliation settled first answers 409 naming its " +
+    "items (resolve them as `timing`).",
   request: { params: uuidParam("id"), query: SettleQuery, headers: IdempotencyHeader },
   responses: {
     200: jsonContent(Settlement, "What this settle moved"),
-    ...conflict("Unresolved items remain"),
+    ...conflict("Unresolved items remain, or another reconciliation settled an item's credit first"),
     ...adminErrors,
   },
 });
