@@ -1,6 +1,8 @@
 // Four eyes: a named operator's adjustment at or above ADJUSTMENT_APPROVAL_THRESHOLD (default 1000 in
 // every currency) does not post; another approver posts it exactly once, whatever the races.
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../functions/index";
 import { as, createOperator, type TestOperator } from "./fixtures/operators";
 import { admin, createAccount, createWorkspace, ledgerInvariant, query, sql } from "./helpers";
 
@@ -13,6 +15,13 @@ beforeAll(async () => {
   checker = await createOperator("approver");
   viewer = await createOperator("viewer");
 });
+
+/** One run of the Cron Trigger's work. */
+async function runCron() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
 
 async function freshAccount(currency = "EUR") {
   const ws = await createWorkspace();
@@ -139,6 +148,32 @@ describe("four eyes on adjustments", () => {
       [approval.id, "expired"],
     ]);
     expect((await as(viewer, "GET", `/approvals?status=pending&account_id=${acct.id}`)).json.approvals).toEqual([]);
+    expect(await ledgerInvariant(acct.id)).toMatchObject({ balance: "0.0000", count: 0 });
+
+    // The scheduled job marks it, with one audit row by `system`; it answers as expired as before.
+    await runCron();
+    await runCron();
+    const [row] = await query<{ status: string; decided_at_is_expiry: boolean }>(
+      sql`SELECT status, decided_at = expires_at AS decided_at_is_expiry FROM approvals WHERE id = ${approval.id}`,
+    );
+    expect(row).toEqual({ status: "expired", decided_at_is_expiry: true });
+    const audit = await admin("GET", `/audit-events?target=${approval.id}&action=approval.expire`);
+    expect(
+      audit.json.audit_events.map(
+        (e: { actor: { email: string }; before: unknown; after: unknown; amount: number }) => [
+          e.actor.email,
+          e.before,
+          e.after,
+          e.amount,
+        ],
+      ),
+    ).toEqual([["system", { status: "pending" }, { status: "expired" }, 1200]]);
+    const again = await as(checker, "POST", `/approvals/${approval.id}/approve`);
+    expect([again.status, again.json.error.message]).toEqual([409, "This request expired without approval"]);
+    const listed = await as(viewer, "GET", `/approvals?status=expired&account_id=${acct.id}`);
+    expect(listed.json.approvals.map((a: { id: string; status: string }) => [a.id, a.status])).toEqual([
+      [approval.id, "expired"],
+    ]);
     expect(await ledgerInvariant(acct.id)).toMatchObject({ balance: "0.0000", count: 0 });
   });
 

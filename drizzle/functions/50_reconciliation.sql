@@ -178,10 +178,16 @@ BEGIN
   SELECT l.line_no, k.key, min(l.line_no) OVER (PARTITION BY k.key) AS first_line
   FROM reconciliation_lines l, unnest(l.keys) k(key) WHERE l.reconciliation_id = p_id;
 
+  ANALYZE recon_keys;
+
+  -- A line is a duplicate when any of its keys appeared on an earlier line. Joins and aggregates only:
+  -- a correlated subquery per line is quadratic over a 100,000-line report.
   CREATE TEMP TABLE recon_lines ON COMMIT DROP AS
-  SELECT l.line_no, l.key_field, l.keys, l.amount, l.fee,
-    EXISTS (SELECT 1 FROM recon_keys k WHERE k.line_no = l.line_no AND k.first_line < l.line_no) AS duplicate
-  FROM reconciliation_lines l WHERE l.reconciliation_id = p_id;
+  SELECT l.line_no, l.key_field, l.keys, l.amount, l.fee, coalesce(d.duplicate, false) AS duplicate
+  FROM reconciliation_lines l
+  LEFT JOIN (SELECT k.line_no, bool_or(k.first_line < k.line_no) AS duplicate FROM recon_keys k GROUP BY k.line_no) d
+    ON d.line_no = l.line_no
+  WHERE l.reconciliation_id = p_id;
 
   -- The upstream's unsettled credits that the report's (first) lines name, whatever their period.
   CREATE TEMP TABLE recon_credits ON COMMIT DROP AS
@@ -194,6 +200,7 @@ BEGIN
                 AND s.account_code = 'clearing:' || r.upstream)
     AND NOT EXISTS (SELECT 1 FROM reconciliation_settled_credits c WHERE c.transaction_id = e.transaction_id)
   ORDER BY e.transaction_id, k.line_no;
+  ANALYZE recon_credits;
 
   INSERT INTO reconciliation_items (reconciliation_id, bucket, key, line_no, report_amount, fee, ledger_amount,
     account_id, credit_transaction_ids)
@@ -213,11 +220,13 @@ BEGIN
     END,
     CASE WHEN l.duplicate THEN '{}'::bigint[] ELSE c.ids END
   FROM recon_lines l
-  CROSS JOIN LATERAL (
-    SELECT count(DISTINCT rc.key)::int AS found, coalesce(sum(rc.amount), 0) AS total,
-      coalesce(array_agg(rc.transaction_id) FILTER (WHERE rc.transaction_id IS NOT NULL), '{}') AS ids,
+  LEFT JOIN (
+    SELECT rc.line_no, count(DISTINCT rc.key)::int AS found, sum(rc.amount) AS total,
+      array_agg(rc.transaction_id) AS ids,
       CASE WHEN count(DISTINCT rc.account_id) = 1 THEN min(rc.account_id::text)::uuid END AS account_id
-    FROM recon_credits rc WHERE rc.line_no = l.line_no) c
+    FROM recon_credits rc GROUP BY rc.line_no) credited ON credited.line_no = l.line_no
+  CROSS JOIN LATERAL (SELECT coalesce(credited.found, 0) AS found, coalesce(credited.total, 0) AS total,
+      coalesce(credited.ids, '{}') AS ids, credited.account_id) c
   ORDER BY l.line_no;
 
   -- Credits of the period that no line of the report names.

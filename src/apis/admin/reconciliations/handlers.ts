@@ -55,9 +55,7 @@ reconciliationsAdmin.openapi(routes.importReconciliation, async (c) => {
   }
   const db = database(c);
   const outcome = await importReport(db, { ...query, actor: actorOf(c) }, auditMeta(c), c.req.raw.body);
-  const row = await getReconciliation(db, outcome.id);
-  if (!row) throw new Error("the imported reconciliation is not readable");
-  return c.json(renderReconciliation(row), outcome.existing ? 200 : 201);
+  return c.json(renderReconciliation(outcome.reconciliation), outcome.existing ? 200 : 201);
 });
 
 reconciliationsAdmin.openapi(routes.listReconciliations, async (c) => {
