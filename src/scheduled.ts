@@ -6,7 +6,7 @@ import { resyncAccounts } from "./edge/account-resync";
 import { runGatewayMonitor } from "./edge/gateway-monitor";
 import { resyncGatewayState } from "./edge/gateway-resync";
 import type { Bindings } from "./env";
-import { purgeExpiredIdempotencyKeys } from "./ledger/idempotency";
+import { purgeExpiredIdempotencyKeys } from "./ledger/queries";
 import { requeueStrandedDeliveries } from "./outbound/deliveries";
 
 async function purgeIdempotencyKeys(env: Bindings) {

@@ -5,7 +5,7 @@
 // write whose answer was lost posts once across a retry with its Idempotency-Key.
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DATABASE_RETRY_AFTER_SECONDS } from "../src/apis/shared/surface";
+import { DATABASE_RETRY_AFTER_SECONDS } from "../src/http/surface";
 import { ALL, addFunds } from "./fixtures/account-transactions";
 import { admin, call, createAccount, createWorkspace, ledgerInvariant, tenant } from "./helpers";
 

@@ -22,8 +22,8 @@ import * as payments from "../src/apis/admin/payments/routes";
 import * as reconciliations from "../src/apis/admin/reconciliations/routes";
 import * as upstreams from "../src/apis/admin/upstreams/routes";
 import * as workspaces from "../src/apis/admin/workspaces/routes";
-import { jsonContent } from "../src/apis/shared/openapi";
 import type { AppEnv } from "../src/env";
+import { jsonContent } from "../src/http/openapi";
 import { type AdminClient, type AdminRoute, adminClient, adminPath } from "../src/portal/admin-client";
 import { tenant } from "./helpers";
 

@@ -1,5 +1,5 @@
-// SQL of the edge mirror's scheduled re-sync: which accounts to compare with their KV state, and the
-// gateway state an operator set last.
+// SQL of the edge's scheduled jobs: the mirror's re-sync (which accounts to compare with their KV state,
+// and the gateway state an operator set last) and the gateway monitor (when the gateway last sent an event).
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { AccountStatus } from "../db/schema";
@@ -48,4 +48,12 @@ export async function latestGatewaySet(db: Database): Promise<unknown> {
     WHERE action = 'gateway.set' AND occurred_at > now() - ${RECENT_CHANGES}::interval
     ORDER BY occurred_at DESC, id DESC LIMIT 1`);
   return rows[0]?.after ?? null;
+}
+
+/** When the SMS gateway's newest event arrived (text timestamp), or null before its first. */
+export async function lastGatewayEventAt(db: Database): Promise<string | null> {
+  const { rows } = await db.execute<{ last: string | null }>(
+    sql`SELECT max(received_at)::text AS last FROM webhook_events WHERE upstream = 'sms_gateway'`,
+  );
+  return rows[0]?.last ?? null;
 }

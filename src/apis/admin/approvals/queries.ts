@@ -4,7 +4,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import type { Effect } from "../../../ledger/idempotency";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { type ApprovalRow, adminPostingEffect, approvalJson, postingAudit } from "../entries/queries";
 
 /** Approvals newest first, keyset-paged on (created_at, id), filtered by status and account. */

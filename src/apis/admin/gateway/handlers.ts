@@ -1,9 +1,9 @@
 // Handlers of the gateway resource.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
 import { gatewayStatusMaxAge } from "../../../edge/gateway-config";
 import { readEffectiveGatewayState } from "../../../edge/kv-state";
-import { createSurface } from "../../shared/surface";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { auditMeta } from "../audit/record";
 import { adminErrorRenderer } from "../errors";
 import * as routes from "./routes";

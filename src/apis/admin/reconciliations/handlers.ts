@@ -3,12 +3,12 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { type Effect, requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
 import { type Refusal, refusalError } from "../../../ledger/posting";
 import { AppError } from "../../../lib/errors";
 import { decimalForCurrency } from "../../../lib/money";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { badCursor, decodeKeyset, encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";

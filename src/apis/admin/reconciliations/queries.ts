@@ -7,7 +7,8 @@ import type { Database } from "../../../db/client";
 import type { Effect } from "../../../ledger/idempotency";
 import type { Upstream } from "../../../ledger/posting";
 import type { StagedLine } from "../../../reconciliation/formats";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import type { Item, Reconciliation } from "./schemas";
 
 export type ReconciliationRow = z.infer<typeof Reconciliation>;

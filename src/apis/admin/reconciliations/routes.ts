@@ -1,8 +1,8 @@
 // Routes of the reconciliations resource (issue 20): import a settlement report, list, one, items by
 // bucket (JSON and CSV), resolve an item, settle.
 import { z } from "@hono/zod-openapi";
-import { IdempotencyHeader, jsonBody, jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { IdempotencyHeader, jsonBody, jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { AdminError } from "../errors";
 import { adminErrors, adminRoute } from "../route-base";
 import { MAX_REPORT_BYTES, MAX_REPORT_LINES } from "./import";
