@@ -1,8 +1,8 @@
 // The one skeleton of the webhook receivers (crypto.ts, mobile-money.ts, sms-gateway.ts): verify the
 // Standard Webhooks signature over the raw body (once per request), count the upstream's budget, parse
 // the event, run its effect in ONE database round trip (runWrite; the webhook_events claim first, and a
-// refusal rolls everything back, claim included), then answer. Each receiver brings its secret, its event schema, its effect, and its words for a bad
-// event, a refusal and the answer.
+// refusal rolls everything back, claim included), then answer. Each receiver brings its secret, its
+// event schema, its effect, and its words for a bad event, a refusal and the answer.
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv, Bindings } from "../env";
