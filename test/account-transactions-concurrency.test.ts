@@ -1,9 +1,9 @@
 // Spec 002 under concurrency: parallel add-funds and record-usage on one account, with idempotent
 // retries and usage bound to fail. Expected values come from the successful responses, in integer cents.
 import { describe, expect, it } from "vitest";
-import { call, ledgerInvariant, query, sql, tenant } from "./helpers";
+import { call, ledgerInvariant, type Permission, query, sql, tenant } from "./helpers";
 
-const ALL = ["transactions.read", "funds.write", "usage.write"];
+const ALL: Permission[] = ["transactions.read", "funds.write", "usage.write"];
 
 /** Exact cents of a decimal rendering ("12.3", "-0.05", "100.0000"); never float arithmetic. */
 function cents(value: number | string): number {

@@ -2,9 +2,9 @@
 // retries; the model keeps the balance in integer cents, and API, model and ledger must agree.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { call, ledgerInvariant, tenant } from "./helpers";
+import { call, ledgerInvariant, type Permission, tenant } from "./helpers";
 
-const ALL = ["transactions.read", "funds.write", "usage.write"];
+const ALL: Permission[] = ["transactions.read", "funds.write", "usage.write"];
 
 function cents(value: number | string): number {
   const match = /^(-?)(\d+)(?:\.(\d{1,4}))?$/.exec(String(value));

@@ -12,10 +12,10 @@ import {
   statusEvent as cryptoStatusEvent,
   processorEvent,
 } from "./crypto-helpers";
-import { admin, call, createAccount, createKey, createWorkspace, query, sql } from "./helpers";
+import { admin, call, createAccount, createKey, createWorkspace, type Permission, query, sql } from "./helpers";
 import { statusEvent as mobileMoneyStatusEvent, postSigned } from "./webhook-signing";
 
-const MM_PERMISSIONS = ["payments.read", "payments.write"];
+const MM_PERMISSIONS: Permission[] = ["payments.read", "payments.write"];
 const MM_TYPES = ["PAYMENT", "DIRECT_PAYMENT", "TRANSFERT", "RECHARGE"] as const;
 const MM_STATUSES = ["INIT", "PENDING", "COMPLETE", "FAILED", "TIMEOUT"] as const;
 /** Status paths through the mobile-money state machine, one event each. */

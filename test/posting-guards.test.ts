@@ -6,9 +6,18 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cacheKey, writeAccountState } from "../src/edge/kv-state";
 import { sha256Hex } from "../src/lib/crypto";
-import { admin, call, createAccount, createKey, createWorkspace, ledgerInvariant, tenant } from "./helpers";
+import {
+  admin,
+  call,
+  createAccount,
+  createKey,
+  createWorkspace,
+  ledgerInvariant,
+  type Permission,
+  tenant,
+} from "./helpers";
 
-const ALL = ["transactions.read", "funds.write", "usage.write"];
+const ALL: Permission[] = ["transactions.read", "funds.write", "usage.write"];
 const addFunds = (accountId: string, key: string, amount: number | string) =>
   call("POST", `/v1/account/${accountId}/transactions/add-funds`, { headers: { api_key: key }, body: { amount } });
 const recordUsage = (accountId: string, key: string, amount: number) =>

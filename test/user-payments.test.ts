@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { adjust, admin, call, createKey, importEntry, setGateway, tenant } from "./helpers";
+import { adjust, admin, call, createKey, importEntry, type Permission, setGateway, tenant } from "./helpers";
 
 const get = (path: string, key?: string) => call("GET", path, { headers: key ? { "x-api-key": key } : {} });
-const ALL = ["payments.read", "balance.read"];
+const ALL: Permission[] = ["payments.read", "balance.read"];
 
 afterEach(async () => {
   await setGateway("ok");
