@@ -9,7 +9,7 @@ import { documentedAnswer } from "./documented-answers";
 import { type CallableRoute, callRoute, expectStatus, type RouteInput } from "./route-call";
 import { accounts, apiKeys, entries, gateway, workspaces } from "./routes";
 
-export { callRoute, callRouteUnchecked, expectStatus, hasStatus } from "./route-call";
+export { assertStatus, callRoute, callRouteUnchecked, expectStatus, hasStatus } from "./route-call";
 export * as routes from "./routes";
 
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
@@ -79,6 +79,13 @@ export const admin = (method: string, path: string, body?: unknown, headers: Rec
   call(method, `/admin/v1${path}`, { headers: { ...ADMIN, ...headers }, body });
 
 type Input<R extends CallableRoute> = RouteInput<R>;
+
+/** callRoute with the admin token (an admin route's answer, typed by the route). */
+export const adminCall = <R extends CallableRoute>(
+  route: R,
+  input: RouteInput<R>,
+  headers: Record<string, string> = {},
+) => callRoute(route, input, { ...ADMIN, ...headers });
 /** A permission an API key can hold, and the body that creates an account. */
 export type Permission = (typeof API_KEY_PERMISSIONS)[number];
 export type NewAccount = Input<typeof accounts.createAccount>["json"];
@@ -120,6 +127,17 @@ export const importEntry = async (accountId: string, body: Omit<Input<typeof ent
 
 export const setGateway = async (status: "ok" | "partial" | "unavailable") =>
   expectStatus(await callRoute(gateway.putGatewayStatus, { json: { status } }, ADMIN), 200);
+
+/** Suspends an account (PATCH /accounts/{id}), which must answer 200. */
+export const suspend = async (accountId: string) =>
+  expectStatus(
+    await adminCall(accounts.updateAccountStatus, { params: { account_id: accountId }, json: { status: "suspended" } }),
+    200,
+  );
+
+/** Revokes an API key by id (DELETE /api-keys/{id}), which must answer 204. */
+export const revokeKey = async (keyId: string) =>
+  expectStatus(await adminCall(apiKeys.revokeApiKey, { params: { id: keyId } }), 204);
 
 /** A workspace with one account and a key bound to it holding `permissions`. */
 export async function tenant(permissions: Permission[], account: NewAccount = { currency: "EUR" }) {

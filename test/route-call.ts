@@ -144,6 +144,17 @@ export function hasStatus<R extends CallableRoute, S extends Statuses<R>>(
   return answer.status === status;
 }
 
+/**
+ * Fails the test unless the answer has `status` (with the status and body it got), and narrows `answer` to
+ * that status: the statement `expect(res.status).toBe(201)` was, with `res.json` typed after it.
+ */
+export function assertStatus<R extends CallableRoute, S extends Statuses<R>>(
+  answer: RouteAnswer<R>,
+  status: S,
+): asserts answer is RouteAnswer<R> & AnswerAt<R, S> {
+  if (!hasStatus(answer, status)) throw new Error(`expected ${status}, got ${answer.status}: ${answer.text}`);
+}
+
 /** The answer's JSON if it has `status`; otherwise the test fails with the status and body it got. */
 export function expectStatus<R extends CallableRoute, S extends Statuses<R>>(
   answer: RouteAnswer<R>,
