@@ -14,13 +14,13 @@ import {
 } from "./fixtures/account-transactions";
 import {
   adjust,
-  admin,
   createAccount,
   createKey,
   createWorkspace,
   expectStatus,
   importEntry,
   query,
+  revokeKey,
   seedEntries,
   sql,
   tenant,
@@ -172,7 +172,7 @@ describe("GET /v1/account/{accountId}/transactions", () => {
     expect((await list(t.account.id, "garbage")).status).toBe(401);
     expect((await list(t.account.id, null, "", { "x-api-key": t.key })).status).toBe(401);
     expect((await list(t.account.id, t.key)).status).toBe(200);
-    expect((await admin("DELETE", `/api-keys/${t.keyId}`)).status).toBe(204);
+    await revokeKey(t.keyId);
     const revoked = await list(t.account.id, t.key);
     expect(revoked.status).toBe(401);
     expect(revoked.json).toEqual(unauthorized);
