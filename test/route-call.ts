@@ -15,7 +15,7 @@ type JsonBodyInput<R extends CallableRoute> = R["request"] extends {
 }
   ? z.input<S>
   : never;
-/** Only the parts the route declares: `params`, `query` (optional, as on the wire) and `json`. */
+/** Only the parts the route declares: `params`, `query` (every field optional, as on the wire) and `json`. */
 type Part<Name extends string, T, Optional extends boolean> = [T] extends [never]
   ? { [K in Name]?: never }
   : Optional extends true
@@ -24,7 +24,7 @@ type Part<Name extends string, T, Optional extends boolean> = [T] extends [never
 
 /** The input of a route, as its request schemas take it (z.input). */
 export type RouteInput<R extends CallableRoute> = Part<"params", SchemaPart<R, "params">, false> &
-  Part<"query", SchemaPart<R, "query">, true> &
+  Part<"query", Partial<SchemaPart<R, "query">>, true> &
   Part<"json", JsonBodyInput<R>, false>;
 
 /**
@@ -40,13 +40,20 @@ export type UncheckedInput = {
 type JsonOf<Response> = Response extends { content: { "application/json": { schema: infer S extends z.ZodType } } }
   ? z.output<S>
   : undefined;
-type Statuses<R extends CallableRoute> = keyof R["responses"] & number;
+/** A status key as a number: spread response maps (adminErrors) keep their keys as strings ("400"). */
+type AsStatus<K> = K extends number ? K : K extends `${infer N extends number}` ? N : never;
+type Statuses<R extends CallableRoute> = AsStatus<keyof R["responses"]>;
+type ResponseAt<R extends CallableRoute, S extends number> = S extends keyof R["responses"]
+  ? R["responses"][S]
+  : `${S}` extends keyof R["responses"]
+    ? R["responses"][`${S}`]
+    : never;
 /** One documented status with the JSON its route documents for it. */
 type AnswerAt<R extends CallableRoute, S extends Statuses<R>> = {
   status: S;
   headers: Headers;
   text: string;
-  json: JsonOf<R["responses"][S]>;
+  json: JsonOf<ResponseAt<R, S>>;
 };
 /** Any documented answer of the route: a union discriminated by `status`. */
 export type RouteAnswer<R extends CallableRoute> = { [S in Statuses<R>]: AnswerAt<R, S> }[Statuses<R>];
