@@ -29,7 +29,8 @@ export type RouteInput<R extends CallableRoute> = Part<"params", SchemaPart<R, "
 
 /**
  * An input outside the route's schemas, sent as given, to test refusals: path segments are inserted
- * verbatim (not encoded), the query is a ready string or a record, the body any value (a string as is).
+ * verbatim (not encoded), the query is a ready string or a record, the body any value (a string as is; a
+ * FormData or bytes as is, with the caller's content-type).
  */
 export type UncheckedInput = {
   params?: Record<string, string>;
@@ -92,8 +93,9 @@ async function send<R extends CallableRoute>(
 ): Promise<RouteAnswer<R>> {
   const method = route.method.toUpperCase();
   const sent: Record<string, string> = { ...headers };
-  let payload: string | undefined;
-  if (body !== undefined) {
+  let payload: string | FormData | Uint8Array | undefined;
+  if (body instanceof FormData || body instanceof Uint8Array) payload = body;
+  else if (body !== undefined) {
     payload = typeof body === "string" ? body : JSON.stringify(body);
     sent["content-type"] ??= "application/json";
   }
