@@ -7,7 +7,7 @@ import type { API_KEY_PERMISSIONS } from "../src/auth/api-keys";
 import { createDatabase } from "../src/db/client";
 import { documentedAnswer } from "./documented-answers";
 import { type CallableRoute, callRoute, expectStatus, type RouteInput } from "./route-call";
-import { accounts, apiKeys, entries, gateway, workspaces } from "./routes";
+import { accounts, apiKeys, entries, gateway, members, workspaces } from "./routes";
 
 export { assertStatus, callRoute, callRouteUnchecked, expectStatus, hasStatus } from "./route-call";
 export * as routes from "./routes";
@@ -138,6 +138,10 @@ export const suspend = async (accountId: string) =>
 /** Revokes an API key by id (DELETE /api-keys/{id}), which must answer 204. */
 export const revokeKey = async (keyId: string) =>
   expectStatus(await adminCall(apiKeys.revokeApiKey, { params: { id: keyId } }), 204);
+
+/** Revokes every token of a workspace member (DELETE /members/{id}/tokens), which must answer 204. */
+export const revokeMemberTokens = async (memberId: string) =>
+  expectStatus(await adminCall(members.revokeMemberTokens, { params: { member_id: memberId } }), 204);
 
 /** A workspace with one account and a key bound to it holding `permissions`. */
 export async function tenant(permissions: Permission[], account: NewAccount = { currency: "EUR" }) {
