@@ -15,7 +15,10 @@ type JsonBodyInput<R extends CallableRoute> = R["request"] extends {
 }
   ? z.input<S>
   : never;
-/** Only the parts the route declares: `params`, `query` (every field optional, as on the wire) and `json`. */
+/**
+ * Only the parts the route declares: `params`, `query` (every field optional, as on the wire) and `json`
+ * (optional where the route's body is).
+ */
 type Part<Name extends string, T, Optional extends boolean> = [T] extends [never]
   ? { [K in Name]?: never }
   : Optional extends true
@@ -25,7 +28,7 @@ type Part<Name extends string, T, Optional extends boolean> = [T] extends [never
 /** The input of a route, as its request schemas take it (z.input). */
 export type RouteInput<R extends CallableRoute> = Part<"params", SchemaPart<R, "params">, false> &
   Part<"query", Partial<SchemaPart<R, "query">>, true> &
-  Part<"json", JsonBodyInput<R>, false>;
+  Part<"json", JsonBodyInput<R>, R["request"] extends { body: { required: false } } ? true : false>;
 
 /**
  * An input outside the route's schemas, sent as given, to test refusals: path segments are inserted
