@@ -9,7 +9,7 @@ import { documentedAnswer } from "./documented-answers";
 import { type CallableRoute, callRoute, expectStatus, type RouteInput } from "./route-call";
 import { accounts, apiKeys, entries, gateway, members, workspaces } from "./routes";
 
-export { assertStatus, callRoute, callRouteUnchecked, expectStatus, hasStatus } from "./route-call";
+export { assertStatus, callRoute, callRouteUnchecked, expectStatus, hasStatus, type RouteInput } from "./route-call";
 export * as routes from "./routes";
 
 export const ADMIN = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
