@@ -291,7 +291,7 @@ describe("bearer tokens on the crypto payments API", () => {
     const write = await accessToken(client, "write");
 
     const created = await createPayment(write, { amount_usd: "10.00", currency: "USDTTRC20", order_id: "A-1" });
-    expect(created.status).toBe(201);
+    assertStatus(created, 201);
     const denied = await createPayment(read, { amount_usd: "10.00", currency: "USDTTRC20", order_id: "A-2" });
     expect(denied.status).toBe(403);
     expect(denied.json).toEqual({
@@ -300,7 +300,7 @@ describe("bearer tokens on the crypto payments API", () => {
 
     expect((await listPayments(read)).status).toBe(200);
     const listDenied = await listPayments(write);
-    expect(listDenied.status).toBe(403);
+    assertStatus(listDenied, 403);
     expect(listDenied.json.error.code).toBe("permission_denied");
     expect((await paymentStatus(read, { transaction_id: created.json.transaction_id })).status).toBe(200);
     expect((await paymentStatus(write, { transaction_id: created.json.transaction_id })).status).toBe(403);
@@ -317,7 +317,7 @@ describe("bearer tokens on the crypto payments API", () => {
     expect(token.json.error).toBe("invalid_client");
 
     const list = await listPayments(m.token);
-    expect(list.status).toBe(401);
+    assertStatus(list, 401);
     expect(list.json.error.code).toBe("not_authenticated");
     expect((await paymentStatus(m.token, { transaction_id: payment.transaction_id })).status).toBe(401);
     const create = await createPayment(m.token, { amount_usd: 1, currency: "USDTTRC20", order_id: "after-revoke" });
