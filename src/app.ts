@@ -9,15 +9,14 @@ import { isReportImport } from "./apis/admin/reconciliations/routes";
 import { cryptoPaymentsApi } from "./apis/crypto-payments";
 import { oauthApi } from "./apis/oauth";
 import { paiementsApi } from "./apis/paiements";
-import { renderError, type Surface } from "./apis/shared/surface";
 import { isReceiptUpload, smsPaymentsApi } from "./apis/sms-payments";
 import { userPaymentsApi } from "./apis/user-payments";
-import type { AppEnv, Bindings } from "./env";
+import type { AppEnv } from "./env";
+import { renderError, type Surface } from "./http/surface";
 import { AppError } from "./lib/errors";
 import { createPortal } from "./portal";
 import { cryptoWebhook } from "./webhooks/crypto";
 import { mobileMoneyWebhook } from "./webhooks/mobile-money";
-import { perUpstream } from "./webhooks/receiver";
 import { smsGatewayWebhook } from "./webhooks/sms-gateway";
 
 /** Every router and the path prefix it is mounted at. */
@@ -35,11 +34,6 @@ const SURFACES: [string, Surface][] = [
   ["/v1/account", accountTransactionsApi],
 ];
 
-const UPSTREAM_LIMITS: [string, string, (env: Bindings) => string][] = [
-  ["/webhooks/sms-gateway", "sms_gateway", (env) => env.SMS_GATEWAY_WEBHOOK_SECRET],
-  ["/webhooks/mobile-money", "mobile_money", (env) => env.MOBILE_MONEY_WEBHOOK_SECRET],
-  ["/webhooks/crypto", "crypto", (env) => env.CRYPTO_WEBHOOK_SECRET],
-];
 /** Where Workers Static Assets serve the API reference bundle (scripts/lib/docs-assets.mjs puts it there). */
 export const DOCS_BUNDLE_PATH = "/docs/api-reference.js";
 
@@ -86,8 +80,6 @@ export function buildApp() {
   );
 
   app.get("/health", (c) => c.json({ status: "ok" }));
-  // Each upstream's budget, before its receiver (src/webhooks/) runs.
-  for (const [path, upstream, secretOf] of UPSTREAM_LIMITS) app.on("POST", path, perUpstream(upstream, secretOf));
   // The back office: its forms call the admin routes of this same app, in-process.
   app.route(
     "/portal",

@@ -1,6 +1,6 @@
 import type { Database } from "./db/client";
 
-/** A `[[ratelimits]]` binding of wrangler.toml: its limit and period are in its name (src/apis/shared/rate-limit.ts). */
+/** A `[[ratelimits]]` binding of wrangler.toml: its limit and period are in its name (src/http/rate-limit.ts). */
 export type LimiterBindingName = `RATE_LIMIT_${number}_PER_${10 | 60}S`;
 
 /** Worker bindings: vars from wrangler.toml, secrets from `wrangler secret put`. */

@@ -1,6 +1,8 @@
 // Four eyes: a named operator's adjustment at or above ADJUSTMENT_APPROVAL_THRESHOLD (default 1000 in
 // every currency) does not post; another approver posts it exactly once, whatever the races.
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import worker from "../functions/index";
 import { callAs, createOperator, type TestOperator } from "./fixtures/operators";
 import {
   adminCall,
@@ -23,6 +25,13 @@ beforeAll(async () => {
   checker = await createOperator("approver");
   viewer = await createOperator("viewer");
 });
+
+/** One run of the Cron Trigger's work. */
+async function runCron() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
 
 async function freshAccount(currency = "EUR") {
   const ws = await createWorkspace();
@@ -156,6 +165,26 @@ describe("four eyes on adjustments", () => {
     const expired = expectStatus(await approvals(viewer, "expired", acct.id), 200);
     expect(expired.approvals.map((a) => [a.id, a.status])).toEqual([[approval.id, "expired"]]);
     expect(expectStatus(await approvals(viewer, "pending", acct.id), 200).approvals).toEqual([]);
+    expect(await ledgerInvariant(acct.id)).toMatchObject({ balance: "0.0000", count: 0 });
+
+    // The scheduled job marks it, with one audit row by `system`; it answers as expired as before.
+    await runCron();
+    await runCron();
+    const [row] = await query<{ status: string; decided_at_is_expiry: boolean }>(
+      sql`SELECT status, decided_at = expires_at AS decided_at_is_expiry FROM approvals WHERE id = ${approval.id}`,
+    );
+    expect(row).toEqual({ status: "expired", decided_at_is_expiry: true });
+    const audit = expectStatus(
+      await adminCall(routes.audit.listAuditEvents, { query: { target: approval.id, action: "approval.expire" } }),
+      200,
+    );
+    expect(audit.audit_events.map((e) => [e.actor.email, e.before, e.after, e.amount])).toEqual([
+      ["system", { status: "pending" }, { status: "expired" }, 1200],
+    ]);
+    const again = expectStatus(await approve(checker, approval.id), 409);
+    expect(again.error.message).toBe("This request expired without approval");
+    const listed = expectStatus(await approvals(viewer, "expired", acct.id), 200);
+    expect(listed.approvals.map((a) => [a.id, a.status])).toEqual([[approval.id, "expired"]]);
     expect(await ledgerInvariant(acct.id)).toMatchObject({ balance: "0.0000", count: 0 });
   });
 

@@ -4,9 +4,10 @@ import { createExecutionContext, createScheduledController, env, waitOnExecution
 import { describe, expect, it } from "vitest";
 import worker from "../functions/index";
 import { changeAccountStatus } from "../src/apis/admin/accounts/service";
+import { setGatewayState } from "../src/apis/admin/gateway/service";
 import { createDatabase } from "../src/db/client";
-import { ACCOUNT_STATE_TTL_SECONDS } from "../src/edge/kv-state";
-import { callRoute, expectStatus, query, routes, sql, tenant } from "./helpers";
+import { ACCOUNT_STATE_TTL_SECONDS, readStoredGatewayState } from "../src/edge/kv-state";
+import { callRoute, expectStatus, query, routes, setGateway, sql, tenant } from "./helpers";
 
 /** The real KV, except that writes fail: a KV outage after the database commit. */
 const kvRefusingWrites = (kv: KVNamespace): KVNamespace =>
@@ -64,5 +65,43 @@ describe("the KV mirror of account states", () => {
     await env.EDGE_KV.put(`account:${t.account.id}`, JSON.stringify({ status: "nonsense" }));
     const res = await balance(t.key);
     expect(res.json).toEqual({ status: false, error: "Account is in setup process", account_id: t.account.id });
+  });
+
+  it("rewrites a manual gateway state whose KV write was lost, from its audit row, in one scheduled run", async () => {
+    await setGateway("ok");
+    const before = await readStoredGatewayState(env.EDGE_KV);
+    expect(before?.status).toBe("ok");
+
+    const meta = { actorId: null, actorEmail: "bootstrap", requestId: "test-gateway-heal", clientIp: null };
+    const set = await setGatewayState(createDatabase(env), kvRefusingWrites(env.EDGE_KV), meta, {
+      status: "unavailable",
+      reason: "heal test",
+    });
+    expect(set).toMatchObject({ status: "unavailable", source: "admin", set_by: "bootstrap" });
+    expect(await readStoredGatewayState(env.EDGE_KV)).toEqual(before);
+
+    await runScheduled();
+
+    // The newest state an operator set (this one, unless another suite set one since) is what KV holds.
+    const stored = await readStoredGatewayState(env.EDGE_KV);
+    const [newest] = await query<{ after: unknown }>(
+      sql`SELECT after FROM audit_events WHERE action = 'gateway.set' ORDER BY occurred_at DESC, id DESC LIMIT 1`,
+    );
+    expect(stored).toEqual(newest?.after);
+    expect(Date.parse(stored?.updated_at ?? "")).toBeGreaterThanOrEqual(Date.parse(set.updated_at));
+    await setGateway("ok");
+  });
+
+  it("leaves a newer gateway state in KV alone", async () => {
+    await setGateway("partial");
+    const newer = {
+      status: "ok" as const,
+      updated_at: new Date(Date.now() + 60_000).toISOString(),
+      source: "monitor" as const,
+    };
+    await env.EDGE_KV.put("gateway:sms", JSON.stringify(newer));
+    await runScheduled();
+    expect(await readStoredGatewayState(env.EDGE_KV)).toEqual(newer);
+    await setGateway("ok");
   });
 });

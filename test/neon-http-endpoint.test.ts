@@ -8,6 +8,7 @@ import { env } from "cloudflare:test";
 import { NeonDbError, type NeonQueryFunctionInTransaction, neon, neonConfig } from "@neondatabase/serverless";
 import { sql as drizzleSql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { configureLocalEndpoint, createDatabase } from "../src/db/client";
 
 const endpoint = env.LOCAL_NEON_HTTP_ENDPOINT;
@@ -206,15 +207,21 @@ describe("local Neon HTTP endpoint: counters", () => {
     await q`SELECT 1`;
     await q.transaction((t) => [t`SELECT 1`, t`SELECT 2`, t`SELECT 3`]);
     await rejectionOf(q`SELECT 1/0`);
-    expect(await statsOf(tag)).toEqual({ requests: 3, statements: 5, batches: 1, errors: 1 });
+    expect(await statsOf(tag)).toMatchObject({ requests: 3, statements: 5, batches: 1, errors: 1 });
+    // The largest request body of the tag, in bytes: a query of 10,000 characters is one of 10,000 and a bit.
+    await q`SELECT ${"x".repeat(10_000)}::text`;
+    const { max_request_bytes } = z.object({ max_request_bytes: z.number() }).parse(await statsOf(tag));
+    expect(max_request_bytes).toBeGreaterThan(10_000);
+    expect(max_request_bytes).toBeLessThan(10_100);
     // Untagged requests and other tags count elsewhere.
     await sql`SELECT 1`;
-    expect(await statsOf(tag)).toMatchObject({ requests: 3 });
+    expect(await statsOf(tag)).toMatchObject({ requests: 4 });
     expect(await statsOf(`never-${crypto.randomUUID()}`)).toEqual({
       requests: 0,
       statements: 0,
       batches: 0,
       errors: 0,
+      max_request_bytes: 0,
     });
   });
 });

@@ -1,7 +1,7 @@
 // How a rate-limit var picks its limiter: a named binding, "off" (load tests only), or a config error.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { limiterFor, UNLIMITED } from "../src/apis/shared/rate-limit";
+import { limiterFor, UNLIMITED } from "../src/http/rate-limit";
 
 describe("limiterFor", () => {
   it("picks the binding the var names", () => {

@@ -7,14 +7,8 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../functions/index";
-import {
-  credentials,
-  limiterFor,
-  RATE_LIMIT_VARS,
-  type RateLimitClass,
-  rateLimitKey,
-} from "../src/apis/shared/rate-limit";
 import type { Bindings } from "../src/env";
+import { credentials, limiterFor, RATE_LIMIT_VARS, type RateLimitClass, rateLimitKey } from "../src/http/rate-limit";
 import { accessToken, basic, createClient, statusEvent as cryptoStatus, form, signed } from "./crypto-helpers";
 import { PNG_MAGIC } from "./fixtures/files";
 import {

@@ -177,6 +177,72 @@ describe("mobile_money report: every bucket, every action, settle", () => {
   });
 });
 
+describe("a credit settles once, whatever the number of reports that match it", () => {
+  it("refuses the second reconciliation's settle until its item is resolved as timing; races post once", async () => {
+    const start = Date.now();
+    const m = await merchantIn("BWP");
+    const a = await payment(m.key, "100.00");
+    const b = await payment(m.key, "20.00");
+    const qs = { upstream: "mobile_money", currency: "BWP", ...periodFrom(start) };
+    // Two different files (the upstream re-sent a corrected report) that both name credit a.
+    const first = await importReport(qs, `${MM_HEADER}\n${a},100.00,1.00,BWP,2026-12-01\n`);
+    const second = await importReport(
+      qs,
+      `${MM_HEADER}\n${a},100.00,1.00,BWP,2026-12-02\n${b},20.00,0,BWP,2026-12-02\n`,
+    );
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(first.json.summary.matched).toBe(1);
+    expect(second.json.summary.matched).toBe(2);
+    // The period's credit b is in the second report only, so the first has it missing_in_report.
+    const bInFirst = (await admin("GET", `/reconciliations/${first.json.id}/items?bucket=missing_in_report`)).json
+      .items[0].id as string;
+    const bTiming = await admin("POST", `/reconciliations/${first.json.id}/items/${bInFirst}/resolve`, {
+      action: "timing",
+      note: "in the second report",
+    });
+    expect(bTiming.status, bTiming.text).toBe(200);
+
+    // Both settles at once, three times each: credit a settles once, in one of them.
+    const settles = await Promise.all(
+      [first, second, first, second, first, second].map((r) => admin("POST", `/reconciliations/${r.json.id}/settle`)),
+    );
+    const posted = settles.filter((r) => r.status === 200 && r.json.transaction_id !== null);
+    expect(posted.length).toBe(1);
+    const winner = posted[0]?.json.reconciliation_id as string;
+    const loser = winner === first.json.id ? second : first;
+    const aInLoser = (await admin("GET", `/reconciliations/${loser.json.id}/items?bucket=matched`)).json.items.find(
+      (i: { key: string }) => i.key === a,
+    ).id as string;
+    for (const r of settles.filter((x) => x.json.reconciliation_id !== winner && x.status !== 200)) {
+      expect(r.status).toBe(409);
+      expect(r.json.error).toEqual({
+        code: "conflict",
+        message:
+          "another reconciliation already settled the credits of some items: resolve each as timing, then settle",
+        details: { [`item ${aInLoser}`]: [`${a}: settled by reconciliation ${winner}`] },
+      });
+    }
+    // a's gross left clearing once; in the second report b is still waiting if the first won.
+    const bLeft = winner === first.json.id ? "-20.0000" : "0.0000";
+    expect(await systemBalance("clearing:mobile_money", "BWP")).toBe(bLeft);
+    expect(await trialBalanceOff()).toEqual([]);
+
+    // Resolved as timing, the loser's line waits for a later report and the rest of it settles.
+    const timing = await admin("POST", `/reconciliations/${loser.json.id}/items/${aInLoser}/resolve`, {
+      action: "timing",
+      note: "settled by the other report",
+    });
+    expect(timing.json.resolution).toMatchObject({ action: "timing" });
+    const after = await admin("POST", `/reconciliations/${loser.json.id}/settle`);
+    expect(after.status, after.text).toBe(200);
+    expect(await systemBalance("clearing:mobile_money", "BWP")).toBe("0.0000");
+    expect(await systemBalance("settlement:mobile_money", "BWP")).toBe("-119.0000");
+    expect(await systemBalance("fees:mobile_money", "BWP")).toBe("-1.0000");
+    expect((await admin("GET", `/reconciliations/${loser.json.id}`)).json.status).toBe("settled");
+    expect(await trialBalanceOff()).toEqual([]);
+  });
+});
+
 describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
   const legs = async (currency: string) =>
     (await query<{ n: number }>(sql`SELECT count(*)::int AS n FROM system_legs WHERE currency = ${currency}`))[0]?.n;
@@ -206,11 +272,11 @@ describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
       ],
       [
         "malformed lines",
-        `${MM_HEADER}\n${ref},10.00,0,GHS,2026-12-01\n${ref}-x,abc,0,GHS,2026-12-01\n${ref}-y,1.234,0,EUR,yesterday\nonly,three,fields\n`,
+        `${MM_HEADER}\n${ref},10.00,0,GHS,2026-12-01\n${ref}-x,abc,0,GHS,2026-12-01\n${ref}-y,1.234,0,EUR,yesterday\nonly,three,fields\n${ref}-z,5.00,6.00,GHS,2026-12-01\n`,
         400,
         {
           code: "bad_request",
-          message: "the report is malformed (3 bad line(s) named)",
+          message: "the report is malformed (4 bad line(s) named)",
           details: {
             "line 3": ["amount: must be a decimal number"],
             "line 4": [
@@ -219,6 +285,7 @@ describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
               "settled_at: must be an RFC 3339 timestamp or a date",
             ],
             "line 5": ["*: expected 5 fields, found 3"],
+            "line 6": ["fee: must not exceed amount (5.00)"],
           },
         },
       ],

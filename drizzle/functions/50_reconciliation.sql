@@ -82,8 +82,12 @@ END $$;
 -- Settles a reconciliation: one balanced system-only transaction moving the reported gross of every
 -- matched line, and of every item resolved by adjust or write_off, out of clearing:<upstream> (+gross)
 -- into settlement:<upstream> (−net) and fees:<upstream> (−fee). Refused (unresolved) while unresolved
--- items remain, unless p_partial, which settles the matched lines only. Lines already settled are never
--- settled again, so a second settle changes nothing.
+-- items remain, unless p_partial, which settles the matched lines only. A matched line resolved as
+-- `timing` waits for a later report. Lines already settled are never settled again, so a second settle
+-- changes nothing. A credit settles once across all reconciliations: two open reports may both match
+-- it, and the second settle is refused (settled_elsewhere, nothing posted) naming its items, which the
+-- operator resolves as `timing`. Claiming the credits first, under their primary key, makes that hold
+-- for two settles racing too: the later one waits for the first's commit, then fails its claim.
 CREATE OR REPLACE FUNCTION reconciliation_settle(p_reconciliation_id uuid, p_partial boolean, p_actor text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -106,8 +110,23 @@ BEGIN
   INSERT INTO reconciliation_settling
   SELECT id, coalesce(report_amount, 0), coalesce(fee, 0) FROM reconciliation_items
   WHERE reconciliation_id = r.id AND settled_transaction_id IS NULL
-    AND (bucket = 'matched' OR (NOT p_partial AND resolution IN ('adjust', 'write_off')));
+    AND ((bucket = 'matched' AND resolution IS DISTINCT FROM 'timing')
+         OR (NOT p_partial AND resolution IN ('adjust', 'write_off')));
   SELECT coalesce(sum(s.gross), 0), coalesce(sum(s.fee), 0) INTO v_gross, v_fees FROM reconciliation_settling s;
+
+  BEGIN
+    INSERT INTO reconciliation_settled_credits (transaction_id, item_id)
+    SELECT DISTINCT ON (c) c, i.id FROM reconciliation_items i JOIN reconciliation_settling s ON s.id = i.id,
+      unnest(i.credit_transaction_ids) c;
+  EXCEPTION WHEN unique_violation THEN
+    RETURN jsonb_build_object('failure', 'settled_elsewhere', 'items', (
+      SELECT jsonb_agg(jsonb_build_object('id', i.id::text, 'key', i.key,
+          'reconciliation_id', (SELECT o.reconciliation_id FROM reconciliation_items o WHERE o.id = sc.item_id))
+        ORDER BY i.id)
+      FROM reconciliation_items i JOIN reconciliation_settling s ON s.id = i.id
+      JOIN LATERAL (SELECT c.item_id FROM reconciliation_settled_credits c
+                    WHERE c.transaction_id = ANY (i.credit_transaction_ids) LIMIT 1) sc ON true));
+  END;
 
   IF EXISTS (SELECT 1 FROM reconciliation_settling) THEN
     IF v_gross <> 0 THEN
@@ -118,15 +137,11 @@ BEGIN
     END IF;
     UPDATE reconciliation_items i SET settled_transaction_id = coalesce(tx, 0)
     FROM reconciliation_settling s WHERE i.id = s.id;
-    INSERT INTO reconciliation_settled_credits (transaction_id, item_id)
-    SELECT DISTINCT ON (c) c, i.id FROM reconciliation_items i JOIN reconciliation_settling s ON s.id = i.id,
-      unnest(i.credit_transaction_ids) c
-    ON CONFLICT DO NOTHING;
   END IF;
 
   UPDATE reconciliations SET status = CASE WHEN NOT EXISTS (
       SELECT 1 FROM reconciliation_items WHERE reconciliation_id = r.id AND settled_transaction_id IS NULL
-        AND (bucket = 'matched' OR resolution IS DISTINCT FROM 'timing')) THEN 'settled' ELSE status END,
+        AND resolution IS DISTINCT FROM 'timing') THEN 'settled' ELSE status END,
     settled_at = CASE WHEN tx IS NOT NULL OR EXISTS (SELECT 1 FROM reconciliation_settling) THEN now() ELSE settled_at END
   WHERE id = r.id;
   RETURN jsonb_build_object('reconciliation_id', r.id, 'transaction_id', tx,
@@ -163,10 +178,16 @@ BEGIN
   SELECT l.line_no, k.key, min(l.line_no) OVER (PARTITION BY k.key) AS first_line
   FROM reconciliation_lines l, unnest(l.keys) k(key) WHERE l.reconciliation_id = p_id;
 
+  ANALYZE recon_keys;
+
+  -- A line is a duplicate when any of its keys appeared on an earlier line. Joins and aggregates only:
+  -- a correlated subquery per line is quadratic over a 100,000-line report.
   CREATE TEMP TABLE recon_lines ON COMMIT DROP AS
-  SELECT l.line_no, l.key_field, l.keys, l.amount, l.fee,
-    EXISTS (SELECT 1 FROM recon_keys k WHERE k.line_no = l.line_no AND k.first_line < l.line_no) AS duplicate
-  FROM reconciliation_lines l WHERE l.reconciliation_id = p_id;
+  SELECT l.line_no, l.key_field, l.keys, l.amount, l.fee, coalesce(d.duplicate, false) AS duplicate
+  FROM reconciliation_lines l
+  LEFT JOIN (SELECT k.line_no, bool_or(k.first_line < k.line_no) AS duplicate FROM recon_keys k GROUP BY k.line_no) d
+    ON d.line_no = l.line_no
+  WHERE l.reconciliation_id = p_id;
 
   -- The upstream's unsettled credits that the report's (first) lines name, whatever their period.
   CREATE TEMP TABLE recon_credits ON COMMIT DROP AS
@@ -179,6 +200,7 @@ BEGIN
                 AND s.account_code = 'clearing:' || r.upstream)
     AND NOT EXISTS (SELECT 1 FROM reconciliation_settled_credits c WHERE c.transaction_id = e.transaction_id)
   ORDER BY e.transaction_id, k.line_no;
+  ANALYZE recon_credits;
 
   INSERT INTO reconciliation_items (reconciliation_id, bucket, key, line_no, report_amount, fee, ledger_amount,
     account_id, credit_transaction_ids)
@@ -198,11 +220,13 @@ BEGIN
     END,
     CASE WHEN l.duplicate THEN '{}'::bigint[] ELSE c.ids END
   FROM recon_lines l
-  CROSS JOIN LATERAL (
-    SELECT count(DISTINCT rc.key)::int AS found, coalesce(sum(rc.amount), 0) AS total,
-      coalesce(array_agg(rc.transaction_id) FILTER (WHERE rc.transaction_id IS NOT NULL), '{}') AS ids,
+  LEFT JOIN (
+    SELECT rc.line_no, count(DISTINCT rc.key)::int AS found, sum(rc.amount) AS total,
+      array_agg(rc.transaction_id) AS ids,
       CASE WHEN count(DISTINCT rc.account_id) = 1 THEN min(rc.account_id::text)::uuid END AS account_id
-    FROM recon_credits rc WHERE rc.line_no = l.line_no) c
+    FROM recon_credits rc GROUP BY rc.line_no) credited ON credited.line_no = l.line_no
+  CROSS JOIN LATERAL (SELECT coalesce(credited.found, 0) AS found, coalesce(credited.total, 0) AS total,
+      coalesce(credited.ids, '{}') AS ids, credited.account_id) c
   ORDER BY l.line_no;
 
   -- Credits of the period that no line of the report names.

@@ -69,7 +69,7 @@ const ERROR_KEYS = [
 
 /**
  * @typedef {{ query: string, params?: unknown[] }} QueryData
- * @typedef {{ requests: number, statements: number, batches: number, errors: number }} Counts
+ * @typedef {{ requests: number, statements: number, batches: number, errors: number, max_request_bytes: number }} Counts
  * @typedef {"lost-connection" | "unreachable" | "response-too-large"} Fault
  * @typedef {{ port?: number, host?: string, maxConnections?: number, maxIdle?: number,
  *   idleTimeoutMs?: number, maxRequestBytes?: number, maxResponseBytes?: number, faults?: boolean }} EndpointOptions
@@ -288,6 +288,9 @@ function readBatchOptions(/** @type {http.IncomingHttpHeaders} */ headers) {
  * Payload: a single query or a batch (400 otherwise).
  * @param {http.IncomingMessage} req @param {number} limit
  */
+/** @returns {Counts} */
+const zeroCounts = () => ({ requests: 0, statements: 0, batches: 0, errors: 0, max_request_bytes: 0 });
+
 async function readPayload(req, limit) {
   const tooLarge = () => new EndpointError(413, `request is too large (max is ${limit} bytes)`);
   if (Number(req.headers["content-length"] ?? 0) > limit) throw tooLarge();
@@ -307,8 +310,8 @@ async function readPayload(req, limit) {
   const isQuery = (/** @type {any} */ q) =>
     typeof q?.query === "string" && (q.params === undefined || Array.isArray(q.params));
   if (Array.isArray(body?.queries) && body.queries.every(isQuery))
-    return { batch: /** @type {QueryData[]} */ (body.queries) };
-  if (isQuery(body)) return { single: /** @type {QueryData} */ (body) };
+    return { batch: /** @type {QueryData[]} */ (body.queries), bytes: size };
+  if (isQuery(body)) return { single: /** @type {QueryData} */ (body), bytes: size };
   throw new EndpointError(
     400,
     "could not parse the HTTP request body: data did not match any variant of untagged enum Payload",
@@ -448,7 +451,7 @@ export function startNeonHttpEndpoint({
   /** @type {Map<string, Counts>} counts per tag, bounded */
   const byTag = new Map();
   /** @type {Counts} */
-  const total = { requests: 0, statements: 0, batches: 0, errors: 0 };
+  const total = zeroCounts();
   const MAX_TAGS = 50_000;
   /** @type {Map<string, { fault: Fault, times: number }>} faults to inject, per tag */
   const injected = new Map();
@@ -468,7 +471,7 @@ export function startNeonHttpEndpoint({
     let c = byTag.get(tag);
     if (!c) {
       if (byTag.size >= MAX_TAGS) byTag.delete(byTag.keys().next().value ?? "");
-      c = { requests: 0, statements: 0, batches: 0, errors: 0 };
+      c = zeroCounts();
       byTag.set(tag, c);
     }
     add(c);
@@ -495,6 +498,7 @@ export function startNeonHttpEndpoint({
       c.requests += 1;
       c.statements += statements.length;
       if (payload.batch) c.batches += 1;
+      c.max_request_bytes = Math.max(c.max_request_bytes, payload.bytes);
     });
     const fault = faultFor(tag);
     const pool = poolFor(target);
@@ -592,10 +596,10 @@ export function startNeonHttpEndpoint({
       });
     } else if (req.method === "GET" && url.pathname === "/stats") {
       const tag = url.searchParams.get("tag");
-      send(res, 200, tag ? (byTag.get(tag) ?? { requests: 0, statements: 0, batches: 0, errors: 0 }) : total);
+      send(res, 200, tag ? (byTag.get(tag) ?? zeroCounts()) : total);
     } else if (req.method === "POST" && url.pathname === "/stats/reset") {
       byTag.clear();
-      Object.assign(total, { requests: 0, statements: 0, batches: 0, errors: 0 });
+      Object.assign(total, zeroCounts());
       send(res, 200, total);
     } else if (faults && req.method === "POST" && url.pathname === "/faults") {
       readJsonBody(req)
@@ -633,11 +637,11 @@ export function startNeonHttpEndpoint({
         url: `http://${host}:${actualPort}/sql`,
         /** @param {string} [tag] */
         counts: (tag) => ({
-          ...(tag ? (byTag.get(tag) ?? { requests: 0, statements: 0, batches: 0, errors: 0 }) : total),
+          ...(tag ? (byTag.get(tag) ?? zeroCounts()) : total),
         }),
         reset: () => {
           byTag.clear();
-          Object.assign(total, { requests: 0, statements: 0, batches: 0, errors: 0 });
+          Object.assign(total, zeroCounts());
         },
         /** Cuts the socket of every open connection, busy or idle (what POST /faults/cut does). */
         cut: cutAll,

@@ -299,7 +299,7 @@ export const UNMETERED_RATE_LIMITS = {
 };
 
 /**
- * No counting at all (src/apis/shared/rate-limit.ts UNLIMITED): the bench's choice, because Miniflare
+ * No counting at all (src/http/rate-limit.ts UNLIMITED): the bench's choice, because Miniflare
  * simulates the binding with a loopback round trip per call (it tripled the cost of a KV-decided answer
  * here), while Cloudflare counts in the location. The fault suite keeps UNMETERED_RATE_LIMITS, so the
  * limiter's path is exercised under faults.

@@ -1,14 +1,13 @@
 // API keys: `sk_test_…` / `sk_live_…`, stored as SHA-256 only. Metadata is cached in KV so that
 // answers decided at the edge (setup, gateway unavailable) need no database; every answer that reads
 // the database re-checks revocation there (see ledger queries), so revocation is exact for data.
-import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Context } from "hono";
-import { database } from "../db/request-db";
-import { apiKeys } from "../db/schema";
 import { IsolateMemo } from "../edge/isolate-memo";
 import { type CachedKey, cacheKey, readCachedKey, refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
+import { database } from "../http/request-db";
 import { randomToken, sha256Hex } from "../lib/crypto";
+import { activeApiKeyByHash } from "./queries";
 
 export type ApiKeyPrincipal = CachedKey;
 
@@ -46,23 +45,10 @@ export async function resolveApiKey<E extends AppEnv>(
   const secretHash = (await keyHashes.get(presented, () => sha256Hex(presented))) ?? "";
   const cached = await readCachedKey(c.env.EDGE_KV, secretHash);
   if (cached) return cached;
-  const [row] = await database(c)
-    .select({
-      id: apiKeys.id,
-      workspace_id: apiKeys.workspaceId,
-      account_id: apiKeys.accountId,
-      permissions: apiKeys.permissions,
-    })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)))
-    .limit(1);
+  const row = await activeApiKeyByHash(database(c), secretHash);
   if (!row) return null;
   refillLater(c.executionCtx, "api key", cacheKey(c.env.EDGE_KV, secretHash, row, keyCacheTtl(c.env)));
   return row;
 }
 
 export const keyCacheTtl = (env: { KEY_CACHE_TTL_SECONDS?: string }) => Number(env.KEY_CACHE_TTL_SECONDS ?? 300) || 300;
-
-/** SQL boolean: the key exists and is not revoked. Data statements include it to make revocation exact. */
-export const apiKeyActive = (apiKeyId: string) =>
-  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${apiKeyId} AND k.revoked_at IS NULL)`;

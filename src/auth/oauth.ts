@@ -3,7 +3,6 @@
 // OAUTH_TOKEN_SECRET and verified at the edge without a database round trip. Revocation of a client is
 // exact on every data-bearing answer: those queries re-check `revoked_at` in the same statement
 // (`oauthClientActive`); a revoked client's token can only still reach answers that carry no data.
-import { type SQL, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { sign, verify } from "hono/jwt";
 import type { Database } from "../db/client";
@@ -11,6 +10,7 @@ import { OAUTH_SCOPES } from "../db/schema";
 import type { AppEnv } from "../env";
 import { hmacSha256Key, randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { AppError } from "../lib/errors";
+import { activeOAuthClient, type OAuthClientRow } from "./queries";
 
 export type OAuthScope = (typeof OAUTH_SCOPES)[number];
 
@@ -35,8 +35,6 @@ export function newClientCredentials() {
 
 export const hashClientSecret = (secret: string) => sha256Hex(secret);
 
-type ClientRow = { id: string; workspace_id: string; secret_hash: string; scopes: OAuthScope[] };
-
 // A fixed hash compared against when the client is unknown, so both paths do the same work.
 const DUMMY_HASH = "0".repeat(64);
 
@@ -45,11 +43,8 @@ export async function authenticateClient(
   db: Database,
   clientId: string,
   clientSecret: string,
-): Promise<Omit<ClientRow, "secret_hash"> | null> {
-  const { rows } = await db.execute<ClientRow>(sql`
-    SELECT id::text AS id, workspace_id::text AS workspace_id, secret_hash, scopes
-    FROM oauth_clients WHERE client_id = ${clientId} AND revoked_at IS NULL`);
-  const row = rows[0];
+): Promise<Omit<OAuthClientRow, "secret_hash"> | null> {
+  const row = await activeOAuthClient(db, clientId);
   const presented = await hashClientSecret(clientSecret);
   const matches = timingSafeEqualStrings(presented, row?.secret_hash ?? DUMMY_HASH);
   if (!row || !matches) return null;
@@ -114,10 +109,6 @@ export function requireOAuth(scope: OAuthScope): MiddlewareHandler<OAuthEnv> {
     await next();
   };
 }
-
-/** SQL: the token's client still exists and is not revoked (re-checked inside data-bearing statements). */
-export const oauthClientActive = (clientUuid: string): SQL =>
-  sql`EXISTS (SELECT 1 FROM oauth_clients oc WHERE oc.id = ${clientUuid} AND oc.revoked_at IS NULL)`;
 
 /** The 401 a data query answers when its client-revocation re-check failed. */
 export const revokedClientError = () => new AppError("unauthorized", "Invalid or expired access token.");

@@ -2,7 +2,6 @@
 // identities (the `email` claim), each resolved to the enabled operator it names: KV first (briefly
 // cached), then the database, which refills KV.
 import type { Context } from "hono";
-import { database } from "../db/request-db";
 import {
   type CachedOperator,
   cacheOperator,
@@ -11,6 +10,7 @@ import {
   readCachedOperator,
   refillLater,
 } from "../edge/kv-state";
+import { database } from "../http/request-db";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import type { Actor, AdminEnv } from "./admin";
 import { enabledOperatorByEmail, enabledOperatorByTokenHash } from "./queries";

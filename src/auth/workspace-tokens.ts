@@ -8,15 +8,15 @@
 // src/apis/sms-payments/queries.ts), so it still reads and writes nothing. The same holds if a KV
 // refill after a miss races a revocation and puts back the older version until the next revocation.
 import { z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { sign, verify } from "hono/jwt";
-import { database } from "../db/request-db";
-import { MEMBER_ROLES, workspaceMembers } from "../db/schema";
+import { MEMBER_ROLES, type workspaceMembers } from "../db/schema";
 import { edgeMemo } from "../edge/isolate-memo";
 import { refillLater } from "../edge/kv-state";
 import type { AppEnv } from "../env";
+import { database } from "../http/request-db";
 import { hmacSha256Key } from "../lib/crypto";
+import { memberTokenVersion } from "./queries";
 
 export const MEMBER_PERMISSIONS = ["sms_payments.read", "sms_payments.write"] as const;
 export type MemberPermission = (typeof MEMBER_PERMISSIONS)[number];
@@ -106,11 +106,7 @@ export async function currentTokenVersion<E extends AppEnv>(c: Context<E>, membe
     return parsed.success ? parsed.data.token_version : null;
   });
   if (cached !== null) return cached;
-  const [row] = await database(c)
-    .select({ tokenVersion: workspaceMembers.tokenVersion })
-    .from(workspaceMembers)
-    .where(eq(workspaceMembers.id, memberId))
-    .limit(1);
+  const row = await memberTokenVersion(database(c), memberId);
   if (!row) return null;
   refillLater(
     c.executionCtx,

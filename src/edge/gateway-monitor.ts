@@ -3,11 +3,11 @@
 // KV only when the decision changes — plus a heartbeat well inside GATEWAY_STATUS_MAX_AGE_SECONDS so
 // readers can tell a live monitor from a dead one (KV allows ~1 write/s per key; this writes at most
 // once a minute).
-import { sql } from "drizzle-orm";
 import { createDatabase } from "../db/client";
 import type { Bindings } from "../env";
 import { gatewayEventsStaleAfter, gatewayStatusMaxAge } from "./gateway-config";
 import { type GatewayState, type GatewayStatus, readGatewayState, writeGatewayState } from "./kv-state";
+import { lastGatewayEventAt } from "./queries";
 
 const PROBE_TIMEOUT_MS = 5_000;
 
@@ -34,10 +34,7 @@ export async function probeGateway(url: string, fetcher: typeof fetch = fetch): 
 /** Seconds since the newest gateway event, or null when unknown (no events yet, or no database). */
 async function secondsSinceLastEvent(env: Bindings, now: Date): Promise<number | null> {
   try {
-    const { rows } = await createDatabase(env).execute<{ last: string | null }>(
-      sql`SELECT max(received_at)::text AS last FROM webhook_events WHERE upstream = 'sms_gateway'`,
-    );
-    const last = rows[0]?.last;
+    const last = await lastGatewayEventAt(createDatabase(env));
     return last ? (now.getTime() - Date.parse(last)) / 1000 : null;
   } catch {
     return null;

@@ -33,7 +33,7 @@ const GATEWAY_KEY = "gateway:sms";
 const accountKey = (id: string) => `account:${id}`;
 const apiKeyKey = (secretHash: string) => `apikey:${secretHash}`;
 
-const gatewayStateSchema = z.object({
+export const gatewayStateSchema = z.object({
   status: z.enum(GATEWAY_STATUSES),
   updated_at: z.string(),
   reason: z.string().optional(),
@@ -55,6 +55,11 @@ export async function readGatewayState(kv: KVNamespace): Promise<GatewayState> {
     return parsed.success ? parsed.data : NO_GATEWAY_STATE;
   });
   return state ?? NO_GATEWAY_STATE;
+}
+
+/** The state as KV holds it now (not the isolate's memo), or null: for the scheduled re-sync. */
+export async function readStoredGatewayState(kv: KVNamespace): Promise<GatewayState | null> {
+  return gatewayStateSchema.safeParse(await kv.get(GATEWAY_KEY, "json")).data ?? null;
 }
 
 export async function writeGatewayState(kv: KVNamespace, state: GatewayState) {

@@ -1,4 +1,5 @@
-// SQL of the edge mirror's scheduled re-sync: which accounts to compare with their KV state.
+// SQL of the edge's scheduled jobs: the mirror's re-sync (which accounts to compare with their KV state,
+// and the gateway state an operator set last) and the gateway monitor (when the gateway last sent an event).
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { AccountStatus } from "../db/schema";
@@ -38,4 +39,21 @@ export async function accountsToResync(db: Database, cursor: string | null, size
     SELECT id::text, workspace_id::text, currency, status, false FROM recent
     ORDER BY in_slice DESC, id`);
   return rows;
+}
+
+/** The gateway state an operator set most recently (its audit row's `after`), if one was set lately. */
+export async function latestGatewaySet(db: Database): Promise<unknown> {
+  const { rows } = await db.execute<{ after: unknown }>(sql`
+    SELECT after FROM audit_events
+    WHERE action = 'gateway.set' AND occurred_at > now() - ${RECENT_CHANGES}::interval
+    ORDER BY occurred_at DESC, id DESC LIMIT 1`);
+  return rows[0]?.after ?? null;
+}
+
+/** When the SMS gateway's newest event arrived (text timestamp), or null before its first. */
+export async function lastGatewayEventAt(db: Database): Promise<string | null> {
+  const { rows } = await db.execute<{ last: string | null }>(
+    sql`SELECT max(received_at)::text AS last FROM webhook_events WHERE upstream = 'sms_gateway'`,
+  );
+  return rows[0]?.last ?? null;
 }

@@ -1,8 +1,6 @@
-// Accounts: the row as the admin API shows it, and an account's edge state (KV first, the database on a
-// miss). Plain arguments only: the ledger never sees an HTTP request.
-import { eq } from "drizzle-orm";
-import type { Database } from "../db/client";
-import { accounts } from "../db/schema";
+// An account's edge state (KV first, the database on a miss). Plain arguments only: the ledger never
+// sees an HTTP request, and builds no API's JSON (the admin API's is src/apis/admin/accounts/render.ts).
+import type { accounts } from "../db/schema";
 import {
   type AccountEdgeState,
   type EdgeSources,
@@ -10,35 +8,15 @@ import {
   refillLater,
   writeAccountState,
 } from "../edge/kv-state";
-import { toJsonNumber } from "../lib/money";
+import { findAccount } from "./queries";
 
-export type AccountRow = typeof accounts.$inferSelect;
-
-/** The columns the admin API shows (statements that write an account return these, camel-cased). */
-export type AccountShown = Pick<
-  AccountRow,
-  "id" | "workspaceId" | "currency" | "status" | "balance" | "overdraftLimit"
->;
-
-export const accountToJson = (a: AccountShown) => ({
-  id: a.id,
-  workspace_id: a.workspaceId,
-  currency: a.currency,
-  status: a.status,
-  balance: toJsonNumber(a.balance),
-  overdraft_limit: toJsonNumber(a.overdraftLimit),
-});
-
-export const edgeStateOf = (a: Pick<AccountRow, "status" | "currency" | "workspaceId">): AccountEdgeState => ({
+export const edgeStateOf = (
+  a: Pick<typeof accounts.$inferSelect, "status" | "currency" | "workspaceId">,
+): AccountEdgeState => ({
   status: a.status,
   currency: a.currency,
   workspace_id: a.workspaceId,
 });
-
-export async function findAccount(db: Database, id: string): Promise<AccountRow | undefined> {
-  const [row] = await db.select().from(accounts).where(eq(accounts.id, id)).limit(1);
-  return row;
-}
 
 /**
  * An account's edge state (status, currency, workspace): KV first, the database on a miss (refilling

@@ -13,14 +13,12 @@
 // The stored answer is the effect's outcome, not the rendered body: a replay renders it again with
 // the same function. Business refusals (insufficient funds, suspended account) are stored and replayed
 // like successes; validation errors never reach here, and transient failures (409, 5xx) store nothing.
-import { type SQL, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { sha256Hex } from "../lib/crypto";
 import { AppError, pgErrorOf } from "../lib/errors";
 import { isRefusal, PostingError, type PostingFailure, type Refusal, refusalError } from "./posting";
-
-/** Retention of stored outcomes (the contract promises at least 24 hours). */
-const RETENTION = "48 hours";
+import { claimStatement, effectStatement, storingEffectStatement } from "./queries";
 
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
@@ -87,12 +85,6 @@ export type WriteAnswer<R, B> = {
 
 export type WriteOutcome<B> = { status: number; body: B; replayed: boolean };
 
-/** Deterministic refusals that are stored and replayed like successes: the same request gets the same answer. */
-const REPLAYED_FAILURES = ["insufficient_funds", "account_suspended"] as const satisfies PostingFailure[];
-const REPLAYED_STATUS = sql.raw(
-  `CASE result->>'failure' ${REPLAYED_FAILURES.map((f) => `WHEN '${f}' THEN ${new PostingError(f).status}`).join(" ")} END`,
-);
-
 const BALANCE_RANGE_CONSTRAINT = "accounts_balance_range";
 /** Raised by write_refused (migration 0006). */
 const REFUSED_SQLSTATE = "PE001";
@@ -113,7 +105,6 @@ export async function runWrite<R extends object, B>(
   effect: Effect,
   answer: WriteAnswer<R, B>,
 ): Promise<WriteOutcome<B>> {
-  const ctes = effect.ctes ? sql`${effect.ctes},` : sql``;
   const refuse = (refusal: Refusal) => answer.refused?.(refusal) ?? refusalError(refusal);
   const fresh = (result: R | Refusal | null | undefined): WriteOutcome<B> => {
     if (!result) throw new Error("the write's effect returned no outcome");
@@ -121,9 +112,6 @@ export async function runWrite<R extends object, B>(
     return { status: answer.status, body: answer.render(result), replayed: false };
   };
 
-  const refusedCheck = effect.rollbackOnRefusal
-    ? sql`, CASE WHEN result::jsonb ? 'failure' THEN write_refused(result::jsonb) END AS refused`
-    : sql``;
   const rethrow = (err: unknown): never => {
     const pgError = pgErrorOf(err);
     if (pgError?.code === REFUSED_SQLSTATE && pgError.detail) throw refuse(JSON.parse(pgError.detail) as Refusal);
@@ -134,8 +122,7 @@ export async function runWrite<R extends object, B>(
   };
 
   if (!guard?.key) {
-    const statement = sql`WITH ${ctes} effect AS MATERIALIZED (SELECT ${effect.result} AS result)
-      SELECT result ${refusedCheck} FROM effect`;
+    const statement = effectStatement(effect);
     const [first] = effect.followUp
       ? await db
           .batch([db.execute<{ result: R | Refusal | null }>(statement), db.execute(effect.followUp)])
@@ -149,30 +136,10 @@ export async function runWrite<R extends object, B>(
   const storeRefusals = guard.storeRefusals !== false;
   const [claimed, effected] = await db
     .batch([
-      db.execute<Claim<R, B>>(sql`
-        SELECT c.state, c.response_status, c.response_body, ${guard.stillAuthorized?.check ?? sql`true`} AS authorized
-        FROM idempotency_claim(${scope}, ${key}, ${fingerprint}) c`),
-      db.execute<{ result: R | Refusal | null }>(sql`
-        WITH ${ctes} effect AS MATERIALIZED (SELECT ${effect.result} AS result),
-        stored AS (
-          INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
-          SELECT ${scope}, ${key}, ${fingerprint},
-            CASE WHEN result ? 'failure' THEN ${REPLAYED_STATUS} ELSE ${answer.status}::int END,
-            CASE WHEN result ? 'failure' THEN jsonb_build_object('$posting_failure', result->>'failure')
-                 ELSE jsonb_build_object('$effect', result) END,
-            now() + ${RETENTION}::interval
-          FROM (SELECT result::jsonb AS result FROM effect) e
-          WHERE idempotency_open() AND result IS NOT NULL
-            AND (NOT result ? 'failure' OR (${storeRefusals}::boolean
-                 AND result->>'failure' IN (${sql.join(
-                   REPLAYED_FAILURES.map((f) => sql`${f}`),
-                   sql`, `,
-                 )})))
-          ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
-            response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
-            created_at = now(), expires_at = EXCLUDED.expires_at
-        )
-        SELECT result FROM effect`),
+      db.execute<Claim<R, B>>(claimStatement(scope, key, fingerprint, guard.stillAuthorized?.check)),
+      db.execute<{ result: R | Refusal | null }>(
+        storingEffectStatement(effect, { scope, key, fingerprint, status: answer.status, storeRefusals }),
+      ),
     ])
     .catch(rethrow);
 
@@ -196,15 +163,4 @@ export async function runWrite<R extends object, B>(
   }
   // Stored before migration 0006 by the interactive code, which kept the rendered body itself.
   return { status: claim.response_status ?? answer.status, body: stored as B, replayed: true };
-}
-
-/** Removes outcomes past their retention (scheduled). Bounded per run so it never holds locks for long. */
-export async function purgeExpiredIdempotencyKeys(db: Database, batch = 5_000): Promise<number> {
-  const { rows } = await db.execute<{ n: number }>(sql`
-    WITH gone AS (
-      DELETE FROM idempotency_keys WHERE ctid IN (
-        SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT ${batch})
-      RETURNING 1)
-    SELECT count(*)::int AS n FROM gone`);
-  return rows[0]?.n ?? 0;
 }

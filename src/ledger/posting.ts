@@ -2,10 +2,11 @@
 // (drizzle/functions/30_ledger_post.sql). Each posting is one balanced ledger transaction: the customer
 // leg, whose balance changes in ONE conditional UPDATE re-checking tenant, key revocation, suspension,
 // overdraft and currency precision on the newest row version (Read Committed), and its counter-leg on a
-// system account (`counter`). `postingCall` is a SQL expression: callers place it inside their own single
+// system account (`counter`). This module holds the posting's vocabulary (requests, entries, refusals);
+// its SQL expression, `postingCall` in ledger/queries.ts, is placed by callers inside their own single
 // statement (a CTE), so a posting together with its payment row and its stored idempotent answer is one
 // database round trip.
-import { SQL, sql } from "drizzle-orm";
+import type { SQL } from "drizzle-orm";
 import type { LedgerSource, LedgerType } from "../db/schema";
 import { AppError } from "../lib/errors";
 
@@ -89,12 +90,20 @@ export type EffectRefusal =
         | "original_not_found"
         | "already_reversed"
         | "reference_taken"
-        | "client_revoked";
+        | "client_revoked"
+        | "nothing_to_adjust"
+        | "already_settled";
     }
-  | { failure: "illegal_transition"; from: string };
+  | { failure: "illegal_transition"; from: string }
+  | { failure: "unresolved"; count: number }
+  /** Items whose credits another reconciliation settled first. */
+  | { failure: "settled_elsewhere"; items: { id: string; key: string; reconciliation_id: string }[] };
 
 /** What a write's effect answers when it refuses. */
 export type Refusal = PostingRefusal | EffectRefusal;
+
+/** Deterministic refusals that runWrite stores and replays like successes: the same request gets the same answer. */
+export const REPLAYED_FAILURES = ["insufficient_funds", "account_suspended"] as const satisfies PostingFailure[];
 
 export const isRefusal = (r: object): r is Refusal => "failure" in r;
 
@@ -135,28 +144,4 @@ export function refusalError(refusal: Refusal, field = "amount"): AppError {
     default:
       throw new Error(`unhandled refusal of a write: ${refusal.failure}`);
   }
-}
-
-const valueOrSql = (v: string | SQL | null | undefined, cast: string) =>
-  v === undefined || v === null ? sql.raw(`NULL::${cast}`) : typeof v === "string" ? sql`${v}::${sql.raw(cast)}` : v;
-
-const metadataSql = (m: unknown) =>
-  m === undefined ? sql`NULL::jsonb` : m instanceof SQL ? m : sql`${JSON.stringify(m)}::jsonb`;
-
-/** `ledger_post(…)` with named arguments: a jsonb PostedEntry or Refusal, or NULL when the batch's idempotency claim closed it. */
-export function postingCall(req: PostingRequest): SQL {
-  return sql`ledger_post(
-    p_account_id => ${valueOrSql(req.accountId, "uuid")},
-    p_amount => ${valueOrSql(req.amount, "numeric")},
-    p_counter => ${valueOrSql(req.counter, "text")},
-    p_source => ${req.source}::text,
-    p_type => ${req.type}::text,
-    p_workspace_id => ${valueOrSql(req.workspaceId, "uuid")},
-    p_description => ${valueOrSql(req.description, "text")},
-    p_effective_at => ${valueOrSql(req.occurredAt?.toISOString(), "timestamptz")},
-    p_external_ref => ${valueOrSql(req.externalRef, "text")},
-    p_metadata => ${metadataSql(req.metadata)},
-    p_enforce_overdraft => ${req.enforceOverdraft}::boolean,
-    p_api_key_id => ${valueOrSql(req.apiKeyId, "uuid")},
-    p_require_not_suspended => ${req.requireNotSuspended ?? false}::boolean)`;
 }

@@ -1,9 +1,15 @@
-// Read queries. Each answer re-checks the API key's revocation (`key_ok`) in the statement that reads
-// the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it.
-import { type SQL, sql } from "drizzle-orm";
-import { apiKeyActive } from "../auth/api-keys";
+// SQL of the ledger: the reads several surfaces share, the posting's `ledger_post` call and the statements
+// of runWrite (idempotency.ts). Each read re-checks the API key's revocation (`key_ok`) in the statement
+// that reads the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it.
+// The one exception, findAccount, reads only an account's edge state (status, currency, workspace) on a
+// KV miss.
+import { eq, SQL, sql } from "drizzle-orm";
+import { apiKeyActive } from "../auth/queries";
 import type { Database } from "../db/client";
+import { accounts } from "../db/schema";
 import { isoUtc } from "../db/sql-time";
+import type { Effect } from "./idempotency";
+import { PostingError, type PostingRequest, REPLAYED_FAILURES } from "./posting";
 
 export type EntryRow = {
   id: number;
@@ -114,4 +120,99 @@ export async function balanceOf(db: Database, apiKeyId: string, accountId: strin
     SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
       (SELECT balance::text FROM accounts WHERE id = ${accountId}) AS balance`);
   return rows[0] ?? { key_ok: false, balance: null };
+}
+
+/** One account's row, for its edge state on a KV miss (accounts.ts accountEdgeState). */
+export async function findAccount(db: Database, id: string) {
+  const [row] = await db.select().from(accounts).where(eq(accounts.id, id)).limit(1);
+  return row;
+}
+
+// ---- The posting ----
+
+const valueOrSql = (v: string | SQL | null | undefined, cast: string) =>
+  v === undefined || v === null ? sql.raw(`NULL::${cast}`) : typeof v === "string" ? sql`${v}::${sql.raw(cast)}` : v;
+
+const metadataSql = (m: unknown) =>
+  m === undefined ? sql`NULL::jsonb` : m instanceof SQL ? m : sql`${JSON.stringify(m)}::jsonb`;
+
+/** `ledger_post(…)` with named arguments: a jsonb PostedEntry or Refusal, or NULL when the batch's idempotency claim closed it. */
+export function postingCall(req: PostingRequest): SQL {
+  return sql`ledger_post(
+    p_account_id => ${valueOrSql(req.accountId, "uuid")},
+    p_amount => ${valueOrSql(req.amount, "numeric")},
+    p_counter => ${valueOrSql(req.counter, "text")},
+    p_source => ${req.source}::text,
+    p_type => ${req.type}::text,
+    p_workspace_id => ${valueOrSql(req.workspaceId, "uuid")},
+    p_description => ${valueOrSql(req.description, "text")},
+    p_effective_at => ${valueOrSql(req.occurredAt?.toISOString(), "timestamptz")},
+    p_external_ref => ${valueOrSql(req.externalRef, "text")},
+    p_metadata => ${metadataSql(req.metadata)},
+    p_enforce_overdraft => ${req.enforceOverdraft}::boolean,
+    p_api_key_id => ${valueOrSql(req.apiKeyId, "uuid")},
+    p_require_not_suspended => ${req.requireNotSuspended ?? false}::boolean)`;
+}
+
+// ---- runWrite's statements (idempotency.ts) ----
+
+/** Retention of stored outcomes (the contract promises at least 24 hours). */
+const RETENTION = "48 hours";
+
+/** The HTTP status a replayed refusal is stored with. */
+const REPLAYED_STATUS = sql.raw(
+  `CASE result->>'failure' ${REPLAYED_FAILURES.map((f) => `WHEN '${f}' THEN ${new PostingError(f).status}`).join(" ")} END`,
+);
+
+const effectCtes = (effect: Effect) => (effect.ctes ? sql`${effect.ctes},` : sql``);
+
+/** The effect as one statement (a write without an Idempotency-Key); a refusal rolls it back when asked. */
+export function effectStatement(effect: Effect): SQL {
+  const refusedCheck = effect.rollbackOnRefusal
+    ? sql`, CASE WHEN result::jsonb ? 'failure' THEN write_refused(result::jsonb) END AS refused`
+    : sql``;
+  return sql`WITH ${effectCtes(effect)} effect AS MATERIALIZED (SELECT ${effect.result} AS result)
+      SELECT result ${refusedCheck} FROM effect`;
+}
+
+/** The key's claim (idempotency_claim) with the caller's credential re-checked beside it. */
+export const claimStatement = (scope: string, key: string, fingerprint: string, stillAuthorized?: SQL): SQL => sql`
+        SELECT c.state, c.response_status, c.response_body, ${stillAuthorized ?? sql`true`} AS authorized
+        FROM idempotency_claim(${scope}, ${key}, ${fingerprint}) c`;
+
+/** The effect, storing its outcome under the key when the claim opened it (after claimStatement, same batch). */
+export const storingEffectStatement = (
+  effect: Effect,
+  stored: { scope: string; key: string; fingerprint: string; status: number; storeRefusals: boolean },
+): SQL => sql`
+        WITH ${effectCtes(effect)} effect AS MATERIALIZED (SELECT ${effect.result} AS result),
+        stored AS (
+          INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body, expires_at)
+          SELECT ${stored.scope}, ${stored.key}, ${stored.fingerprint},
+            CASE WHEN result ? 'failure' THEN ${REPLAYED_STATUS} ELSE ${stored.status}::int END,
+            CASE WHEN result ? 'failure' THEN jsonb_build_object('$posting_failure', result->>'failure')
+                 ELSE jsonb_build_object('$effect', result) END,
+            now() + ${RETENTION}::interval
+          FROM (SELECT result::jsonb AS result FROM effect) e
+          WHERE idempotency_open() AND result IS NOT NULL
+            AND (NOT result ? 'failure' OR (${stored.storeRefusals}::boolean
+                 AND result->>'failure' IN (${sql.join(
+                   REPLAYED_FAILURES.map((f) => sql`${f}`),
+                   sql`, `,
+                 )})))
+          ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,
+            response_status = EXCLUDED.response_status, response_body = EXCLUDED.response_body,
+            created_at = now(), expires_at = EXCLUDED.expires_at
+        )
+        SELECT result FROM effect`;
+
+/** Removes outcomes past their retention (scheduled). Bounded per run so it never holds locks for long. */
+export async function purgeExpiredIdempotencyKeys(db: Database, batch = 5_000): Promise<number> {
+  const { rows } = await db.execute<{ n: number }>(sql`
+    WITH gone AS (
+      DELETE FROM idempotency_keys WHERE ctid IN (
+        SELECT ctid FROM idempotency_keys WHERE expires_at < now() LIMIT ${batch})
+      RETURNING 1)
+    SELECT count(*)::int AS n FROM gone`);
+  return rows[0]?.n ?? 0;
 }

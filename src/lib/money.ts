@@ -67,6 +67,16 @@ export function parseAmount(input: unknown): ParsedAmount | string {
 
 export const isZero = (amount: string) => /^-?0$/.test(amount);
 export const isNegative = (amount: string) => amount.startsWith("-");
+/** Orders two non-negative amounts in canonical text (as parseAmount writes them): -1, 0 or 1, exactly. */
+export function compareAmounts(a: string, b: string): -1 | 0 | 1 {
+  const [ai = "", af = ""] = a.split(".");
+  const [bi = "", bf = ""] = b.split(".");
+  const width = Math.max(af.length, bf.length);
+  const x = ai.padStart(bi.length, "0") + af.padEnd(width, "0");
+  const y = bi.padStart(ai.length, "0") + bf.padEnd(width, "0");
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
 /** Greater than zero (canonical text, as parseAmount writes it). */
 export const isPositive = (amount: string) => !isZero(amount) && !isNegative(amount);
 

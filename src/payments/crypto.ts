@@ -1,13 +1,11 @@
-// Crypto payments (spec 004) as a domain: their status machine, the currencies accepted, the payment as
-// the spec shows it (list and detail fields, built in SQL from the row) and the spec's error envelope.
-// The API (src/apis/crypto-payments) and the processor's webhook (src/webhooks) both build on this.
+// Crypto payments (spec 004) as a domain: their status machine, the currencies accepted and the spec's
+// error envelope (the payment as the spec shows it is built in SQL: payments/queries.ts). The API
+// (src/apis/crypto-payments) and the processor's webhook (src/webhooks) both build on this.
 //
 // The status machine: forward only along waiting → confirming → confirmed → sending → completed
 // (skipping steps is allowed: the processor may report `completed` directly); `expired` only from
 // waiting or confirming; `failed` from any non-terminal state. completed, expired and failed are terminal.
-import { type SQL, sql } from "drizzle-orm";
 import { CRYPTO_STATUSES } from "../db/schema";
-import { isoUtc } from "../db/sql-time";
 import { randomToken } from "../lib/crypto";
 import type { AppError, ErrorKind } from "../lib/errors";
 
@@ -105,32 +103,6 @@ export function depositAddress(blockchain: string): string {
       return `0x${randomToken(40, HEX)}`;
   }
 }
-
-// ---------- the payment as the spec shows it ----------
-
-/** ISO 8601 UTC without fractions, as the spec shows ("2026-01-15T10:00:00Z"). */
-const iso = (column: SQL) => isoUtc(column, "seconds");
-
-/** The list view (TransactionListSerializer) of the crypto_payments row aliased `p`. */
-export const summaryFields = sql`'transaction_id', p.id, 'blockchain', p.blockchain, 'currency', p.currency,
-  'status', p.status, 'amount_usd', p.amount_usd::text, 'amount_crypto', p.amount_crypto::text,
-  'address', p.address, 'token', p.token, 'order_id', p.order_id,
-  'created_at', ${iso(sql`p.created_at`)}, 'updated_at', ${iso(sql`p.updated_at`)}`;
-
-const historyOf = sql`(SELECT coalesce(json_agg(json_build_object('status', h.status, 'at', ${iso(sql`h.at`)})
-  ORDER BY h.id), '[]'::json) FROM crypto_payment_history h WHERE h.payment_id = p.id)`;
-
-const detailJson = (history: SQL) => sql`json_build_object(${summaryFields},
-  'transaction_hash', p.transaction_hash, 'callback_url', p.callback_url, 'confirmations', p.confirmations,
-  'status_history', ${history})`;
-
-/** The full payment (POST /payments/status/ and outbound webhook payloads) of the row aliased `p`. */
-export const paymentDetailJson = detailJson(historyOf);
-
-/** The same for a payment the statement itself inserts as `p`: its history is its first status. */
-export const newPaymentDetailJson = detailJson(
-  sql`json_build_array(json_build_object('status', p.status, 'at', ${iso(sql`p.created_at`)}))`,
-);
 
 // ---------- errors ----------
 

@@ -8,25 +8,37 @@ import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AccountDetail, AccountList, BalanceHistory } from "../apis/admin/accounts/schemas";
-import { ApiKeyCreated, ApiKeyList } from "../apis/admin/api-keys/schemas";
-import { ApprovalList } from "../apis/admin/approvals/schemas";
-import { AuditEventList } from "../apis/admin/audit/schemas";
-import { Delivery } from "../apis/admin/deliveries/schemas";
+import {
+  createAccount,
+  getAccount,
+  getBalanceHistory,
+  listAccounts,
+  updateAccountStatus,
+} from "../apis/admin/accounts/routes";
+import { createApiKey, listApiKeys, revokeWorkspaceApiKey } from "../apis/admin/api-keys/routes";
+import { approveApproval, listApprovals, rejectApproval } from "../apis/admin/approvals/routes";
+import { listAuditEvents } from "../apis/admin/audit/routes";
+import { listDeliveries, retryDelivery } from "../apis/admin/deliveries/routes";
 import { csvNumber, csvText } from "../apis/admin/entries/csv";
-import { EntryList } from "../apis/admin/entries/schemas";
-import { EffectiveGatewayStatusBody } from "../apis/admin/gateway/schemas";
-import { LedgerTransaction, SystemEntries, TrialBalance } from "../apis/admin/ledger/schemas";
-import { MemberList } from "../apis/admin/members/schemas";
-import { OAuthClientList } from "../apis/admin/oauth-clients/schemas";
-import { Overview } from "../apis/admin/overview/schemas";
-import { ClearingOverview } from "../apis/admin/upstreams/schemas";
-import { Workspace, WorkspaceDetail, WorkspaceList } from "../apis/admin/workspaces/schemas";
+import { createAdjustment, exportEntries, listEntries } from "../apis/admin/entries/routes";
+import { getGatewayStatus, putGatewayStatus } from "../apis/admin/gateway/routes";
+import { getLedgerTransaction, getTrialBalance, listSystemAccountEntries } from "../apis/admin/ledger/routes";
+import {
+  createMember,
+  createWorkspaceMemberToken,
+  listMembers,
+  revokeWorkspaceMemberTokens,
+} from "../apis/admin/members/routes";
+import { createOAuthClient, listOAuthClients, revokeOAuthClient } from "../apis/admin/oauth-clients/routes";
+import { getOverview } from "../apis/admin/overview/routes";
+import { listUpstreamClearing } from "../apis/admin/upstreams/routes";
+import { createWorkspace, getWorkspace, listWorkspaces } from "../apis/admin/workspaces/routes";
 import { ACCESS_HEADER, accessConfigured, verifyAccessToken } from "../auth/access";
 import { bootstrapEnabled } from "../auth/admin";
 import type { AppEnv } from "../env";
 import { timingSafeEqualStrings } from "../lib/crypto";
-import { adminError, adminResponse, type CallOptions, callAdmin, type Dispatch } from "./admin-client";
+import { type AdminFailure, adminClient, adminError, type Dispatch } from "./admin-client";
+import { doneNoticeOf } from "./notices";
 import { mountReconciliationPages } from "./reconciliation-pages";
 import { clearSessionCookie, hasSession, newSessionToken, readSession, setSessionCookie } from "./session";
 import { AccountPage, type EntryFilters, StatusConfirmPage } from "./views/account";
@@ -55,7 +67,9 @@ const DONE = {
   approved: "Approved: the adjustment is posted.",
   rejected: "Rejected: nothing was posted.",
 } as const;
-const doneNotice = (c: C) => DONE[c.req.query("done") as keyof typeof DONE];
+const doneNotice = doneNoticeOf(DONE);
+/** A query value as the admin API should see it: an empty one is left out. */
+const given = (value: string | undefined) => value || undefined;
 
 /** Pages of 200 audit rows one CSV export holds at most. */
 const AUDIT_CSV_PAGES = 25;
@@ -122,8 +136,7 @@ function page(c: C, status: ContentfulStatusCode, title: string, message: string
 
 export function createPortal(dispatch: Dispatch) {
   const portal = new Hono<AppEnv>();
-  const admin = <T extends z.ZodType | null>(c: C, method: string, path: string, schema: T, options?: CallOptions) =>
-    callAdmin(c, dispatch, method, path, schema, options);
+  const { call: admin, raw } = adminClient(dispatch);
 
   portal.use("*", secureHeaders({ contentSecurityPolicy: CSP, referrerPolicy: "same-origin" }));
   portal.use("*", async (c, next) => {
@@ -197,7 +210,7 @@ export function createPortal(dispatch: Dispatch) {
     // An operator's token: the admin API says whether it names an enabled operator.
     if (expected && /^op_[0-9A-Za-z]{40}$/.test(given)) {
       c.set("adminAuth", { authorization: `Bearer ${given}` });
-      if ((await admin(c, "GET", "/overview", null)).ok) {
+      if ((await admin(c, getOverview)).ok) {
         setSessionCookie(c, await newSessionToken(expected, Date.now(), given));
         return c.redirect(next, 303);
       }
@@ -211,17 +224,17 @@ export function createPortal(dispatch: Dispatch) {
   });
 
   // --- Reconciliations, upstream health, payment lookup (issue 20) -----------------------------
-  mountReconciliationPages(portal, admin, (c, method, path) => adminResponse(c, dispatch, method, path), page);
+  mountReconciliationPages(portal, { call: admin, raw }, page);
 
   // --- Overview ------------------------------------------------------------------------------
-  const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
+  const overviewPage = async (c: C, extra: { notice?: string; error?: string; status?: ContentfulStatusCode } = {}) => {
     const [gateway, figures, trial, clearing, pending, actions] = await Promise.all([
-      admin(c, "GET", "/gateway-status", EffectiveGatewayStatusBody),
-      admin(c, "GET", "/overview", Overview),
-      admin(c, "GET", "/ledger/trial-balance", TrialBalance),
-      admin(c, "GET", "/upstreams", ClearingOverview),
-      admin(c, "GET", "/approvals?status=pending&limit=20", ApprovalList),
-      admin(c, "GET", "/audit-events?limit=10", AuditEventList),
+      admin(c, getGatewayStatus),
+      admin(c, getOverview),
+      admin(c, getTrialBalance),
+      admin(c, listUpstreamClearing),
+      admin(c, listApprovals, { query: { status: "pending", limit: "20" } }),
+      admin(c, listAuditEvents, { query: { limit: "10" } }),
     ]);
     if (!gateway.ok) return page(c, gateway.status, "Overview unavailable", gateway.message);
     if (!figures.ok) return page(c, figures.status, "Overview unavailable", figures.message);
@@ -239,7 +252,7 @@ export function createPortal(dispatch: Dispatch) {
         <PendingApprovals approvals={pending.ok ? pending.body.approvals : []} />
         <LastActions events={actions.ok ? actions.body.audit_events : []} />
       </OverviewPage>,
-      (extra.status ?? 200) as ContentfulStatusCode,
+      extra.status ?? 200,
     );
   };
 
@@ -248,7 +261,7 @@ export function createPortal(dispatch: Dispatch) {
   portal.post("/gateway-status", async (c) => {
     const form = await c.req.parseBody();
     const reason = formValue(form.reason);
-    const res = await admin(c, "PUT", "/gateway-status", null, {
+    const res = await admin(c, putGatewayStatus, {
       json: { status: formValue(form.status), ...(reason ? { reason } : {}) },
     });
     if (!res.ok) return overviewPage(c, { error: res.message, status: res.status });
@@ -257,47 +270,45 @@ export function createPortal(dispatch: Dispatch) {
 
   // --- Ledger --------------------------------------------------------------------------------
   portal.get("/ledger", async (c) => {
-    const trial = await admin(c, "GET", "/ledger/trial-balance", TrialBalance);
+    const trial = await admin(c, getTrialBalance);
     if (!trial.ok) return page(c, trial.status, "Ledger", trial.message);
     return c.html(<LedgerPage trial={trial.body} />);
   });
 
   portal.get("/ledger/system-accounts/:code", async (c) => {
     const code = c.req.param("code");
-    const params = new URLSearchParams({ currency: c.req.query("currency") ?? "", limit: "50" });
-    const cursor = c.req.query("cursor");
-    if (cursor) params.set("cursor", cursor);
-    const path = `/ledger/system-accounts/${encodeURIComponent(code)}/entries?${params}`;
-    const entries = await admin(c, "GET", path, SystemEntries);
+    const currency = c.req.query("currency") ?? "";
+    const entries = await admin(c, listSystemAccountEntries, {
+      params: { code },
+      query: { currency, limit: "50", cursor: given(c.req.query("cursor")) },
+    });
     if (!entries.ok) return page(c, entries.status, "System account", entries.message);
-    return c.html(<SystemAccountPage code={code} currency={params.get("currency") ?? ""} entries={entries.body} />);
+    return c.html(<SystemAccountPage code={code} currency={currency} entries={entries.body} />);
   });
 
   portal.get("/ledger/transactions/:id", async (c) => {
     const id = c.req.param("id");
     if (!/^[1-9]\d{0,15}$/.test(id)) return page(c, 400, "Transaction", "A transaction id is a positive integer.");
-    const tx = await admin(c, "GET", `/ledger/transactions/${id}`, LedgerTransaction);
+    const tx = await admin(c, getLedgerTransaction, { params: { transaction_id: id } });
     if (!tx.ok) return page(c, tx.status, "Transaction", tx.message);
     return c.html(<TransactionPage tx={tx.body} />);
   });
 
   // --- Workspaces ----------------------------------------------------------------------------
-  const workspacesPage = async (c: C, error?: string, status = 200) => {
+  const workspacesPage = async (c: C, error?: string, status: ContentfulStatusCode = 200) => {
     const q = (c.req.query("q") ?? "").trim();
-    const params = new URLSearchParams({ limit: "50" });
-    if (q) params.set("q", q);
-    const cursor = c.req.query("cursor");
-    if (cursor) params.set("cursor", cursor);
-    const list = await admin(c, "GET", `/workspaces?${params}`, WorkspaceList);
+    const list = await admin(c, listWorkspaces, {
+      query: { limit: "50", q: given(q), cursor: given(c.req.query("cursor")) },
+    });
     if (!list.ok) return page(c, list.status, "Workspaces", list.message);
-    return c.html(<WorkspacesPage list={list.body} q={q} error={error} />, status as ContentfulStatusCode);
+    return c.html(<WorkspacesPage list={list.body} q={q} error={error} />, status);
   };
 
   portal.get("/workspaces", (c) => workspacesPage(c));
 
   portal.post("/workspaces", async (c) => {
     const form = await c.req.parseBody();
-    const res = await admin(c, "POST", "/workspaces", Workspace, { json: { name: formValue(form.name) } });
+    const res = await admin(c, createWorkspace, { json: { name: formValue(form.name) } });
     if (!res.ok) return workspacesPage(c, res.message, res.status);
     return c.redirect(`/portal/workspaces/${res.body.id}`, 303);
   });
@@ -305,22 +316,19 @@ export function createPortal(dispatch: Dispatch) {
   const workspacePage = async (
     c: C,
     workspaceId: string,
-    extra: { notice?: string; error?: string; secret?: ShownSecret; status?: number } = {},
+    extra: { notice?: string; error?: string; secret?: ShownSecret; status?: ContentfulStatusCode } = {},
   ) => {
-    const accountsQuery = new URLSearchParams({ limit: "50" });
-    const accountsCursor = c.req.query("accounts");
-    if (accountsCursor) accountsQuery.set("cursor", accountsCursor);
+    const params = { workspace_id: workspaceId };
     /** One page of a sub-list, at the cursor its own query parameter holds. */
-    const listQuery = (name: string) => queryOf({ limit: "50", cursor: c.req.query(name) });
-    const ws = `/workspaces/${workspaceId}`;
+    const listQuery = (name: string) => ({ limit: "50", cursor: given(c.req.query(name)) });
     const [workspace, accounts, deliveries, keys, members, clients, actions] = await Promise.all([
-      admin(c, "GET", ws, WorkspaceDetail),
-      admin(c, "GET", `${ws}/accounts?${accountsQuery}`, AccountList),
-      admin(c, "GET", `${ws}/webhook-deliveries`, z.object({ deliveries: z.array(Delivery) })),
-      admin(c, "GET", `${ws}/api-keys?${listQuery("keys")}`, ApiKeyList),
-      admin(c, "GET", `${ws}/members?${listQuery("members")}`, MemberList),
-      admin(c, "GET", `${ws}/oauth-clients?${listQuery("clients")}`, OAuthClientList),
-      admin(c, "GET", `/audit-events?${queryOf({ workspace_id: workspaceId, limit: "10" })}`, AuditEventList),
+      admin(c, getWorkspace, { params }),
+      admin(c, listAccounts, { params, query: listQuery("accounts") }),
+      admin(c, listDeliveries, { params }),
+      admin(c, listApiKeys, { params, query: listQuery("keys") }),
+      admin(c, listMembers, { params, query: listQuery("members") }),
+      admin(c, listOAuthClients, { params, query: listQuery("clients") }),
+      admin(c, listAuditEvents, { query: { workspace_id: workspaceId, limit: "10" } }),
     ]);
     if (!workspace.ok || !accounts.ok || !deliveries.ok || !keys.ok || !members.ok || !clients.ok) {
       const failed = [workspace, accounts, deliveries, keys, members, clients].find((r) => !r.ok);
@@ -346,17 +354,12 @@ export function createPortal(dispatch: Dispatch) {
         notice={extra.notice}
         error={extra.error}
       />,
-      (extra.status ?? 200) as ContentfulStatusCode,
+      extra.status ?? 200,
     );
   };
 
   /** After a workspace form: back to its page with a fixed notice, or the page again with the error. */
-  const afterWorkspaceForm = (
-    c: C,
-    workspaceId: string,
-    res: { ok: boolean; status: number; message?: string },
-    done: keyof typeof DONE,
-  ) =>
+  const afterWorkspaceForm = (c: C, workspaceId: string, res: { ok: true } | AdminFailure, done: keyof typeof DONE) =>
     res.ok
       ? c.redirect(`/portal/workspaces/${workspaceId}?done=${done}`, 303)
       : workspacePage(c, workspaceId, { error: res.message, status: res.status });
@@ -367,7 +370,8 @@ export function createPortal(dispatch: Dispatch) {
     const id = c.req.param("id");
     const form = await c.req.parseBody();
     const overdraft = formValue(form.overdraft_limit);
-    const res = await admin(c, "POST", `/workspaces/${id}/accounts`, null, {
+    const res = await admin(c, createAccount, {
+      params: { workspace_id: id },
       json: {
         currency: formValue(form.currency).toUpperCase(),
         status: formValue(form.status) || "active",
@@ -381,7 +385,8 @@ export function createPortal(dispatch: Dispatch) {
     const id = c.req.param("id");
     const form = await c.req.parseBody({ all: true });
     const accountId = formValue(form.account_id);
-    const res = await admin(c, "POST", `/workspaces/${id}/api-keys`, ApiKeyCreated, {
+    const res = await admin(c, createApiKey, {
+      params: { workspace_id: id },
       json: {
         permissions: formList(form.permissions),
         mode: formValue(form.mode) || "test",
@@ -398,7 +403,7 @@ export function createPortal(dispatch: Dispatch) {
   portal.post("/workspaces/:id/api-keys/:keyId/revoke", async (c) => {
     const { id, keyId } = c.req.param();
     // The workspace-scoped route: the tenant check is in the admin API's SQL.
-    const res = await admin(c, "DELETE", `/workspaces/${id}/api-keys/${keyId}`, null);
+    const res = await admin(c, revokeWorkspaceApiKey, { params: { workspace_id: id, id: keyId } });
     return afterWorkspaceForm(c, id, res, "key-revoked");
   });
 
@@ -406,7 +411,8 @@ export function createPortal(dispatch: Dispatch) {
     const id = c.req.param("id");
     const form = await c.req.parseBody({ all: true });
     const role = formValue(form.role);
-    const res = await admin(c, "POST", `/workspaces/${id}/members`, null, {
+    const res = await admin(c, createMember, {
+      params: { workspace_id: id },
       json: {
         email: formValue(form.email),
         role,
@@ -418,15 +424,7 @@ export function createPortal(dispatch: Dispatch) {
 
   portal.post("/workspaces/:id/members/:memberId/tokens", async (c) => {
     const { id, memberId } = c.req.param();
-    const res = await admin(
-      c,
-      "POST",
-      `/workspaces/${id}/members/${memberId}/tokens`,
-      z.object({ token: z.string(), expires_at: z.string() }),
-      {
-        json: {},
-      },
-    );
+    const res = await admin(c, createWorkspaceMemberToken, { params: { workspace_id: id, id: memberId }, json: {} });
     if (!res.ok) return workspacePage(c, id, { error: res.message, status: res.status });
     return workspacePage(c, id, {
       status: 201,
@@ -436,20 +434,17 @@ export function createPortal(dispatch: Dispatch) {
 
   portal.post("/workspaces/:id/members/:memberId/revoke-tokens", async (c) => {
     const { id, memberId } = c.req.param();
-    const res = await admin(c, "DELETE", `/workspaces/${id}/members/${memberId}/tokens`, null);
+    const res = await admin(c, revokeWorkspaceMemberTokens, { params: { workspace_id: id, id: memberId } });
     return afterWorkspaceForm(c, id, res, "tokens-revoked");
   });
 
   portal.post("/workspaces/:id/oauth-clients", async (c) => {
     const id = c.req.param("id");
     const form = await c.req.parseBody({ all: true });
-    const res = await admin(
-      c,
-      "POST",
-      `/workspaces/${id}/oauth-clients`,
-      z.object({ client_id: z.string(), client_secret: z.string() }),
-      { json: { name: formValue(form.name), scopes: formList(form.scopes) } },
-    );
+    const res = await admin(c, createOAuthClient, {
+      params: { workspace_id: id },
+      json: { name: formValue(form.name), scopes: formList(form.scopes) },
+    });
     if (!res.ok) return workspacePage(c, id, { error: res.message, status: res.status });
     return workspacePage(c, id, {
       status: 201,
@@ -463,18 +458,13 @@ export function createPortal(dispatch: Dispatch) {
 
   portal.post("/workspaces/:id/oauth-clients/:clientId/revoke", async (c) => {
     const { id, clientId } = c.req.param();
-    const res = await admin(c, "DELETE", `/workspaces/${id}/oauth-clients/${encodeURIComponent(clientId)}`, null);
+    const res = await admin(c, revokeOAuthClient, { params: { workspace_id: id, client_id: clientId } });
     return afterWorkspaceForm(c, id, res, "client-revoked");
   });
 
   portal.post("/workspaces/:id/deliveries/:deliveryId/retry", async (c) => {
     const { id, deliveryId } = c.req.param();
-    const res = await admin(
-      c,
-      "POST",
-      `/workspaces/${id}/webhook-deliveries/${encodeURIComponent(deliveryId)}/retry`,
-      null,
-    );
+    const res = await admin(c, retryDelivery, { params: { workspace_id: id, delivery_id: deliveryId } });
     return afterWorkspaceForm(c, id, res, "retried");
   });
 
@@ -483,27 +473,20 @@ export function createPortal(dispatch: Dispatch) {
     const pick = (name: string) => c.req.query(name) || undefined;
     return { source: pick("source"), type: pick("type"), from: pick("from"), to: pick("to") };
   };
-  const queryOf = (params: Record<string, string | undefined>) =>
-    new URLSearchParams(Object.entries(params).filter((e): e is [string, string] => Boolean(e[1])));
 
   const accountPage = async (
     c: C,
     accountId: string,
-    extra: { notice?: string; error?: string; status?: number } = {},
+    extra: { notice?: string; error?: string; status?: ContentfulStatusCode } = {},
   ) => {
     const filters = filtersOf(c);
-    const entriesQuery = queryOf({ ...filters, cursor: c.req.query("cursor"), limit: "50" });
+    const params = { account_id: accountId };
     const [account, history, entries, pending, actions] = await Promise.all([
-      admin(c, "GET", `/accounts/${accountId}`, AccountDetail),
-      admin(
-        c,
-        "GET",
-        `/accounts/${accountId}/balance-history?${queryOf({ from: filters.from, to: filters.to })}`,
-        BalanceHistory,
-      ),
-      admin(c, "GET", `/accounts/${accountId}/entries?${entriesQuery}`, EntryList),
-      admin(c, "GET", `/approvals?${queryOf({ status: "pending", account_id: accountId, limit: "20" })}`, ApprovalList),
-      admin(c, "GET", `/audit-events?${queryOf({ account_id: accountId, limit: "10" })}`, AuditEventList),
+      admin(c, getAccount, { params }),
+      admin(c, getBalanceHistory, { params, query: { from: filters.from, to: filters.to } }),
+      admin(c, listEntries, { params, query: { ...filters, cursor: given(c.req.query("cursor")), limit: "50" } }),
+      admin(c, listApprovals, { query: { status: "pending", account_id: accountId, limit: "20" } }),
+      admin(c, listAuditEvents, { query: { account_id: accountId, limit: "10" } }),
     ]);
     if (!account.ok) return page(c, account.status, "Account", account.message);
     if (!history.ok) return page(c, history.status, "Account", history.message);
@@ -524,7 +507,7 @@ export function createPortal(dispatch: Dispatch) {
         />
         <LastActions events={actions.ok ? actions.body.audit_events : []} />
       </AccountPage>,
-      (extra.status ?? 200) as ContentfulStatusCode,
+      extra.status ?? 200,
     );
   };
 
@@ -533,7 +516,7 @@ export function createPortal(dispatch: Dispatch) {
   portal.get("/accounts/:id/status", async (c) => {
     const to = c.req.query("to");
     if (to !== "active" && to !== "suspended") return page(c, 400, "Account", "to must be active or suspended");
-    const account = await admin(c, "GET", `/accounts/${c.req.param("id")}`, AccountDetail);
+    const account = await admin(c, getAccount, { params: { account_id: c.req.param("id") } });
     if (!account.ok) return page(c, account.status, "Account", account.message);
     return c.html(<StatusConfirmPage account={account.body} to={to} />);
   });
@@ -541,7 +524,10 @@ export function createPortal(dispatch: Dispatch) {
   portal.post("/accounts/:id/status", async (c) => {
     const id = c.req.param("id");
     const form = await c.req.parseBody();
-    const res = await admin(c, "PATCH", `/accounts/${id}`, null, { json: { status: formValue(form.status) } });
+    const res = await admin(c, updateAccountStatus, {
+      params: { account_id: id },
+      json: { status: formValue(form.status) },
+    });
     if (!res.ok) return accountPage(c, id, { error: res.message, status: res.status });
     return c.redirect(`/portal/accounts/${id}?done=status`, 303);
   });
@@ -550,7 +536,8 @@ export function createPortal(dispatch: Dispatch) {
     const id = c.req.param("id");
     const form = await c.req.parseBody();
     const post = () =>
-      admin(c, "POST", `/accounts/${id}/adjustments`, null, {
+      admin(c, createAdjustment, {
+        params: { account_id: id },
         json: { amount: formValue(form.amount), description: formValue(form.description) },
         headers: { "idempotency-key": formValue(form.idempotency_key) },
       });
@@ -566,12 +553,7 @@ export function createPortal(dispatch: Dispatch) {
   });
 
   portal.get("/accounts/:id/entries.csv", async (c) => {
-    const res = await adminResponse(
-      c,
-      dispatch,
-      "GET",
-      `/accounts/${c.req.param("id")}/entries.csv?${queryOf(filtersOf(c))}`,
-    );
+    const res = await raw(c, exportEntries, { params: { account_id: c.req.param("id") }, query: filtersOf(c) });
     if (res.status >= 400) {
       const { status, message } = await adminError(res);
       return page(c, status, "Export", message);
@@ -587,12 +569,15 @@ export function createPortal(dispatch: Dispatch) {
   });
 
   // --- Approvals -----------------------------------------------------------------------------
-  const approvalsPage = async (c: C, extra: { notice?: string; error?: string; status?: number } = {}) => {
-    const list = await admin(c, "GET", "/approvals?status=pending&limit=200", ApprovalList);
+  const approvalsPage = async (
+    c: C,
+    extra: { notice?: string; error?: string; status?: ContentfulStatusCode } = {},
+  ) => {
+    const list = await admin(c, listApprovals, { query: { status: "pending", limit: "200" } });
     if (!list.ok) return page(c, list.status, "Approvals", list.message);
     return c.html(
       <ApprovalsPage approvals={list.body.approvals} notice={extra.notice} error={extra.error} />,
-      (extra.status ?? 200) as ContentfulStatusCode,
+      extra.status ?? 200,
     );
   };
 
@@ -603,9 +588,10 @@ export function createPortal(dispatch: Dispatch) {
     if (!UUID_PATTERN.test(id)) return page(c, 404, "Approvals", "No such approval request.");
     const form = await c.req.parseBody();
     const note = formValue(form.note);
-    const res = await admin(c, "POST", `/approvals/${id}/${decision}`, null, {
-      json: decision === "reject" && note ? { note } : {},
-    });
+    const res =
+      decision === "approve"
+        ? await admin(c, approveApproval, { params: { id } })
+        : await admin(c, rejectApproval, { params: { id }, json: note ? { note } : {} });
     if (!res.ok) return approvalsPage(c, { error: res.message, status: res.status });
     return c.redirect(`/portal/approvals?done=${decision === "approve" ? "approved" : "rejected"}`, 303);
   });
@@ -618,12 +604,9 @@ export function createPortal(dispatch: Dispatch) {
 
   portal.get("/audit", async (c) => {
     const filters = auditFilters(c);
-    const list = await admin(
-      c,
-      "GET",
-      `/audit-events?${queryOf({ ...filters, cursor: c.req.query("cursor"), limit: "50" })}`,
-      AuditEventList,
-    );
+    const list = await admin(c, listAuditEvents, {
+      query: { ...filters, cursor: given(c.req.query("cursor")), limit: "50" },
+    });
     if (!list.ok) return page(c, list.status, "Audit trail", list.message);
     return c.html(<AuditPage list={list.body} filters={filters} />);
   });
@@ -649,12 +632,7 @@ export function createPortal(dispatch: Dispatch) {
     const lines = [header.join(",")];
     let cursor: string | undefined;
     for (let i = 0; i < AUDIT_CSV_PAGES; i++) {
-      const list = await admin(
-        c,
-        "GET",
-        `/audit-events?${queryOf({ ...filters, cursor, limit: "200" })}`,
-        AuditEventList,
-      );
+      const list = await admin(c, listAuditEvents, { query: { ...filters, cursor, limit: "200" } });
       if (!list.ok) return page(c, list.status, "Audit trail", list.message);
       for (const e of list.body.audit_events) {
         lines.push(

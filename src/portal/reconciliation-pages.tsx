@@ -1,25 +1,25 @@
 /** @jsxImportSource hono/jsx */
 // The back office routes of issue 20 (reconciliations, upstream health, payment lookup), mounted by
 // src/portal/index.tsx. Like every portal route they hold no SQL: each calls the admin API in-process.
-import type { z } from "@hono/zod-openapi";
 import type { Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { SearchResults } from "../apis/admin/payments/schemas";
-import { ItemList, Reconciliation, ReconciliationList } from "../apis/admin/reconciliations/schemas";
-import { UpstreamHealth } from "../apis/admin/upstreams/schemas";
+import { searchPayments } from "../apis/admin/payments/routes";
+import {
+  exportReconciliationItems,
+  getReconciliation,
+  importReconciliation,
+  listReconciliationItems,
+  listReconciliations,
+  resolveReconciliationItem,
+  settleReconciliation,
+} from "../apis/admin/reconciliations/routes";
+import { getUpstreamHealth } from "../apis/admin/upstreams/routes";
 import type { AppEnv } from "../env";
-import type { AdminAnswer, CallOptions } from "./admin-client";
+import type { AdminClient } from "./admin-client";
+import { doneNoticeOf } from "./notices";
 import { HealthPage, PaymentsPage, ReconciliationPage, ReconciliationsPage } from "./views/reconciliations";
 
 type C = Context<AppEnv>;
-type Admin = <T extends z.ZodType | null>(
-  c: C,
-  method: string,
-  path: string,
-  schema: T,
-  options?: CallOptions,
-) => Promise<AdminAnswer<T extends z.ZodType ? z.infer<T> : undefined>>;
-type Raw = (c: C, method: string, path: string) => Response | Promise<Response>;
 type ErrorPage = (c: C, status: ContentfulStatusCode, title: string, message: string) => Response | Promise<Response>;
 
 /** Fixed texts for ?done=… on these pages. */
@@ -29,20 +29,19 @@ const DONE = {
   imported: "Report imported.",
   replayed: "This file was imported before: here is that reconciliation.",
 } as const;
-const doneNotice = (c: C) => DONE[c.req.query("done") as keyof typeof DONE];
+const doneNotice = doneNoticeOf(DONE);
 const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
 const ID = /^[0-9a-f-]{36}$/i;
 
-export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw: Raw, page: ErrorPage) {
-  const listPage = async (c: C, extra: { error?: string; status?: number } = {}) => {
-    const params = new URLSearchParams({ limit: "50" });
-    const cursor = c.req.query("cursor");
-    if (cursor) params.set("cursor", cursor);
-    const list = await admin(c, "GET", `/reconciliations?${params}`, ReconciliationList);
+export function mountReconciliationPages(portal: Hono<AppEnv>, { call: admin, raw }: AdminClient, page: ErrorPage) {
+  const listPage = async (c: C, extra: { error?: string; status?: ContentfulStatusCode } = {}) => {
+    const list = await admin(c, listReconciliations, {
+      query: { limit: "50", cursor: c.req.query("cursor") || undefined },
+    });
     if (!list.ok) return page(c, list.status, "Reconciliations", list.message);
     return c.html(
       <ReconciliationsPage list={list.body} notice={doneNotice(c)} error={extra.error} />,
-      (extra.status ?? 200) as ContentfulStatusCode,
+      extra.status ?? 200,
     );
   };
 
@@ -52,15 +51,9 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
     const form = await c.req.parseBody();
     const report = form.report;
     if (!(report instanceof File)) return listPage(c, { error: "Choose the report's CSV file.", status: 400 });
-    const qs = new URLSearchParams({
-      upstream: text(form.upstream),
-      currency: text(form.currency),
-      from: text(form.from),
-      to: text(form.to),
-    });
-    const res = await admin(c, "POST", `/reconciliations?${qs}`, Reconciliation, {
+    const res = await admin(c, importReconciliation, {
+      query: { upstream: text(form.upstream), currency: text(form.currency), from: text(form.from), to: text(form.to) },
       body: report.stream(),
-      headers: { "content-type": "text/csv" },
     });
     if (!res.ok) return listPage(c, { error: res.message, status: res.status });
     return c.redirect(
@@ -69,16 +62,19 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
     );
   });
 
-  const reconciliationPage = async (c: C, id: string, extra: { error?: string; status?: number } = {}) => {
+  const reconciliationPage = async (
+    c: C,
+    id: string,
+    extra: { error?: string; status?: ContentfulStatusCode } = {},
+  ) => {
     if (!ID.test(id)) return page(c, 404, "Reconciliation", "No such reconciliation.");
     const bucket = c.req.query("bucket");
-    const params = new URLSearchParams({ limit: "200" });
-    if (bucket) params.set("bucket", bucket);
-    const cursor = c.req.query("cursor");
-    if (cursor) params.set("cursor", cursor);
     const [one, items] = await Promise.all([
-      admin(c, "GET", `/reconciliations/${id}`, Reconciliation),
-      admin(c, "GET", `/reconciliations/${id}/items?${params}`, ItemList),
+      admin(c, getReconciliation, { params: { id } }),
+      admin(c, listReconciliationItems, {
+        params: { id },
+        query: { limit: "200", bucket: bucket || undefined, cursor: c.req.query("cursor") || undefined },
+      }),
     ]);
     if (!one.ok) return page(c, one.status, "Reconciliation", one.message);
     if (!items.ok) return page(c, items.status, "Reconciliation", items.message);
@@ -91,7 +87,7 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
         notice={doneNotice(c)}
         error={extra.error}
       />,
-      (extra.status ?? 200) as ContentfulStatusCode,
+      extra.status ?? 200,
     );
   };
 
@@ -101,11 +97,7 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
     const id = c.req.param("id");
     if (!ID.test(id)) return page(c, 404, "Reconciliation", "No such reconciliation.");
     const bucket = c.req.query("bucket");
-    const res = await raw(
-      c,
-      "GET",
-      `/reconciliations/${id}/items.csv${bucket ? `?bucket=${encodeURIComponent(bucket)}` : ""}`,
-    );
+    const res = await raw(c, exportReconciliationItems, { params: { id }, query: { bucket: bucket || undefined } });
     if (res.status !== 200) return page(c, 404, "Reconciliation", "No such reconciliation or bucket.");
     return res;
   });
@@ -113,7 +105,8 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
   portal.post("/reconciliations/:id/items/:item/resolve", async (c) => {
     const { id, item } = c.req.param();
     const form = await c.req.parseBody();
-    const res = await admin(c, "POST", `/reconciliations/${id}/items/${encodeURIComponent(item)}/resolve`, null, {
+    const res = await admin(c, resolveReconciliationItem, {
+      params: { id, item_id: item },
       json: { action: text(form.action), note: text(form.note) },
       headers: { "idempotency-key": text(form.idempotency_key) },
     });
@@ -128,8 +121,9 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
   portal.post("/reconciliations/:id/settle", async (c) => {
     const id = c.req.param("id");
     const form = await c.req.parseBody();
-    const partial = c.req.query("partial") === "true" ? "?partial=true" : "";
-    const res = await admin(c, "POST", `/reconciliations/${id}/settle${partial}`, null, {
+    const res = await admin(c, settleReconciliation, {
+      params: { id },
+      query: { partial: c.req.query("partial") === "true" ? "true" : undefined },
       headers: { "idempotency-key": text(form.idempotency_key) },
     });
     if (!res.ok) return reconciliationPage(c, id, { error: res.message, status: res.status });
@@ -140,12 +134,7 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
     const upstream = c.req.param("upstream");
     const currency = (c.req.query("currency") ?? "").trim().toUpperCase();
     if (!currency) return c.html(<HealthPage upstream={upstream} currency="" />);
-    const res = await admin(
-      c,
-      "GET",
-      `/upstreams/${encodeURIComponent(upstream)}/health?${new URLSearchParams({ currency })}`,
-      UpstreamHealth,
-    );
+    const res = await admin(c, getUpstreamHealth, { params: { upstream }, query: { currency } });
     if (!res.ok) return c.html(<HealthPage upstream={upstream} currency={currency} error={res.message} />, res.status);
     return c.html(<HealthPage upstream={upstream} currency={currency} health={res.body} />);
   });
@@ -153,7 +142,7 @@ export function mountReconciliationPages(portal: Hono<AppEnv>, admin: Admin, raw
   portal.get("/payments", async (c) => {
     const q = (c.req.query("lookup") ?? "").trim();
     if (!q) return c.html(<PaymentsPage q="" />);
-    const res = await admin(c, "GET", `/payments?${new URLSearchParams({ q })}`, SearchResults);
+    const res = await admin(c, searchPayments, { query: { q } });
     if (!res.ok) return c.html(<PaymentsPage q={q} error={res.message} />, res.status);
     return c.html(<PaymentsPage q={q} results={res.body.results} />);
   });

@@ -2,7 +2,7 @@
 // the staged row the import stores. Amounts stay decimal text (parseAmount); nothing here does money
 // arithmetic.
 import type { Upstream } from "../ledger/posting";
-import { currencyDecimals, isNegative, isZero, parseAmount } from "../lib/money";
+import { compareAmounts, currencyDecimals, isNegative, isZero, parseAmount } from "../lib/money";
 
 export type ReportFormat = {
   header: readonly string[];
@@ -123,6 +123,12 @@ export function checkLine(
   const amount = parseAmount(value(format.amount));
   const fee = parseAmount(value(format.fee));
   if (typeof amount === "string" || typeof fee === "string") return { problems };
+  // The fee comes out of the gross: a fee above it would settle a negative net.
+  if (compareAmounts(fee.value, amount.value) > 0) {
+    return {
+      problems: [{ column: format.fee, problem: `must not exceed ${format.amount} (${value(format.amount)})` }],
+    };
+  }
   return {
     row: { line_no: line, key_field: keyField, keys, amount: amount.value, fee: fee.value, settled_at: settledAt },
   };

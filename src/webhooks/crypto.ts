@@ -4,10 +4,10 @@
 // `completed` and the outbound webhook row commit together or not at all; the outbound message is queued
 // after commit. Errors: the spec 004 envelope {"error":{"code","message"}}.
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent } from "../apis/shared/openapi";
-import { describeIssues } from "../apis/shared/params";
-import { createSurface } from "../apis/shared/surface";
 import { CRYPTO_STATUSES } from "../db/schema";
+import { jsonContent } from "../http/openapi";
+import { describeIssues } from "../http/params";
+import { createSurface } from "../http/surface";
 import { AppError } from "../lib/errors";
 import { enqueueDeliveries, newDeliveryId } from "../outbound/deliveries";
 import { renderCryptoError } from "../payments/crypto";

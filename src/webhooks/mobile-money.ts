@@ -3,9 +3,9 @@
 // (webhook_events), the payment's status change under a row lock and, on COMPLETE, the single ledger
 // credit commit together or not at all. Errors: {"error":{"code","message"}}.
 import { createRoute, z } from "@hono/zod-openapi";
-import { describeIssues } from "../apis/shared/params";
-import { createSurface } from "../apis/shared/surface";
 import { MOBILE_MONEY_STATUSES } from "../db/schema";
+import { describeIssues } from "../http/params";
+import { createSurface } from "../http/surface";
 import { AppError } from "../lib/errors";
 import { type Duplicate, isDuplicate, mobileMoneyEventEffect } from "./queries";
 import { receiveWebhooks, statusRefusal } from "./receiver";

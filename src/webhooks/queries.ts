@@ -5,10 +5,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { Effect } from "../ledger/idempotency";
-import { type PostingRequest, postingCall } from "../ledger/posting";
+import type { PostingRequest } from "../ledger/posting";
+import { postingCall } from "../ledger/queries";
 import type { ParsedAmount } from "../lib/money";
-import { type CryptoStatus, legalSourcesOf as cryptoSourcesOf, paymentDetailJson } from "../payments/crypto";
+import { type CryptoStatus, legalSourcesOf as cryptoSourcesOf } from "../payments/crypto";
 import { type MobileMoneyStatus, legalSourcesOf as mobileMoneySourcesOf } from "../payments/mobile-money";
+import { paymentDetailJson } from "../payments/queries";
 
 // ---------- the claim ----------
 

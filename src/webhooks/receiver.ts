@@ -1,14 +1,14 @@
 // The one skeleton of the webhook receivers (crypto.ts, mobile-money.ts, sms-gateway.ts): verify the
-// Standard Webhooks signature over the raw body, parse the event, run its effect in ONE database round
-// trip (runWrite; the webhook_events claim first, and a refusal rolls everything back, claim included),
-// then answer. Each receiver brings its secret, its event schema, its effect, and its words for a bad
-// event, a refusal and the answer.
+// Standard Webhooks signature over the raw body (once per request), count the upstream's budget, parse
+// the event, run its effect in ONE database round trip (runWrite; the webhook_events claim first, and a
+// refusal rolls everything back, claim included), then answer. Each receiver brings its secret, its
+// event schema, its effect, and its words for a bad event, a refusal and the answer.
 import type { z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import { countRequest, credentials } from "../apis/shared/rate-limit";
-import type { Surface } from "../apis/shared/surface";
-import { database } from "../db/request-db";
+import type { Context } from "hono";
 import type { AppEnv, Bindings } from "../env";
+import { countRequest, credentials } from "../http/rate-limit";
+import { database } from "../http/request-db";
+import type { Surface } from "../http/surface";
 import { type Effect, runWrite } from "../ledger/idempotency";
 import { type Refusal, refusalError } from "../ledger/posting";
 import { type AppError, toAppError } from "../lib/errors";
@@ -39,6 +39,9 @@ export function receiveWebhooks<S extends z.ZodType, R extends object>(surface: 
   surface.post("/", async (c: Context<AppEnv>) => {
     const raw = await c.req.text();
     const delivery = { ...verifyWebhook(receiver.secret(c.env), c.req.raw.headers, raw), raw };
+    // The upstream's budget counts only requests that carry its valid signature, so unsigned junk cannot
+    // use it up: after the one verification, before any parsing or database work.
+    await countRequest(c, "service", credentials.upstream(receiver.upstream));
     try {
       const parsed = receiver.event.safeParse(delivery.payload);
       if (!parsed.success) throw receiver.invalid(parsed.error, delivery);
@@ -87,16 +90,3 @@ export function statusRefusal(
   console.warn(JSON.stringify({ ...words.log, from, to: words.to }));
   return words.illegal(from);
 }
-
-/**
- * Each upstream's budget, before its receiver runs: one per upstream, counting only requests that carry
- * its valid signature (so unsigned junk cannot use up the upstream's budget). The receiver verifies the
- * same bytes again.
- */
-export const perUpstream =
-  (upstream: string, secretOf: (env: Bindings) => string): MiddlewareHandler<AppEnv> =>
-  async (c, next) => {
-    verifyWebhook(secretOf(c.env), c.req.raw.headers, await c.req.text());
-    await countRequest(c, "service", credentials.upstream(upstream));
-    await next();
-  };

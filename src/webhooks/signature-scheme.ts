@@ -1,6 +1,6 @@
 // Why: an upstream's Standard Webhooks signature is its credential, so OpenAPI (and the clients generated
 // from it) must show it as each receiver's security scheme, not as an undocumented header.
-import type { Surface } from "../apis/shared/surface";
+import type { Surface } from "../http/surface";
 
 /**
  * Registers `scheme` on the receiver's surface: the `webhook-signature` header as an apiKey-in-header

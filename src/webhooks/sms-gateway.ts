@@ -4,11 +4,11 @@
 // duplicate). Usage is recorded even past the overdraft limit — the SMS was already sent, so the charge
 // is owed — and the account is flagged (accounts.overdrawn_at) until a deposit brings it back.
 import { createRoute, z } from "@hono/zod-openapi";
-import { type AmountRule, amountField, describeIssues, mustBePositive } from "../apis/shared/params";
-import { createSurface } from "../apis/shared/surface";
 import { gatewayStatusMaxAge } from "../edge/gateway-config";
 import { recordGatewayObservation } from "../edge/gateway-monitor";
 import { GATEWAY_STATUSES } from "../edge/kv-state";
+import { type AmountRule, amountField, describeIssues, mustBePositive } from "../http/params";
+import { createSurface } from "../http/surface";
 import type { Effect } from "../ledger/idempotency";
 import { type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";

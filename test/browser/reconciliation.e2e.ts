@@ -100,7 +100,7 @@ describe("reconciliation in chromium", () => {
     await Promise.all([page.waitForURL(/done=resolved/), first.locator("button:has-text('Resolve')").click()]);
     await page.click("button:has-text('Settle')");
     await page.waitForSelector("[role=alert]");
-    expect(await page.textContent("[role=alert]")).toContain("unresolved items remain");
+    expect(await page.textContent("[role=alert]")).toContain("1 unresolved item(s) remain");
     const second = page.locator("main table:not(.summary) tbody tr").nth(1);
     await second.locator("select[name=action]").selectOption("timing");
     await second.locator("input[name=note]").fill("expected in next week's report");

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   checkCurrencyPrecision,
+  compareAmounts,
   currencyDecimals,
   decimalForCurrency,
   isNegative,
@@ -97,5 +98,42 @@ describe("currencies", () => {
     expect(decimalForCurrency("1.2345", "EUR")).toBe("1.2345");
     expect(decimalForCurrency("7", "EUR")).toBe("7.00");
     expect(toJsonNumber("-12.5000")).toBe(-12.5);
+  });
+});
+
+describe("compareAmounts", () => {
+  /** A non-negative amount with up to 12 integer digits and 6 decimals, in canonical text. */
+  const amount = fc
+    .tuple(fc.bigInt({ min: 0n, max: 10n ** 12n - 1n }), fc.integer({ min: 0, max: 6 }))
+    .map(([n, decimals]) => {
+      const parsed = parseAmount(
+        decimals === 0
+          ? String(n)
+          : `${n / 10n ** BigInt(decimals)}.${String(n % 10n ** BigInt(decimals)).padStart(decimals, "0")}`,
+      );
+      if (typeof parsed === "string") throw new Error(parsed);
+      return parsed.value;
+    });
+  /** The amount scaled to millionths, exactly. */
+  const micros = (v: string) => {
+    const [int = "0", frac = ""] = v.split(".");
+    return BigInt(int) * 1_000_000n + BigInt(frac.padEnd(6, "0"));
+  };
+
+  it("orders amounts as their exact values do", () => {
+    fc.assert(
+      fc.property(amount, amount, (a, b) => {
+        const want = micros(a) === micros(b) ? 0 : micros(a) < micros(b) ? -1 : 1;
+        expect(compareAmounts(a, b)).toBe(want);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("compares across integer widths and decimals", () => {
+    expect(compareAmounts("10", "9.99")).toBe(1);
+    expect(compareAmounts("0.5", "0.45")).toBe(1);
+    expect(compareAmounts("2.5", "2.5")).toBe(0);
+    expect(compareAmounts("100", "1000")).toBe(-1);
   });
 });

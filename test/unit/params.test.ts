@@ -1,4 +1,4 @@
-// The parameter builders every surface shares (src/apis/shared/params.ts), no database: one parsing, each
+// The parameter builders every surface shares (src/http/params.ts), no database: one parsing, each
 // spec's own words.
 import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
@@ -10,7 +10,7 @@ import {
   integerWords,
   mustBePositive,
   oneMessage,
-} from "../../src/apis/shared/params";
+} from "../../src/http/params";
 
 /** What a schema answers for `input`: its value, or its messages. */
 function outcome<T>(schema: z.ZodType<T>, input: unknown): T | string[] {

@@ -3,7 +3,8 @@
 // revocation, the account's suspension, the overdraft limit and the currency's precision.
 import type { ApiKeyPrincipal } from "../../auth/api-keys";
 import type { Effect } from "../../ledger/idempotency";
-import { type PostingRequest, postingCall } from "../../ledger/posting";
+import type { PostingRequest } from "../../ledger/posting";
+import { postingCall } from "../../ledger/queries";
 
 export { entriesPage } from "../../ledger/queries";
 

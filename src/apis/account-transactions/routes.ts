@@ -1,8 +1,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireApiKey } from "../../auth/api-key-middleware";
-import { jsonBody, jsonContent, rateLimited } from "../shared/openapi";
-import { perApiKey, type RateLimitClass } from "../shared/rate-limit";
-import { routeMiddleware } from "../shared/surface";
+import { jsonBody, jsonContent, rateLimited } from "../../http/openapi";
+import { perApiKey, type RateLimitClass } from "../../http/rate-limit";
+import { routeMiddleware } from "../../http/surface";
 import {
   AccountParam,
   AccountTransactionsError,

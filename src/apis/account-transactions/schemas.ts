@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LEDGER_TYPES } from "../../db/schema";
-import { amountField, idParam, integerQuery, mustBePositive, oneMessage } from "../shared/params";
+import { amountField, idParam, integerQuery, mustBePositive, oneMessage } from "../../http/params";
 import { parseUsageDate } from "./usage-date";
 
 export const MAX_PAGE_SIZE = 100;
@@ -192,4 +192,4 @@ export const RecordUsageResult = z
   })
   .openapi("RecordUsageResponse");
 
-export { IdempotencyHeader } from "../shared/openapi";
+export { IdempotencyHeader } from "../../http/openapi";

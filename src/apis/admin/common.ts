@@ -1,7 +1,7 @@
 // Paging and period parameters shared by the admin resources' lists: keyset cursors, limit, UTC days.
 import { z } from "@hono/zod-openapi";
+import { integerQuery, oneMessage } from "../../http/params";
 import { AppError } from "../../lib/errors";
-import { integerQuery, oneMessage } from "../shared/params";
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

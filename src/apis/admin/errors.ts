@@ -1,6 +1,6 @@
 // The admin API's error envelope: every admin router and the app's error handler render through it.
 import { z } from "@hono/zod-openapi";
-import type { ErrorRenderer } from "../shared/surface";
+import type { ErrorRenderer } from "../../http/surface";
 
 export const adminErrorRenderer: ErrorRenderer = (err, requestId) => ({
   error: {

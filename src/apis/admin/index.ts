@@ -2,7 +2,7 @@
 // routes (with operationId, summary, security and role), handlers and SQL; this file mounts them all
 // on one router with the admin error envelope.
 import type { AdminEnv } from "../../auth/admin";
-import { createSurface } from "../shared/surface";
+import { createSurface } from "../../http/surface";
 import { accountsAdmin } from "./accounts/handlers";
 import { apiKeysAdmin } from "./api-keys/handlers";
 import { approvalsAdmin } from "./approvals/handlers";

@@ -2,9 +2,9 @@
 // admin guard, the role its operationId needs (roles.ts) and the admin budget.
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { requireAdmin, requireRole } from "../../auth/admin";
-import { jsonContent, rateLimited } from "../shared/openapi";
-import { perAdminToken } from "../shared/rate-limit";
-import { routeMiddleware } from "../shared/surface";
+import { jsonContent, rateLimited } from "../../http/openapi";
+import { perAdminToken } from "../../http/rate-limit";
+import { routeMiddleware } from "../../http/surface";
 import { AdminError } from "./errors";
 import { type AdminOperation, ROUTE_ROLES } from "./roles";
 

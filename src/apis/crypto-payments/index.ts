@@ -2,13 +2,14 @@
 // `write`: create). Errors: {"error":{"code","message","details"?}}; 400 details list each bad field in
 // Django REST framework wording, as the spec's example does.
 import type { z } from "@hono/zod-openapi";
-import { oauthClientActive, revokedClientError } from "../../auth/oauth";
-import { database } from "../../db/request-db";
+import { revokedClientError } from "../../auth/oauth";
+import { oauthClientActive } from "../../auth/queries";
+import { describeIssues } from "../../http/params";
+import { database } from "../../http/request-db";
+import { createSurface } from "../../http/surface";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { AppError } from "../../lib/errors";
 import { CURRENCIES, canonicalBlockchain, depositAddress, renderCryptoError } from "../../payments/crypto";
-import { describeIssues } from "../shared/params";
-import { createSurface } from "../shared/surface";
 import { findPayment, insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import { CALLBACK_URL_PROBLEM, isLocalhostCallback, type PaymentDetail, type PaymentSummary } from "./schemas";

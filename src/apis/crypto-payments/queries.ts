@@ -1,18 +1,13 @@
 // Crypto payment statements. Every data-bearing statement is scoped to the token's workspace and
 // re-checks the OAuth client's revocation in the same statement (`client_ok`).
 import { type SQL, sql } from "drizzle-orm";
-import { oauthClientActive } from "../../auth/oauth";
+import { oauthClientActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import type { Effect } from "../../ledger/idempotency";
-import {
-  type CryptoStatus,
-  type CurrencyInfo,
-  newPaymentDetailJson,
-  paymentDetailJson,
-  summaryFields,
-} from "../../payments/crypto";
+import type { CryptoStatus, CurrencyInfo } from "../../payments/crypto";
+import { newPaymentDetailJson, paymentDetailJson, summaryFields } from "../../payments/queries";
 
 export type PaymentSummary = Record<string, unknown>;
 export type PaymentDetail = Record<string, unknown> & { transaction_id: string; status: CryptoStatus };

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { requireOAuth } from "../../auth/oauth";
-import { IdempotencyHeader, jsonContent, rateLimited } from "../shared/openapi";
-import { perOAuthClient } from "../shared/rate-limit";
+import { IdempotencyHeader, jsonContent, rateLimited } from "../../http/openapi";
+import { perOAuthClient } from "../../http/rate-limit";
 import { CreatePayment, CryptoError, ListQuery, PaymentDetail, PaymentList, StatusRequest } from "./schemas";
 
 const errors = {

@@ -2,8 +2,8 @@
 // example uses ("Ensure this value is less than or equal to 100."), one list per bad field.
 import { z } from "@hono/zod-openapi";
 import { CRYPTO_STATUSES } from "../../db/schema";
+import { amountField, integerQuery, mustBePositive } from "../../http/params";
 import { CURRENCIES, CURRENCY_CODES } from "../../payments/crypto";
-import { amountField, integerQuery, mustBePositive } from "../shared/params";
 
 export const REQUIRED = "This field is required.";
 const ONCE = "Provide this parameter only once.";

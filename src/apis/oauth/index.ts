@@ -3,13 +3,13 @@
 // Cache-Control: no-store (§5.1).
 import type { Context } from "hono";
 import { ACCESS_TOKEN_TTL, authenticateClient, issueAccessToken, type OAuthScope } from "../../auth/oauth";
-import { database } from "../../db/request-db";
 import { OAUTH_SCOPES } from "../../db/schema";
 import type { AppEnv } from "../../env";
+import { describeIssues } from "../../http/params";
+import { countRequest, credentials } from "../../http/rate-limit";
+import { database } from "../../http/request-db";
+import { createSurface } from "../../http/surface";
 import { AppError, type ErrorKind } from "../../lib/errors";
-import { describeIssues } from "../shared/params";
-import { countRequest, credentials } from "../shared/rate-limit";
-import { createSurface } from "../shared/surface";
 import * as routes from "./routes";
 
 type OAuthErrorCode = (typeof routes.OAUTH_ERROR_CODES)[number];

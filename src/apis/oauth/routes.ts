@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { jsonContent, rateLimited } from "../shared/openapi";
+import { jsonContent, rateLimited } from "../../http/openapi";
 
 /** RFC 6749 §5.2 error codes. */
 export const OAUTH_ERROR_CODES = [

@@ -1,16 +1,16 @@
 // Spec 001: mobile-money payments by API key. GET /api/paiements/api-key lists what the presented key
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
-import { apiKeyActive } from "../../auth/api-keys";
-import { database, edgeSources } from "../../db/request-db";
+import { apiKeyActive } from "../../auth/queries";
+import { describeIssues } from "../../http/params";
+import { database, edgeSources } from "../../http/request-db";
+import { createSurface } from "../../http/surface";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import { type Refusal, refusalError } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
 import { isPositive } from "../../lib/money";
 import { newReference } from "../../payments/mobile-money";
-import { describeIssues } from "../shared/params";
-import { createSurface } from "../shared/surface";
 import { insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import { INVALID_KEY } from "./routes";

@@ -1,7 +1,7 @@
 // SQL of the mobile-money payments surface. Every statement re-checks the API key's revocation in the
 // database itself, so a key revoked a moment ago reads and writes nothing even while KV still caches it.
 import { type SQL, sql } from "drizzle-orm";
-import { apiKeyActive } from "../../auth/api-keys";
+import { apiKeyActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MOBILE_MONEY_STATUSES, MOBILE_MONEY_TYPES } from "../../db/schema";
-import { amountField, integerQuery, integerWords } from "../shared/params";
+import { amountField, integerQuery, integerWords } from "../../http/params";
 
 export const PaiementsError = z
   .object({

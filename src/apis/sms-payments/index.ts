@@ -2,13 +2,13 @@
 // tokens (src/auth/workspace-tokens.ts); receipts in R2; every recorded payment credits the ledger once.
 import type { Context } from "hono";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
-import { database } from "../../db/request-db";
 import type { AppEnv } from "../../env";
+import { database } from "../../http/request-db";
+import { createSurface, type ErrorRenderer } from "../../http/surface";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
 import { refusalError } from "../../ledger/posting";
 import { toHex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
-import { createSurface, type ErrorRenderer } from "../shared/surface";
 import {
   deletePaymentEffect,
   findReceipt,

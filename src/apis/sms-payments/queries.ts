@@ -8,7 +8,7 @@ import { counterRows } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
-import { postingCall } from "../../ledger/posting";
+import { postingCall } from "../../ledger/queries";
 import { type ParsedAmount, toJsonNumber } from "../../lib/money";
 import type { SmsPaymentJson } from "./schemas";
 

@@ -3,9 +3,9 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requireMember } from "../../auth/workspace-token-middleware";
 import type { AppEnv } from "../../env";
+import { jsonContent, rateLimited } from "../../http/openapi";
+import { credentials, perMember, rateLimit } from "../../http/rate-limit";
 import { AppError } from "../../lib/errors";
-import { jsonContent, rateLimited } from "../shared/openapi";
-import { credentials, perMember, rateLimit } from "../shared/rate-limit";
 import { MAX_UPLOAD_BYTES, RECEIPT_LINK_TTL_MINUTES, type ReceiptLinkEnv, requireReceiptLink } from "./receipts";
 import {
   CreatePaymentForm,

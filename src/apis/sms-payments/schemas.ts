@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SMS_PAYMENT_METHODS } from "../../db/schema";
+import { amountField, idParam, instantField, integerQuery, integerWords, mustBePositive } from "../../http/params";
 import { ERROR_STATUS, type ErrorKind } from "../../lib/errors";
-import { amountField, idParam, instantField, integerQuery, integerWords, mustBePositive } from "../shared/params";
 import { isReceiptType, MAX_RECEIPT_BYTES, RECEIPT_LINK_TTL_MINUTES, RECEIPT_TYPE_MESSAGE } from "./receipts";
 
 /** The one error body of this surface. `requestId` only on 5xx; never internals. */
@@ -158,4 +158,4 @@ export const CreatePaymentForm = z
   })
   .strict();
 
-export { IdempotencyHeader } from "../shared/openapi";
+export { IdempotencyHeader } from "../../http/openapi";

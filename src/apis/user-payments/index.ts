@@ -2,15 +2,15 @@
 // decided from KV alone (key metadata, account state, gateway state): no database round trip.
 import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
-import { database, edgeSources } from "../../db/request-db";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import { type GatewayStatus, readEffectiveGatewayState } from "../../edge/kv-state";
 import type { AppEnv } from "../../env";
+import { database, edgeSources } from "../../http/request-db";
+import { createSurface } from "../../http/surface";
 import { accountEdgeState } from "../../ledger/accounts";
 import { balanceOf } from "../../ledger/queries";
 import { AppError, type ErrorKind } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
-import { createSurface } from "../shared/surface";
 import { decodeCursor, encodeCursor } from "./cursor";
 import { type HistoryRow, historyPage } from "./queries";
 import * as routes from "./routes";

@@ -2,7 +2,7 @@
 // The mapping (docs/api-surfaces.md, "One ledger, three vocabularies") is SQL, so that the `type` filter acts on the
 // mapped value inside the one statement that reads the page.
 import { type SQL, sql } from "drizzle-orm";
-import { apiKeyActive } from "../../auth/api-keys";
+import { apiKeyActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { isoUtc } from "../../db/sql-time";
 

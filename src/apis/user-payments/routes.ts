@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireApiKey } from "../../auth/api-key-middleware";
-import { rateLimited } from "../shared/openapi";
-import { perApiKey } from "../shared/rate-limit";
+import { rateLimited } from "../../http/openapi";
+import { perApiKey } from "../../http/rate-limit";
 import { Balance, Payment, PaymentsQuery, SetupAnswer, UserApiError } from "./schemas";
 
 const gatewayHeader = {

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { instantField, integerQuery, integerWords } from "../shared/params";
+import { instantField, integerQuery, integerWords } from "../../http/params";
 import { PAYMENT_SOURCES, PAYMENT_TYPES } from "./queries";
 
 export const UserApiError = z

@@ -5,13 +5,23 @@ import type { Child } from "hono/jsx";
 
 export const ASSETS = { css: "/portal/assets/portal.css", js: "/portal/assets/portal.js" };
 
+/** The sections of the navigation, in order: the page of each marks its own link as current. */
+const SECTIONS = [
+  ["overview", "/portal", "Overview"],
+  ["workspaces", "/portal/workspaces", "Workspaces"],
+  ["ledger", "/portal/ledger", "Ledger"],
+  ["approvals", "/portal/approvals", "Approvals"],
+  ["audit", "/portal/audit", "Audit"],
+  ["reconciliations", "/portal/reconciliations", "Reconciliations"],
+] as const;
+
 type Props = {
   title: string;
   children?: Child;
   signedIn?: boolean;
   notice?: string;
   error?: string;
-  nav?: "overview" | "workspaces" | "ledger" | "approvals" | "audit" | "reconciliations";
+  nav?: (typeof SECTIONS)[number][0];
 };
 
 export function Layout({ title, children, signedIn = true, notice, error, nav }: Props) {
@@ -40,24 +50,11 @@ export function Layout({ title, children, signedIn = true, notice, error, nav }:
           )}
           {signedIn && (
             <nav>
-              <a href="/portal" aria-current={nav === "overview" ? "page" : undefined}>
-                Overview
-              </a>
-              <a href="/portal/workspaces" aria-current={nav === "workspaces" ? "page" : undefined}>
-                Workspaces
-              </a>
-              <a href="/portal/ledger" aria-current={nav === "ledger" ? "page" : undefined}>
-                Ledger
-              </a>
-              <a href="/portal/approvals" aria-current={nav === "approvals" ? "page" : undefined}>
-                Approvals
-              </a>
-              <a href="/portal/audit" aria-current={nav === "audit" ? "page" : undefined}>
-                Audit
-              </a>
-              <a href="/portal/reconciliations" aria-current={nav === "reconciliations" ? "page" : undefined}>
-                Reconciliations
-              </a>
+              {SECTIONS.map(([section, href, label]) => (
+                <a href={href} aria-current={nav === section ? "page" : undefined}>
+                  {label}
+                </a>
+              ))}
               <a href="/docs">API reference</a>
               <form method="post" action="/portal/sign-out" class="inline">
                 <button type="submit" class="link">

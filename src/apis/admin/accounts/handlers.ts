@@ -1,15 +1,15 @@
 // Handlers of the accounts resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
-import { accountToJson } from "../../../ledger/accounts";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
 import { checkCurrencyPrecision, isNegative, toJsonNumber } from "../../../lib/money";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage, period } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { type AccountListRow, accountDetail, balanceHistory, listAccounts } from "./queries";
+import { accountToJson } from "./render";
 import * as routes from "./routes";
 import { changeAccountStatus, createAccount } from "./service";
 

@@ -3,9 +3,10 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import type { AccountStatus } from "../../../db/schema";
-import type { AccountShown } from "../../../ledger/accounts";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { iso, micros, unlessNoWorkspace } from "../sql-helpers";
+import type { AccountShown } from "./render";
 
 export type AccountListRow = {
   id: string;

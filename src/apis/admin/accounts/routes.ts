@@ -1,6 +1,6 @@
 // Routes of the accounts resource: a workspace's accounts, one account, its daily balance, create, status.
-import { jsonBody, jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { jsonBody, jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { MAX_PERIOD_DAYS } from "../common";
 import { adminErrors, adminRoute } from "../route-base";
 import {

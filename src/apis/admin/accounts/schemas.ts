@@ -1,7 +1,7 @@
 // Bodies and answers of the accounts resource.
 import { z } from "@hono/zod-openapi";
 import { ACCOUNT_STATUSES } from "../../../db/schema";
-import { amountField } from "../../shared/params";
+import { amountField } from "../../../http/params";
 import { cursorQuery, day, limitQuery, periodChecks } from "../common";
 
 const currency = z

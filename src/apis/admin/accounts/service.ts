@@ -4,9 +4,10 @@
 import type { Database } from "../../../db/client";
 import type { AccountStatus } from "../../../db/schema";
 import { mirror, writeAccountState } from "../../../edge/kv-state";
-import { type AccountShown, edgeStateOf } from "../../../ledger/accounts";
+import { edgeStateOf } from "../../../ledger/accounts";
 import type { AuditMeta } from "../audit/record";
 import { insertAccount, setAccountStatus } from "./queries";
+import type { AccountShown } from "./render";
 
 const mirrorAccount = (kv: KVNamespace, row: AccountShown) =>
   mirror(`account ${row.id}`, writeAccountState(kv, row.id, edgeStateOf(row)));

@@ -2,7 +2,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { FOREIGN_KEY_VIOLATION, pgErrorOf } from "../../../lib/errors";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { iso, micros } from "../sql-helpers";
 
 export type NewApiKey = {

@@ -1,7 +1,7 @@
 // Routes of the api-keys resource: a workspace's keys (paged), create, revoke (workspace-scoped, and the
 // bare-id route kept as a contract).
-import { jsonBody, jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { jsonBody, jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { PageQuery } from "../common";
 import { adminErrors, adminRoute } from "../route-base";
 import { ApiKeyCreated, ApiKeyList, CreateApiKey } from "./schemas";

@@ -1,15 +1,15 @@
 // Handlers of the approvals resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { runWrite } from "../../../ledger/idempotency";
 import { type PostedEntry, type Refusal, refusalError } from "../../../ledger/posting";
-import { entryToJson } from "../../../ledger/serialize";
 import { AppError } from "../../../lib/errors";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";
 import type { ApprovalRow } from "../entries/queries";
+import { entryToJson } from "../entries/render";
 import { adminErrorRenderer } from "../errors";
 import { approveEffect, listApprovals, rejectEffect } from "./queries";
 import { approvalToJson } from "./render";

@@ -4,7 +4,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import type { Effect } from "../../../ledger/idempotency";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { type ApprovalRow, adminPostingEffect, approvalJson, postingAudit } from "../entries/queries";
 
 /** Approvals newest first, keyset-paged on (created_at, id), filtered by status and account. */
@@ -14,7 +15,9 @@ export async function listApprovals(
 ) {
   const where: SQL[] = [sql`true`];
   if (opts.status === "pending") where.push(sql`x.status = 'pending' AND x.expires_at > now()`);
-  else if (opts.status === "expired") where.push(sql`x.status = 'pending' AND x.expires_at <= now()`);
+  // Expired: marked by the scheduled job, or past its time and not marked yet.
+  else if (opts.status === "expired")
+    where.push(sql`(x.status = 'expired' OR (x.status = 'pending' AND x.expires_at <= now()))`);
   else if (opts.status) where.push(sql`x.status = ${opts.status}`);
   if (opts.accountId) where.push(sql`x.account_id = ${opts.accountId}::uuid`);
   if (opts.before) {
@@ -28,13 +31,31 @@ export async function listApprovals(
   return rows;
 }
 
+/** The audit row of a decision on a pending request, over the CTE `decided` (the rows it changed). */
+const decisionAudit = (meta: AuditMeta, action: string, after: SQL) =>
+  auditInsert(
+    meta,
+    {
+      action,
+      targetType: "approval",
+      targetId: sql`d.id`,
+      workspaceId: sql`d.workspace_id`,
+      accountId: sql`d.account_id`,
+      before: sql`jsonb_build_object('status', 'pending')`,
+      after,
+      amount: sql`d.amount`,
+      currency: sql`d.currency`,
+    },
+    sql`FROM decided d`,
+  );
+
 /** Why an approve or reject changed nothing, from the row as the statement found it. */
 const whyNot = (approvalId: string, actorId: string | null, checkSelf: boolean) => sql`(
   SELECT CASE
     WHEN NOT EXISTS (SELECT 1 FROM approvals WHERE id = ${approvalId}) THEN '{"failure":"approval_not_found"}'::jsonb
     WHEN ${checkSelf}::boolean AND (SELECT requested_by FROM approvals WHERE id = ${approvalId}) = ${actorId}::uuid
       THEN '{"failure":"self_approval"}'::jsonb
-    WHEN (SELECT status = 'pending' AND expires_at <= now() FROM approvals WHERE id = ${approvalId})
+    WHEN (SELECT status = 'expired' OR (status = 'pending' AND expires_at <= now()) FROM approvals WHERE id = ${approvalId})
       THEN '{"failure":"approval_expired"}'::jsonb
     ELSE '{"failure":"approval_decided"}'::jsonb END)`;
 
@@ -65,21 +86,7 @@ export function approveEffect(meta: AuditMeta, approvalId: string): Effect {
         FROM posted p WHERE x.id = p.id AND NOT p.r ? 'failure'
         RETURNING x.*
       ),
-      decision_audit AS (${auditInsert(
-        meta,
-        {
-          action: "approval.approve",
-          targetType: "approval",
-          targetId: sql`d.id`,
-          workspaceId: sql`d.workspace_id`,
-          accountId: sql`d.account_id`,
-          before: sql`jsonb_build_object('status', 'pending')`,
-          after: sql`jsonb_build_object('status', d.status, 'entry_id', d.entry_id)`,
-          amount: sql`d.amount`,
-          currency: sql`d.currency`,
-        },
-        sql`FROM decided d`,
-      )}),
+      decision_audit AS (${decisionAudit(meta, "approval.approve", sql`jsonb_build_object('status', d.status, 'entry_id', d.entry_id)`)}),
       posting_audit AS (${postingAudit(meta, "adjustment.post", sql`(SELECT account_id FROM cur)`)})`,
     result: sql`CASE
       WHEN EXISTS (SELECT 1 FROM decided)
@@ -102,23 +109,30 @@ export function rejectEffect(meta: AuditMeta, approvalId: string, note: string |
         FROM cur WHERE x.id = cur.id
         RETURNING x.*
       ),
-      decision_audit AS (${auditInsert(
-        meta,
-        {
-          action: "approval.reject",
-          targetType: "approval",
-          targetId: sql`d.id`,
-          workspaceId: sql`d.workspace_id`,
-          accountId: sql`d.account_id`,
-          before: sql`jsonb_build_object('status', 'pending')`,
-          after: sql`jsonb_build_object('status', d.status, 'note', d.note)`,
-          amount: sql`d.amount`,
-          currency: sql`d.currency`,
-        },
-        sql`FROM decided d`,
-      )})`,
+      decision_audit AS (${decisionAudit(meta, "approval.reject", sql`jsonb_build_object('status', d.status, 'note', d.note)`)})`,
     result: sql`CASE
       WHEN EXISTS (SELECT 1 FROM decided) THEN (SELECT jsonb_build_object('approval', ${approvalJson("d")}) FROM decided d)
       ELSE ${whyNot(approvalId, meta.actorId, false)} END`,
   };
+}
+
+/**
+ * The scheduled job: marks pending requests past their time as expired, each with its audit row by the
+ * actor `system`, a bounded batch per run. Reads treat them as expired before this runs too; the mark
+ * puts the expiry in the audit trail, where an auditor looks for what happened to a request.
+ */
+export async function expireApprovals(db: Database, runId: string, batch = 100): Promise<number> {
+  const system: AuditMeta = { actorId: null, actorEmail: "system", requestId: runId, clientIp: null };
+  const { rows } = await db.execute<{ n: number }>(sql`
+    WITH due AS (
+      SELECT id FROM approvals WHERE status = 'pending' AND expires_at <= now()
+      ORDER BY expires_at LIMIT ${batch} FOR UPDATE SKIP LOCKED
+    ),
+    decided AS (
+      UPDATE approvals x SET status = 'expired', decided_at = x.expires_at FROM due WHERE x.id = due.id
+      RETURNING x.*
+    ),
+    expiry_audit AS (${decisionAudit(system, "approval.expire", sql`jsonb_build_object('status', 'expired')`)})
+    SELECT count(*)::int AS n FROM decided`);
+  return rows[0]?.n ?? 0;
 }

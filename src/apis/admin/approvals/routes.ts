@@ -1,6 +1,6 @@
 // Routes of the approvals resource: the list, approve, reject.
-import { jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { AdminError } from "../errors";
 import { adminErrors, adminRoute } from "../route-base";
 import { ApprovalApproved, ApprovalCreated, ApprovalList, ApprovalListQuery, RejectApproval } from "./schemas";

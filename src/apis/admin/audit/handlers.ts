@@ -1,9 +1,9 @@
 // Handler of the audit resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { toJsonNumber } from "../../../lib/money";
-import { createSurface } from "../../shared/surface";
 import { dayMillis, encodeKeyset, keysetAfter, keysetPage, startOfDay, UUID } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { type AuditEventRow, listAuditEvents } from "./queries";

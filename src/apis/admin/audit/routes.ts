@@ -1,5 +1,5 @@
 // Route of the audit resource: the audit trail, newest first, with its filters.
-import { jsonContent } from "../../shared/openapi";
+import { jsonContent } from "../../../http/openapi";
 import { adminErrors, adminRoute } from "../route-base";
 import { AuditEventList, AuditEventQuery } from "./schemas";
 

@@ -10,7 +10,7 @@ export const AuditEventQuery = z
       .min(1)
       .max(254)
       .optional()
-      .openapi({ description: "An operator's id or email, or `bootstrap`" }),
+      .openapi({ description: "An operator's id or email, `bootstrap`, or `system` (the scheduled job)" }),
     action: z.string().trim().min(1).max(100).optional().openapi({ example: "account.status" }),
     target: z.string().trim().min(1).max(200).optional().openapi({ description: "The target's id" }),
     workspace_id: z.uuid({ message: "workspace_id must be a UUID" }).optional(),

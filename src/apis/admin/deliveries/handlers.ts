@@ -1,10 +1,10 @@
 // Handlers of the deliveries resource.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
 import { type DeliveryMessage, retryDelaySeconds } from "../../../outbound/deliveries";
 import { workspaceWebhookSecret } from "../../../outbound/queries";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { adminErrorRenderer } from "../errors";
 import { type DeliveryRow, listDeliveries, reopenDelivery } from "./queries";

@@ -1,7 +1,8 @@
 // SQL of the deliveries resource: a workspace's outbound webhooks and "retry now".
 import { sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { iso } from "../sql-helpers";
 
 /**

@@ -1,6 +1,6 @@
 // Routes of the deliveries resource: a workspace's outbound webhooks, "retry now", the signing secret.
-import { jsonContent } from "../../shared/openapi";
-import { idParam, uuidParam } from "../../shared/params";
+import { jsonContent } from "../../../http/openapi";
+import { idParam, uuidParam } from "../../../http/params";
 import { AdminError } from "../errors";
 import { adminErrors, adminRoute } from "../route-base";
 import { DeliveryList, DeliveryRetried, WebhookSecret } from "./schemas";

@@ -2,14 +2,13 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { type Effect, requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
 import { type PostedEntry, refusalError } from "../../../ledger/posting";
 import type { EntryFilter } from "../../../ledger/queries";
-import { entryToJson } from "../../../ledger/serialize";
 import { AppError } from "../../../lib/errors";
 import { isNegative, isZero } from "../../../lib/money";
-import { createSurface } from "../../shared/surface";
 import { approvalToJson } from "../approvals/render";
 import { approvalThresholds } from "../approvals/threshold";
 import { auditMeta } from "../audit/record";
@@ -17,6 +16,7 @@ import { badCursor, dayMillis, decodeKeyset, encodeKeyset, keysetPage, period, s
 import { adminErrorRenderer } from "../errors";
 import { entriesCsv } from "./csv";
 import { type ApprovalRow, adjustmentOrApproval, adminPostingEffect, auditedPosting, listEntries } from "./queries";
+import { entryToJson } from "./render";
 import * as routes from "./routes";
 import type { EntryExportQuery } from "./schemas";
 

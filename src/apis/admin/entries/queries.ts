@@ -4,10 +4,11 @@ import { SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { isoUtc } from "../../../db/sql-time";
 import type { Effect } from "../../../ledger/idempotency";
-import { type PostingRequest, postingCall, type SystemAccount } from "../../../ledger/posting";
-import { type EntryFilter, type EntryRow, entryColumns, filterSql } from "../../../ledger/queries";
+import type { PostingRequest, SystemAccount } from "../../../ledger/posting";
+import { type EntryFilter, type EntryRow, entryColumns, filterSql, postingCall } from "../../../ledger/queries";
 import type { ParsedAmount } from "../../../lib/money";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 
 export type AdminEntryRow = EntryRow & {
   balance_after: string;

@@ -1,7 +1,7 @@
 // Routes of the entries resource: an account's entries (page, CSV), adjustments, imported gateway entries.
 import { z } from "@hono/zod-openapi";
-import { IdempotencyHeader, jsonBody, jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { IdempotencyHeader, jsonBody, jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { ApprovalCreated } from "../approvals/schemas";
 import { MAX_PERIOD_DAYS } from "../common";
 import { adminErrors, adminRoute } from "../route-base";

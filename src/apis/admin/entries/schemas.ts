@@ -1,7 +1,7 @@
 // Bodies and answers of the entries resource.
 import { z } from "@hono/zod-openapi";
 import { LEDGER_SOURCES, LEDGER_TYPES } from "../../../db/schema";
-import { amountField } from "../../shared/params";
+import { amountField } from "../../../http/params";
 import { cursorQuery, day, limitQuery, periodChecks } from "../common";
 
 const description = z.string().trim().min(1).max(500);

@@ -2,7 +2,8 @@
 // was before) is the database half of setting it.
 import type { Database } from "../../../db/client";
 import type { GatewayState } from "../../../edge/kv-state";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 
 export async function recordGatewayState(db: Database, meta: AuditMeta, before: GatewayState, after: GatewayState) {
   await db.execute(

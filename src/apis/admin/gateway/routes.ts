@@ -1,5 +1,5 @@
 // Routes of the gateway resource: read and set the SMS gateway's state.
-import { jsonBody, jsonContent } from "../../shared/openapi";
+import { jsonBody, jsonContent } from "../../../http/openapi";
 import { adminErrors, adminRoute } from "../route-base";
 import { EffectiveGatewayStatusBody, GatewayStatusBody, PutGatewayStatus } from "./schemas";
 

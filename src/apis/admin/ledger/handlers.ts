@@ -1,9 +1,9 @@
 // Handlers of the ledger resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
-import { createSurface } from "../../shared/surface";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { ledgerTransaction, systemAccountEntries, trialBalance } from "./queries";

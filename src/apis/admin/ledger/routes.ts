@@ -1,6 +1,6 @@
 // Routes of the ledger resource: where the money is (trial balance), one transaction's legs, a system
 // account's legs.
-import { jsonContent } from "../../shared/openapi";
+import { jsonContent } from "../../../http/openapi";
 import { adminErrors, adminRoute } from "../route-base";
 import {
   LedgerTransaction,

@@ -4,7 +4,8 @@ import { type SQL, sql } from "drizzle-orm";
 import type { MemberRole } from "../../../auth/workspace-tokens";
 import type { Database } from "../../../db/client";
 import { FOREIGN_KEY_VIOLATION, pgErrorOf, UNIQUE_VIOLATION } from "../../../lib/errors";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { iso } from "../sql-helpers";
 
 /** A member as the handlers use it (camel-cased columns). */

@@ -1,7 +1,7 @@
 // Routes of the members resource (spec 003's workspace members): list, create, tokens issue and revoke
 // (workspace-scoped, and the bare-id routes kept as a contract).
-import { jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { PageQuery } from "../common";
 import { AdminError } from "../errors";
 import { adminErrors, adminRoute } from "../route-base";

@@ -2,10 +2,10 @@
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
 import { hashClientSecret, newClientCredentials } from "../../../auth/oauth";
-import { database } from "../../../db/request-db";
 import { OAUTH_SCOPES } from "../../../db/schema";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";

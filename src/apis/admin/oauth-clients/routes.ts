@@ -1,6 +1,6 @@
 // Routes of the oauth-clients resource (spec 004's client credentials): list, create, revoke.
-import { jsonContent } from "../../shared/openapi";
-import { idParam, uuidParam } from "../../shared/params";
+import { jsonContent } from "../../../http/openapi";
+import { idParam, uuidParam } from "../../../http/params";
 import { PageQuery } from "../common";
 import { adminErrors, adminRoute } from "../route-base";
 import { CreateOAuthClient, OAuthClientCreated, OAuthClientList } from "./schemas";

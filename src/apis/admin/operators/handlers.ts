@@ -2,10 +2,10 @@
 // identity, so the edge stops honouring the old role or the token at once.
 import type { AdminEnv } from "../../../auth/admin";
 import { newOperatorToken, operatorTokenHash } from "../../../auth/operators";
-import { database } from "../../../db/request-db";
 import { forgetOperator, operatorEmailKey, operatorTokenKey } from "../../../edge/kv-state";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { adminErrorRenderer } from "../errors";
 import { disableOperator, insertOperator, listOperators, setOperatorRole } from "./queries";

@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import type { OperatorRole } from "../../../auth/admin";
 import type { Database } from "../../../db/client";
 import { pgErrorOf, UNIQUE_VIOLATION } from "../../../lib/errors";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { iso } from "../sql-helpers";
 
 export type OperatorRow = {

@@ -1,6 +1,6 @@
 // Routes of the operators resource: the people who run the back office, their roles and tokens.
-import { jsonBody, jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { jsonBody, jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { AdminError } from "../errors";
 import { adminErrors, adminRoute } from "../route-base";
 import { CreateOperator, Operator, OperatorCreated, OperatorList, UpdateOperator } from "./schemas";

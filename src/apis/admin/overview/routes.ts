@@ -1,5 +1,5 @@
 // Route of the overview: the back office's front page figures.
-import { jsonContent } from "../../shared/openapi";
+import { jsonContent } from "../../../http/openapi";
 import { adminErrors, adminRoute } from "../route-base";
 import { Overview } from "./schemas";
 

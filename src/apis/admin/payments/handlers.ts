@@ -1,7 +1,7 @@
 // Handler of the payment lookup.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
-import { createSurface } from "../../shared/surface";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { adminErrorRenderer } from "../errors";
 import { searchPayments } from "./queries";
 import * as routes from "./routes";

@@ -1,5 +1,5 @@
 // Route of the payment lookup: find any payment or gateway event by an exact key (issue 20).
-import { jsonContent } from "../../shared/openapi";
+import { jsonContent } from "../../../http/openapi";
 import { adminErrors, adminRoute } from "../route-base";
 import { SearchQuery, SearchResults } from "./schemas";
 

@@ -3,12 +3,12 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { type Effect, requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
-import type { Refusal } from "../../../ledger/posting";
+import { type Refusal, refusalError } from "../../../ledger/posting";
 import { AppError } from "../../../lib/errors";
 import { decimalForCurrency } from "../../../lib/money";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { badCursor, decodeKeyset, encodeKeyset, keysetAfter, keysetPage } from "../common";
 import { adminErrorRenderer } from "../errors";
@@ -55,9 +55,7 @@ reconciliationsAdmin.openapi(routes.importReconciliation, async (c) => {
   }
   const db = database(c);
   const outcome = await importReport(db, { ...query, actor: actorOf(c) }, auditMeta(c), c.req.raw.body);
-  const row = await getReconciliation(db, outcome.id);
-  if (!row) throw new Error("the imported reconciliation is not readable");
-  return c.json(renderReconciliation(row), outcome.existing ? 200 : 201);
+  return c.json(renderReconciliation(outcome.reconciliation), outcome.existing ? 200 : 201);
 });
 
 reconciliationsAdmin.openapi(routes.listReconciliations, async (c) => {
@@ -98,9 +96,8 @@ reconciliationsAdmin.openapi(routes.exportReconciliationItems, async (c) => {
 });
 
 /** The refusals of resolve and settle, in the admin shape. */
-function refused(refusal: Refusal | { failure: string; count?: number }): AppError {
-  const failure: string = refusal.failure;
-  switch (failure) {
+function refused(refusal: Refusal): AppError {
+  switch (refusal.failure) {
     case "not_found":
       return new AppError("not_found", "Reconciliation or item not found");
     case "no_account":
@@ -112,10 +109,18 @@ function refused(refusal: Refusal | { failure: string; count?: number }): AppErr
     case "unresolved":
       return new AppError(
         "conflict",
-        "unresolved items remain: resolve them, or settle the matched lines with ?partial=true",
+        `${refusal.count} unresolved item(s) remain: resolve them, or settle the matched lines with ?partial=true`,
+      );
+    case "settled_elsewhere":
+      return new AppError(
+        "conflict",
+        "another reconciliation already settled the credits of some items: resolve each as timing, then settle",
+        Object.fromEntries(
+          refusal.items.map((i) => [`item ${i.id}`, [`${i.key}: settled by reconciliation ${i.reconciliation_id}`]]),
+        ),
       );
     default:
-      return new AppError("conflict", `refused: ${failure}`);
+      return refusalError(refusal);
   }
 }
 

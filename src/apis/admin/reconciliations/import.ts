@@ -10,7 +10,7 @@ import { AppError } from "../../../lib/errors";
 import { CsvBroken, CsvTooLarge, csvRecords } from "../../../reconciliation/csv-records";
 import { checkLine, headerProblems, REPORT_FORMATS, type StagedLine } from "../../../reconciliation/formats";
 import type { AuditMeta } from "../audit/record";
-import { dropImport, openImport, stageLines, startImport } from "./queries";
+import { dropImport, openImport, type ReconciliationRow, stageLines, startImport } from "./queries";
 
 /** Largest report accepted, in bytes (a 100,000-line report is about 8 MB). */
 export const MAX_REPORT_BYTES = 32 * 1024 * 1024;
@@ -25,13 +25,13 @@ export const MAX_NAMED_PROBLEMS = 100;
 
 export type ImportRequest = { upstream: Upstream; currency: string; from: string; to: string; actor: string };
 
-/** Imports the body; answers the reconciliation's id and whether it was an earlier import of the same file. */
+/** Imports the body; answers the reconciliation and whether it was an earlier import of the same file. */
 export async function importReport(
   db: Database,
   req: ImportRequest,
   meta: AuditMeta,
   body: ReadableStream<Uint8Array> | null,
-): Promise<{ id: string; existing: boolean }> {
+): Promise<{ existing: boolean; reconciliation: ReconciliationRow }> {
   if (!body) throw new AppError("bad_request", "the report is empty: send the CSV as the body");
   const format = REPORT_FORMATS[req.upstream];
   const problems: Record<string, string[]> = {};
@@ -95,7 +95,12 @@ export async function importReport(
     if (lines === 0) throw new AppError("bad_request", "the report has a header and no lines");
     await flush();
     if (!id) throw new Error("an import with lines has no reconciliation");
-    return await openImport(db, meta, id, digest);
+    return await openImport(db, meta, {
+      reconciliationId: id,
+      upstream: req.upstream,
+      currency: req.currency,
+      sha256: digest,
+    });
   } catch (err) {
     if (id) await dropImport(db, id);
     if (err instanceof CsvTooLarge) throw new AppError("payload_too_large", err.message);

@@ -7,7 +7,8 @@ import type { Database } from "../../../db/client";
 import type { Effect } from "../../../ledger/idempotency";
 import type { Upstream } from "../../../ledger/posting";
 import type { StagedLine } from "../../../reconciliation/formats";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import type { Item, Reconciliation } from "./schemas";
 
 export type ReconciliationRow = z.infer<typeof Reconciliation>;
@@ -47,8 +48,13 @@ export async function stageLines(db: Database, reconciliationId: string, lines: 
  * (a statement cannot see what a function it calls wrote, so the bucket counts need the second one). A
  * replayed file drops the new row, so nothing is recorded for it.
  */
-export async function openImport(db: Database, meta: AuditMeta, reconciliationId: string, sha256: string) {
-  const [opened] = await db.batch([
+export async function openImport(
+  db: Database,
+  meta: AuditMeta,
+  file: { reconciliationId: string; upstream: Upstream; currency: string; sha256: string },
+): Promise<{ existing: boolean; reconciliation: ReconciliationRow }> {
+  const { reconciliationId, sha256 } = file;
+  const [opened, , read] = await db.batch([
     db.execute<{ result: { id: string; existing: boolean } | { failure: string } }>(
       sql`SELECT reconciliation_open(${reconciliationId}::uuid, ${sha256}) AS result`,
     ),
@@ -68,10 +74,16 @@ export async function openImport(db: Database, meta: AuditMeta, reconciliationId
         sql`FROM reconciliations r WHERE r.id = ${reconciliationId}::uuid AND r.status = 'open'`,
       ),
     ),
+    // The answer: this import, or the earlier import of the same file (one per file, by a unique index).
+    db.execute<{ r: ReconciliationRow }>(sql`
+      SELECT ${reconciliationJson} AS r FROM reconciliations r
+      WHERE r.upstream = ${file.upstream} AND r.currency = ${file.currency} AND r.file_sha256 = ${sha256}
+        AND r.status <> 'importing'`),
   ]);
   const result = opened.rows[0]?.result;
-  if (!result || "failure" in result) throw new Error("the import vanished before it opened");
-  return result;
+  const reconciliation = read.rows[0]?.r;
+  if (!result || "failure" in result || !reconciliation) throw new Error("the import vanished before it opened");
+  return { existing: result.existing, reconciliation };
 }
 
 /** Drops a refused or abandoned import (its staged lines go with it). */
@@ -212,7 +224,7 @@ export const settleEffect = (
         WHERE x.r IS NOT NULL AND NOT x.r ? 'failure'
           AND ((x.r->>'settled_items')::int > 0 OR (x.was = 'open' AND NOT EXISTS (
             SELECT 1 FROM reconciliation_items i WHERE i.reconciliation_id = rec.id AND i.settled_transaction_id IS NULL
-              AND (i.bucket = 'matched' OR i.resolution IS DISTINCT FROM 'timing'))))`,
+              AND i.resolution IS DISTINCT FROM 'timing')))`,
     )})`,
   result: sql`(SELECT r FROM settled)`,
 });

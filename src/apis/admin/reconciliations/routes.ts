@@ -1,8 +1,8 @@
 // Routes of the reconciliations resource (issue 20): import a settlement report, list, one, items by
 // bucket (JSON and CSV), resolve an item, settle.
 import { z } from "@hono/zod-openapi";
-import { IdempotencyHeader, jsonBody, jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { IdempotencyHeader, jsonBody, jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { AdminError } from "../errors";
 import { adminErrors, adminRoute } from "../route-base";
 import { MAX_REPORT_BYTES, MAX_REPORT_LINES } from "./import";
@@ -120,11 +120,13 @@ export const settleReconciliation = adminRoute({
     "One balanced transaction: the reported gross of every matched line and of every item resolved by adjust " +
     "or write_off leaves `clearing:<upstream>` (+gross) into `settlement:<upstream>` (−net) and " +
     "`fees:<upstream>` (−fee). 409 while unresolved items remain, unless `partial=true` (matched lines only). " +
-    "What is settled is never settled again: a second settle changes nothing.",
+    "A matched line resolved as `timing` waits for a later report. What is settled is never settled again: a " +
+    "second settle changes nothing, and a credit another reconciliation settled first answers 409 naming its " +
+    "items (resolve them as `timing`).",
   request: { params: uuidParam("id"), query: SettleQuery, headers: IdempotencyHeader },
   responses: {
     200: jsonContent(Settlement, "What this settle moved"),
-    ...conflict("Unresolved items remain"),
+    ...conflict("Unresolved items remain, or another reconciliation settled an item's credit first"),
     ...adminErrors,
   },
 });

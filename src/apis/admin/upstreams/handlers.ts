@@ -1,9 +1,9 @@
 // Handler of the upstream health.
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
 import type { Bindings } from "../../../env";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import type { Upstream } from "../../../ledger/posting";
-import { createSurface } from "../../shared/surface";
 import { adminErrorRenderer } from "../errors";
 import { clearingOverview, upstreamHealth } from "./queries";
 import * as routes from "./routes";

@@ -1,5 +1,5 @@
 // Route of the upstream health: stuck money and completeness of one upstream's events (issue 20).
-import { jsonContent } from "../../shared/openapi";
+import { jsonContent } from "../../../http/openapi";
 import { adminErrors, adminRoute } from "../route-base";
 import { ClearingOverview, HealthParams, HealthQuery, UpstreamHealth } from "./schemas";
 

@@ -1,9 +1,9 @@
 // Handlers of the workspaces resource.
 import { z } from "@hono/zod-openapi";
 import type { AdminEnv } from "../../../auth/admin";
-import { database } from "../../../db/request-db";
+import { database } from "../../../http/request-db";
+import { createSurface } from "../../../http/surface";
 import { AppError } from "../../../lib/errors";
-import { createSurface } from "../../shared/surface";
 import { auditMeta } from "../audit/record";
 import { encodeKeyset, keysetAfter, keysetPage, UUID } from "../common";
 import { adminErrorRenderer } from "../errors";

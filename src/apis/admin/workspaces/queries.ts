@@ -1,7 +1,8 @@
 // SQL of the workspaces resource: the searchable list, one workspace with its capped sub-lists, create.
 import { type SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
-import { type AuditMeta, auditInsert } from "../audit/record";
+import { auditInsert } from "../audit/queries";
+import type { AuditMeta } from "../audit/record";
 import { iso, prefixPattern } from "../sql-helpers";
 
 export type WorkspaceRow = { id: string; name: string; created_at: string; account_count: number; sort_key: string };

@@ -1,6 +1,6 @@
 // Routes of the workspaces resource: list and search, one workspace, create.
-import { jsonBody, jsonContent } from "../../shared/openapi";
-import { uuidParam } from "../../shared/params";
+import { jsonBody, jsonContent } from "../../../http/openapi";
+import { uuidParam } from "../../../http/params";
 import { adminErrors, adminRoute } from "../route-base";
 import { CreateWorkspace, Workspace, WorkspaceDetail, WorkspaceList, WorkspaceListQuery } from "./schemas";
 

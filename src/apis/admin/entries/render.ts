@@ -1,6 +1,7 @@
-// A ledger row as the portal admin API shows it: what a posting answers and what its entry lists show.
-import { toJsonNumber } from "../lib/money";
-import type { PostedEntry } from "./posting";
+// A ledger row as the admin API shows it (what a posting answers and what its entry lists show): the
+// API layer owns its JSON, the ledger only posts and reads rows.
+import type { PostedEntry } from "../../../ledger/posting";
+import { toJsonNumber } from "../../../lib/money";
 
 /** The fields shown, from a posted entry or from a row the admin lists read. */
 type EntryFields = Omit<PostedEntry, "source" | "type"> & { source: string; type: string };

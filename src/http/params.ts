@@ -1,7 +1,7 @@
 // The parameter builders every surface (and webhook) uses, and the one reading of a zod error. The
 // parsing is the same everywhere; the words are each spec's own, so each caller passes its wording.
 import { z } from "@hono/zod-openapi";
-import { isPositive, type ParsedAmount, parseAmount } from "../../lib/money";
+import { isPositive, type ParsedAmount, parseAmount } from "../lib/money";
 
 type Issue = z.ZodError["issues"][number];
 

@@ -1,8 +1,8 @@
 // The request's resources, from its Hono context, for the modules that take plain arguments.
 import type { Context } from "hono";
+import { createDatabase, type Database } from "../db/client";
 import type { EdgeSources } from "../edge/kv-state";
 import type { AppEnv } from "../env";
-import { createDatabase, type Database } from "./client";
 
 /**
  * The request's database, made on first use so that answers decided at the edge touch nothing. Over

@@ -10,11 +10,11 @@
 // after the credential is authenticated and before the handler, so a refused request posts nothing and
 // the answers decided from KV alone count like every other.
 import type { Context, MiddlewareHandler } from "hono";
-import type { ApiKeyEnv } from "../../auth/api-key-middleware";
-import type { OAuthEnv } from "../../auth/oauth";
-import type { MemberEnv } from "../../auth/workspace-token-middleware";
-import type { AppEnv, Bindings, LimiterBindingName } from "../../env";
-import { AppError } from "../../lib/errors";
+import type { ApiKeyEnv } from "../auth/api-key-middleware";
+import type { OAuthEnv } from "../auth/oauth";
+import type { MemberEnv } from "../auth/workspace-token-middleware";
+import type { AppEnv, Bindings, LimiterBindingName } from "../env";
+import { AppError } from "../lib/errors";
 
 /** Reads and money writes of one customer credential; `service`: the admin token and each upstream. */
 export const RATE_LIMIT_VARS = {

@@ -3,8 +3,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../../env";
-import { AppError, toAppError } from "../../lib/errors";
+import type { AppEnv } from "../env";
+import { AppError, toAppError } from "../lib/errors";
 import { describeIssues } from "./params";
 
 /** Retry-After on a 503: a lost connection or a restarting compute is back within seconds. */
