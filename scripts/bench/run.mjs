@@ -196,13 +196,13 @@ async function main() {
         {
           name: k.name,
           fn: async () => {
-            try {
-              k.recordedAnswer = check(k, await send(k, k.idempotent ? captureKeyOf(k) : undefined)).body;
-            } finally {
-              if (k.gateway) await admin("PUT", "/gateway-status", { status: "ok" });
-            }
+            k.recordedAnswer = check(k, await send(k, k.idempotent ? captureKeyOf(k) : undefined)).body;
           },
         },
+        // A step of its own: setting the gateway writes its audit row, which is not the case's SQL.
+        ...(k.gateway
+          ? [{ name: `reset: ${k.name}`, fn: () => admin("PUT", "/gateway-status", { status: "ok" }) }]
+          : []),
       ]),
     );
     for (const k of cases) {
