@@ -1,9 +1,10 @@
 // Spec 002 under concurrency: parallel add-funds and record-usage on one account, with idempotent
 // retries and usage bound to fail. Expected values come from the successful responses, in integer cents.
 import { describe, expect, it } from "vitest";
-import { call, ledgerInvariant, query, sql, tenant } from "./helpers";
+import { addFunds, list, recordUsage } from "./fixtures/account-transactions";
+import { expectStatus, hasStatus, ledgerInvariant, type Permission, query, sql, tenant } from "./helpers";
 
-const ALL = ["transactions.read", "funds.write", "usage.write"];
+const ALL: Permission[] = ["transactions.read", "funds.write", "usage.write"];
 
 /** Exact cents of a decimal rendering ("12.3", "-0.05", "100.0000"); never float arithmetic. */
 function cents(value: number | string): number {
@@ -30,17 +31,34 @@ function rng(seed: number) {
 
 type Op = { kind: "add" | "usage"; cents: number; key?: string };
 
-function send(accountId: string, apiKey: string, op: Op) {
-  const headers: Record<string, string> = { api_key: apiKey };
-  if (op.key) headers["Idempotency-Key"] = op.key;
-  const path = `/v1/account/${accountId}/transactions/${op.kind === "add" ? "add-funds" : "record-usage"}`;
+/**
+ * add-funds or record-usage as `op` says; with the new balance its 200 answer names (`updated_balance`,
+ * `new_balance`), add-funds' transaction id, and the error code of a 400 (undefined where absent).
+ */
+async function send(accountId: string, apiKey: string, op: Op) {
+  const headers: Record<string, string> = op.key ? { "Idempotency-Key": op.key } : {};
   const amount = decimal(op.cents);
-  const body =
-    op.kind === "add"
-      ? `{"amount": ${amount}}`
-      : `{"details": "burst", "amount": ${amount}, "date": "2026-01-01 00:00:00", "metadata": {"c": ${op.cents}}}`;
-  return call("POST", path, { headers, body });
+  if (op.kind === "add") {
+    const res = await addFunds(accountId, apiKey, `{"amount": ${amount}}`, headers);
+    const ok = hasStatus(res, 200) ? res.json : undefined;
+    const errorCode = hasStatus(res, 400) ? res.json.error.code : undefined;
+    return { ...res, balance: ok?.updated_balance, transactionId: ok?.transaction_id, errorCode };
+  }
+  const body = `{"details": "burst", "amount": ${amount}, "date": "2026-01-01 00:00:00", "metadata": {"c": ${op.cents}}}`;
+  const res = await recordUsage(accountId, apiKey, body, headers);
+  const errorCode = hasStatus(res, 400) ? res.json.error.code : undefined;
+  return {
+    ...res,
+    balance: hasStatus(res, 200) ? res.json.new_balance : undefined,
+    transactionId: undefined,
+    errorCode,
+  };
 }
+/** Exact cents of an answer's balance, which must be there. */
+const balanceCents = (res: { balance: number | undefined; text: string }) => {
+  if (res.balance === undefined) throw new Error(`no balance in ${res.text}`);
+  return cents(res.balance);
+};
 
 async function rows(accountId: string) {
   return query<{ id: number; amount: string; balance_after: string; source: string; type: string; chain_ok: boolean }>(
@@ -130,29 +148,27 @@ describe("account ledger under concurrency", () => {
     }
     const byId = new Map(ledger.map((row) => [`txn_${row.id}`, row]));
     for (const { op, res } of adds) {
-      const row = byId.get(res.json.transaction_id)!;
+      const row = byId.get(res.transactionId ?? "none")!;
       expect(row.type).toBe("recharge");
       expect(cents(row.amount)).toBe(op.cents);
-      expect(cents(row.balance_after)).toBe(cents(res.json.updated_balance));
+      expect(cents(row.balance_after)).toBe(balanceCents(res));
     }
     const usageRows = ledger
       .filter((row) => row.type === "usage")
       .map((row) => `${cents(row.amount)}@${cents(row.balance_after)}`)
       .sort();
-    const usageAnswers = uses.map((r) => `${-r.op.cents}@${cents(r.res.json.new_balance)}`).sort();
+    const usageAnswers = uses.map((r) => `${-r.op.cents}@${balanceCents(r.res)}`).sort();
     expect(usageRows).toEqual(usageAnswers);
 
-    const listed = await call("GET", `/v1/account/${t.account.id}/transactions?pageSize=100`, {
-      headers: { api_key: t.key },
-    });
-    expect(listed.json.total).toBe(posted.length);
-    expect(listed.json.transactions.reduce((s: number, x: any) => s + cents(x.amount), 0)).toBe(expectedBalance);
+    const listed = expectStatus(await list(t.account.id, t.key, "?pageSize=100"), 200);
+    expect(listed.total).toBe(posted.length);
+    expect(listed.transactions.reduce((s, x) => s + cents(x.amount), 0)).toBe(expectedBalance);
   });
 
   it("lets racing usage reach the overdraft limit exactly and never beyond", async () => {
     const t = await tenant(ALL, { currency: "EUR", overdraft_limit: 20 });
     const funded = await send(t.account.id, t.key, { kind: "add", cents: 10000 });
-    expect(funded.json.updated_balance).toBe(100);
+    expect(funded.balance).toBe(100);
     const results = await Promise.all(
       Array.from({ length: 30 }, () => send(t.account.id, t.key, { kind: "usage", cents: 1000 })),
     );
@@ -160,9 +176,9 @@ describe("account ledger under concurrency", () => {
     const refused = results.filter((r) => r.status === 400);
     expect(ok).toHaveLength(12);
     expect(refused).toHaveLength(18);
-    for (const r of refused) expect(r.json.error.code).toBe("insufficient_funds");
+    for (const r of refused) expect(r.errorCode).toBe("insufficient_funds");
     // Each success saw a different balance: no two debits read the same starting point.
-    expect(ok.map((r) => cents(r.json.new_balance)).sort((a, b) => b - a)).toEqual(
+    expect(ok.map((r) => balanceCents(r)).sort((a, b) => b - a)).toEqual(
       Array.from({ length: 12 }, (_, i) => 9000 - i * 1000),
     );
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "-20.0000", sum: "-20.0000", count: 13 });
@@ -176,7 +192,7 @@ describe("account ledger under concurrency", () => {
       Array.from({ length: 40 }, (_, i) => send(t.account.id, t.key, { kind: "add", cents: i + 1 })),
     );
     expect(results.every((r) => r.status === 200)).toBe(true);
-    const balances = results.map((r) => cents(r.json.updated_balance));
+    const balances = results.map((r) => balanceCents(r));
     expect(new Set(balances).size).toBe(40);
     expect(Math.max(...balances)).toBe(820);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "8.2000", sum: "8.2000", count: 40 });

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import {
   ALL,
   addFunds,
-  base,
   funded,
   insufficient,
   list,
@@ -11,7 +10,17 @@ import {
   unauthorized,
   usage,
 } from "./fixtures/account-transactions";
-import { adjust, admin, call, createAccount, createKey, ledgerInvariant, query, sql, tenant } from "./helpers";
+import {
+  adjust,
+  assertStatus,
+  createAccount,
+  createKey,
+  ledgerInvariant,
+  query,
+  revokeKey,
+  sql,
+  tenant,
+} from "./helpers";
 
 describe("Idempotency-Key on add-funds and record-usage", () => {
   const rowCount = async (accountId: string) => (await ledgerInvariant(accountId)).count;
@@ -20,10 +29,10 @@ describe("Idempotency-Key on add-funds and record-usage", () => {
     const t = await tenant(ALL);
     const headers = { "Idempotency-Key": "order-42" };
     const first = await addFunds(t.account.id, t.key, { amount: 100 }, headers);
-    expect(first.status).toBe(200);
+    assertStatus(first, 200);
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     const again = await addFunds(t.account.id, t.key, { amount: "100.00" }, headers);
-    expect(again.status).toBe(200);
+    assertStatus(again, 200);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.text).toBe(first.text);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "100.0000", count: 1 });
@@ -40,7 +49,7 @@ describe("Idempotency-Key on add-funds and record-usage", () => {
       usage(15.75, { metadata: { b: 2, a: 1 }, date: "2010-01-01T00:00:00Z" }),
       headers,
     );
-    expect(again.status).toBe(200);
+    assertStatus(again, 200);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.json).toEqual(first.json);
     expect(await rowCount(t.account.id)).toBe(2);
@@ -51,10 +60,10 @@ describe("Idempotency-Key on add-funds and record-usage", () => {
     const headers = { "Idempotency-Key": "k-1" };
     await addFunds(t.account.id, t.key, { amount: 5 }, headers);
     const other = await addFunds(t.account.id, t.key, { amount: 6 }, headers);
-    expect(other.status).toBe(422);
+    assertStatus(other, 422);
     expect(other.json.error.code).toBe("unprocessable");
     const crossRoute = await recordUsage(t.account.id, t.key, usage(5), headers);
-    expect(crossRoute.status).toBe(422);
+    assertStatus(crossRoute, 422);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "105.0000", count: 2 });
   });
 
@@ -75,11 +84,8 @@ describe("Idempotency-Key on add-funds and record-usage", () => {
     ["with a control character", "a\tb"],
   ])("refuses a key that is %s with 400", async (_, key) => {
     const t = await tenant(ALL);
-    const res = await call("POST", `${base(t.account.id)}/add-funds`, {
-      headers: { api_key: t.key, "Idempotency-Key": key },
-      body: { amount: 1 },
-    });
-    expect(res.status).toBe(400);
+    const res = await addFunds(t.account.id, t.key, { amount: 1 }, { "Idempotency-Key": key });
+    assertStatus(res, 400);
     expect(res.json.error.message).toContain("Idempotency-Key");
     expect(await rowCount(t.account.id)).toBe(0);
   });
@@ -107,7 +113,7 @@ describe("Idempotency-Key on add-funds and record-usage", () => {
     const t = await tenant(ALL);
     const headers = { "Idempotency-Key": "revoked-later" };
     expect((await addFunds(t.account.id, t.key, { amount: 1 }, headers)).status).toBe(200);
-    await admin("DELETE", `/api-keys/${t.keyId}`);
+    await revokeKey(t.keyId);
     expect((await addFunds(t.account.id, t.key, { amount: 1 }, headers)).status).toBe(401);
   });
 });
@@ -119,7 +125,7 @@ describe("revocation while the edge cache still knows the key", () => {
     // KV lag cannot be produced through the API: revoke in the database only, leaving the cache entry.
     await query(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${t.keyId}`);
     const read = await list(t.account.id, t.key);
-    expect(read.status).toBe(401);
+    assertStatus(read, 401);
     expect(read.json).toEqual(unauthorized);
     expect((await addFunds(t.account.id, t.key, { amount: 1 })).json).toEqual(unauthorized);
     expect((await recordUsage(t.account.id, t.key, usage(1))).status).toBe(401);
@@ -132,7 +138,7 @@ describe("revocation while the edge cache still knows the key", () => {
     expect((await addFunds(t.account.id, t.key, { amount: 10 }, headers)).status).toBe(200);
     await query(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${t.keyId}`);
     const replay = await addFunds(t.account.id, t.key, { amount: 10 }, headers);
-    expect(replay.status).toBe(401);
+    assertStatus(replay, 401);
     expect(replay.json).toEqual(unauthorized);
     expect(replay.headers.get("idempotent-replayed")).toBeNull();
   });
@@ -143,11 +149,11 @@ describe("Idempotency-Key on a refused request", () => {
     const t = await funded(0);
     const headers = { "Idempotency-Key": "usage-too-early" };
     const first = await recordUsage(t.account.id, t.key, usage(5), headers);
-    expect(first.status).toBe(400);
+    assertStatus(first, 400);
     expect(first.json).toEqual(insufficient);
     await adjust(t.account.id, 10, "top-up");
     const again = await recordUsage(t.account.id, t.key, usage(5), headers);
-    expect(again.status).toBe(400);
+    assertStatus(again, 400);
     expect(again.json).toEqual(insufficient);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "10.0000", count: 1 });

@@ -14,17 +14,18 @@ import {
 } from "./fixtures/account-transactions";
 import {
   adjust,
-  admin,
-  call,
   createAccount,
   createKey,
   createWorkspace,
+  expectStatus,
   importEntry,
   query,
+  revokeKey,
   seedEntries,
   sql,
   tenant,
 } from "./helpers";
+import { openApiDocument } from "./openapi-doc";
 
 describe("GET /v1/account/{accountId}/transactions", () => {
   it("answers an empty page for an account without entries", async () => {
@@ -36,24 +37,21 @@ describe("GET /v1/account/{accountId}/transactions", () => {
 
   it("lists recharges and usage newest first with signed amounts, txn ids and millisecond timestamps", async () => {
     const t = await tenant(ALL);
-    const added = await addFunds(t.account.id, t.key, { amount: 100 });
-    expect(added.status).toBe(200);
-    const used = await recordUsage(t.account.id, t.key, usage(15.75, { date: "2010-05-06T07:08:09.123Z" }));
-    expect(used.status).toBe(200);
+    const added = expectStatus(await addFunds(t.account.id, t.key, { amount: 100 }), 200);
+    expectStatus(await recordUsage(t.account.id, t.key, usage(15.75, { date: "2010-05-06T07:08:09.123Z" })), 200);
     const rows = await entries(t.account.id);
-    const res = await list(t.account.id, t.key);
-    expect(res.status).toBe(200);
-    expect(res.json).toEqual({
+    const page = expectStatus(await list(t.account.id, t.key), 200);
+    expect(page).toEqual({
       transactions: [
-        { id: added.json.transaction_id, type: "recharge", amount: 100, timestamp: rows[0]!.occurred_at },
+        { id: added.transaction_id, type: "recharge", amount: 100, timestamp: rows[0]!.occurred_at },
         { id: `txn_${rows[1]!.id}`, type: "usage", amount: -15.75, timestamp: "2010-05-06T07:08:09.123Z" },
       ],
       total: 2,
       totalPages: 1,
       currentPage: 1,
     });
-    expect(res.json.transactions[0].timestamp).toMatch(TIMESTAMP);
-    expect(added.json.transaction_id).toBe(`txn_${rows[0]!.id}`);
+    expect(page.transactions[0]!.timestamp).toMatch(TIMESTAMP);
+    expect(added.transaction_id).toBe(`txn_${rows[0]!.id}`);
   });
 
   it("includes portal adjustments and gateway deposits with their own types, counted in total", async () => {
@@ -65,16 +63,15 @@ describe("GET /v1/account/{accountId}/transactions", () => {
       description: "SMS top-up",
       occurred_at: "2020-01-01T00:00:00Z",
     });
-    const added = await addFunds(t.account.id, t.key, { amount: 5 });
-    const res = await list(t.account.id, t.key);
-    expect(res.status).toBe(200);
-    expect(res.json.total).toBe(3);
-    expect(res.json.transactions.map((x: any) => [x.id, x.type, x.amount])).toEqual([
-      [added.json.transaction_id, "recharge", 5],
+    const added = expectStatus(await addFunds(t.account.id, t.key, { amount: 5 }), 200);
+    const page = expectStatus(await list(t.account.id, t.key), 200);
+    expect(page.total).toBe(3);
+    expect(page.transactions.map((x) => [x.id, x.type, x.amount])).toEqual([
+      [added.transaction_id, "recharge", 5],
       [`txn_${adjustment.id}`, "adjustment", 50],
       [`txn_${deposit.id}`, "deposit", 30],
     ]);
-    expect(res.json.transactions[2].timestamp).toBe("2020-01-01T00:00:00.000Z");
+    expect(page.transactions[2]!.timestamp).toBe("2020-01-01T00:00:00.000Z");
   });
 
   it("paginates 1-based with total and totalPages, reading deep pages in the same order", async () => {
@@ -83,35 +80,36 @@ describe("GET /v1/account/{accountId}/transactions", () => {
     const all = (await entries(t.account.id)).map((e) => `txn_${e.id}`).reverse();
     const pages = [];
     for (let page = 1; page <= 3; page++) {
-      const res = await list(t.account.id, t.key, `?page=${page}&pageSize=3`);
-      expect(res.status).toBe(200);
-      expect(res.json).toMatchObject({ total: 7, totalPages: 3, currentPage: page });
-      pages.push(...res.json.transactions.map((x: any) => x.id));
+      const body = expectStatus(await list(t.account.id, t.key, `?page=${page}&pageSize=3`), 200);
+      expect(body).toMatchObject({ total: 7, totalPages: 3, currentPage: page });
+      pages.push(...body.transactions.map((x) => x.id));
     }
     expect(pages).toEqual(all);
-    const amounts = (await list(t.account.id, t.key, "?page=2&pageSize=3")).json.transactions.map((x: any) => x.amount);
+    const amounts = expectStatus(await list(t.account.id, t.key, "?page=2&pageSize=3"), 200).transactions.map(
+      (x) => x.amount,
+    );
     expect(amounts).toEqual([4, 3, 2]);
     const past = await list(t.account.id, t.key, "?page=4&pageSize=3");
     expect(past.status).toBe(200);
     expect(past.json).toEqual({ transactions: [], total: 7, totalPages: 3, currentPage: 4 });
     const huge = await list(t.account.id, t.key, "?page=9007199254740991");
     expect(huge.json).toEqual({ transactions: [], total: 7, totalPages: 1, currentPage: 9007199254740991 });
-    const exact = await list(t.account.id, t.key, "?pageSize=7");
-    expect(exact.json).toMatchObject({ total: 7, totalPages: 1 });
-    expect(exact.json.transactions).toHaveLength(7);
+    const exact = expectStatus(await list(t.account.id, t.key, "?pageSize=7"), 200);
+    expect(exact).toMatchObject({ total: 7, totalPages: 1 });
+    expect(exact.transactions).toHaveLength(7);
   });
 
   it("defaults to 20 per page and accepts up to 100", async () => {
     const t = await tenant(ALL);
     await Promise.all(Array.from({ length: 21 }, (_, i) => adjust(t.account.id, i + 1)));
-    const first = await list(t.account.id, t.key);
-    expect(first.json).toMatchObject({ total: 21, totalPages: 2, currentPage: 1 });
-    expect(first.json.transactions).toHaveLength(20);
-    const second = await list(t.account.id, t.key, "?page=2");
-    expect(second.json.transactions).toHaveLength(1);
-    const max = await list(t.account.id, t.key, "?pageSize=100");
-    expect(max.json).toMatchObject({ total: 21, totalPages: 1 });
-    expect(max.json.transactions).toHaveLength(21);
+    const first = expectStatus(await list(t.account.id, t.key), 200);
+    expect(first).toMatchObject({ total: 21, totalPages: 2, currentPage: 1 });
+    expect(first.transactions).toHaveLength(20);
+    const second = expectStatus(await list(t.account.id, t.key, "?page=2"), 200);
+    expect(second.transactions).toHaveLength(1);
+    const max = expectStatus(await list(t.account.id, t.key, "?pageSize=100"), 200);
+    expect(max).toMatchObject({ total: 21, totalPages: 1 });
+    expect(max.transactions).toHaveLength(21);
   });
 
   it.each([
@@ -128,11 +126,10 @@ describe("GET /v1/account/{accountId}/transactions", () => {
     ["page=1&page=2", "page"],
   ])("refuses %s with 400 naming %s", async (qs, field) => {
     const t = await tenant(ALL);
-    const res = await list(t.account.id, t.key, `?${qs}`);
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe("bad_request");
-    expect(res.json.error.message).toMatch(new RegExp(`^${field}: `));
-    expect(Object.keys(res.json.error.details)).toEqual([field]);
+    const { error } = expectStatus(await list(t.account.id, t.key, `?${qs}`), 400);
+    expect(error.code).toBe("bad_request");
+    expect(error.message).toMatch(new RegExp(`^${field}: `));
+    expect(Object.keys(error.details ?? {})).toEqual([field]);
   });
 
   it("answers 404 Account not found for unknown and malformed ids", async () => {
@@ -162,9 +159,8 @@ describe("GET /v1/account/{accountId}/transactions", () => {
     const t = await tenant(ALL);
     const wide = (await createKey(t.workspace.id, { permissions: ["transactions.read"] })).key;
     await addFunds(t.account.id, t.key, { amount: 10 });
-    const res = await list(t.account.id.toUpperCase(), wide);
-    expect(res.status).toBe(200);
-    expect(res.json.total).toBe(1);
+    const res = expectStatus(await list(t.account.id.toUpperCase(), wide), 200);
+    expect(res.total).toBe(1);
   });
 
   it("answers 401 without a key, with an unknown key, in the wrong header, and for a revoked key", async () => {
@@ -176,7 +172,7 @@ describe("GET /v1/account/{accountId}/transactions", () => {
     expect((await list(t.account.id, "garbage")).status).toBe(401);
     expect((await list(t.account.id, null, "", { "x-api-key": t.key })).status).toBe(401);
     expect((await list(t.account.id, t.key)).status).toBe(200);
-    expect((await admin("DELETE", `/api-keys/${t.keyId}`)).status).toBe(204);
+    await revokeKey(t.keyId);
     const revoked = await list(t.account.id, t.key);
     expect(revoked.status).toBe(401);
     expect(revoked.json).toEqual(unauthorized);
@@ -184,10 +180,9 @@ describe("GET /v1/account/{accountId}/transactions", () => {
 
   it("answers 403 to a key without transactions.read", async () => {
     const t = await tenant(["funds.write", "usage.write"]);
-    const res = await list(t.account.id, t.key);
-    expect(res.status).toBe(403);
-    expect(res.json.error.code).toBe("forbidden");
-    expect(res.json.error.message).toContain("transactions.read");
+    const { error } = expectStatus(await list(t.account.id, t.key), 403);
+    expect(error.code).toBe("forbidden");
+    expect(error.message).toContain("transactions.read");
   });
 });
 
@@ -220,22 +215,19 @@ describe("GET /v1/account/{accountId}/transactions, deep pages", () => {
       [131, 20],
       [2603, 1],
     ] as const) {
-      const res = await list(t.account.id, t.key, `?page=${page}&pageSize=${pageSize}`);
-      expect(res.status).toBe(200);
+      const res = expectStatus(await list(t.account.id, t.key, `?page=${page}&pageSize=${pageSize}`), 200);
       const want = expected.slice((page - 1) * pageSize, page * pageSize).map((e) => `txn_${e.id}`);
-      expect(`${page}/${pageSize}: ${res.json.transactions.map((x: { id: string }) => x.id).join(",")}`).toBe(
+      expect(`${page}/${pageSize}: ${res.transactions.map((x) => x.id).join(",")}`).toBe(
         `${page}/${pageSize}: ${want.join(",")}`,
       );
-      expect(res.json.total).toBe(2603);
+      expect(res.total).toBe(2603);
     }
   });
 });
 
 describe("OpenAPI", () => {
   it("documents the three routes, the api_key scheme and the error envelope", async () => {
-    const res = await call("GET", "/openapi.json");
-    expect(res.status).toBe(200);
-    const doc = res.json;
+    const doc = await openApiDocument();
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         "/v1/account/{accountId}/transactions",
@@ -245,9 +237,11 @@ describe("OpenAPI", () => {
     );
     expect(doc.components.securitySchemes.accountApiKey).toEqual({ type: "apiKey", in: "header", name: "api_key" });
     expect(doc.components.schemas.AccountTransactionsError).toBeDefined();
-    const post = doc.paths["/v1/account/{accountId}/transactions/record-usage"].post;
-    expect(Object.keys(post.responses)).toEqual(expect.arrayContaining(["200", "400", "401", "403", "409", "422"]));
-    expect(doc.components.schemas.RecordUsageRequest.required).toEqual(
+    const post = doc.paths["/v1/account/{accountId}/transactions/record-usage"]?.post;
+    expect(Object.keys(post?.responses ?? {})).toEqual(
+      expect.arrayContaining(["200", "400", "401", "403", "409", "422"]),
+    );
+    expect(doc.components.schemas.RecordUsageRequest?.required).toEqual(
       expect.arrayContaining(["details", "amount", "date"]),
     );
   });

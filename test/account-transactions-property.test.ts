@@ -2,9 +2,10 @@
 // retries; the model keeps the balance in integer cents, and API, model and ledger must agree.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { call, ledgerInvariant, tenant } from "./helpers";
+import { addFunds, list, recordUsage } from "./fixtures/account-transactions";
+import { assertStatus, expectStatus, hasStatus, ledgerInvariant, type Permission, tenant } from "./helpers";
 
-const ALL = ["transactions.read", "funds.write", "usage.write"];
+const ALL: Permission[] = ["transactions.read", "funds.write", "usage.write"];
 
 function cents(value: number | string): number {
   const match = /^(-?)(\d+)(?:\.(\d{1,4}))?$/.exec(String(value));
@@ -42,6 +43,25 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
 );
 
+/**
+ * add-funds or record-usage, as the step says, with the new balance its 200 answer names (`updated_balance`
+ * for add-funds, `new_balance` for record-usage; undefined otherwise).
+ */
+async function post(
+  kind: "add" | "usage",
+  accountId: string,
+  key: string,
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  if (kind === "add") {
+    const res = await addFunds(accountId, key, body, headers);
+    return { ...res, balance: hasStatus(res, 200) ? res.json.updated_balance : undefined };
+  }
+  const res = await recordUsage(accountId, key, body, headers);
+  return { ...res, balance: hasStatus(res, 200) ? res.json.new_balance : undefined };
+}
+
 describe("account ledger model", () => {
   it("agrees with an integer-cents model over random request sequences", async () => {
     await fc.assert(
@@ -50,19 +70,17 @@ describe("account ledger model", () => {
         fc.array(step, { minLength: 1, maxLength: 12 }),
         async (overdraft, steps) => {
           const t = await tenant(ALL, { currency: "EUR", overdraft_limit: decimal(overdraft) });
-          const base = `/v1/account/${t.account.id}/transactions`;
           let balance = 0;
           let count = 0;
-          let lastKeyed: { path: string; body: string; key: string; text: string } | undefined;
+          let lastKeyed: { kind: "add" | "usage"; body: string; key: string; text: string } | undefined;
           let n = 0;
 
           for (const s of steps) {
             n++;
             if (s.kind === "retry") {
               if (!lastKeyed) continue;
-              const res = await call("POST", lastKeyed.path, {
-                headers: { api_key: t.key, "Idempotency-Key": lastKeyed.key },
-                body: lastKeyed.body,
+              const res = await post(lastKeyed.kind, t.account.id, t.key, lastKeyed.body, {
+                "Idempotency-Key": lastKeyed.key,
               });
               expect(res.status).toBe(200);
               expect(res.headers.get("idempotent-replayed")).toBe("true");
@@ -70,25 +88,18 @@ describe("account ledger model", () => {
               continue;
             }
             if (s.kind === "invalid") {
-              const res = await call("POST", `${base}/add-funds`, {
-                headers: { api_key: t.key },
-                body: { amount: s.amount },
-              });
-              expect(res.status).toBe(400);
-              expect(Object.keys(res.json.error.details)).toEqual(["amount"]);
+              const res = await addFunds(t.account.id, t.key, { amount: s.amount });
+              assertStatus(res, 400);
+              expect(Object.keys(res.json.error.details!)).toEqual(["amount"]);
               continue;
             }
             const amount = s.asString ? JSON.stringify(decimal(s.cents)) : decimal(s.cents);
-            const path = `${base}/${s.kind === "add" ? "add-funds" : "record-usage"}`;
             const body =
               s.kind === "add"
                 ? `{"amount": ${amount}}`
                 : `{"details": "step ${n}", "amount": ${amount}, "date": "2025-06-27 02.04:24"}`;
             const key = s.keyed ? `step-${n}` : undefined;
-            const res = await call("POST", path, {
-              headers: { api_key: t.key, ...(key ? { "Idempotency-Key": key } : {}) },
-              body,
-            });
+            const res = await post(s.kind, t.account.id, t.key, body, key ? { "Idempotency-Key": key } : {});
             const allowed = s.kind === "add" || balance - s.cents >= -overdraft;
             if (!allowed) {
               expect(res.status).toBe(400);
@@ -98,8 +109,8 @@ describe("account ledger model", () => {
             expect(res.status).toBe(200);
             balance += s.kind === "add" ? s.cents : -s.cents;
             count++;
-            expect(cents(s.kind === "add" ? res.json.updated_balance : res.json.new_balance)).toBe(balance);
-            if (key) lastKeyed = { path, body, key, text: res.text };
+            expect(cents(res.balance ?? "none")).toBe(balance);
+            if (key) lastKeyed = { kind: s.kind, body, key, text: res.text };
           }
 
           const invariant = await ledgerInvariant(t.account.id);
@@ -107,9 +118,9 @@ describe("account ledger model", () => {
           expect(cents(invariant.sum)).toBe(balance);
           expect(invariant.count).toBe(count);
           expect(invariant.lastBalanceAfter === null ? 0 : cents(invariant.lastBalanceAfter)).toBe(balance);
-          const listed = await call("GET", `${base}?pageSize=100`, { headers: { api_key: t.key } });
-          expect(listed.json.total).toBe(count);
-          expect(listed.json.transactions.reduce((sum: number, x: any) => sum + cents(x.amount), 0)).toBe(balance);
+          const listed = expectStatus(await list(t.account.id, t.key, "?pageSize=100"), 200);
+          expect(listed.total).toBe(count);
+          expect(listed.transactions.reduce((sum, x) => sum + cents(x.amount), 0)).toBe(balance);
         },
       ),
       { numRuns: 15 },

@@ -13,7 +13,7 @@ import {
   unauthorized,
   usage,
 } from "./fixtures/account-transactions";
-import { admin, createKey, ledgerInvariant, tenant } from "./helpers";
+import { assertStatus, createKey, expectStatus, ledgerInvariant, revokeKey, suspend, tenant } from "./helpers";
 
 describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
   it("accepts the spec's example body as written, date included", async () => {
@@ -21,7 +21,7 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
     await addFunds(t.account.id, t.key, { amount: 300 });
     const raw = '{\n"details": "100 tokens",\n"amount": 15.75,\n"date": "2010-01-01 00.00:00",\n"metadata": {}\n}';
     const res = await recordUsage(t.account.id, t.key, raw);
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect(res.json).toEqual({ status: "Usage recorded successfully", new_balance: 284.25 });
     const row = (await entries(t.account.id))[1]!;
     expect(row).toMatchObject({
@@ -51,11 +51,11 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
   ])("reads the date %s as %s", async (date, stored) => {
     const t = await funded(100);
     const res = await recordUsage(t.account.id, t.key, usage(1, { date }));
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect((await entries(t.account.id))[1]!.occurred_at).toBe(stored);
-    expect((await list(t.account.id, t.key)).json.transactions.find((x: any) => x.type === "usage").timestamp).toBe(
-      stored,
-    );
+    expect(
+      expectStatus(await list(t.account.id, t.key), 200).transactions.find((x) => x.type === "usage")?.timestamp,
+    ).toBe(stored);
   });
 
   it.each([
@@ -73,10 +73,10 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
   ])("refuses a date that is %s with 400 naming date", async (_, date) => {
     const t = await funded(100);
     const res = await recordUsage(t.account.id, t.key, usage(1, { date }));
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json.error.code).toBe("bad_request");
     expect(res.json.error.message).toMatch(/^date: /);
-    expect(Object.keys(res.json.error.details)).toEqual(["date"]);
+    expect(Object.keys(res.json.error.details!)).toEqual(["date"]);
     expect((await ledgerInvariant(t.account.id)).count).toBe(1);
   });
 
@@ -90,8 +90,8 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
   ])("refuses details that are %s", async (_, details, problem) => {
     const t = await funded(100);
     const res = await recordUsage(t.account.id, t.key, usage(1, { details }));
-    expect(res.status).toBe(400);
-    expect(res.json.error.details).toEqual({ details: [problem] });
+    assertStatus(res, 400);
+    expect(res.json.error.details!).toEqual({ details: [problem] });
     expect((await ledgerInvariant(t.account.id)).count).toBe(1);
   });
 
@@ -99,7 +99,7 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
     const t = await funded(100);
     const metadata = { model: "gpt", tokens: { in: 60, out: 40 }, tags: ["a", "b"], price: 0.0001, ok: true };
     const res = await recordUsage(t.account.id, t.key, usage(2.5, { details: "d".repeat(500), metadata }));
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect(res.json.new_balance).toBe(97.5);
     const row = (await entries(t.account.id))[1]!;
     expect(row.description).toBe("d".repeat(500));
@@ -109,7 +109,7 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
   it("records usage without metadata", async () => {
     const t = await funded(100);
     const res = await recordUsage(t.account.id, t.key, usage(1));
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect((await entries(t.account.id))[1]!.metadata).toBeNull();
   });
 
@@ -125,8 +125,8 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
   ])("refuses metadata that is %s", async (_, metadata) => {
     const t = await funded(100);
     const res = await recordUsage(t.account.id, t.key, usage(1, { metadata }));
-    expect(res.status).toBe(400);
-    expect(Object.keys(res.json.error.details)).toEqual(["metadata"]);
+    assertStatus(res, 400);
+    expect(Object.keys(res.json.error.details!)).toEqual(["metadata"]);
     expect((await ledgerInvariant(t.account.id)).count).toBe(1);
   });
 
@@ -139,15 +139,15 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
   ])("refuses a %s amount with 400 naming amount", async (_, amount) => {
     const t = await funded(100);
     const res = await recordUsage(t.account.id, t.key, usage(amount));
-    expect(res.status).toBe(400);
-    expect(Object.keys(res.json.error.details)).toEqual(["amount"]);
+    assertStatus(res, 400);
+    expect(Object.keys(res.json.error.details!)).toEqual(["amount"]);
     expect((await ledgerInvariant(t.account.id)).count).toBe(1);
   });
 
   it("refuses usage beyond the balance with insufficient_funds and posts nothing; exactly the balance passes", async () => {
     const t = await funded(10);
     const res = await recordUsage(t.account.id, t.key, usage(10.01));
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json).toEqual(insufficient);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "10.0000", count: 1 });
     const all = await recordUsage(t.account.id, t.key, usage(10));
@@ -157,17 +157,17 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
 
   it("lets usage run into the overdraft limit and no further", async () => {
     const t = await funded(0, ALL, { currency: "EUR", overdraft_limit: 50 });
-    expect((await recordUsage(t.account.id, t.key, usage(49.99))).json.new_balance).toBe(-49.99);
+    expect(expectStatus(await recordUsage(t.account.id, t.key, usage(49.99)), 200).new_balance).toBe(-49.99);
     expect((await recordUsage(t.account.id, t.key, usage(0.02))).json).toEqual(insufficient);
-    expect((await recordUsage(t.account.id, t.key, usage(0.01))).json.new_balance).toBe(-50);
+    expect(expectStatus(await recordUsage(t.account.id, t.key, usage(0.01)), 200).new_balance).toBe(-50);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "-50.0000", sum: "-50.0000", count: 2 });
   });
 
   it("refuses a suspended account with 403", async () => {
     const t = await funded(100);
-    await admin("PATCH", `/accounts/${t.account.id}`, { status: "suspended" });
+    await suspend(t.account.id);
     const res = await recordUsage(t.account.id, t.key, usage(1));
-    expect(res.status).toBe(403);
+    assertStatus(res, 403);
     expect(res.json.error.code).toBe("forbidden");
     expect((await ledgerInvariant(t.account.id)).count).toBe(1);
   });
@@ -177,7 +177,7 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
     const b = await funded(100);
     for (const id of [UNKNOWN_ID, "x", b.account.id]) {
       const res = await recordUsage(id, a.key, usage(1));
-      expect(res.status).toBe(400);
+      assertStatus(res, 400);
       expect(res.json).toEqual(badAccount);
     }
     expect(await ledgerInvariant(b.account.id)).toMatchObject({ balance: "100.0000", count: 1 });
@@ -188,9 +188,9 @@ describe("POST /v1/account/{accountId}/transactions/record-usage", () => {
     expect((await recordUsage(t.account.id, null, usage(1))).status).toBe(401);
     const fundsOnly = (await createKey(t.workspace.id, { account_id: t.account.id, permissions: ["funds.write"] })).key;
     const forbidden = await recordUsage(t.account.id, fundsOnly, usage(1));
-    expect(forbidden.status).toBe(403);
+    assertStatus(forbidden, 403);
     expect(forbidden.json.error.message).toContain("usage.write");
-    await admin("DELETE", `/api-keys/${t.keyId}`);
+    await revokeKey(t.keyId);
     expect((await recordUsage(t.account.id, t.key, usage(1))).json).toEqual(unauthorized);
     expect((await ledgerInvariant(t.account.id)).count).toBe(1);
   });

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createOperator } from "./fixtures/operators";
-import { admin, call } from "./helpers";
+import { adminCall, assertStatus, callRoute, expectStatus, routes } from "./helpers";
 
 const issuer = () => env.ACCESS_TEAM_DOMAIN ?? "";
 const AUD = () => env.ACCESS_AUD ?? "";
@@ -15,21 +15,21 @@ async function mint(path: string, body: Record<string, unknown>) {
 }
 const jwksFetches = async () =>
   ((await (await fetch(`${issuer()}/__stats`)).json()) as { jwks_fetches: number }).jwks_fetches;
-const withAccess = (token: string, path = "/overview") =>
-  call("GET", `/admin/v1${path}`, { headers: { "cf-access-jwt-assertion": token } });
+const withAccess = (token: string) => callRoute(routes.overview.getOverview, {}, { "cf-access-jwt-assertion": token });
 
 describe("Cloudflare Access sign-in", () => {
   it("accepts a valid assertion naming an operator, who then acts under their own name", async () => {
     const op = await createOperator("admin");
     const token = await mint("/__token", { email: op.email });
     expect((await withAccess(token)).status).toBe(200);
-    const ws = await call("POST", "/admin/v1/workspaces", {
-      headers: { "cf-access-jwt-assertion": token },
-      body: { name: "via access" },
-    });
-    expect(ws.status).toBe(201);
-    const trail = await admin("GET", `/audit-events?target=${ws.json.id}`);
-    expect(trail.json.audit_events[0].actor).toEqual({ id: op.id, email: op.email });
+    const ws = await callRoute(
+      routes.workspaces.createWorkspace,
+      { json: { name: "via access" } },
+      { "cf-access-jwt-assertion": token },
+    );
+    assertStatus(ws, 201);
+    const trail = expectStatus(await adminCall(routes.audit.listAuditEvents, { query: { target: ws.json.id } }), 200);
+    expect(trail.audit_events[0]!.actor).toEqual({ id: op.id, email: op.email });
   });
 
   it("refuses a bad signature, a wrong aud and an expired token with 401", async () => {
@@ -43,6 +43,7 @@ describe("Cloudflare Access sign-in", () => {
     for (const [what, token] of Object.entries(cases)) {
       const res = await withAccess(token);
       expect(res.status, what).toBe(401);
+      assertStatus(res, 401);
       expect(res.json.error, what).toEqual({ code: "unauthorized", message: "Invalid Cloudflare Access token" });
     }
   });
@@ -64,12 +65,12 @@ describe("Cloudflare Access sign-in", () => {
 
   it("refuses (403) an identity that is no operator, and a disabled operator", async () => {
     const stranger = await withAccess(await mint("/__token", { email: `nobody-${Date.now()}@ops.test` }));
-    expect(stranger.status).toBe(403);
+    assertStatus(stranger, 403);
     expect(stranger.json.error.message).toBe("This Access identity is not an enabled operator");
     const op = await createOperator("viewer");
     const token = await mint("/__token", { email: op.email });
     expect((await withAccess(token)).status).toBe(200);
-    expect((await admin("DELETE", `/operators/${op.id}`)).status).toBe(204);
+    expectStatus(await adminCall(routes.operators.disableOperator, { params: { id: op.id } }), 204);
     expect((await withAccess(token)).status).toBe(403);
   });
 });

@@ -158,7 +158,7 @@ describe("admin: one workspace", () => {
     const made = [];
     for (const currency of ["EUR", "USD", "XOF"]) made.push(await createAccount(ws.id, { currency }));
     await createAccount(other.id);
-    await adjust(made[1].id, "12.50");
+    await adjust(made[1]!.id, "12.50");
     const all = await allPages<{ id: string; balance: number; entry_count: number }>(
       `/workspaces/${ws.id}/accounts?limit=2`,
       "accounts",

@@ -6,16 +6,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTE_ROLES } from "../src/apis/admin/roles";
 import { OPERATOR_ROLES } from "../src/db/schema";
 import { as, createOperator, type TestOperator } from "./fixtures/operators";
-import { call, query, sql } from "./helpers";
+import { query, sql } from "./helpers";
+import { openApiDocument } from "./openapi-doc";
 
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 
 type Operation = { method: string; path: string; operationId: string };
 
 async function adminOperations(): Promise<Operation[]> {
-  const doc = (await call("GET", "/openapi.json")).json as {
-    paths: Record<string, Record<string, { operationId?: string }>>;
-  };
+  const doc = await openApiDocument();
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries(doc.paths)) {
     if (!path.startsWith("/admin/v1/")) continue;

@@ -4,7 +4,16 @@
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accessToken, createClient } from "./crypto-helpers";
-import { admin, createAccount, createKey, createWorkspace, setGateway } from "./helpers";
+import {
+  adjust,
+  adminCall,
+  createAccount,
+  createKey,
+  createWorkspace,
+  expectStatus,
+  routes,
+  setGateway,
+} from "./helpers";
 import { postSigned, statusEvent } from "./webhook-signing";
 
 const statsUrl = env.LOCAL_NEON_HTTP_ENDPOINT!.replace(/\/sql$/, "/stats");
@@ -52,8 +61,17 @@ beforeAll(async () => {
     account_id: acct.id,
     permissions: ["payments.read", "payments.write", "balance.read", "transactions.read", "funds.write", "usage.write"],
   });
-  const member = await admin("POST", `/workspaces/${ws.id}/members`, { email: "count@example.com", role: "owner" });
-  const token = await admin("POST", `/members/${member.json.id}/tokens`, {});
+  const member = expectStatus(
+    await adminCall(routes.members.createMember, {
+      params: { workspace_id: ws.id },
+      json: { email: "count@example.com", role: "owner" },
+    }),
+    201,
+  );
+  const token = expectStatus(
+    await adminCall(routes.members.createMemberToken, { params: { member_id: member.id }, json: {} }),
+    201,
+  );
   const client = await createClient(ws.id, ["read", "write"]);
   const oauthToken = await accessToken(client);
   const created = await request(
@@ -66,11 +84,11 @@ beforeAll(async () => {
     workspaceId: ws.id,
     accountId: acct.id,
     key: key.key,
-    memberToken: token.json.token,
+    memberToken: token.token,
     oauthToken,
     cryptoId: ((await created.json()) as { transaction_id: string }).transaction_id,
   };
-  await admin("POST", `/accounts/${acct.id}/adjustments`, { amount: 1000, description: "float" });
+  await adjust(acct.id, 1000, "float");
 });
 
 describe("database requests per API request (warm edge caches)", () => {
@@ -211,10 +229,10 @@ describe("database requests per API request (warm edge caches)", () => {
 
   it("admin ledger: the trial balance, a transaction and a system account's legs are one request each", async () => {
     const auth = { authorization: `Bearer ${env.ADMIN_TOKEN}` };
-    const posted = await admin("POST", `/accounts/${t.accountId}/adjustments`, { amount: "1.50", description: "legs" });
+    const posted = await adjust(t.accountId, "1.50", "legs");
     for (const path of [
       "/admin/v1/ledger/trial-balance",
-      `/admin/v1/ledger/transactions/${posted.json.transaction_id}`,
+      `/admin/v1/ledger/transactions/${posted.transaction_id}`,
       "/admin/v1/ledger/system-accounts/adjustments:portal/entries?currency=EUR",
     ]) {
       expect((await counted(200, (h) => request("GET", path, { ...h, ...auth }))).requests, path).toBe(1);

@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { accessToken, createClient, statusEvent as cryptoStatus, processorEvent } from "./crypto-helpers";
-import { admin, call, query, sql, tenant } from "./helpers";
+import { admin, assertStatus, call, query, sql, tenant } from "./helpers";
 import { ALL_KEY_PERMISSIONS, gatewayEvent, recordSmsPayment, workspaceMember } from "./story-helpers";
 import { moveTo as moveMobileMoney, newEventId } from "./webhook-signing";
 
@@ -213,7 +213,7 @@ describe("the ledger against a model, every money write of every surface", () =>
                   amount: decimal(s.cents),
                   paymentMethod: "cash",
                 });
-                expect(res.status).toBe(201);
+                assertStatus(res, 201);
                 smsPayments.push({ id: res.json.id, cents: s.cents });
                 balance += s.cents;
                 entries++;

@@ -12,10 +12,20 @@ import {
   statusEvent as cryptoStatusEvent,
   processorEvent,
 } from "./crypto-helpers";
-import { admin, call, createAccount, createKey, createWorkspace, query, sql } from "./helpers";
+import {
+  admin,
+  call,
+  createAccount,
+  createKey,
+  createWorkspace,
+  expectStatus,
+  type Permission,
+  query,
+  sql,
+} from "./helpers";
 import { statusEvent as mobileMoneyStatusEvent, postSigned } from "./webhook-signing";
 
-const MM_PERMISSIONS = ["payments.read", "payments.write"];
+const MM_PERMISSIONS: Permission[] = ["payments.read", "payments.write"];
 const MM_TYPES = ["PAYMENT", "DIRECT_PAYMENT", "TRANSFERT", "RECHARGE"] as const;
 const MM_STATUSES = ["INIT", "PENDING", "COMPLETE", "FAILED", "TIMEOUT"] as const;
 /** Status paths through the mobile-money state machine, one event each. */
@@ -145,8 +155,9 @@ describe("list counters under concurrent writers", () => {
     // Payments to move and delete while more are created.
     const mobileMoney = await Promise.all(range(18).map((i) => createMobileMoney(m.keys[i % 2]!.key, i)));
     const sms = await Promise.all(range(10).map((i) => recordSms(m, i)));
-    const cryptoPayments = await Promise.all(range(15).map((i) => createCrypto(m, i)));
-    expect([...mobileMoney, ...sms, ...cryptoPayments].map((r) => r.status)).toEqual(Array(43).fill(201));
+    const cryptoAnswers = await Promise.all(range(15).map((i) => createCrypto(m, i)));
+    expect([...mobileMoney, ...sms, ...cryptoAnswers].map((r) => r.status)).toEqual(Array(43).fill(201));
+    const cryptoPayments = cryptoAnswers.map((res) => expectStatus(res, 201));
 
     const tasks: Promise<Outcome | Outcome[]>[] = [
       ...range(18).map(async (i) => outcome("001 create", 201, await createMobileMoney(m.keys[i % 2]!.key, 100 + i))),
@@ -166,9 +177,9 @@ describe("list counters under concurrent writers", () => {
         ),
       ),
       ...range(15).map(async (i) => outcome("004 create", 201, await createCrypto(m, 100 + i))),
-      ...cryptoPayments.map((res, i) =>
-        walk(`004 ${res.json.transaction_id}`, CRYPTO_PATHS[i % CRYPTO_PATHS.length]!, (status) =>
-          processorEvent(cryptoStatusEvent(res.json.transaction_id, status)),
+      ...cryptoPayments.map((payment, i) =>
+        walk(`004 ${payment.transaction_id}`, CRYPTO_PATHS[i % CRYPTO_PATHS.length]!, (status) =>
+          processorEvent(cryptoStatusEvent(payment.transaction_id, status)),
         ),
       ),
       // Reads in the middle of it all.

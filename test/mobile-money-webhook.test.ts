@@ -2,10 +2,10 @@ import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { verifyWebhook } from "../src/webhooks/standard-webhooks";
-import { call, ledgerInvariant, query, sql, tenant } from "./helpers";
+import { call, ledgerInvariant, type NewAccount, type Permission, query, sql, tenant } from "./helpers";
 import { moveTo, newEventId, postSigned, signedHeaders, statusEvent } from "./webhook-signing";
 
-const RW = ["payments.read", "payments.write"];
+const RW: Permission[] = ["payments.read", "payments.write"];
 /** A valid whsec_ secret that is not the worker's. */
 const OTHER_SECRET = "whsec_b3RoZXItc2VjcmV0LW5vdC10aGUtd29ya2Vycy1vbmU=";
 
@@ -13,7 +13,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function newPayment(amount: number | string = 2500, account: Record<string, unknown> = { currency: "EUR" }) {
+async function newPayment(amount: number | string = 2500, account: NewAccount = { currency: "EUR" }) {
   const t = await tenant(RW, account);
   const res = await call("POST", "/api/paiements", {
     headers: { "x-api-key": t.key },

@@ -7,7 +7,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DATABASE_RETRY_AFTER_SECONDS } from "../src/http/surface";
 import { ALL, addFunds } from "./fixtures/account-transactions";
-import { admin, call, createAccount, createWorkspace, ledgerInvariant, tenant } from "./helpers";
+import { createAccount, createWorkspace, ledgerInvariant, rawAdmin, rawCall, tenant } from "./helpers";
 
 const faultsUrl = env.LOCAL_NEON_HTTP_ENDPOINT!.replace(/\/sql$/, "/faults");
 const statsUrl = env.LOCAL_NEON_HTTP_ENDPOINT!.replace(/\/sql$/, "/stats");
@@ -35,9 +35,9 @@ describe("a lost connection or an unreachable compute: each surface's 503 with R
     it(`${fault}: spec 000 balance (a read)`, async () => {
       const t = await tenant(["balance.read"]);
       // Warm the key's edge cache, so that the faulty request's one database request is the balance.
-      expect((await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key } })).status).toBe(200);
+      expect((await rawCall("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key } })).status).toBe(200);
       const headers = await faulty(fault);
-      const res = await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key, ...headers } });
+      const res = await rawCall("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key, ...headers } });
       expect(res.status).toBe(503);
       expect(res.headers.get("retry-after")).toBe(DATABASE_RETRY_AFTER_SECONDS);
       expect(res.json).toEqual({
@@ -66,7 +66,7 @@ describe("a lost connection or an unreachable compute: each surface's 503 with R
 
   it("spec 001 and the admin API answer theirs too", async () => {
     const t = await tenant(["payments.read"]);
-    const paiements = await call("GET", "/api/paiements/api-key", {
+    const paiements = await rawCall("GET", "/api/paiements/api-key", {
       headers: { "x-api-key": t.key, ...(await faulty("lost-connection")) },
     });
     expect(paiements.status).toBe(503);
@@ -77,7 +77,7 @@ describe("a lost connection or an unreachable compute: each surface's 503 with R
       error: "Service Unavailable",
     });
     const headers = await faulty("unreachable");
-    const overview = await admin("GET", "/overview", undefined, headers);
+    const overview = await rawAdmin("GET", "/overview", undefined, headers);
     expect(overview.status).toBe(503);
     expect(overview.headers.get("retry-after")).toBe(DATABASE_RETRY_AFTER_SECONDS);
     expect(overview.json).toEqual({
@@ -93,10 +93,10 @@ describe("a lost connection or an unreachable compute: each surface's 503 with R
 describe("a response over Neon's 10 MiB: a logged 500, never retryable", () => {
   it("answers the surface's 500 without Retry-After and logs it as internal", async () => {
     const t = await tenant(["balance.read"]);
-    expect((await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key } })).status).toBe(200);
+    expect((await rawCall("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key } })).status).toBe(200);
     const logged = vi.spyOn(console, "error");
     const headers = await faulty("response-too-large");
-    const res = await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key, ...headers } });
+    const res = await rawCall("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key, ...headers } });
     expect(res.status).toBe(500);
     expect(res.headers.get("retry-after")).toBeNull();
     expect(res.json).toEqual({
@@ -120,14 +120,14 @@ describe("nothing posted twice across a retry with an Idempotency-Key", () => {
     const acct = await createAccount(ws.id);
     const body = { amount: "7.25", description: "answer lost" };
     const key = { "idempotency-key": `lost-${crypto.randomUUID()}` };
-    const lost = await admin("POST", `/accounts/${acct.id}/adjustments`, body, {
+    const lost = await rawAdmin("POST", `/accounts/${acct.id}/adjustments`, body, {
       ...key,
       ...(await faulty("lost-connection")),
     });
     expect(lost.status).toBe(503);
     expect(lost.headers.get("retry-after")).toBe(DATABASE_RETRY_AFTER_SECONDS);
     // PostgreSQL committed it before the connection went: the retry finds the stored answer.
-    const retried = await admin("POST", `/accounts/${acct.id}/adjustments`, body, key);
+    const retried = await rawAdmin("POST", `/accounts/${acct.id}/adjustments`, body, key);
     expect(retried.status).toBe(201);
     expect(retried.headers.get("idempotent-replayed")).toBe("true");
     expect(retried.json).toMatchObject({ account_id: acct.id, amount: 7.25 });

@@ -17,7 +17,7 @@ import {
   paymentStatus,
   tokenRequest,
 } from "./crypto-helpers";
-import { admin, call, createAccount, createWorkspace, query, sql } from "./helpers";
+import { admin, assertStatus, call, createAccount, createWorkspace, query, sql } from "./helpers";
 
 const CC = { grant_type: "client_credentials" };
 
@@ -79,7 +79,7 @@ describe("POST /oauth/token", () => {
     const ws = await createWorkspace();
     const client = await createClient(ws.id);
     const res = await tokenRequest(form(CC), { authorization: basic(client.client_id, client.client_secret) });
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(res.headers.get("pragma")).toBe("no-cache");
     expect(res.json).toEqual({
@@ -103,12 +103,12 @@ describe("POST /oauth/token", () => {
     const res = await tokenRequest(
       form({ ...CC, client_id: client.client_id, client_secret: client.client_secret, scope: "write read" }),
     );
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect(res.json.scope).toBe("read write");
     const narrow = await tokenRequest(
       form({ ...CC, client_id: client.client_id, client_secret: client.client_secret, scope: "read" }),
     );
-    expect(narrow.status).toBe(200);
+    assertStatus(narrow, 200);
     expect(narrow.json.scope).toBe("read");
     expect(decode(narrow.json.access_token).payload.scope).toBe("read");
   });
@@ -117,6 +117,7 @@ describe("POST /oauth/token", () => {
     const ws = await createWorkspace();
     const readOnly = await createClient(ws.id, ["read"]);
     const res = await tokenRequest(form(CC), { authorization: basic(readOnly.client_id, readOnly.client_secret) });
+    assertStatus(res, 200);
     expect(res.json.scope).toBe("read");
     const more = await tokenRequest(form({ ...CC, scope: "read write" }), {
       authorization: basic(readOnly.client_id, readOnly.client_secret),
@@ -135,6 +136,7 @@ describe("POST /oauth/token", () => {
     for (const scope of ["admin", "read  write", "", "read,write"]) {
       const res = await tokenRequest(form({ ...CC, scope }), auth);
       expect(res.status, scope).toBe(400);
+      assertStatus(res, 400);
       expect(res.json.error, scope).toBe("invalid_scope");
     }
   });
@@ -151,7 +153,7 @@ describe("POST /oauth/token", () => {
       error_description: "Client authentication failed: unknown client or wrong secret",
     });
     const malformed = await tokenRequest(form(CC), { authorization: "Basic !!!" });
-    expect(malformed.status).toBe(401);
+    assertStatus(malformed, 401);
     expect(malformed.json.error).toBe("invalid_client");
     expect(malformed.headers.get("www-authenticate")).toBe('Basic realm="oauth"');
   });
@@ -168,6 +170,7 @@ describe("POST /oauth/token", () => {
     for (const fields of cases) {
       const res = await tokenRequest(form({ ...CC, ...fields }));
       expect(res.status, JSON.stringify(fields)).toBe(401);
+      assertStatus(res, 401);
       expect(res.json.error).toBe("invalid_client");
       expect(res.headers.get("www-authenticate")).toBeNull();
     }
@@ -202,7 +205,7 @@ describe("POST /oauth/token", () => {
     expect(missing.json).toEqual({ error: "invalid_request", error_description: "grant_type: grant_type is required" });
 
     const repeated = await tokenRequest("grant_type=client_credentials&grant_type=client_credentials", auth);
-    expect(repeated.status).toBe(400);
+    assertStatus(repeated, 400);
     expect(repeated.json.error).toBe("invalid_request");
 
     const asJson = await call("POST", "/oauth/token", { headers: auth, body: CC });
@@ -288,7 +291,7 @@ describe("bearer tokens on the crypto payments API", () => {
     const write = await accessToken(client, "write");
 
     const created = await createPayment(write, { amount_usd: "10.00", currency: "USDTTRC20", order_id: "A-1" });
-    expect(created.status).toBe(201);
+    assertStatus(created, 201);
     const denied = await createPayment(read, { amount_usd: "10.00", currency: "USDTTRC20", order_id: "A-2" });
     expect(denied.status).toBe(403);
     expect(denied.json).toEqual({
@@ -297,7 +300,7 @@ describe("bearer tokens on the crypto payments API", () => {
 
     expect((await listPayments(read)).status).toBe(200);
     const listDenied = await listPayments(write);
-    expect(listDenied.status).toBe(403);
+    assertStatus(listDenied, 403);
     expect(listDenied.json.error.code).toBe("permission_denied");
     expect((await paymentStatus(read, { transaction_id: created.json.transaction_id })).status).toBe(200);
     expect((await paymentStatus(write, { transaction_id: created.json.transaction_id })).status).toBe(403);
@@ -310,11 +313,11 @@ describe("bearer tokens on the crypto payments API", () => {
     expect(revoke.status).toBe(204);
 
     const token = await tokenRequest(form(CC), { authorization: basic(m.client.client_id, m.client.client_secret) });
-    expect(token.status).toBe(401);
+    assertStatus(token, 401);
     expect(token.json.error).toBe("invalid_client");
 
     const list = await listPayments(m.token);
-    expect(list.status).toBe(401);
+    assertStatus(list, 401);
     expect(list.json.error.code).toBe("not_authenticated");
     expect((await paymentStatus(m.token, { transaction_id: payment.transaction_id })).status).toBe(401);
     const create = await createPayment(m.token, { amount_usd: 1, currency: "USDTTRC20", order_id: "after-revoke" });

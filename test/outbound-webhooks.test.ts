@@ -5,7 +5,11 @@ import { describe, expect, it } from "vitest";
 import worker from "../functions/index";
 import { createPaymentOk, merchant, moveTo, processorEvent, statusEvent } from "./crypto-helpers";
 import { consume, deliveries, fakeMerchant, firstAttempt, MERCHANT, message } from "./fixtures/crypto-webhooks";
-import { admin, call, query, sql } from "./helpers";
+import { adminCall, callRoute, expectStatus, query, routes, sql } from "./helpers";
+
+/** The workspace's webhook signing secret (GET .../webhook-secret), which must answer 200. */
+const webhookSecret = async (workspaceId: string) =>
+  expectStatus(await adminCall(routes.deliveries.getWebhookSecret, { params: { workspace_id: workspaceId } }), 200);
 
 describe("outbound merchant webhooks", () => {
   it("records a delivery in the status change's transaction only when the payment has a callback_url", async () => {
@@ -53,8 +57,7 @@ describe("outbound merchant webhooks", () => {
     expect(first).toMatchObject({ status: "pending", attempts: 1, delivered_at: null });
     expect(first.last_error).toMatch(/^network error/);
 
-    const secretRes = await admin("GET", `/workspaces/${m.workspace.id}/webhook-secret`);
-    const merchantSite = fakeMerchant(secretRes.json.secret, [500, 200]);
+    const merchantSite = fakeMerchant((await webhookSecret(m.workspace.id)).secret, [500, 200]);
 
     // Attempt 2: the merchant answers 500 → retried with backoff (30 s × 4^(attempts-1)).
     const second = await consume([message(first.id, 2, "q-1")], merchantSite.fetchImpl);
@@ -98,7 +101,7 @@ describe("outbound merchant webhooks", () => {
     const p = await createPaymentOk(m.token, { callback_url: `${MERCHANT}/${crypto.randomUUID()}` });
     await moveTo(p.transaction_id, "completed");
     const first = await firstAttempt(m.workspace.id);
-    const secret = (await admin("GET", `/workspaces/${m.workspace.id}/webhook-secret`)).json.secret;
+    const { secret } = await webhookSecret(m.workspace.id);
     const down = fakeMerchant(secret, [503, 302]);
 
     const seventh = await consume([message(first.id, 7, "q-7")], down.fetchImpl);
@@ -130,21 +133,21 @@ describe("outbound merchant webhooks", () => {
 describe("admin: webhook secret and deliveries", () => {
   it("makes the workspace's signing secret once and keeps it", async () => {
     const m = await merchant();
-    const a = await admin("GET", `/workspaces/${m.workspace.id}/webhook-secret`);
-    const b = await admin("GET", `/workspaces/${m.workspace.id}/webhook-secret`);
-    expect(a.status).toBe(200);
-    expect(a.json.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    expect(atob(a.json.secret.slice(6)).length).toBe(32);
-    expect(b.json).toEqual(a.json);
+    const a = await webhookSecret(m.workspace.id);
+    const b = await webhookSecret(m.workspace.id);
+    expect(a.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(atob(a.secret.slice(6)).length).toBe(32);
+    expect(b).toEqual(a);
   });
 
   it("answers 404 for an unknown workspace and 401 without the admin token", async () => {
     const unknown = crypto.randomUUID();
-    for (const path of [`/workspaces/${unknown}/webhook-secret`, `/workspaces/${unknown}/webhook-deliveries`]) {
-      const res = await admin("GET", path);
-      expect(res.status, path).toBe(404);
-      expect(res.json.error.code).toBe("not_found");
-      expect((await call("GET", `/admin/v1${path}`)).status).toBe(401);
+    const params = { workspace_id: unknown };
+    for (const route of [routes.deliveries.getWebhookSecret, routes.deliveries.listDeliveries]) {
+      const res = await adminCall(route, { params });
+      expect(res.status, route.path).toBe(404);
+      expect(expectStatus(res, 404).error.code).toBe("not_found");
+      expect((await callRoute(route, { params })).status).toBe(401);
     }
   });
 

@@ -1,7 +1,7 @@
 // Spec 001: POST /api/paiements: a payment in INIT, its validation, its key and account checks, idempotency.
 import { describe, expect, it } from "vitest";
 import { badRequest, countRows, create, createOk, ISO_SECONDS, RW, SPEC_FIELDS } from "./fixtures/paiements";
-import { admin, call, createKey, query, sql, tenant } from "./helpers";
+import { assertStatus, callRouteUnchecked, createKey, query, routes, sql, suspend, tenant } from "./helpers";
 
 describe("POST /api/paiements", () => {
   it("creates a PAYMENT in status INIT with a generated reference and exactly the spec's fields", async () => {
@@ -14,7 +14,7 @@ describe("POST /api/paiements", () => {
       description: "API payment for subscription",
       extra_data: { subscription_id: "sub_789", plan: "premium" },
     });
-    expect(res.status).toBe(201);
+    assertStatus(res, 201);
     expect(Object.keys(res.json).sort()).toEqual(SPEC_FIELDS);
     expect(res.json).toEqual({
       id: expect.stringMatching(/^payment_\d+$/),
@@ -51,7 +51,7 @@ describe("POST /api/paiements", () => {
       service_mobile_code: "MTN_CI",
       extra_data: { merchant_ref: "MERCH_001" },
     });
-    expect(res.status).toBe(201);
+    assertStatus(res, 201);
     expect(res.json).toMatchObject({
       reference: expect.stringMatching(/^API_DIRECT_REF_\d{18}$/),
       amount: 1500.55,
@@ -104,14 +104,13 @@ describe("POST /api/paiements", () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.json, JSON.stringify(body)).toEqual(badRequest(message));
     }
-    const malformed = await call("POST", "/api/paiements", { headers: { "x-api-key": t.key }, body: "{not json" });
-    expect(malformed.status).toBe(400);
+    const malformed = await create(t.key, "{not json");
+    assertStatus(malformed, 400);
     expect(malformed.json).toEqual(badRequest(/Malformed JSON/));
-    const notJson = await call("POST", "/api/paiements", {
-      headers: { "x-api-key": t.key, "content-type": "text/plain" },
-      body: JSON.stringify({ transaction_type: "PAYMENT", amount: 10 }),
+    const notJson = await create(t.key, JSON.stringify({ transaction_type: "PAYMENT", amount: 10 }), {
+      "content-type": "text/plain",
     });
-    expect(notJson.status).toBe(400);
+    assertStatus(notJson, 400);
     expect(notJson.json).toMatchObject({ statusCode: 400, error: "Bad Request" });
     expect(await countRows(t.keyId)).toBe(0);
   });
@@ -119,7 +118,7 @@ describe("POST /api/paiements", () => {
   it("checks the amount against the account currency's precision", async () => {
     const t = await tenant(RW, { currency: "XOF" });
     const res = await create(t.key, { transaction_type: "PAYMENT", amount: 2500.5 });
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json).toEqual(badRequest("amount has more than 0 decimal places allowed for XOF"));
     expect((await create(t.key, { transaction_type: "PAYMENT", amount: 2500 })).status).toBe(201);
   });
@@ -128,14 +127,14 @@ describe("POST /api/paiements", () => {
     const t = await tenant(RW);
     const body = { transaction_type: "PAYMENT", amount: 10 };
     const unauthorized = { statusCode: 401, message: "Invalid API key", error: "Unauthorized" };
-    expect((await call("POST", "/api/paiements", { body })).json).toEqual(unauthorized);
+    expect((await callRouteUnchecked(routes.paiements.createPayment, { body })).json).toEqual(unauthorized);
     const unknown = await create(`sk_test_${"a".repeat(32)}`, body);
-    expect(unknown.status).toBe(401);
+    assertStatus(unknown, 401);
     expect(unknown.json).toEqual(unauthorized);
 
     const readOnly = await createKey(t.workspace.id, { account_id: t.account.id, permissions: ["payments.read"] });
     const forbidden = await create(readOnly.key, body);
-    expect(forbidden.status).toBe(403);
+    assertStatus(forbidden, 403);
     expect(forbidden.json).toEqual({
       statusCode: 403,
       message: "API key does not have permission to create payments",
@@ -144,7 +143,7 @@ describe("POST /api/paiements", () => {
 
     const unbound = await createKey(t.workspace.id, { permissions: RW });
     const noAccount = await create(unbound.key, body);
-    expect(noAccount.status).toBe(403);
+    assertStatus(noAccount, 403);
     expect(noAccount.json).toEqual({
       statusCode: 403,
       message: "API key is not bound to an account",
@@ -154,7 +153,7 @@ describe("POST /api/paiements", () => {
     // Revoked in the database while KV still caches the key: the insert re-checks revocation itself.
     await query(sql`UPDATE api_keys SET revoked_at = now() WHERE id = ${t.keyId}`);
     const revoked = await create(t.key, body);
-    expect(revoked.status).toBe(401);
+    assertStatus(revoked, 401);
     expect(revoked.json).toEqual(unauthorized);
     expect(await countRows(t.keyId)).toBe(0);
     expect(await countRows(readOnly.id)).toBe(0);
@@ -162,9 +161,9 @@ describe("POST /api/paiements", () => {
 
   it("refuses payments on a suspended account", async () => {
     const t = await tenant(RW);
-    expect((await admin("PATCH", `/accounts/${t.account.id}`, { status: "suspended" })).status).toBe(200);
+    await suspend(t.account.id);
     const res = await create(t.key, { transaction_type: "PAYMENT", amount: 10 });
-    expect(res.status).toBe(403);
+    assertStatus(res, 403);
     expect(res.json).toEqual({ statusCode: 403, message: "Account is suspended", error: "Forbidden" });
   });
 
@@ -172,16 +171,16 @@ describe("POST /api/paiements", () => {
     const t = await tenant(RW);
     const body = { transaction_type: "PAYMENT", amount: 75, description: "once" };
     const first = await create(t.key, body, { "idempotency-key": "order-42" });
-    expect(first.status).toBe(201);
+    assertStatus(first, 201);
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     const again = await create(t.key, body, { "idempotency-key": "order-42" });
-    expect(again.status).toBe(201);
+    assertStatus(again, 201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.json).toEqual(first.json);
     expect(await countRows(t.keyId)).toBe(1);
 
     const other = await create(t.key, { ...body, amount: 76 }, { "idempotency-key": "order-42" });
-    expect(other.status).toBe(422);
+    assertStatus(other, 422);
     expect(other.json).toEqual({
       statusCode: 422,
       message: "Idempotency-Key was already used with a different request",
@@ -191,7 +190,7 @@ describe("POST /api/paiements", () => {
     // The key is scoped to the API key: another key of the workspace may use the same value.
     const second = await createKey(t.workspace.id, { account_id: t.account.id, permissions: RW });
     const theirs = await create(second.key, body, { "idempotency-key": "order-42" });
-    expect(theirs.status).toBe(201);
+    assertStatus(theirs, 201);
     expect(theirs.json.id).not.toBe(first.json.id);
 
     const concurrent = await Promise.all(
@@ -205,7 +204,7 @@ describe("POST /api/paiements", () => {
     expect(await countRows(t.keyId)).toBe(2);
 
     const badKey = await create(t.key, body, { "idempotency-key": "has space" });
-    expect(badKey.status).toBe(400);
+    assertStatus(badKey, 400);
     expect(badKey.json).toEqual(badRequest("Idempotency-Key must be 1-255 printable ASCII characters"));
   });
 });

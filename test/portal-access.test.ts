@@ -3,7 +3,7 @@ import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { newSessionToken, SESSION_COOKIE, SESSION_TTL_SECONDS, sessionKey } from "../src/portal/session";
-import { call, createKey, query, sql, tenant } from "./helpers";
+import { createKey, query, rawCall, sql, tenant } from "./helpers";
 import { inputValue, portal, signIn } from "./portal-helpers";
 
 const setup = async () => {
@@ -208,7 +208,7 @@ describe("back office forms: CSRF", () => {
       expect(crossSite.status, path).toBe(403);
     }
     // Not a form at all: refused before anything reads it.
-    const json = await call("POST", `/portal/accounts/${t.account.id}/adjustments`, {
+    const json = await rawCall("POST", `/portal/accounts/${t.account.id}/adjustments`, {
       headers: { cookie, origin: "https://api.test" },
       body: { amount: "5", description: "json" },
     });

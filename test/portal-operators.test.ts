@@ -3,7 +3,7 @@
 // that pages its keys so the oldest key of a large workspace can be revoked.
 import { describe, expect, it } from "vitest";
 import { createOperator } from "./fixtures/operators";
-import { admin, createAccount, createKey, createWorkspace, ledgerInvariant } from "./helpers";
+import { adminCall, createAccount, createKey, createWorkspace, expectStatus, ledgerInvariant, routes } from "./helpers";
 import { inputValue, portal, signIn } from "./portal-helpers";
 
 describe("back office: operators", () => {
@@ -17,8 +17,11 @@ describe("back office: operators", () => {
       form: { amount: "10.00", description: "by ana", idempotency_key: inputValue(form.text, "idempotency_key") ?? "" },
     });
     expect(res.status).toBe(303);
-    const trail = await admin("GET", `/audit-events?account_id=${acct.id}&action=adjustment.post`);
-    expect(trail.json.audit_events.map((e: { actor: { email: string } }) => e.actor.email)).toEqual([op.email]);
+    const trail = expectStatus(
+      await adminCall(routes.audit.listAuditEvents, { query: { account_id: acct.id, action: "adjustment.post" } }),
+      200,
+    );
+    expect(trail.audit_events.map((e) => e.actor.email)).toEqual([op.email]);
     expect((await portal("/portal/sign-in", { form: { token: `op_${"x".repeat(40)}`, next: "/portal" } })).status).toBe(
       401,
     );
@@ -82,10 +85,16 @@ describe("back office: operators", () => {
     expect(found).toBe(true);
     const res = await portal(`/portal/workspaces/${ws.id}/api-keys/${oldest.id}/revoke`, { cookie, form: {} });
     expect(res.status).toBe(303);
-    const revoked = await admin("GET", `/workspaces/${ws.id}/api-keys?limit=100`);
-    expect(revoked.json.api_keys.some((k: { id: string }) => k.id === oldest.id)).toBe(false); // past the first page
-    const trail = await admin("GET", `/audit-events?target=${oldest.id}&action=api_key.revoke`);
-    expect(trail.json.audit_events).toHaveLength(1);
+    const revoked = expectStatus(
+      await adminCall(routes.apiKeys.listApiKeys, { params: { workspace_id: ws.id }, query: { limit: "100" } }),
+      200,
+    );
+    expect(revoked.api_keys.some((k) => k.id === oldest.id)).toBe(false); // past the first page
+    const trail = expectStatus(
+      await adminCall(routes.audit.listAuditEvents, { query: { target: oldest.id, action: "api_key.revoke" } }),
+      200,
+    );
+    expect(trail.audit_events).toHaveLength(1);
     // Another workspace's key is not revoked through this workspace's page.
     const other = await createKey((await createWorkspace()).id, { permissions: ["payments.read"] });
     expect((await portal(`/portal/workspaces/${ws.id}/api-keys/${other.id}/revoke`, { cookie, form: {} })).status).toBe(

@@ -2,8 +2,24 @@
 // one workspace's page never shows or acts on another workspace's data.
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { admin, call, createKey, ledgerInvariant, query, sql, tenant } from "./helpers";
+import {
+  adjust,
+  adminCall,
+  callRoute,
+  createKey,
+  createWorkspace,
+  expectStatus,
+  importEntry,
+  ledgerInvariant,
+  query,
+  routes,
+  sql,
+  tenant,
+} from "./helpers";
 import { inputValue, portal, signIn } from "./portal-helpers";
+
+/** GET /api/v1/user/balance with an API key (spec 000), to see whether the key still works. */
+const balance = (key: string) => callRoute(routes.userPayments.getBalance, {}, { "x-api-key": key });
 
 let cookie: string;
 beforeAll(async () => {
@@ -50,13 +66,8 @@ describe("back office: account page", () => {
 
   it("draws one chart point per day of the chosen period and filters the entries", async () => {
     const t = await tenant(["payments.read"]);
-    await admin("POST", `/accounts/${t.account.id}/adjustments`, { amount: 5, description: "portal one" });
-    await admin("POST", `/accounts/${t.account.id}/entries`, {
-      source: "sms_gateway",
-      type: "usage",
-      amount: "-1",
-      description: "gateway one",
-    });
+    await adjust(t.account.id, 5, "portal one");
+    await importEntry(t.account.id, { type: "usage", amount: "-1", description: "gateway one" });
     const html = (await page(`/portal/accounts/${t.account.id}?from=2026-11-01&to=2026-11-10`)).text;
     expect(html.match(/<circle class="point"/g)).toHaveLength(10);
     expect(html).toContain('data-date="2026-11-01"');
@@ -83,7 +94,7 @@ describe("back office: account page", () => {
 
   it("exports CSV through the admin route, and answers 404 pages for unknown ids", async () => {
     const t = await tenant(["payments.read"]);
-    await admin("POST", `/accounts/${t.account.id}/adjustments`, { amount: "3.5", description: "csv" });
+    await adjust(t.account.id, "3.5", "csv");
     const csv = await page(`/portal/accounts/${t.account.id}/entries.csv`);
     expect(csv.status).toBe(200);
     expect(csv.headers.get("content-type")).toContain("text/csv");
@@ -111,39 +122,42 @@ describe("back office: workspace page", () => {
     expect(created.status).toBe(201);
     const key = /data-testid="secret">(sk_test_[0-9A-Za-z]{32})</.exec(created.text)?.[1];
     expect(key).toBeDefined();
-    expect((await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": key! } })).status).toBe(200);
+    expect((await balance(key!)).status).toBe(200);
     expect((await page(`/portal/workspaces/${t.workspace.id}`)).text).not.toContain(key!);
 
-    expect((await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key } })).status).toBe(200);
+    expect((await balance(t.key)).status).toBe(200);
     const revoked = await post(`/portal/workspaces/${t.workspace.id}/api-keys/${t.keyId}/revoke`, {});
     expect(revoked.status).toBe(303);
-    expect((await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key } })).status).toBe(401);
+    expect((await balance(t.key)).status).toBe(401);
   });
 
   it("acts on nothing of another workspace through this workspace's page", async () => {
     const mine = await tenant(["balance.read"]);
     const theirs = await tenant(["balance.read"]);
-    const member = await admin("POST", `/workspaces/${theirs.workspace.id}/members`, {
-      email: "them@example.com",
-      role: "owner",
-    });
+    const member = expectStatus(
+      await adminCall(routes.members.createMember, {
+        params: { workspace_id: theirs.workspace.id },
+        json: { email: "them@example.com", role: "owner" },
+      }),
+      201,
+    );
     const base = `/portal/workspaces/${mine.workspace.id}`;
     const revoke = await post(`${base}/api-keys/${theirs.keyId}/revoke`, {});
     expect(revoke.status).toBe(404);
-    expect((await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": theirs.key } })).status).toBe(200);
-    const token = await post(`${base}/members/${member.json.id}/tokens`, {});
+    expect((await balance(theirs.key)).status).toBe(200);
+    const token = await post(`${base}/members/${member.id}/tokens`, {});
     expect(token.status).toBe(404);
     expect(token.text).not.toMatch(/data-testid="secret"/);
     const [row] = await query<{ v: number }>(
-      sql`SELECT token_version AS v FROM workspace_members WHERE id = ${member.json.id}`,
+      sql`SELECT token_version AS v FROM workspace_members WHERE id = ${member.id}`,
     );
-    expect((await post(`${base}/members/${member.json.id}/revoke-tokens`, {})).status).toBe(404);
+    expect((await post(`${base}/members/${member.id}/revoke-tokens`, {})).status).toBe(404);
     const [same] = await query<{ v: number }>(
-      sql`SELECT token_version AS v FROM workspace_members WHERE id = ${member.json.id}`,
+      sql`SELECT token_version AS v FROM workspace_members WHERE id = ${member.id}`,
     );
     expect(same!.v).toBe(row!.v);
     const html = (await page(base)).text;
-    for (const foreign of [theirs.keyId, theirs.account.id, member.json.id, "them@example.com"]) {
+    for (const foreign of [theirs.keyId, theirs.account.id, member.id, "them@example.com"]) {
       expect(html).not.toContain(foreign);
     }
   });
@@ -207,7 +221,7 @@ describe("back office: overview and workspaces", () => {
     const made = await post("/portal/workspaces", { name: `${tag} Trading` });
     expect(made.status).toBe(303);
     const id = made.headers.get("location")!.split("/").pop()!;
-    await admin("POST", "/workspaces", { name: `Other ${tag}` });
+    await createWorkspace(`Other ${tag}`);
     const html = (await page(`/portal/workspaces?q=${tag.toLowerCase()}`)).text;
     expect(html).toContain(`${tag} Trading`);
     expect(html).not.toContain(`Other ${tag}`);

@@ -6,16 +6,29 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cacheKey, writeAccountState } from "../src/edge/kv-state";
 import { sha256Hex } from "../src/lib/crypto";
-import { admin, call, createAccount, createKey, createWorkspace, ledgerInvariant, tenant } from "./helpers";
+import {
+  assertStatus,
+  callRoute,
+  createAccount,
+  createKey,
+  createWorkspace,
+  ledgerInvariant,
+  type Permission,
+  revokeKey,
+  routes,
+  suspend,
+  tenant,
+} from "./helpers";
 
-const ALL = ["transactions.read", "funds.write", "usage.write"];
+const ALL: Permission[] = ["transactions.read", "funds.write", "usage.write"];
 const addFunds = (accountId: string, key: string, amount: number | string) =>
-  call("POST", `/v1/account/${accountId}/transactions/add-funds`, { headers: { api_key: key }, body: { amount } });
+  callRoute(routes.accountTransactions.addFunds, { params: { accountId }, json: { amount } }, { api_key: key });
 const recordUsage = (accountId: string, key: string, amount: number) =>
-  call("POST", `/v1/account/${accountId}/transactions/record-usage`, {
-    headers: { api_key: key },
-    body: { details: "sms", amount, date: "2026-01-01" },
-  });
+  callRoute(
+    routes.accountTransactions.recordUsage,
+    { params: { accountId }, json: { details: "sms", amount, date: "2026-01-01" } },
+    { api_key: key },
+  );
 
 describe("checks inside the posting, reached past a forged edge state", () => {
   it("tenant: an account of another workspace is refused and its balance is unchanged", async () => {
@@ -28,15 +41,14 @@ describe("checks inside the posting, reached past a forged edge state", () => {
     await writeAccountState(env.EDGE_KV, victim.id, { status: "active", currency: "EUR", workspace_id: mine.id });
 
     const res = await addFunds(victim.id, key.key, 50);
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json).toEqual({ error: { code: "bad_request", message: "Account not found" } });
     expect(await ledgerInvariant(victim.id)).toMatchObject({ balance: "0.0000", count: 0 });
   });
 
   it("revocation: a revoked key still cached at the edge posts nothing", async () => {
     const t = await tenant(ALL);
-    const revoked = await admin("DELETE", `/api-keys/${t.keyId}`);
-    expect(revoked.status).toBe(204);
+    await revokeKey(t.keyId);
     // Put the revoked key back into the edge cache, as a lagging KV location would still have it.
     await cacheKey(
       env.EDGE_KV,
@@ -46,13 +58,13 @@ describe("checks inside the posting, reached past a forged edge state", () => {
     );
 
     const res = await addFunds(t.account.id, t.key, 10);
-    expect(res.status).toBe(401);
+    assertStatus(res, 401);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "0.0000", count: 0 });
   });
 
   it("suspension: an account suspended in the database but active at the edge posts nothing", async () => {
     const t = await tenant(ALL);
-    expect((await admin("PATCH", `/accounts/${t.account.id}`, { status: "suspended" })).status).toBe(200);
+    await suspend(t.account.id);
     await writeAccountState(env.EDGE_KV, t.account.id, {
       status: "active",
       currency: "EUR",
@@ -60,7 +72,7 @@ describe("checks inside the posting, reached past a forged edge state", () => {
     });
 
     const res = await addFunds(t.account.id, t.key, 10);
-    expect(res.status).toBe(403);
+    assertStatus(res, 403);
     expect(res.json).toEqual({ error: { code: "forbidden", message: "Account is suspended" } });
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "0.0000", count: 0 });
   });
@@ -74,7 +86,7 @@ describe("checks inside the posting, reached past a forged edge state", () => {
     });
 
     const res = await addFunds(t.account.id, t.key, "10.50");
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json.error.code).toBe("bad_request");
     expect(res.json.error.message).toMatch(/JPY/);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "0.0000", count: 0 });
@@ -84,7 +96,7 @@ describe("checks inside the posting, reached past a forged edge state", () => {
     const t = await tenant(ALL);
     expect((await addFunds(t.account.id, t.key, 5)).status).toBe(200);
     const res = await recordUsage(t.account.id, t.key, 6);
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json.error.code).toBe("insufficient_funds");
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ balance: "5.0000", count: 1 });
   });

@@ -212,7 +212,7 @@ describe("per member (spec 003)", () => {
         201,
       );
       await spend("read", credentials.member(owner.id), { leave: 1 });
-      const link = created.json.receiptImage.url as string;
+      const link = created.json.receiptImage!.url;
       expect((await SELF.fetch(link)).status).toBe(200);
       const refused = await SELF.fetch(link);
       expectRefused(refused);

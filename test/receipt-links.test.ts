@@ -4,7 +4,7 @@ import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { RECEIPT_LINK_TTL_MINUTES, receiptLinkSigner } from "../src/apis/sms-payments/receipts";
 import { PNG_MAGIC } from "./fixtures/files";
-import { admin, call, createAccount, createWorkspace } from "./helpers";
+import { adminCall, assertStatus, callRoute, createAccount, createWorkspace, expectStatus, routes } from "./helpers";
 import { expectOk, recordSmsPayment, workspaceMember } from "./story-helpers";
 
 /** A PNG-signed file of `size` bytes with every byte value in it. */
@@ -29,7 +29,7 @@ let bytes: Uint8Array;
 let payment: { id: string; receiptImage: { url: string; path: string; sizeBytes: number } };
 
 const listAs = (token: string) =>
-  call("GET", `/api/v1/workspace/${ws.id}/sms/payments`, { headers: { authorization: `Bearer ${token}` } });
+  callRoute(routes.smsPayments.listPayments, { params: { workspaceId: ws.id } }, { authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   ws = await createWorkspace("Receipts");
@@ -46,14 +46,16 @@ beforeAll(async () => {
     ),
     201,
   );
-  payment = created.json;
+  const { id, receiptImage } = created.json;
+  if (!receiptImage) throw new Error(`payment ${id} has no receipt`);
+  payment = { id, receiptImage };
 });
 
 /** The reader's link to the receipt, from the list. */
 async function readerLink() {
   const res = await listAs(reader.token);
-  expect(res.status).toBe(200);
-  return res.json.payments[0].receiptImage.url as string;
+  assertStatus(res, 200);
+  return res.json.payments[0]!.receiptImage!.url;
 }
 
 describe("signed receipt links", () => {
@@ -146,16 +148,19 @@ describe("signed receipt links", () => {
 
   it("stops every link of a member whose tokens are revoked; a new token's links work", async () => {
     const member = await workspaceMember(ws.id, "staff", ["sms_payments.read"]);
-    const before = (await listAs(member.token)).json.payments[0].receiptImage.url as string;
+    const before = expectStatus(await listAs(member.token), 200).payments[0]!.receiptImage!.url;
     expect((await download(before)).status).toBe(200);
 
-    expect((await admin("DELETE", `/members/${member.id}/tokens`)).status).toBe(204);
+    expectStatus(await adminCall(routes.members.revokeMemberTokens, { params: { member_id: member.id } }), 204);
     const revoked = await download(before);
     expect(revoked.status).toBe(403);
     expect(asJson(revoked.bytes)).toEqual({ error: { code: "forbidden", message: "Invalid receipt link" } });
 
-    const reissued = expectOk(await admin("POST", `/members/${member.id}/tokens`, {}), 201);
-    const after = (await listAs(reissued.json.token)).json.payments[0].receiptImage.url as string;
+    const reissued = expectStatus(
+      await adminCall(routes.members.createMemberToken, { params: { member_id: member.id }, json: {} }),
+      201,
+    );
+    const after = expectStatus(await listAs(reissued.token), 200).payments[0]!.receiptImage!.url;
     expect(new URL(after).searchParams.get("version")).toBe("1");
     const res = await download(after);
     expect(res.status).toBe(200);
@@ -173,12 +178,14 @@ describe("signed receipt links", () => {
       ),
       201,
     );
-    const url = created.json.receiptImage.url as string;
+    const url = created.json.receiptImage!.url;
     expect((await download(url)).status).toBe(200);
-    const deleted = await call("DELETE", `/api/v1/workspace/${ws.id}/sms/payments/${created.json.id}`, {
-      headers: { authorization: `Bearer ${owner.token}` },
-    });
-    expect(deleted.status).toBe(204);
+    const deleted = await callRoute(
+      routes.smsPayments.deletePayment,
+      { params: { workspaceId: ws.id, id: created.json.id } },
+      { authorization: `Bearer ${owner.token}` },
+    );
+    assertStatus(deleted, 204);
     const res = await download(url);
     expect(res.status).toBe(404);
     expect(asJson(res.bytes)).toEqual({ error: { code: "not_found", message: "Receipt not found" } });

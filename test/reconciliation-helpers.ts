@@ -1,10 +1,10 @@
 // Helpers of the reconciliation tests: mobile-money payments completed through the real signed webhook,
 // reports posted as CSV bodies, and the ledger-wide trial balance.
 import { SELF } from "cloudflare:test";
-import { ADMIN, call, query, sql, tenant } from "./helpers";
+import { ADMIN, call, type Permission, query, sql, tenant } from "./helpers";
 import { moveTo } from "./webhook-signing";
 
-const RW = ["payments.read", "payments.write"];
+const RW: Permission[] = ["payments.read", "payments.write"];
 
 /** A merchant with an account in `currency` and a key to create mobile-money payments. */
 export async function merchantIn(currency: string) {

@@ -1,22 +1,22 @@
 // The worker end to end in a few calls: it answers, its documents are served, and a tenant made through
 // the admin API is what the admin API then shows.
 import { describe, expect, it } from "vitest";
-import { adjust, admin, call, tenant } from "./helpers";
+import { adjust, adminCall, assertStatus, expectStatus, rawCall, routes, tenant } from "./helpers";
+import { openApiDocument } from "./openapi-doc";
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe("worker", () => {
   it("answers /health", async () => {
-    const res = await call("GET", "/health");
+    const res = await rawCall("GET", "/health");
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: "ok" });
   });
 
   it("serves its OpenAPI document with the five surfaces, and the reference page that reads it", async () => {
-    const doc = await call("GET", "/openapi.json");
-    expect(doc.status).toBe(200);
-    expect(doc.json.openapi).toBe("3.1.0");
-    expect(doc.json.info.title).toBe("payments-edge");
+    const doc = await openApiDocument();
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info.title).toBe("payments-edge");
     for (const path of [
       "/api/v1/user/payments",
       "/api/paiements/api-key",
@@ -24,8 +24,8 @@ describe("worker", () => {
       "/api/v1/workspace/{workspaceId}/sms/payments",
       "/payments/",
     ])
-      expect(Object.keys(doc.json.paths), path).toContain(path);
-    const docs = await call("GET", "/docs");
+      expect(Object.keys(doc.paths), path).toContain(path);
+    const docs = await rawCall("GET", "/docs");
     expect(docs.status).toBe(200);
     expect(docs.headers.get("content-type")).toMatch(/^text\/html/);
     expect(docs.text).toContain('"/openapi.json"');
@@ -36,13 +36,13 @@ describe("worker", () => {
     expect(t.key).toMatch(/^sk_test_[0-9A-Za-z]{32}$/);
     await adjust(t.account.id, "12.34", "smoke");
 
-    const workspace = await admin("GET", `/workspaces/${t.workspace.id}`);
-    expect(workspace.status).toBe(200);
+    const workspace = await adminCall(routes.workspaces.getWorkspace, { params: { workspace_id: t.workspace.id } });
+    assertStatus(workspace, 200);
     expect(workspace.json).toMatchObject({ id: t.workspace.id, name: "Acme", members: [], oauth_clients: [] });
     expect(workspace.json.api_keys).toEqual([
       {
         id: t.keyId,
-        prefix: t.key.slice(0, workspace.json.api_keys[0].prefix.length),
+        prefix: t.key.slice(0, workspace.json.api_keys[0]!.prefix.length),
         mode: "test",
         permissions: ["payments.read", "balance.read"],
         account_id: t.account.id,
@@ -51,7 +51,7 @@ describe("worker", () => {
       },
     ]);
 
-    const account = await admin("GET", `/accounts/${t.account.id}`);
+    const account = await adminCall(routes.accounts.getAccount, { params: { account_id: t.account.id } });
     expect(account.json).toMatchObject({
       id: t.account.id,
       workspace_id: t.workspace.id,
@@ -61,9 +61,12 @@ describe("worker", () => {
       reconciliation: { entries_sum: 12.34, entries_count: 1, difference: 0, balanced: true },
     });
 
-    const entries = await admin("GET", `/accounts/${t.account.id}/entries`);
-    expect(
-      entries.json.entries.map((e: Record<string, unknown>) => [e.source, e.type, e.amount, e.description]),
-    ).toEqual([["portal", "adjustment", 12.34, "smoke"]]);
+    const entries = expectStatus(
+      await adminCall(routes.entries.listEntries, { params: { account_id: t.account.id } }),
+      200,
+    );
+    expect(entries.entries.map((e) => [e.source, e.type, e.amount, e.description])).toEqual([
+      ["portal", "adjustment", 12.34, "smoke"],
+    ]);
   });
 });

@@ -13,7 +13,15 @@ import {
   storedReceipts,
   workspace,
 } from "./fixtures/sms-payments";
-import { admin, call, createAccount, createWorkspace, ledgerInvariant } from "./helpers";
+import {
+  assertStatus,
+  callRouteUnchecked,
+  createAccount,
+  createWorkspace,
+  ledgerInvariant,
+  routes,
+  suspend,
+} from "./helpers";
 
 // ---------- recording ----------
 
@@ -21,7 +29,9 @@ describe("POST .../sms/payments: recording and the ledger", () => {
   it("credits the workspace's account once per payment, source portal, type deposit", async () => {
     const w = await workspace();
     const a = await record(w.id, w.writer.token, { amount: "50.00", paymentMethod: "bank-transfer" });
+    assertStatus(a, 201);
     const b = await record(w.id, w.both.token, { amount: "0.05", paymentMethod: "other" });
+    assertStatus(b, 201);
     expect([a.status, b.status]).toEqual([201, 201]);
     const entries = await entriesOf(w.accountId);
     expect(entries.map(({ id: _, ...e }) => e)).toEqual([
@@ -52,10 +62,10 @@ describe("POST .../sms/payments: recording and the ledger", () => {
     const other = await createAccount(ws.id, { currency: "XOF" });
     const newer = await createAccount(ws.id, { currency: "EUR" });
     const owner = await member(ws.id, "owner");
-    expect((await admin("PATCH", `/accounts/${older.id}`, { status: "suspended" })).status).toBe(200);
+    await suspend(older.id);
     // The SMS currency stays EUR, the oldest account's, suspended or not: the newer EUR account is credited.
     const ok = await record(ws.id, owner.token, { amount: "1.5", paymentMethod: "cash" });
-    expect(ok.status).toBe(201);
+    assertStatus(ok, 201);
     expect(Object.keys(ok.json).sort()).toEqual(
       [
         "id",
@@ -76,7 +86,7 @@ describe("POST .../sms/payments: recording and the ledger", () => {
     expect(await balances()).toEqual(["0.0000", "0.0000", "1.5000"]);
 
     // Every EUR account suspended: refused, and the XOF account is never credited.
-    expect((await admin("PATCH", `/accounts/${newer.id}`, { status: "suspended" })).status).toBe(200);
+    await suspend(newer.id);
     const none = await record(ws.id, owner.token, { amount: "1500", paymentMethod: "cash" });
     expect({ status: none.status, json: none.json }).toEqual({
       status: 409,
@@ -93,7 +103,7 @@ describe("POST .../sms/payments: recording and the ledger", () => {
     const empty = await createWorkspace();
     const emptyOwner = await member(empty.id, "owner");
     const nothing = await record(empty.id, emptyOwner.token, { amount: "1", paymentMethod: "cash" });
-    expect(nothing.status).toBe(409);
+    assertStatus(nothing, 409);
     expect(nothing.json.error.code).toBe("conflict");
   });
 
@@ -116,7 +126,7 @@ describe("POST .../sms/payments: recording and the ledger", () => {
   ] as [Fields, string][])("answers 400 for %j, stores nothing", async (fields, problem) => {
     const w = await workspace();
     const res = await record(w.id, w.owner.token, fields);
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json).toEqual({ error: { code: "bad_request", message: expect.stringContaining(problem) } });
     expect(await entriesOf(w.accountId)).toEqual([]);
     expect(await paymentRows(w.id)).toEqual([]);
@@ -125,22 +135,25 @@ describe("POST .../sms/payments: recording and the ledger", () => {
   it("accepts a date-only paymentDate and an offset, stored as UTC with milliseconds", async () => {
     const w = await workspace();
     const day = await record(w.id, w.owner.token, { amount: "1", paymentMethod: "cash", paymentDate: "2025-01-15" });
+    assertStatus(day, 201);
     expect(day.json.paymentDate).toBe("2025-01-15T00:00:00.000Z");
     const offset = await record(w.id, w.owner.token, {
       amount: "1",
       paymentMethod: "cash",
       paymentDate: "2025-01-15T12:30:00.250+02:00",
     });
+    assertStatus(offset, 201);
     expect(offset.json.paymentDate).toBe("2025-01-15T10:30:00.250Z");
   });
 
   it("answers 400 (not 500) for a JSON body or a malformed multipart body", async () => {
     const w = await workspace();
-    const asJson = await call("POST", base(w.id), {
-      headers: bearer(w.owner.token),
-      body: { amount: "5", paymentMethod: "cash" },
-    });
-    expect(asJson.status).toBe(400);
+    const asJson = await callRouteUnchecked(
+      routes.smsPayments.createPayment,
+      { params: { workspaceId: w.id }, body: { amount: "5", paymentMethod: "cash" } },
+      bearer(w.owner.token),
+    );
+    assertStatus(asJson, 400);
     expect(asJson.json.error.code).toBe("bad_request");
     const broken = await SELF.fetch(`https://api.test${base(w.id)}`, {
       method: "POST",
@@ -169,14 +182,14 @@ describe("Idempotency-Key on the multipart POST", () => {
     const bytes = png(8000, 3);
     const first = await record(w.id, w.owner.token, fields(bytes), { boundary: "boundary-one", headers: key });
     const second = await record(w.id, w.owner.token, fields(bytes), { boundary: "another-boundary-2", headers: key });
-    expect(first.status).toBe(201);
-    expect(second.status).toBe(201);
+    assertStatus(first, 201);
+    assertStatus(second, 201);
     expect(second.headers.get("idempotent-replayed")).toBe("true");
     expect(first.headers.get("idempotent-replayed")).toBeNull();
     expect(second.json).toEqual(first.json);
     expect((await entriesOf(w.accountId)).map((e) => e.amount)).toEqual(["75.2500"]);
     expect((await paymentRows(w.id)).map((r) => r.id)).toEqual([first.json.id]);
-    expect(await storedReceipts(w.id)).toEqual([{ key: first.json.receiptImage.path, size: 8000 }]);
+    expect(await storedReceipts(w.id)).toEqual([{ key: first.json.receiptImage!.path, size: 8000 }]);
     expect(await ledgerInvariant(w.accountId)).toMatchObject({ balance: "75.2500", sum: "75.2500", count: 1 });
   });
 
@@ -184,10 +197,10 @@ describe("Idempotency-Key on the multipart POST", () => {
     const w = await workspace();
     const key = { "idempotency-key": `reuse-${crypto.randomUUID()}` };
     const first = await record(w.id, w.owner.token, fields(png(1000, 1)), { headers: key });
-    expect(first.status).toBe(201);
+    assertStatus(first, 201);
     for (const other of [fields(png(1000, 1), "75.26"), fields(png(1000, 2))]) {
       const res = await record(w.id, w.owner.token, other, { headers: key });
-      expect(res.status).toBe(422);
+      assertStatus(res, 422);
       expect(res.json.error.code).toBe("unprocessable");
     }
     expect(await entriesOf(w.accountId)).toHaveLength(1);
@@ -204,7 +217,7 @@ describe("Idempotency-Key on the multipart POST", () => {
         headers: { "idempotency-key": "x".repeat(256) },
       },
     );
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(await entriesOf(w.accountId)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Spec 003: deleting a payment posts its reversal and hides it; deleting again is a 404.
 import { describe, expect, it } from "vitest";
 import { entriesOf, list, paymentRows, record, remove, workspace } from "./fixtures/sms-payments";
-import { ledgerInvariant } from "./helpers";
+import { assertStatus, ledgerInvariant } from "./helpers";
 
 // ---------- deletion ----------
 
@@ -9,9 +9,11 @@ describe("DELETE .../sms/payments/:id", () => {
   it("posts a reversal, hides the payment and keeps every ledger row; a second delete is 404", async () => {
     const w = await workspace();
     const keep = await record(w.id, w.owner.token, { amount: "10", paymentMethod: "cash" });
+    assertStatus(keep, 201);
     const gone = await record(w.id, w.owner.token, { amount: "40.5", paymentMethod: "card" });
+    assertStatus(gone, 201);
     const res = await remove(w.id, w.owner.token, gone.json.id);
-    expect(res.status).toBe(204);
+    assertStatus(res, 204);
     expect(res.text).toBe("");
 
     const entries = await entriesOf(w.accountId);
@@ -34,11 +36,12 @@ describe("DELETE .../sms/payments/:id", () => {
     expect(await ledgerInvariant(w.accountId)).toMatchObject({ balance: "10.0000", sum: "10.0000", count: 3 });
 
     const after = await list(w.id, w.owner.token);
+    assertStatus(after, 200);
     expect(after.json.payments.map((p: { id: string }) => p.id)).toEqual([keep.json.id]);
     expect(after.json.pagination.total).toBe(1);
 
     const again = await remove(w.id, w.owner.token, gone.json.id);
-    expect(again.status).toBe(404);
+    assertStatus(again, 404);
     expect(again.json).toEqual({ error: { code: "not_found", message: "Payment not found" } });
     expect(await entriesOf(w.accountId)).toHaveLength(3);
   });
@@ -46,6 +49,7 @@ describe("DELETE .../sms/payments/:id", () => {
   it("reverses exactly once when two deletes race", async () => {
     const w = await workspace();
     const p = await record(w.id, w.owner.token, { amount: "5", paymentMethod: "cash" });
+    assertStatus(p, 201);
     const results = await Promise.all([1, 2, 3].map(() => remove(w.id, w.owner.token, p.json.id)));
     expect(results.map((r) => r.status).sort()).toEqual([204, 404, 404]);
     expect(await ledgerInvariant(w.accountId)).toMatchObject({ balance: "0.0000", sum: "0.0000", count: 2 });
@@ -55,7 +59,7 @@ describe("DELETE .../sms/payments/:id", () => {
     const w = await workspace();
     for (const id of ["0123456789abcdef01234567", "not-an-id"]) {
       const res = await remove(w.id, w.owner.token, id);
-      expect(res.status).toBe(404);
+      assertStatus(res, 404);
       expect(res.json.error.code).toBe("not_found");
     }
   });

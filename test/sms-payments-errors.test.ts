@@ -4,7 +4,7 @@ import { renderWorkspaceError } from "../src/apis/sms-payments";
 import { AppError } from "../src/lib/errors";
 import { fetchWithDatabaseDown } from "./fixtures/database-down";
 import { base, bearer, workspace } from "./fixtures/sms-payments";
-import { call } from "./helpers";
+import { openApiDocument } from "./openapi-doc";
 
 // ---------- errors with the database down, and the documentation ----------
 
@@ -36,17 +36,17 @@ describe("server errors and documentation", () => {
   });
 
   it("documents the routes, the bearer scheme and the error body in /openapi.json", async () => {
-    const doc = (await call("GET", "/openapi.json")).json;
+    const doc = await openApiDocument();
     const path = "/api/v1/workspace/{workspaceId}/sms/payments";
-    expect(Object.keys(doc.paths[path]).sort()).toEqual(["get", "post"]);
-    expect(doc.paths[`${path}/{id}`].delete).toBeDefined();
-    expect(doc.paths[`${path}/{id}/receipt`].get).toBeDefined();
-    expect(doc.paths[path].post.requestBody.content["multipart/form-data"]).toBeDefined();
-    expect(doc.paths[path].get.responses["400"].content["application/json"].schema.$ref).toBe(
+    expect(Object.keys(doc.paths[path]!).sort()).toEqual(["get", "post"]);
+    expect(doc.paths[`${path}/{id}`]!.delete).toBeDefined();
+    expect(doc.paths[`${path}/{id}/receipt`]!.get).toBeDefined();
+    expect(doc.paths[path]!.post!.requestBody!.content["multipart/form-data"]).toBeDefined();
+    expect(doc.paths[path]!.get!.responses["400"]!.content!["application/json"]!.schema!.$ref).toBe(
       "#/components/schemas/WorkspaceApiError",
     );
     expect(doc.components.securitySchemes.workspaceBearer).toMatchObject({ type: "http", scheme: "bearer" });
-    expect(doc.paths["/admin/v1/workspaces/{workspace_id}/members"].post).toBeDefined();
-    expect(Object.keys(doc.paths["/admin/v1/members/{member_id}/tokens"]).sort()).toEqual(["delete", "post"]);
+    expect(doc.paths["/admin/v1/workspaces/{workspace_id}/members"]!.post).toBeDefined();
+    expect(Object.keys(doc.paths["/admin/v1/members/{member_id}/tokens"]!).sort()).toEqual(["delete", "post"]);
   });
 });

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { png } from "./fixtures/files";
 import { HEX24, ISO_MS, list, record, unsigned, workspace } from "./fixtures/sms-payments";
+import { assertStatus } from "./helpers";
 
 // ---------- contract ----------
 
@@ -13,7 +14,7 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
 
   it("answers an empty page with the default pagination", async () => {
     const res = await list(w.id, w.owner.token);
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect(res.json).toEqual({ payments: [], pagination: { total: 0, limit: 50, offset: 0, hasMore: false } });
   });
 
@@ -26,7 +27,7 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
       paymentDate: "2025-01-15T10:30:00Z",
       receipt: { filename: "janvier reçu.png", type: "image/png", bytes: png(50_000) },
     });
-    expect(full.status).toBe(201);
+    assertStatus(full, 201);
     const id = full.json.id as string;
     expect(id).toMatch(HEX24);
     expect(full.json).toEqual({
@@ -53,7 +54,7 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
     expect(full.json.updatedAt).toBe(full.json.createdAt);
 
     const minimal = await record(w.id, w.owner.token, { amount: "12.5", paymentMethod: "cash" });
-    expect(minimal.status).toBe(201);
+    assertStatus(minimal, 201);
     expect(minimal.json).toEqual({
       id: expect.stringMatching(HEX24),
       workspaceId: w.id,
@@ -68,13 +69,13 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
     });
 
     const res = await list(w.id, w.owner.token);
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect(res.headers.get("content-type")).toContain("application/json");
     expect(res.json).toEqual({
       payments: [minimal.json, unsigned(full.json)],
       pagination: { total: 2, limit: 50, offset: 0, hasMore: false },
     });
-    expect(Object.keys(res.json.payments[0])).toEqual([
+    expect(Object.keys(res.json.payments[0]!)).toEqual([
       "id",
       "workspaceId",
       "amount",
@@ -101,7 +102,7 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
     ["?limit=0&page=1", "limit"],
   ])("answers 400 for %s in the surface's error body", async (qs, field) => {
     const res = await list(w.id, w.owner.token, qs);
-    expect(res.status).toBe(400);
+    assertStatus(res, 400);
     expect(res.json).toEqual({ error: { code: "bad_request", message: expect.stringContaining(field) } });
   });
 });
@@ -112,19 +113,22 @@ describe("pagination", () => {
     const ids: string[] = [];
     for (const amount of ["1", "2", "3"]) {
       const res = await record(w.id, w.owner.token, { amount, paymentMethod: "card" });
-      expect(res.status).toBe(201);
+      assertStatus(res, 201);
       ids.unshift(res.json.id);
     }
     const first = await list(w.id, w.reader.token, "?limit=2");
+    assertStatus(first, 200);
     expect(first.json.payments.map((p: { id: string }) => p.id)).toEqual(ids.slice(0, 2));
     expect(first.json.pagination).toEqual({ total: 3, limit: 2, offset: 0, hasMore: true });
     const second = await list(w.id, w.reader.token, "?limit=2&offset=2");
+    assertStatus(second, 200);
     expect(second.json.payments.map((p: { id: string }) => p.id)).toEqual(ids.slice(2));
     expect(second.json.pagination).toEqual({ total: 3, limit: 2, offset: 2, hasMore: false });
     const past = await list(w.id, w.reader.token, "?offset=10&limit=100");
-    expect(past.status).toBe(200);
+    assertStatus(past, 200);
     expect(past.json).toEqual({ payments: [], pagination: { total: 3, limit: 100, offset: 10, hasMore: false } });
     const middle = await list(w.id, w.reader.token, "?limit=1&offset=1");
+    assertStatus(middle, 200);
     expect(middle.json.payments.map((p: { amount: number }) => p.amount)).toEqual([2]);
     expect(middle.json.pagination.hasMore).toBe(true);
   });

@@ -1,9 +1,10 @@
 // One account touched by every surface and by the SMS gateway, for the cross-surface suites
 // (one-account, rate-limits): each movement goes through the real endpoint that makes it.
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { API_KEY_PERMISSIONS } from "../src/auth/api-keys";
+import type { MemberPermission } from "../src/auth/workspace-tokens";
 import { accessToken, createClient, statusEvent as cryptoStatus, processorEvent } from "./crypto-helpers";
-import { adjust, admin, call, tenant } from "./helpers";
+import { adjust, adminCall, call, callRouteUnchecked, expectStatus, routes, tenant } from "./helpers";
 import { moveTo as moveMobileMoney, newEventId, signedHeaders } from "./webhook-signing";
 
 /** Every permission an API key can carry. */
@@ -12,10 +13,17 @@ export const ALL_KEY_PERMISSIONS = [...API_KEY_PERMISSIONS];
 /** Exact cents of a JSON amount of at most two decimals. */
 export const cents = (amount: number) => Math.round(amount * 100);
 
-export function expectOk<R extends { status: number; text: string }>(res: R, status = 200): R {
-  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`);
-  return res;
+/** The answer with `status` (a route's answer narrowed to it), or a failure with the status and body it got. */
+export function expectOk<R extends { status: number; text: string }, S extends number = 200>(
+  res: R,
+  status?: S,
+): AtStatus<R, S> {
+  const want = status ?? 200;
+  if (res.status !== want) throw new Error(`expected ${want}, got ${res.status}: ${res.text}`);
+  return res as AtStatus<R, S>;
 }
+/** The member of a status-discriminated answer with status S; an untyped answer (`status: number`) as it is. */
+type AtStatus<R, S extends number> = [Extract<R, { status: S }>] extends [never] ? R : Extract<R, { status: S }>;
 
 /** POSTs a signed SMS gateway event. */
 export function gatewayEvent(body: unknown, id = newEventId()) {
@@ -29,18 +37,21 @@ export function gatewayEvent(body: unknown, id = newEventId()) {
 export async function workspaceMember(
   workspaceId: string,
   role: "owner" | "staff" = "owner",
-  permissions: string[] = [],
+  permissions: MemberPermission[] = [],
 ) {
-  const created = expectOk(
-    await admin("POST", `/workspaces/${workspaceId}/members`, {
-      email: `${role}-${crypto.randomUUID()}@example.com`,
-      role,
-      permissions,
+  const email = `${role}-${crypto.randomUUID()}@example.com`;
+  const created = expectStatus(
+    await adminCall(routes.members.createMember, {
+      params: { workspace_id: workspaceId },
+      json: { email, role, permissions },
     }),
     201,
   );
-  const issued = expectOk(await admin("POST", `/members/${created.json.id}/tokens`, {}), 201);
-  return { id: created.json.id as string, token: issued.json.token as string };
+  const issued = expectStatus(
+    await adminCall(routes.members.createMemberToken, { params: { member_id: created.id }, json: {} }),
+    201,
+  );
+  return { id: created.id, token: issued.token };
 }
 
 /** Records a spec 003 SMS payment (multipart), optionally with a receipt file. */
@@ -54,13 +65,11 @@ export async function recordSmsPayment(
   form.set("amount", fields.amount);
   form.set("paymentMethod", fields.paymentMethod);
   if (receipt) form.set("receipt", new File([receipt.bytes], receipt.filename, { type: receipt.type }));
-  const res = await SELF.fetch(`https://api.test/api/v1/workspace/${workspaceId}/sms/payments`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}` },
-    body: form,
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
+  return callRouteUnchecked(
+    routes.smsPayments.createPayment,
+    { params: { workspaceId }, body: form },
+    { authorization: `Bearer ${token}` },
+  );
 }
 
 /**

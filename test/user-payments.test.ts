@@ -1,8 +1,32 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { adjust, admin, call, createKey, importEntry, setGateway, tenant } from "./helpers";
+import {
+  adjust,
+  adminCall,
+  assertStatus,
+  callRoute,
+  callRouteUnchecked,
+  createKey,
+  expectStatus,
+  importEntry,
+  type Permission,
+  revokeKey,
+  routes,
+  setGateway,
+  tenant,
+} from "./helpers";
 
-const get = (path: string, key?: string) => call("GET", path, { headers: key ? { "x-api-key": key } : {} });
-const ALL = ["payments.read", "balance.read"];
+const keyed = (key?: string): Record<string, string> => (key ? { "x-api-key": key } : {});
+/** GET /api/v1/user/payments with a query sent as given; GET /api/v1/user/balance. Answers typed by their route. */
+const payments = (key?: string, qs = "") =>
+  callRouteUnchecked(routes.userPayments.listPayments, { query: qs }, keyed(key));
+const balance = (key?: string) => callRoute(routes.userPayments.getBalance, {}, keyed(key));
+/** The payments of a 200 answer that is a list (not the setup answer), failing otherwise. */
+function history(res: Awaited<ReturnType<typeof payments>>) {
+  const json = expectStatus(res, 200);
+  if (!Array.isArray(json)) throw new Error(`expected a list of payments, got ${res.text}`);
+  return json;
+}
+const ALL: Permission[] = ["payments.read", "balance.read"];
 
 afterEach(async () => {
   await setGateway("ok");
@@ -17,12 +41,8 @@ async function specExample() {
     description: "Wire transfer REF-2026-001",
     occurred_at: "2026-02-10T14:30:00Z",
   });
-  const portal = await admin("POST", `/accounts/${t.account.id}/adjustments`, {
-    amount: "50.00",
-    description: "Manual credit by admin",
-  });
-  expect(portal.status).toBe(201);
-  return { ...t, portalId: portal.json.id as number };
+  const portal = await adjust(t.account.id, "50.00", "Manual credit by admin");
+  return { ...t, portalId: portal.id };
 }
 
 describe("GET /api/v1/user/payments", () => {
@@ -34,11 +54,11 @@ describe("GET /api/v1/user/payments", () => {
       description: "SMS x7",
       occurred_at: "2026-02-09T08:00:00Z",
     });
-    const res = await get("/api/v1/user/payments", t.key);
-    expect(res.status).toBe(200);
+    const res = await payments(t.key);
+    const list = history(res);
     expect(res.headers.get("x-sms-gateway-status")).toBe("ok");
-    expect(res.json).toHaveLength(3);
-    const [newest, deposit, usage] = res.json;
+    expect(list).toHaveLength(3);
+    const [newest, deposit, usage] = list;
     // The portal adjustment was posted now, so it is the newest.
     expect(newest).toEqual({
       id: `portal_P${t.portalId}`,
@@ -72,16 +92,15 @@ describe("GET /api/v1/user/payments", () => {
       });
     }
     const seen: number[] = [];
-    let url: string | null = "/api/v1/user/payments?limit=2";
+    let search: string | null = "?limit=2";
     let pages = 0;
-    while (url) {
-      const res = await get(url, t.key);
-      expect(res.status).toBe(200);
-      seen.push(...res.json.map((p: { amount: number }) => p.amount));
+    while (search) {
+      const res = await payments(t.key, search);
+      seen.push(...history(res).map((p) => p.amount));
       const link = res.headers.get("link");
-      url = link
-        ? new URL(/^<([^>]+)>; rel="next"$/.exec(link)![1]!).pathname + new URL(/^<([^>]+)>/.exec(link)![1]!).search
-        : null;
+      const next = link ? new URL(/^<([^>]+)>; rel="next"$/.exec(link)![1]!) : null;
+      if (next) expect(next.pathname).toBe("/api/v1/user/payments");
+      search = next ? next.search : null;
       pages++;
     }
     expect(seen).toEqual([5, 4, 3, 2, 1]);
@@ -96,10 +115,10 @@ describe("GET /api/v1/user/payments", () => {
       description: "SMS",
       occurred_at: "2026-02-11T00:00:00Z",
     });
-    const usage = await get("/api/v1/user/payments?type=usage", t.key);
-    expect(usage.json.map((p: { type: string }) => p.type)).toEqual(["usage"]);
-    const window = await get("/api/v1/user/payments?from=2026-02-10&to=2026-02-11T00:00:00Z", t.key);
-    expect(window.json.map((p: { description: string }) => p.description)).toEqual(["Wire transfer REF-2026-001"]);
+    const usage = await payments(t.key, "?type=usage");
+    expect(history(usage).map((p) => p.type)).toEqual(["usage"]);
+    const window = await payments(t.key, "?from=2026-02-10&to=2026-02-11T00:00:00Z");
+    expect(history(window).map((p) => p.description)).toEqual(["Wire transfer REF-2026-001"]);
   });
 
   it("rejects bad parameters with 400 in the surface's error shape", async () => {
@@ -116,8 +135,9 @@ describe("GET /api/v1/user/payments", () => {
       "cursor=bm9wZQ",
       "limit=0&foo=1",
     ]) {
-      const res = await get(`/api/v1/user/payments?${q}`, t.key);
+      const res = await payments(t.key, `?${q}`);
       expect(res.status, q).toBe(400);
+      assertStatus(res, 400);
       expect(res.json.error_code, q).toBe("INVALID_PARAMETER");
       expect(typeof res.json.description).toBe("string");
     }
@@ -125,23 +145,29 @@ describe("GET /api/v1/user/payments", () => {
 
   it("answers the setup process answer with 200 while the account is in setup", async () => {
     const t = await tenant(ALL, { currency: "EUR", status: "setup" });
-    const res = await get("/api/v1/user/payments", t.key);
-    expect(res.status).toBe(200);
+    const res = await payments(t.key);
+    assertStatus(res, 200);
     expect(res.json).toMatchObject({ status: false, error: "Account is in setup process" });
     expect(res.headers.get("x-sms-gateway-status")).toBe("ok");
-    await admin("PATCH", `/accounts/${t.account.id}`, { status: "active" });
-    expect((await get("/api/v1/user/payments", t.key)).json).toEqual([]);
+    expectStatus(
+      await adminCall(routes.accounts.updateAccountStatus, {
+        params: { account_id: t.account.id },
+        json: { status: "active" },
+      }),
+      200,
+    );
+    expect((await payments(t.key)).json).toEqual([]);
   });
 
   it("returns portal adjustments only while the gateway is partial, and [] while unavailable", async () => {
     const t = await specExample();
     await setGateway("partial");
-    const partial = await get("/api/v1/user/payments", t.key);
+    const partial = await payments(t.key);
     expect(partial.headers.get("x-sms-gateway-status")).toBe("partial");
-    expect(partial.json.map((p: { source: string }) => p.source)).toEqual(["portal"]);
+    expect(history(partial).map((p) => p.source)).toEqual(["portal"]);
     await setGateway("unavailable");
-    const unavailable = await get("/api/v1/user/payments", t.key);
-    expect(unavailable.status).toBe(200);
+    const unavailable = await payments(t.key);
+    assertStatus(unavailable, 200);
     expect(unavailable.headers.get("x-sms-gateway-status")).toBe("unavailable");
     expect(unavailable.json).toEqual([]);
   });
@@ -152,16 +178,16 @@ describe("GET /api/v1/user/balance", () => {
     const t = await tenant(ALL);
     await adjust(t.account.id, "0.1");
     await adjust(t.account.id, "0.2");
-    const res = await get("/api/v1/user/balance", t.key);
-    expect(res.status).toBe(200);
+    const res = await balance(t.key);
+    assertStatus(res, 200);
     expect(res.json).toEqual({ account_id: t.account.id, balance: 0.3, currency: "EUR", gateway_status: "ok" });
   });
   it("keeps the full ledger balance while partial and answers null from the edge while unavailable", async () => {
     const t = await specExample();
     await setGateway("partial");
-    expect((await get("/api/v1/user/balance", t.key)).json).toMatchObject({ balance: 550, gateway_status: "partial" });
+    expect((await balance(t.key)).json).toMatchObject({ balance: 550, gateway_status: "partial" });
     await setGateway("unavailable");
-    const res = await get("/api/v1/user/balance", t.key);
+    const res = await balance(t.key);
     expect(res.json).toEqual({
       account_id: t.account.id,
       balance: null,
@@ -172,8 +198,8 @@ describe("GET /api/v1/user/balance", () => {
   });
   it("answers the setup answer while the account is in setup", async () => {
     const t = await tenant(ALL, { currency: "EUR", status: "setup" });
-    const res = await get("/api/v1/user/balance", t.key);
-    expect(res.status).toBe(200);
+    const res = await balance(t.key);
+    assertStatus(res, 200);
     expect(res.json).toMatchObject({ status: false, error: "Account is in setup process" });
   });
 });
@@ -181,43 +207,43 @@ describe("GET /api/v1/user/balance", () => {
 describe("spec 000 security", () => {
   it("answers 401 for a missing, malformed or unknown key, with the gateway header", async () => {
     for (const key of [undefined, "nope", "sk_test_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]) {
-      const res = await get("/api/v1/user/payments", key);
-      expect(res.status).toBe(401);
+      const res = await payments(key);
+      assertStatus(res, 401);
       expect(res.json).toEqual({ error_code: "INVALID_API_KEY", description: "Invalid API key" });
       expect(res.headers.get("x-sms-gateway-status")).toBe("ok");
     }
   });
   it("answers 403 without the endpoint's permission", async () => {
     const t = await tenant(["balance.read"]);
-    const res = await get("/api/v1/user/payments", t.key);
-    expect(res.status).toBe(403);
+    const res = await payments(t.key);
+    assertStatus(res, 403);
     expect(res.json.error_code).toBe("PERMISSION_DENIED");
     const other = await tenant(["payments.read"]);
-    expect((await get("/api/v1/user/balance", other.key)).status).toBe(403);
+    expect((await balance(other.key)).status).toBe(403);
   });
   it("answers 403 for a key that is not bound to an account", async () => {
     const t = await tenant(ALL);
     const unbound = await createKey(t.workspace.id, { permissions: ALL });
-    const res = await get("/api/v1/user/payments", unbound.key);
-    expect(res.status).toBe(403);
+    const res = await payments(unbound.key);
+    assertStatus(res, 403);
   });
   it("stops a revoked key at once, on data and on edge-decided answers", async () => {
     const t = await specExample();
-    expect((await get("/api/v1/user/payments", t.key)).status).toBe(200);
-    expect((await admin("DELETE", `/api-keys/${t.keyId}`)).status).toBe(204);
-    expect((await get("/api/v1/user/payments", t.key)).status).toBe(401);
-    expect((await get("/api/v1/user/balance", t.key)).status).toBe(401);
+    expect((await payments(t.key)).status).toBe(200);
+    await revokeKey(t.keyId);
+    expect((await payments(t.key)).status).toBe(401);
+    expect((await balance(t.key)).status).toBe(401);
     await setGateway("unavailable");
-    expect((await get("/api/v1/user/payments", t.key)).status).toBe(401);
+    expect((await payments(t.key)).status).toBe(401);
   });
   it("never shows another tenant's entries", async () => {
     const a = await specExample();
     const b = await tenant(ALL);
     await adjust(b.account.id, 7);
-    const res = await get("/api/v1/user/payments", b.key);
-    expect(res.json).toHaveLength(1);
-    expect(res.json[0].amount).toBe(7);
-    expect((await get("/api/v1/user/balance", b.key)).json.balance).toBe(7);
-    expect((await get("/api/v1/user/balance", a.key)).json.balance).toBe(550);
+    const list = history(await payments(b.key));
+    expect(list).toHaveLength(1);
+    expect(list[0]!.amount).toBe(7);
+    expect(expectStatus(await balance(b.key), 200)).toMatchObject({ balance: 7 });
+    expect(expectStatus(await balance(a.key), 200)).toMatchObject({ balance: 550 });
   });
 });

@@ -4,27 +4,43 @@ import { env } from "cloudflare:test";
 import { sign } from "hono/jwt";
 import { describe, expect, it } from "vitest";
 import { edgeMemo } from "../src/edge/isolate-memo";
-import { admin, call, createAccount, createWorkspace, query, sql } from "./helpers";
+import {
+  ADMIN,
+  assertStatus,
+  callRouteUnchecked,
+  createAccount,
+  createWorkspace,
+  expectStatus,
+  query,
+  routes,
+  sql,
+} from "./helpers";
 
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 const INVALID = { error: { code: "unauthorized", message: "Missing or invalid authentication token" } };
 
+/** The member routes, sent as given (tests send bad ids and bodies); answers typed by their route. */
+const addMember = (workspaceId: string, body: unknown, headers: Record<string, string> = ADMIN) =>
+  callRouteUnchecked(routes.members.createMember, { params: { workspace_id: workspaceId }, body }, headers);
+const issue = (memberId: string, body?: unknown, headers: Record<string, string> = ADMIN) =>
+  callRouteUnchecked(routes.members.createMemberToken, { params: { member_id: memberId }, body }, headers);
+const revokeAll = (memberId: string, headers: Record<string, string> = ADMIN) =>
+  callRouteUnchecked(routes.members.revokeMemberTokens, { params: { member_id: memberId } }, headers);
+
 async function member(workspaceId: string, body: Record<string, unknown>) {
-  const res = await admin("POST", `/workspaces/${workspaceId}/members`, body);
-  if (res.status !== 201) throw new Error(`member: ${res.status} ${res.text}`);
-  return res.json as { id: string; email: string; role: string; permissions: string[] };
+  return expectStatus(await addMember(workspaceId, body), 201);
 }
 
 async function token(memberId: string, body?: Record<string, unknown>) {
-  const res = await admin("POST", `/members/${memberId}/tokens`, body);
-  if (res.status !== 201) throw new Error(`token: ${res.status} ${res.text}`);
-  return res.json.token as string;
+  return expectStatus(await issue(memberId, body), 201).token;
 }
 
 const list = (workspaceId: string, bearer?: string) =>
-  call("GET", `/api/v1/workspace/${workspaceId}/sms/payments`, {
-    headers: bearer === undefined ? {} : { authorization: `Bearer ${bearer}` },
-  });
+  callRouteUnchecked(
+    routes.smsPayments.listPayments,
+    { params: { workspaceId } },
+    bearer === undefined ? {} : { authorization: `Bearer ${bearer}` },
+  );
 
 function decode(jwt: string) {
   const [header, payload] = jwt
@@ -47,15 +63,15 @@ async function ownerOfNewWorkspace() {
 describe("admin: POST /workspaces/{workspace_id}/members", () => {
   it("creates an owner and a staff member with exactly the documented fields", async () => {
     const ws = await createWorkspace();
-    const owner = await admin("POST", `/workspaces/${ws.id}/members`, { email: "Boss@Example.com", role: "owner" });
-    expect(owner.status).toBe(201);
+    const owner = await addMember(ws.id, { email: "Boss@Example.com", role: "owner" });
+    assertStatus(owner, 201);
     expect(owner.json).toEqual({ id: expect.any(String), email: "boss@example.com", role: "owner", permissions: [] });
-    const staff = await admin("POST", `/workspaces/${ws.id}/members`, {
+    const staff = await addMember(ws.id, {
       email: "clerk@example.com",
       role: "staff",
       permissions: ["sms_payments.read", "sms_payments.write", "sms_payments.read"],
     });
-    expect(staff.status).toBe(201);
+    assertStatus(staff, 201);
     expect(staff.json).toEqual({
       id: expect.any(String),
       email: "clerk@example.com",
@@ -72,24 +88,20 @@ describe("admin: POST /workspaces/{workspace_id}/members", () => {
   it("answers 409 for an email already in the workspace (case-insensitive), but allows it in another", async () => {
     const ws = await createWorkspace();
     await member(ws.id, { email: "dup@example.com", role: "staff" });
-    const again = await admin("POST", `/workspaces/${ws.id}/members`, { email: "DUP@example.com", role: "owner" });
-    expect(again.status).toBe(409);
+    const again = await addMember(ws.id, { email: "DUP@example.com", role: "owner" });
+    assertStatus(again, 409);
     expect(again.json).toEqual({
       error: { code: "conflict", message: "A member with this email already exists in the workspace" },
     });
     const other = await createWorkspace();
-    expect(
-      (await admin("POST", `/workspaces/${other.id}/members`, { email: "dup@example.com", role: "staff" })).status,
-    ).toBe(201);
+    expect((await addMember(other.id, { email: "dup@example.com", role: "staff" })).status).toBe(201);
   });
 
   it("answers 404 for an unknown workspace and 400 for a malformed id", async () => {
-    const res = await admin("POST", `/workspaces/${UNKNOWN}/members`, { email: "a@example.com", role: "owner" });
-    expect(res.status).toBe(404);
+    const res = await addMember(UNKNOWN, { email: "a@example.com", role: "owner" });
+    assertStatus(res, 404);
     expect(res.json).toEqual({ error: { code: "not_found", message: "Workspace not found" } });
-    expect((await admin("POST", "/workspaces/nope/members", { email: "a@example.com", role: "owner" })).status).toBe(
-      400,
-    );
+    expect((await addMember("nope", { email: "a@example.com", role: "owner" })).status).toBe(400);
   });
 
   it.each([
@@ -100,8 +112,8 @@ describe("admin: POST /workspaces/{workspace_id}/members", () => {
     [{ role: "staff" }, "email"],
   ])("rejects %j naming %s", async (body, field) => {
     const ws = await createWorkspace();
-    const res = await admin("POST", `/workspaces/${ws.id}/members`, body);
-    expect(res.status).toBe(400);
+    const res = await addMember(ws.id, body);
+    assertStatus(res, 400);
     expect(res.json.error.code).toBe("bad_request");
     expect(JSON.stringify(res.json.error)).toContain(field);
   });
@@ -117,14 +129,11 @@ describe("admin: member routes require the admin token", () => {
       { authorization: "Bearer wrong" },
     ];
     for (const headers of variants) {
-      const created = await call("POST", `/admin/v1/workspaces/${ws.id}/members`, {
-        headers,
-        body: { email: "x@example.com", role: "owner" },
-      });
-      expect(created.status).toBe(401);
+      const created = await addMember(ws.id, { email: "x@example.com", role: "owner" }, headers);
+      assertStatus(created, 401);
       expect(created.json.error.code).toBe("unauthorized");
-      expect((await call("POST", `/admin/v1/members/${owner.id}/tokens`, { headers, body: {} })).status).toBe(401);
-      expect((await call("DELETE", `/admin/v1/members/${owner.id}/tokens`, { headers })).status).toBe(401);
+      expect((await issue(owner.id, {}, headers)).status).toBe(401);
+      expect((await revokeAll(owner.id, headers)).status).toBe(401);
     }
     expect(
       await query(sql`SELECT 1 FROM workspace_members WHERE workspace_id = ${ws.id} AND email = 'x@example.com'`),
@@ -140,8 +149,8 @@ describe("admin: POST /members/{member_id}/tokens", () => {
     const ws = await createWorkspace();
     const staff = await member(ws.id, { email: "s@example.com", role: "staff", permissions: ["sms_payments.read"] });
     const before = Math.floor(Date.now() / 1000);
-    const res = await admin("POST", `/members/${staff.id}/tokens`);
-    expect(res.status).toBe(201);
+    const res = await issue(staff.id);
+    assertStatus(res, 201);
     expect(Object.keys(res.json).sort()).toEqual(["expires_at", "token"]);
     const { header, payload } = decode(res.json.token);
     expect(header).toEqual({ alg: "HS256", typ: "JWT" });
@@ -171,15 +180,16 @@ describe("admin: POST /members/{member_id}/tokens", () => {
       { ttl_seconds: "600" },
       { ttl: 60 },
     ]) {
-      const res = await admin("POST", `/members/${owner.id}/tokens`, body);
+      const res = await issue(owner.id, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
+      assertStatus(res, 400);
       expect(res.json.error.code).toBe("bad_request");
     }
   });
 
   it("answers 404 for an unknown member", async () => {
-    const res = await admin("POST", `/members/${UNKNOWN}/tokens`, {});
-    expect(res.status).toBe(404);
+    const res = await issue(UNKNOWN, {});
+    assertStatus(res, 404);
     expect(res.json).toEqual({ error: { code: "not_found", message: "Member not found" } });
   });
 });
@@ -191,8 +201,8 @@ describe("admin: DELETE /members/{member_id}/tokens (revocation)", () => {
     const second = await token(owner.id);
     expect((await list(ws.id, first)).status).toBe(200);
 
-    const revoked = await admin("DELETE", `/members/${owner.id}/tokens`);
-    expect(revoked.status).toBe(204);
+    const revoked = await revokeAll(owner.id);
+    assertStatus(revoked, 204);
     expect(revoked.text).toBe("");
     expect(await env.EDGE_KV.get(`member:${owner.id}`, "json")).toEqual({ token_version: 1 });
     expect(
@@ -201,7 +211,7 @@ describe("admin: DELETE /members/{member_id}/tokens (revocation)", () => {
 
     for (const old of [first, second]) {
       const res = await list(ws.id, old);
-      expect(res.status).toBe(401);
+      assertStatus(res, 401);
       expect(res.json).toEqual(INVALID);
     }
     const fresh = await token(owner.id);
@@ -212,17 +222,17 @@ describe("admin: DELETE /members/{member_id}/tokens (revocation)", () => {
   it("refuses a revoked token even while the edge's KV copy is stale (the data statement re-checks)", async () => {
     const { ws, owner } = await ownerOfNewWorkspace();
     const old = await token(owner.id);
-    expect((await admin("DELETE", `/members/${owner.id}/tokens`)).status).toBe(204);
+    expect((await revokeAll(owner.id)).status).toBe(204);
     // What another location may still see during KV's propagation window.
     await env.EDGE_KV.put(`member:${owner.id}`, JSON.stringify({ token_version: 0 }));
     const res = await list(ws.id, old);
-    expect(res.status).toBe(401);
+    assertStatus(res, 401);
     expect(res.json).toEqual(INVALID);
   });
 
   it("answers 404 for an unknown member", async () => {
-    const res = await admin("DELETE", `/members/${UNKNOWN}/tokens`);
-    expect(res.status).toBe(404);
+    const res = await revokeAll(UNKNOWN);
+    assertStatus(res, 404);
     expect(res.json.error.code).toBe("not_found");
   });
 });
@@ -255,9 +265,11 @@ describe("workspace tokens at the edge", () => {
       `Bearer ${t} extra`,
       t,
     ]) {
-      const res = await call("GET", `/api/v1/workspace/${ws.id}/sms/payments`, {
-        headers: authorization === undefined ? {} : { authorization },
-      });
+      const res = await callRouteUnchecked(
+        routes.smsPayments.listPayments,
+        { params: { workspaceId: ws.id } },
+        authorization === undefined ? {} : { authorization },
+      );
       expect(res.status, String(authorization)).toBe(401);
       expect(res.json).toEqual(INVALID);
     }
@@ -287,7 +299,7 @@ describe("workspace tokens at the edge", () => {
     const valid = await sign({ ...claims, iat: now, exp: now + 600 }, env.WORKSPACE_TOKEN_SECRET, "HS256");
     for (const t of [expired, withoutExp, foreign, none]) {
       const res = await list(ws.id, t);
-      expect(res.status).toBe(401);
+      assertStatus(res, 401);
       expect(res.json).toEqual(INVALID);
     }
     expect((await list(ws.id, valid)).status).toBe(200);
@@ -302,7 +314,7 @@ describe("workspace tokens at the edge", () => {
       "HS256",
     );
     const res = await list(ws.id, t);
-    expect(res.status).toBe(401);
+    assertStatus(res, 401);
     expect(res.json).toEqual(INVALID);
   });
 
