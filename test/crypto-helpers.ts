@@ -4,11 +4,11 @@ import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import {
   adminCall,
-  call,
   callRouteUnchecked,
   createAccount,
   createWorkspace,
   expectStatus,
+  hasStatus,
   type RouteInput,
   routes,
 } from "./helpers";
@@ -93,13 +93,13 @@ export const statusEvent = (transactionId: string, status: string, extra: Record
 
 /** POSTs a signed processor event. */
 export function processorEvent(body: string, opts: SignOptions & { headers?: Record<string, string> } = {}) {
-  return call("POST", "/webhooks/crypto", { headers: { ...signed(body, opts), ...opts.headers }, body });
+  return callRouteUnchecked(routes.webhooks.receiveCryptoEvent, { body }, { ...signed(body, opts), ...opts.headers });
 }
 
 /** Moves a payment to `status` with one signed event; throws unless the receiver applied it. */
 export async function moveTo(transactionId: string, status: string, extra: Record<string, unknown> = {}) {
   const res = await processorEvent(statusEvent(transactionId, status, extra));
-  if (res.status !== 200 || res.json?.status !== "processed") {
+  if (!hasStatus(res, 200) || res.json.status !== "processed") {
     throw new Error(`moving ${transactionId} to ${status}: ${res.status} ${res.text}`);
   }
   return res;

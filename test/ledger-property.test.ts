@@ -11,7 +11,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { accessToken, createClient, statusEvent as cryptoStatus, processorEvent } from "./crypto-helpers";
-import { admin, assertStatus, call, query, sql, tenant } from "./helpers";
+import { adminCall, assertStatus, callRoute, expectStatus, query, routes, sql, tenant } from "./helpers";
 import { ALL_KEY_PERMISSIONS, gatewayEvent, recordSmsPayment, workspaceMember } from "./story-helpers";
 import { moveTo as moveMobileMoney, newEventId } from "./webhook-signing";
 
@@ -78,9 +78,8 @@ async function ledgerState(accountId: string): Promise<State> {
 }
 
 async function trialBalanceIsZero() {
-  const res = await admin("GET", "/ledger/trial-balance");
-  expect(res.status).toBe(200);
-  for (const c of res.json.currencies as { currency: string; total: string }[]) {
+  const res = await adminCall(routes.ledger.getTrialBalance, {});
+  for (const c of expectStatus(res, 200).currencies) {
     expect(`${c.currency} ${c.total}`).toMatch(/ 0(\.0+)?$/);
   }
 }
@@ -96,13 +95,13 @@ describe("the ledger against a model, every money write of every surface", () =>
           const accountId: string = t.account.id;
           const owner = await workspaceMember(t.workspace.id);
           const oauth = await accessToken(await createClient(t.workspace.id));
-          const base = `/v1/account/${accountId}/transactions`;
           let balance = 0;
           let entries = 0;
           const gatewayEvents: { id: string; cents: number }[] = [];
           const smsPayments: { id: string; cents: number }[] = [];
           let lastKeyed: { send: () => Promise<{ status: number; text: string }>; text: string } | undefined;
-          let lastEvent: { send: () => Promise<{ status: number; json: { status?: string } }> } | undefined;
+          /** Sends the last webhook event again: the outcome of its 200 answer (duplicate, processed…). */
+          let lastEvent: { redeliver: () => Promise<string> } | undefined;
           let n = 0;
 
           /** Asserts the step changed nothing. */
@@ -116,18 +115,19 @@ describe("the ledger against a model, every money write of every surface", () =>
               case "add_funds":
               case "record_usage": {
                 const usage = s.kind === "record_usage";
-                const body = usage
-                  ? { details: `step ${n}`, amount: decimal(s.cents), date: "2025-06-27 02.04:24" }
-                  : { amount: decimal(s.cents) };
+                // The bodies are fixed now: a retry must send exactly the same request.
+                const funds = { amount: decimal(s.cents) };
+                const use = { details: `step ${n}`, amount: decimal(s.cents), date: "2025-06-27 02.04:24" };
+                const headers = { api_key: t.key, ...(s.keyed ? { "Idempotency-Key": key } : {}) };
+                const params = { accountId };
                 const send = () =>
-                  call("POST", `${base}/${usage ? "record-usage" : "add-funds"}`, {
-                    headers: { api_key: t.key, ...(s.keyed ? { "Idempotency-Key": key } : {}) },
-                    body,
-                  });
+                  usage
+                    ? callRoute(routes.accountTransactions.recordUsage, { params, json: use }, headers)
+                    : callRoute(routes.accountTransactions.addFunds, { params, json: funds }, headers);
                 const res = await send();
                 if (usage && balance - s.cents < -overdraft) {
                   expect(res.status).toBe(400);
-                  expect(res.json.error.code).toBe("insufficient_funds");
+                  expect(res.status === 400 && res.json.error.code).toBe("insufficient_funds");
                   await unchanged(before);
                   break;
                 }
@@ -141,7 +141,11 @@ describe("the ledger against a model, every money write of every surface", () =>
                 // The body is fixed now: a retry must send exactly the same request.
                 const body = { amount: decimal(s.cents), description: `step ${n}` };
                 const send = () =>
-                  admin("POST", `/accounts/${accountId}/adjustments`, body, s.keyed ? { "Idempotency-Key": key } : {});
+                  adminCall(
+                    routes.entries.createAdjustment,
+                    { params: { account_id: accountId }, json: body },
+                    s.keyed ? { "Idempotency-Key": key } : {},
+                  );
                 const res = await send();
                 expect(res.status).toBe(201);
                 balance += s.cents;
@@ -151,11 +155,14 @@ describe("the ledger against a model, every money write of every surface", () =>
               }
               case "import_entry": {
                 const signed = s.usage ? -s.cents : s.cents;
-                const res = await admin("POST", `/accounts/${accountId}/entries`, {
-                  source: "sms_gateway",
-                  type: s.usage ? "usage" : "deposit",
-                  amount: decimal(signed),
-                  description: `import ${n}`,
+                const res = await adminCall(routes.entries.importEntry, {
+                  params: { account_id: accountId },
+                  json: {
+                    source: "sms_gateway",
+                    type: s.usage ? "usage" : "deposit",
+                    amount: decimal(signed),
+                    description: `import ${n}`,
+                  },
                 });
                 expect(res.status).toBe(201);
                 balance += signed;
@@ -171,14 +178,12 @@ describe("the ledger against a model, every money write of every surface", () =>
                   type: usage ? "usage.charged" : "deposit.received",
                   data: { account_id: accountId, amount: decimal(signed) },
                 };
-                const send = () => gatewayEvent(body, id);
-                const res = await send();
-                expect(res.status).toBe(200);
-                expect(res.json.status).toBe("processed");
+                const outcome = async () => expectStatus(await gatewayEvent(body, id), 200).status;
+                expect(await outcome()).toBe("processed");
                 balance += signed;
                 entries++;
                 gatewayEvents.push({ id, cents: signed });
-                lastEvent = { send };
+                lastEvent = { redeliver: outcome };
                 // Usage the gateway already sent is recorded even past the overdraft limit, and flagged.
                 expect((await ledgerState(accountId)).overdrawn).toBe(balance < -overdraft);
                 break;
@@ -196,14 +201,17 @@ describe("the ledger against a model, every money write of every surface", () =>
                 break;
               }
               case "mobile_money": {
-                const created = await call("POST", "/api/paiements", {
-                  headers: { "x-api-key": t.key, "Idempotency-Key": key },
-                  body: { transaction_type: "PAYMENT", amount: decimal(s.cents) },
-                });
-                expect(created.status).toBe(201);
+                const created = expectStatus(
+                  await callRoute(
+                    routes.paiements.createPayment,
+                    { json: { transaction_type: "PAYMENT", amount: decimal(s.cents) } },
+                    { "x-api-key": t.key, "Idempotency-Key": key },
+                  ),
+                  201,
+                );
                 await unchanged(before);
-                await moveMobileMoney(created.json.reference, "PENDING");
-                await moveMobileMoney(created.json.reference, "COMPLETE");
+                await moveMobileMoney(created.reference, "PENDING");
+                await moveMobileMoney(created.reference, "COMPLETE");
                 balance += s.cents;
                 entries++;
                 break;
@@ -222,29 +230,36 @@ describe("the ledger against a model, every money write of every surface", () =>
               case "sms_delete": {
                 const payment = smsPayments.pop();
                 if (!payment) continue;
-                const path = `/api/v1/workspace/${t.workspace.id}/sms/payments/${payment.id}`;
-                const headers = { authorization: `Bearer ${owner.token}` };
-                expect((await call("DELETE", path, { headers })).status).toBe(204);
+                const remove = () =>
+                  callRoute(
+                    routes.smsPayments.deletePayment,
+                    { params: { workspaceId: t.workspace.id, id: payment.id } },
+                    { authorization: `Bearer ${owner.token}` },
+                  );
+                expect((await remove()).status).toBe(204);
                 balance -= payment.cents;
                 entries++;
                 const after = await ledgerState(accountId);
-                expect((await call("DELETE", path, { headers })).status).toBe(404);
+                expect((await remove()).status).toBe(404);
                 await unchanged(after);
                 break;
               }
               case "crypto": {
-                const created = await call("POST", "/payments/", {
-                  headers: { authorization: `Bearer ${oauth}` },
-                  body: { amount_usd: decimal(s.cents), currency: "USDTTRC20", order_id: `PROP-${n}-${key}` },
-                });
-                expect(created.status).toBe(201);
-                const event = cryptoStatus(created.json.transaction_id, "completed");
+                const created = expectStatus(
+                  await callRoute(
+                    routes.cryptoPayments.createPayment,
+                    { json: { amount_usd: decimal(s.cents), currency: "USDTTRC20", order_id: `PROP-${n}-${key}` } },
+                    { authorization: `Bearer ${oauth}` },
+                  ),
+                  201,
+                );
+                const event = cryptoStatus(created.transaction_id, "completed");
                 const id = newEventId();
-                const res = await processorEvent(event, { id });
-                expect(res.status).toBe(200);
+                const outcome = async () => expectStatus(await processorEvent(event, { id }), 200).status;
+                await outcome();
                 balance += s.cents;
                 entries++;
-                lastEvent = { send: () => processorEvent(event, { id }) };
+                lastEvent = { redeliver: outcome };
                 break;
               }
               case "retry": {
@@ -256,26 +271,29 @@ describe("the ledger against a model, every money write of every surface", () =>
               }
               case "redeliver": {
                 if (!lastEvent) continue;
-                const res = await lastEvent.send();
-                expect(res.status).toBe(200);
-                expect(res.json.status).toBe("duplicate");
+                expect(await lastEvent.redeliver()).toBe("duplicate");
                 await unchanged(before);
                 break;
               }
               case "invalid": {
                 const res =
                   s.which === "zero_adjustment"
-                    ? await admin("POST", `/accounts/${accountId}/adjustments`, { amount: "0", description: "zero" })
+                    ? await adminCall(routes.entries.createAdjustment, {
+                        params: { account_id: accountId },
+                        json: { amount: "0", description: "zero" },
+                      })
                     : s.which === "bad_precision"
-                      ? await call("POST", `${base}/add-funds`, {
-                          headers: { api_key: t.key, "Idempotency-Key": key },
-                          body: { amount: "1.005" },
-                        })
+                      ? await callRoute(
+                          routes.accountTransactions.addFunds,
+                          { params: { accountId }, json: { amount: "1.005" } },
+                          { api_key: t.key, "Idempotency-Key": key },
+                        )
                       : s.which === "future_usage"
-                        ? await call("POST", `${base}/record-usage`, {
-                            headers: { api_key: t.key },
-                            body: { details: "x", amount: 1, date: "2099-01-01 00:00:00" },
-                          })
+                        ? await callRoute(
+                            routes.accountTransactions.recordUsage,
+                            { params: { accountId }, json: { details: "x", amount: 1, date: "2099-01-01 00:00:00" } },
+                            { api_key: t.key },
+                          )
                         : await gatewayEvent({
                             type: "deposit.received",
                             data: { account_id: "00000000-0000-4000-8000-000000000000", amount: "1.00" },
@@ -294,8 +312,12 @@ describe("the ledger against a model, every money write of every surface", () =>
             await trialBalanceIsZero();
           }
           // 002's own view agrees with the model.
-          const listed = await call("GET", `${base}?pageSize=100`, { headers: { api_key: t.key } });
-          expect(listed.json.total).toBe(entries);
+          const listed = await callRoute(
+            routes.accountTransactions.listTransactions,
+            { params: { accountId }, query: { pageSize: "100" } },
+            { api_key: t.key },
+          );
+          expect(expectStatus(listed, 200).total).toBe(entries);
         },
       ),
       { numRuns: 10 },

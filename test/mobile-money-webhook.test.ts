@@ -1,8 +1,21 @@
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { AppError } from "../src/lib/errors";
 import { verifyWebhook } from "../src/webhooks/standard-webhooks";
-import { call, ledgerInvariant, type NewAccount, type Permission, query, sql, tenant } from "./helpers";
+import {
+  callRoute,
+  callRouteUnchecked,
+  expectStatus,
+  ledgerInvariant,
+  type NewAccount,
+  type Permission,
+  query,
+  rawCall,
+  routes,
+  sql,
+  tenant,
+} from "./helpers";
 import { moveTo, newEventId, postSigned, signedHeaders, statusEvent } from "./webhook-signing";
 
 const RW: Permission[] = ["payments.read", "payments.write"];
@@ -15,13 +28,17 @@ afterEach(() => {
 
 async function newPayment(amount: number | string = 2500, account: NewAccount = { currency: "EUR" }) {
   const t = await tenant(RW, account);
-  const res = await call("POST", "/api/paiements", {
-    headers: { "x-api-key": t.key },
-    body: { transaction_type: "PAYMENT", amount, description: "webhook test" },
-  });
-  if (res.status !== 201) throw new Error(res.text);
-  return { ...t, payment: res.json as { id: string; reference: string; amount: number } };
+  const res = await callRoute(
+    routes.paiements.createPayment,
+    { json: { transaction_type: "PAYMENT", amount, description: "webhook test" } },
+    { "x-api-key": t.key },
+  );
+  return { ...t, payment: expectStatus(res, 201) };
 }
+
+/** POSTs `body` to the mobile-money receiver with exactly the headers given (tampered or partial ones). */
+const post = (headers: Record<string, string>, body: string) =>
+  callRouteUnchecked(routes.webhooks.receiveMobileMoneyEvent, { body }, headers);
 
 async function paymentState(reference: string) {
   const [row] = await query<{ status: string; updated_at: string }>(
@@ -78,8 +95,8 @@ describe("POST /webhooks/mobile-money: lifecycle", () => {
       lastBalanceAfter: "1234.5600",
     });
 
-    const listed = await call("GET", "/api/paiements/api-key", { headers: { "x-api-key": t.key } });
-    expect(listed.json.data[0]).toMatchObject({ id: t.payment.id, status: "COMPLETE", amount: 1234.56 });
+    const listed = await callRoute(routes.paiements.listByApiKey, {}, { "x-api-key": t.key });
+    expect(expectStatus(listed, 200).data[0]).toMatchObject({ id: t.payment.id, status: "COMPLETE", amount: 1234.56 });
   });
 
   it("ends in FAILED or TIMEOUT from INIT or PENDING without touching the ledger", async () => {
@@ -127,10 +144,10 @@ describe("POST /webhooks/mobile-money: lifecycle", () => {
     const ref = t.payment.reference;
     const pendingId = newEventId();
     const pendingBody = statusEvent(ref, "PENDING");
-    expect((await postSigned(pendingBody, { id: pendingId })).json.status).toBe("processed");
+    expect(expectStatus(await postSigned(pendingBody, { id: pendingId }), 200).status).toBe("processed");
     const completeId = newEventId();
     const completeBody = statusEvent(ref, "COMPLETE");
-    expect((await postSigned(completeBody, { id: completeId })).json.status).toBe("processed");
+    expect(expectStatus(await postSigned(completeBody, { id: completeId }), 200).status).toBe("processed");
     const state = await paymentState(ref);
     const ledger = await ledgerInvariant(t.account.id);
 
@@ -140,8 +157,7 @@ describe("POST /webhooks/mobile-money: lifecycle", () => {
       [completeId, completeBody],
     ] as const) {
       const again = await postSigned(body, { id });
-      expect(again.status).toBe(200);
-      expect(again.json).toEqual({ status: "duplicate" });
+      expect(expectStatus(again, 200)).toEqual({ status: "duplicate" });
     }
     expect(await paymentState(ref)).toEqual(state);
     expect(await ledgerInvariant(t.account.id)).toEqual(ledger);
@@ -154,11 +170,9 @@ describe("POST /webhooks/mobile-money: lifecycle", () => {
     await moveTo(t.payment.reference, "PENDING");
     const body = statusEvent(t.payment.reference, "COMPLETE");
     const headers = signedHeaders(body);
-    const results = await Promise.all(
-      Array.from({ length: 5 }, () => call("POST", "/webhooks/mobile-money", { headers, body })),
-    );
+    const results = await Promise.all(Array.from({ length: 5 }, () => post(headers, body)));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    const outcomes = results.map((r) => r.json.status).sort();
+    const outcomes = results.map((r) => expectStatus(r, 200).status).sort();
     expect(outcomes).toEqual(["duplicate", "duplicate", "duplicate", "duplicate", "processed"]);
     expect(await ledgerInvariant(t.account.id)).toEqual({
       balance: "750.0000",
@@ -183,7 +197,7 @@ describe("POST /webhooks/mobile-money: refused deliveries store nothing", () => 
   /** Posts a delivery that must be refused, and checks that nothing moved. */
   async function refused(
     t: Awaited<ReturnType<typeof newPayment>>,
-    send: () => Promise<Awaited<ReturnType<typeof call>>>,
+    send: () => ReturnType<typeof post>,
     status: number,
     expected: ReturnType<typeof errorBody>,
   ) {
@@ -204,14 +218,14 @@ describe("POST /webhooks/mobile-money: refused deliveries store nothing", () => 
       delete partial[name];
       await refused(
         t,
-        () => call("POST", "/webhooks/mobile-money", { headers: partial, body }),
+        () => post(partial, body),
         400,
         errorBody("invalid_request", "Missing webhook-id, webhook-timestamp or webhook-signature header"),
       );
     }
     await refused(
       t,
-      () => call("POST", "/webhooks/mobile-money", { headers: { ...headers, "webhook-timestamp": "soon" }, body }),
+      () => post({ ...headers, "webhook-timestamp": "soon" }, body),
       400,
       errorBody("invalid_request", "webhook-timestamp must be an integer number of Unix seconds"),
     );
@@ -227,17 +241,17 @@ describe("POST /webhooks/mobile-money: refused deliveries store nothing", () => 
     const signedBody = statusEvent(ref, "PENDING");
     const headers = signedHeaders(signedBody);
     const tampered = signedBody.replace("PENDING", "FAILED");
-    await refused(t, () => call("POST", "/webhooks/mobile-money", { headers, body: tampered }), 401, invalid);
+    await refused(t, () => post(headers, tampered), 401, invalid);
     // The same bytes re-serialized differently (whitespace) are not the signed bytes either.
     const reformatted = JSON.stringify(JSON.parse(signedBody), null, 2);
-    await refused(t, () => call("POST", "/webhooks/mobile-money", { headers, body: reformatted }), 401, invalid);
+    await refused(t, () => post(headers, reformatted), 401, invalid);
 
     const v2 = { ...headers, "webhook-signature": headers["webhook-signature"]!.replace(/^v1,/, "v2,") };
-    await refused(t, () => call("POST", "/webhooks/mobile-money", { headers: v2, body: signedBody }), 401, invalid);
+    await refused(t, () => post(v2, signedBody), 401, invalid);
     expect(await storedEvents(headers["webhook-id"]!)).toBe(0);
 
     // The untouched request still goes through: the refusals above consumed nothing.
-    const ok = await call("POST", "/webhooks/mobile-money", { headers, body: signedBody });
+    const ok = await post(headers, signedBody);
     expect(ok.status).toBe(200);
   });
 
@@ -258,8 +272,7 @@ describe("POST /webhooks/mobile-money: refused deliveries store nothing", () => 
       errorBody("invalid_signature", "Invalid webhook signature: Message timestamp too new"),
     );
     const recent = await postSigned(body, { timestamp: new Date(now - 4 * 60_000) });
-    expect(recent.status).toBe(200);
-    expect(recent.json.status).toBe("processed");
+    expect(expectStatus(recent, 200).status).toBe("processed");
   });
 
   it("accepts several space-separated signatures when one of them is valid (rotation)", async () => {
@@ -268,16 +281,14 @@ describe("POST /webhooks/mobile-money: refused deliveries store nothing", () => 
     const headers = signedHeaders(body);
     const stale = new Webhook(OTHER_SECRET).sign(headers["webhook-id"]!, new Date(), body);
     const allWrong = { ...headers, "webhook-signature": `${stale} v1,AAAA` };
-    await refused(
-      t,
-      () => call("POST", "/webhooks/mobile-money", { headers: allWrong, body }),
-      401,
-      errorBody("invalid_signature", /No matching signature/),
-    );
+    await refused(t, () => post(allWrong, body), 401, errorBody("invalid_signature", /No matching signature/));
     const rotated = { ...headers, "webhook-signature": `${stale} ${headers["webhook-signature"]}` };
-    const res = await call("POST", "/webhooks/mobile-money", { headers: rotated, body });
-    expect(res.status).toBe(200);
-    expect(res.json).toEqual({ status: "processed", reference: t.payment.reference, payment_status: "PENDING" });
+    const res = await post(rotated, body);
+    expect(expectStatus(res, 200)).toEqual({
+      status: "processed",
+      reference: t.payment.reference,
+      payment_status: "PENDING",
+    });
   });
 
   it("refuses malformed JSON, unknown event types, bad fields (400) and unknown references (404)", async () => {
@@ -312,7 +323,8 @@ describe("POST /webhooks/mobile-money: refused deliveries store nothing", () => 
   });
 
   it("answers 404 to any method but POST", async () => {
-    const res = await call("GET", "/webhooks/mobile-money");
+    // No route answers GET here: a request no route describes.
+    const res = await rawCall("GET", "/webhooks/mobile-money");
     expect(res.status).toBe(404);
   });
 });
@@ -346,7 +358,7 @@ describe("verifyWebhook (shared Standard Webhooks verifier)", () => {
         fn();
         return 200;
       } catch (err) {
-        return (err as { status?: number }).status;
+        return err instanceof AppError ? err.status : err;
       }
     };
     expect(statusOf(() => verifyWebhook(env.MOBILE_MONEY_WEBHOOK_SECRET, {}, body))).toBe(400);

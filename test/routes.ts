@@ -22,3 +22,9 @@ export * as oauth from "../src/apis/oauth/routes";
 export * as paiements from "../src/apis/paiements/routes";
 export * as smsPayments from "../src/apis/sms-payments/routes";
 export * as userPayments from "../src/apis/user-payments/routes";
+
+import { receiveCryptoEvent } from "../src/webhooks/crypto";
+import { receiveMobileMoneyEvent } from "../src/webhooks/mobile-money";
+import { receiveSmsGatewayEvent } from "../src/webhooks/sms-gateway";
+/** The webhook receivers' documented routes (one each), for signed raw bodies via callRouteUnchecked. */
+export const webhooks = { receiveCryptoEvent, receiveMobileMoneyEvent, receiveSmsGatewayEvent };

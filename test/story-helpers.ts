@@ -4,7 +4,7 @@ import { env } from "cloudflare:test";
 import { API_KEY_PERMISSIONS } from "../src/auth/api-keys";
 import type { MemberPermission } from "../src/auth/workspace-tokens";
 import { accessToken, createClient, statusEvent as cryptoStatus, processorEvent } from "./crypto-helpers";
-import { adjust, adminCall, call, callRouteUnchecked, expectStatus, routes, tenant } from "./helpers";
+import { adjust, adminCall, callRoute, callRouteUnchecked, expectStatus, routes, tenant } from "./helpers";
 import { moveTo as moveMobileMoney, newEventId, signedHeaders } from "./webhook-signing";
 
 /** Every permission an API key can carry. */
@@ -14,24 +14,25 @@ export const ALL_KEY_PERMISSIONS = [...API_KEY_PERMISSIONS];
 export const cents = (amount: number) => Math.round(amount * 100);
 
 /** The answer with `status` (a route's answer narrowed to it), or a failure with the status and body it got. */
-export function expectOk<R extends { status: number; text: string }, S extends number = 200>(
+export function expectOk<R extends { status: number; text: string }, S extends number>(
   res: R,
-  status?: S,
-): AtStatus<R, S> {
-  const want = status ?? 200;
-  if (res.status !== want) throw new Error(`expected ${want}, got ${res.status}: ${res.text}`);
-  return res as AtStatus<R, S>;
+  status: S,
+): Extract<R, { status: S }> {
+  if (!isAt(res, status)) throw new Error(`expected ${status}, got ${res.status}: ${res.text}`);
+  return res;
 }
-/** The member of a status-discriminated answer with status S; an untyped answer (`status: number`) as it is. */
-type AtStatus<R, S extends number> = [Extract<R, { status: S }>] extends [never] ? R : Extract<R, { status: S }>;
+/** Whether a status-discriminated answer is its member with `status`. */
+const isAt = <R extends { status: number }, S extends number>(res: R, status: S): res is Extract<R, { status: S }> =>
+  res.status === status;
 
 /** POSTs a signed SMS gateway event. */
 export function gatewayEvent(body: unknown, id = newEventId()) {
   const text = JSON.stringify(body);
-  return call("POST", "/webhooks/sms-gateway", {
-    headers: signedHeaders(text, { secret: env.SMS_GATEWAY_WEBHOOK_SECRET, id }),
-    body: text,
-  });
+  return callRouteUnchecked(
+    routes.webhooks.receiveSmsGatewayEvent,
+    { body: text },
+    signedHeaders(text, { secret: env.SMS_GATEWAY_WEBHOOK_SECRET, id }),
+  );
 }
 
 export async function workspaceMember(
@@ -78,37 +79,46 @@ export async function recordSmsPayment(
  */
 export async function storyAccount() {
   const t = await tenant(ALL_KEY_PERMISSIONS, { currency: "USD" });
-  const accountId = t.account.id as string;
-  const workspaceId = t.workspace.id as string;
+  const accountId = t.account.id;
+  const workspaceId = t.workspace.id;
 
   // Portal admin adjustment.
   await adjust(accountId, "100.00", "Opening credit");
 
   // SMS gateway: a deposit, a usage charge and the reversal of that charge.
-  expectOk(await gatewayEvent({ type: "deposit.received", data: { account_id: accountId, amount: "20.50" } }));
+  expectOk(await gatewayEvent({ type: "deposit.received", data: { account_id: accountId, amount: "20.50" } }), 200);
   const usageEvent = newEventId();
-  expectOk(await gatewayEvent({ type: "usage.charged", data: { account_id: accountId, amount: "-0.35" } }, usageEvent));
-  expectOk(await gatewayEvent({ type: "event.reversed", data: { event_id: usageEvent, reason: "test" } }));
+  expectOk(
+    await gatewayEvent({ type: "usage.charged", data: { account_id: accountId, amount: "-0.35" } }, usageEvent),
+    200,
+  );
+  expectOk(await gatewayEvent({ type: "event.reversed", data: { event_id: usageEvent, reason: "test" } }), 200);
 
   // Spec 001: a mobile-money payment the gateway completes.
-  const mm = expectOk(
-    await call("POST", "/api/paiements", {
-      headers: { "x-api-key": t.key },
-      body: { transaction_type: "PAYMENT", amount: "12.40", description: "story" },
-    }),
+  const mm = expectStatus(
+    await callRoute(
+      routes.paiements.createPayment,
+      { json: { transaction_type: "PAYMENT", amount: "12.40", description: "story" } },
+      { "x-api-key": t.key },
+    ),
     201,
   );
-  await moveMobileMoney(mm.json.reference, "PENDING");
-  await moveMobileMoney(mm.json.reference, "COMPLETE");
+  await moveMobileMoney(mm.reference, "PENDING");
+  await moveMobileMoney(mm.reference, "COMPLETE");
 
   // Spec 002: add-funds and record-usage.
-  const base = `/v1/account/${accountId}/transactions`;
-  expectOk(await call("POST", `${base}/add-funds`, { headers: { api_key: t.key }, body: { amount: 30 } }));
-  expectOk(
-    await call("POST", `${base}/record-usage`, {
-      headers: { api_key: t.key },
-      body: { details: "100 tokens", amount: 15.75, date: "2026-01-01 00.00:00" },
-    }),
+  const key = { api_key: t.key };
+  expectStatus(
+    await callRoute(routes.accountTransactions.addFunds, { params: { accountId }, json: { amount: 30 } }, key),
+    200,
+  );
+  expectStatus(
+    await callRoute(
+      routes.accountTransactions.recordUsage,
+      { params: { accountId }, json: { details: "100 tokens", amount: 15.75, date: "2026-01-01 00.00:00" } },
+      key,
+    ),
+    200,
   );
 
   // Spec 003: two SMS payments by the owner, the second one deleted (a reversal).
@@ -118,24 +128,27 @@ export async function storyAccount() {
     await recordSmsPayment(workspaceId, owner.token, { amount: "5", paymentMethod: "cash" }),
     201,
   );
-  expectOk(
-    await call("DELETE", `/api/v1/workspace/${workspaceId}/sms/payments/${second.json.id}`, {
-      headers: { authorization: `Bearer ${owner.token}` },
-    }),
+  expectStatus(
+    await callRoute(
+      routes.smsPayments.deletePayment,
+      { params: { workspaceId, id: second.json.id } },
+      { authorization: `Bearer ${owner.token}` },
+    ),
     204,
   );
 
   // Spec 004: a crypto payment the processor completes.
   const client = await createClient(workspaceId);
   const oauthToken = await accessToken(client);
-  const crypto004 = expectOk(
-    await call("POST", "/payments/", {
-      headers: { authorization: `Bearer ${oauthToken}` },
-      body: { amount_usd: "10.00", currency: "USDTTRC20", order_id: "STORY-1" },
-    }),
+  const crypto004 = expectStatus(
+    await callRoute(
+      routes.cryptoPayments.createPayment,
+      { json: { amount_usd: "10.00", currency: "USDTTRC20", order_id: "STORY-1" } },
+      { authorization: `Bearer ${oauthToken}` },
+    ),
     201,
   );
-  expectOk(await processorEvent(cryptoStatus(crypto004.json.transaction_id, "completed")));
+  expectOk(await processorEvent(cryptoStatus(crypto004.transaction_id, "completed")), 200);
 
   return { ...t, accountId, workspaceId, owner, client, oauthToken, expectedBalanceCents: 20715 };
 }

@@ -2,7 +2,8 @@
 // library itself (not with the code under test), so tests post real signed requests.
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
-import { call } from "./helpers";
+import { callRouteUnchecked, hasStatus } from "./route-call";
+import { webhooks } from "./routes";
 
 export type SignOptions = {
   /** Defaults to the worker's MOBILE_MONEY_WEBHOOK_SECRET. */
@@ -33,16 +34,17 @@ export const statusEvent = (reference: string, status: string) =>
 
 /** POSTs a signed event to the mobile-money receiver. */
 export function postSigned(body: string, opts: SignOptions & { headers?: Record<string, string> } = {}) {
-  return call("POST", "/webhooks/mobile-money", {
-    headers: { ...signedHeaders(body, opts), ...opts.headers },
-    body,
-  });
+  return callRouteUnchecked(
+    webhooks.receiveMobileMoneyEvent,
+    { body },
+    { ...signedHeaders(body, opts), ...opts.headers },
+  );
 }
 
 /** Moves a payment to `status` with one signed event; throws unless the receiver applied it. */
 export async function moveTo(reference: string, status: string, opts: SignOptions = {}) {
   const res = await postSigned(statusEvent(reference, status), opts);
-  if (res.status !== 200 || res.json?.status !== "processed") {
+  if (!hasStatus(res, 200) || res.json.status !== "processed") {
     throw new Error(`moving ${reference} to ${status}: ${res.status} ${res.text}`);
   }
   return res;

@@ -48,38 +48,37 @@ const header = (name: string, description: string) =>
   z.string().openapi({ param: { name, in: "header", required: true }, description });
 
 // Documentation only: the handler reads the raw body for the signature before anything parses it.
-cryptoWebhook.openAPIRegistry.registerPath(
-  createRoute({
-    method: "post",
-    path: "/",
-    operationId: "receiveCryptoEvent",
-    summary: "Receive a crypto processor event",
-    tags: ["Webhooks"],
-    security: signatureSecurity(cryptoWebhook, "cryptoSignature", "CRYPTO_WEBHOOK_SECRET"),
-    description:
-      "Status events from the crypto processor, signed per Standard Webhooks with the shared `whsec_` secret " +
-      "(timestamp within 5 minutes). Legal moves: forward along waiting → confirming → confirmed → sending → " +
-      "completed (steps may be skipped), waiting|confirming → expired, any non-terminal → failed. The same status " +
-      "again only updates transaction_hash/confirmations. Reaching `completed` credits amount_usd to the payment's " +
-      "account once (ledger source `crypto`, type `deposit`). A redelivered `webhook-id` answers 200 " +
-      '`{"status":"duplicate"}` and changes nothing; refused events (4xx) store nothing.',
-    request: {
-      headers: z.object({
-        "webhook-id": header("webhook-id", "Unique message id; the deduplication key"),
-        "webhook-timestamp": header("webhook-timestamp", "Unix seconds"),
-        "webhook-signature": header("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>`"),
-      }),
-      body: { content: { "application/json": { schema: CryptoProcessorEvent } }, required: true },
-    },
-    responses: {
-      200: jsonContent(WebhookAccepted, "Applied, unchanged, or a duplicate"),
-      400: jsonContent(WebhookError, "Missing/malformed headers, body not JSON, or not a valid event"),
-      401: jsonContent(WebhookError, "Signature matches no secret, or timestamp outside the 5-minute tolerance"),
-      404: jsonContent(WebhookError, "No such payment"),
-      409: jsonContent(WebhookError, "Illegal status transition; nothing changed"),
-    },
-  }),
-);
+export const receiveCryptoEvent = createRoute({
+  method: "post",
+  path: "/",
+  operationId: "receiveCryptoEvent",
+  summary: "Receive a crypto processor event",
+  tags: ["Webhooks"],
+  security: signatureSecurity(cryptoWebhook, "cryptoSignature", "CRYPTO_WEBHOOK_SECRET"),
+  description:
+    "Status events from the crypto processor, signed per Standard Webhooks with the shared `whsec_` secret " +
+    "(timestamp within 5 minutes). Legal moves: forward along waiting → confirming → confirmed → sending → " +
+    "completed (steps may be skipped), waiting|confirming → expired, any non-terminal → failed. The same status " +
+    "again only updates transaction_hash/confirmations. Reaching `completed` credits amount_usd to the payment's " +
+    "account once (ledger source `crypto`, type `deposit`). A redelivered `webhook-id` answers 200 " +
+    '`{"status":"duplicate"}` and changes nothing; refused events (4xx) store nothing.',
+  request: {
+    headers: z.object({
+      "webhook-id": header("webhook-id", "Unique message id; the deduplication key"),
+      "webhook-timestamp": header("webhook-timestamp", "Unix seconds"),
+      "webhook-signature": header("webhook-signature", "Space-separated `v1,<base64 HMAC-SHA256>`"),
+    }),
+    body: { content: { "application/json": { schema: CryptoProcessorEvent } }, required: true },
+  },
+  responses: {
+    200: jsonContent(WebhookAccepted, "Applied, unchanged, or a duplicate"),
+    400: jsonContent(WebhookError, "Missing/malformed headers, body not JSON, or not a valid event"),
+    401: jsonContent(WebhookError, "Signature matches no secret, or timestamp outside the 5-minute tolerance"),
+    404: jsonContent(WebhookError, "No such payment"),
+    409: jsonContent(WebhookError, "Illegal status transition; nothing changed"),
+  },
+});
+cryptoWebhook.openAPIRegistry.registerPath(receiveCryptoEvent);
 
 receiveWebhooks(cryptoWebhook, {
   upstream: "crypto",

@@ -66,47 +66,46 @@ export const mobileMoneyWebhook = createSurface((err) => ({
 const header = (description: string) => z.string().openapi({ description });
 
 // Documentation only: the handler must read the raw body for the signature, so no validator runs first.
-mobileMoneyWebhook.openAPIRegistry.registerPath(
-  createRoute({
-    method: "post",
-    path: "/",
-    operationId: "receiveMobileMoneyEvent",
-    summary: "Receive a mobile-money gateway event",
-    tags: ["Webhooks"],
-    security: signatureSecurity(mobileMoneyWebhook, "mobileMoneySignature", "MOBILE_MONEY_WEBHOOK_SECRET"),
-    description:
-      "Payment status events from the mobile-money gateway, signed per Standard Webhooks: HMAC-SHA256 over " +
-      "`webhook-id.webhook-timestamp.body` with the shared `whsec_` secret; the timestamp must be within 5 minutes " +
-      "of now; several space-separated `v1,<base64>` signatures are accepted (secret rotation). Legal moves: " +
-      "INIT→PENDING|FAILED|TIMEOUT, PENDING→COMPLETE|FAILED|TIMEOUT. Reaching COMPLETE credits the payment's " +
-      "account once (ledger source `mobile_money`, type `deposit`). A redelivered `webhook-id` answers 200 " +
-      '`{"status":"duplicate"}` and changes nothing. Refused events (4xx) store nothing.',
-    request: {
-      headers: z.object({
-        "webhook-id": header("Unique message id; the deduplication key"),
-        "webhook-timestamp": header("Unix seconds"),
-        "webhook-signature": header("Space-separated `v1,<base64 HMAC-SHA256>`"),
-      }),
-      body: { content: { "application/json": { schema: MobileMoneyEvent } }, required: true },
+export const receiveMobileMoneyEvent = createRoute({
+  method: "post",
+  path: "/",
+  operationId: "receiveMobileMoneyEvent",
+  summary: "Receive a mobile-money gateway event",
+  tags: ["Webhooks"],
+  security: signatureSecurity(mobileMoneyWebhook, "mobileMoneySignature", "MOBILE_MONEY_WEBHOOK_SECRET"),
+  description:
+    "Payment status events from the mobile-money gateway, signed per Standard Webhooks: HMAC-SHA256 over " +
+    "`webhook-id.webhook-timestamp.body` with the shared `whsec_` secret; the timestamp must be within 5 minutes " +
+    "of now; several space-separated `v1,<base64>` signatures are accepted (secret rotation). Legal moves: " +
+    "INIT→PENDING|FAILED|TIMEOUT, PENDING→COMPLETE|FAILED|TIMEOUT. Reaching COMPLETE credits the payment's " +
+    "account once (ledger source `mobile_money`, type `deposit`). A redelivered `webhook-id` answers 200 " +
+    '`{"status":"duplicate"}` and changes nothing. Refused events (4xx) store nothing.',
+  request: {
+    headers: z.object({
+      "webhook-id": header("Unique message id; the deduplication key"),
+      "webhook-timestamp": header("Unix seconds"),
+      "webhook-signature": header("Space-separated `v1,<base64 HMAC-SHA256>`"),
+    }),
+    body: { content: { "application/json": { schema: MobileMoneyEvent } }, required: true },
+  },
+  responses: {
+    200: { content: { "application/json": { schema: WebhookAccepted } }, description: "Applied, or a duplicate" },
+    400: {
+      content: { "application/json": { schema: WebhookError } },
+      description: "Missing/malformed headers, body not JSON, or not a known event",
     },
-    responses: {
-      200: { content: { "application/json": { schema: WebhookAccepted } }, description: "Applied, or a duplicate" },
-      400: {
-        content: { "application/json": { schema: WebhookError } },
-        description: "Missing/malformed headers, body not JSON, or not a known event",
-      },
-      401: {
-        content: { "application/json": { schema: WebhookError } },
-        description: "Signature matches no secret, or timestamp outside the 5-minute tolerance",
-      },
-      404: { content: { "application/json": { schema: WebhookError } }, description: "No payment has this reference" },
-      409: {
-        content: { "application/json": { schema: WebhookError } },
-        description: "Illegal status transition (code `illegal_transition`); nothing changed",
-      },
+    401: {
+      content: { "application/json": { schema: WebhookError } },
+      description: "Signature matches no secret, or timestamp outside the 5-minute tolerance",
     },
-  }),
-);
+    404: { content: { "application/json": { schema: WebhookError } }, description: "No payment has this reference" },
+    409: {
+      content: { "application/json": { schema: WebhookError } },
+      description: "Illegal status transition (code `illegal_transition`); nothing changed",
+    },
+  },
+});
+mobileMoneyWebhook.openAPIRegistry.registerPath(receiveMobileMoneyEvent);
 
 receiveWebhooks(mobileMoneyWebhook, {
   upstream: "mobile_money",

@@ -68,27 +68,26 @@ const errorResponse = (description: string) => ({
   content: { "application/json": { schema: WebhookError } },
   description,
 });
-smsGatewayWebhook.openAPIRegistry.registerPath(
-  createRoute({
-    method: "post",
-    path: "/",
-    operationId: "receiveSmsGatewayEvent",
-    summary: "Receive an SMS gateway event",
-    tags: ["Webhooks"],
-    security: signatureSecurity(smsGatewayWebhook, "smsGatewaySignature", "SMS_GATEWAY_WEBHOOK_SECRET"),
-    description:
-      "Signed (Standard Webhooks) events from the SMS gateway: deposits, usage charges (negative amounts), " +
-      "reversals of earlier events and gateway status reports. Each webhook-id takes effect once.",
-    request: { body: { content: { "application/json": { schema: SmsGatewayEvent } }, required: true } },
-    responses: {
-      200: { content: { "application/json": { schema: Accepted } }, description: "Processed, or a duplicate" },
-      400: errorResponse("Malformed headers or body, or an amount the account's currency cannot hold"),
-      401: errorResponse("Bad signature or a timestamp outside 5 minutes"),
-      404: errorResponse("Unknown account or unknown event to reverse"),
-      409: errorResponse("The event to reverse was already reversed, or is not reversible"),
-    },
-  }),
-);
+export const receiveSmsGatewayEvent = createRoute({
+  method: "post",
+  path: "/",
+  operationId: "receiveSmsGatewayEvent",
+  summary: "Receive an SMS gateway event",
+  tags: ["Webhooks"],
+  security: signatureSecurity(smsGatewayWebhook, "smsGatewaySignature", "SMS_GATEWAY_WEBHOOK_SECRET"),
+  description:
+    "Signed (Standard Webhooks) events from the SMS gateway: deposits, usage charges (negative amounts), " +
+    "reversals of earlier events and gateway status reports. Each webhook-id takes effect once.",
+  request: { body: { content: { "application/json": { schema: SmsGatewayEvent } }, required: true } },
+  responses: {
+    200: { content: { "application/json": { schema: Accepted } }, description: "Processed, or a duplicate" },
+    400: errorResponse("Malformed headers or body, or an amount the account's currency cannot hold"),
+    401: errorResponse("Bad signature or a timestamp outside 5 minutes"),
+    404: errorResponse("Unknown account or unknown event to reverse"),
+    409: errorResponse("The event to reverse was already reversed, or is not reversible"),
+  },
+});
+smsGatewayWebhook.openAPIRegistry.registerPath(receiveSmsGatewayEvent);
 
 receiveWebhooks(smsGatewayWebhook, {
   upstream: UPSTREAM,
