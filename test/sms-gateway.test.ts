@@ -4,7 +4,18 @@ import { afterEach, describe, expect, it } from "vitest";
 import worker from "../functions/index";
 import { runGatewayMonitor } from "../src/edge/gateway-monitor";
 import { clearGatewayState, writeGatewayState } from "../src/edge/kv-state";
-import { admin, call, ledgerInvariant, query, sql, tenant } from "./helpers";
+import {
+  adminCall,
+  assertStatus,
+  callRoute,
+  callRouteUnchecked,
+  expectStatus,
+  ledgerInvariant,
+  query,
+  routes,
+  sql,
+  tenant,
+} from "./helpers";
 import { newEventId, signedHeaders } from "./webhook-signing";
 
 const secret = () => env.SMS_GATEWAY_WEBHOOK_SECRET;
@@ -14,11 +25,15 @@ function post(
   opts: { id?: string; timestamp?: Date; secret?: string; headers?: Record<string, string> } = {},
 ) {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  return call("POST", "/webhooks/sms-gateway", {
-    headers: { ...signedHeaders(text, { secret: opts.secret ?? secret(), ...opts }), ...opts.headers },
-    body: text,
-  });
+  return send({ ...signedHeaders(text, { secret: opts.secret ?? secret(), ...opts }), ...opts.headers }, text);
 }
+
+/** POSTs `body` to the SMS gateway receiver with exactly the headers given (none, or a tampered set). */
+const send = (headers: Record<string, string>, body: string) =>
+  callRouteUnchecked(routes.webhooks.receiveSmsGatewayEvent, { body }, headers);
+
+/** Spec 000's payment list for an API key. */
+const userPayments = (key: string) => callRoute(routes.userPayments.listPayments, {}, { "x-api-key": key });
 
 const deposit = (account_id: string, amount: number | string, extra: Record<string, unknown> = {}) => ({
   type: "deposit.received",
@@ -37,10 +52,10 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
   it("posts a deposit that spec 000 then shows as an sms_gateway payment", async () => {
     const t = await tenant(["payments.read", "balance.read"]);
     const res = await post(deposit(t.account.id, 500, { occurred_at: "2026-02-10T14:30:00Z" }));
-    expect(res.status).toBe(200);
+    assertStatus(res, 200);
     expect(res.json).toMatchObject({ status: "processed", entry_id: expect.any(Number) });
-    const payments = await call("GET", "/api/v1/user/payments", { headers: { "x-api-key": t.key } });
-    expect(payments.json).toEqual([
+    const payments = await userPayments(t.key);
+    expect(expectStatus(payments, 200)).toEqual([
       {
         id: `sms_gateway_S${res.json.entry_id}`,
         amount: 500,
@@ -58,9 +73,8 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
     const id = newEventId();
     const first = await post(deposit(t.account.id, 10), { id });
     const again = await post(deposit(t.account.id, 10), { id });
-    expect(first.json.status).toBe("processed");
-    expect(again.status).toBe(200);
-    expect(again.json.status).toBe("duplicate");
+    expect(expectStatus(first, 200).status).toBe("processed");
+    expect(expectStatus(again, 200).status).toBe("duplicate");
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ count: 1, balance: "10.0000", sum: "10.0000" });
   });
 
@@ -69,7 +83,7 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
     const id = newEventId();
     const results = await Promise.all(Array.from({ length: 6 }, () => post(deposit(t.account.id, "2.50"), { id })));
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(200));
-    expect(results.filter((r) => r.json.status === "processed")).toHaveLength(1);
+    expect(results.filter((r) => expectStatus(r, 200).status === "processed")).toHaveLength(1);
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ count: 1, balance: "2.5000", sum: "2.5000" });
   });
 
@@ -77,7 +91,7 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
     const t = await tenant(["balance.read"]);
     await post(deposit(t.account.id, 1));
     const charge = await post(usage(t.account.id, -3.5));
-    expect(charge.json.status).toBe("processed");
+    expect(expectStatus(charge, 200).status).toBe("processed");
     const flagged = await query<{ balance: string; overdrawn: boolean }>(
       sql`SELECT balance::text AS balance, overdrawn_at IS NOT NULL AS overdrawn FROM accounts WHERE id = ${t.account.id}`,
     );
@@ -95,7 +109,7 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
     const original = newEventId();
     await post(deposit(t.account.id, 40), { id: original });
     const reversal = await post({ type: "event.reversed", data: { event_id: original, reason: "chargeback" } });
-    expect(reversal.json.status).toBe("processed");
+    expect(expectStatus(reversal, 200).status).toBe("processed");
     const twice = await post({ type: "event.reversed", data: { event_id: original } });
     expect(twice.status).toBe(409);
     const unknown = await post({ type: "event.reversed", data: { event_id: "msg_never_sent" } });
@@ -121,6 +135,7 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
       const id = newEventId();
       const res = await post(body, { id });
       expect(res.status, JSON.stringify(body)).toBe(status);
+      if (res.status === 200) throw new Error(`accepted ${JSON.stringify(body)}`);
       expect(res.json.error.message).toEqual(expect.any(String));
       const stored = await query(sql`SELECT 1 FROM webhook_events WHERE event_id = ${id}`);
       expect(stored).toHaveLength(0);
@@ -160,15 +175,12 @@ describe("POST /webhooks/sms-gateway: signatures", () => {
   it("rejects a missing signature, a wrong secret, a modified body and a stale timestamp", async () => {
     const t = await tenant(["balance.read"]);
     const body = JSON.stringify(deposit(t.account.id, 1));
-    const unsigned = await call("POST", "/webhooks/sms-gateway", { body });
+    const unsigned = await send({}, body);
     expect(unsigned.status).toBe(400);
     const wrongSecret = await post(body, { secret: env.MOBILE_MONEY_WEBHOOK_SECRET });
     expect(wrongSecret.status).toBe(401);
     const headers = signedHeaders(body, { secret: secret() });
-    const tampered = await call("POST", "/webhooks/sms-gateway", {
-      headers,
-      body: body.replace('"amount":1', '"amount":1000'),
-    });
+    const tampered = await send(headers, body.replace('"amount":1', '"amount":1000'));
     expect(tampered.status).toBe(401);
     const stale = await post(body, { timestamp: new Date(Date.now() - 6 * 60_000) });
     expect(stale.status).toBe(401);
@@ -184,14 +196,14 @@ describe("POST /webhooks/sms-gateway: signatures", () => {
     const now = new Date();
     const oldSig = new Webhook("whsec_b2xkLXJvdGF0ZWQtc2VjcmV0LW5vLWxvbmdlci11c2Vk").sign(id, now, body);
     const goodSig = new Webhook(secret()).sign(id, now, body);
-    const res = await call("POST", "/webhooks/sms-gateway", {
-      headers: {
+    const res = await send(
+      {
         "webhook-id": id,
         "webhook-timestamp": String(Math.floor(now.getTime() / 1000)),
         "webhook-signature": `${oldSig} ${goodSig}`,
       },
       body,
-    });
+    );
     expect(res.status).toBe(200);
     expect(await entryCount(t.account.id)).toBe(1);
   });
@@ -210,7 +222,7 @@ async function runMonitor(overrides: Partial<typeof env> = {}) {
     ctx,
   );
   await waitOnExecutionContext(ctx);
-  return (await admin("GET", "/gateway-status")).json;
+  return expectStatus(await adminCall(routes.gateway.getGatewayStatus, {}), 200);
 }
 
 describe("gateway availability monitor", () => {
@@ -255,10 +267,12 @@ describe("gateway availability monitor", () => {
   it("treats a monitor state that was not confirmed in time as unknown, which answers as partial", async () => {
     const t = await tenant(["payments.read"]);
     await post(deposit(t.account.id, 9));
-    await call("POST", `/admin/v1/accounts/${t.account.id}/adjustments`, {
-      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
-      body: { amount: 1, description: "portal" },
-    });
+    const adjusted = await callRoute(
+      routes.entries.createAdjustment,
+      { params: { account_id: t.account.id }, json: { amount: 1, description: "portal" } },
+      { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    );
+    expect(adjusted.status).toBe(201);
     const old = new Date(Date.now() - 3_600_000).toISOString();
     await writeGatewayState(env.EDGE_KV, {
       status: "ok",
@@ -267,23 +281,28 @@ describe("gateway availability monitor", () => {
       source: "monitor",
       reason: "x",
     });
-    const status = await admin("GET", "/gateway-status");
-    expect(status.json).toMatchObject({ status: "ok", effective_status: "partial", unknown: true });
-    const res = await call("GET", "/api/v1/user/payments", { headers: { "x-api-key": t.key } });
+    const status = await adminCall(routes.gateway.getGatewayStatus, {});
+    expect(expectStatus(status, 200)).toMatchObject({ status: "ok", effective_status: "partial", unknown: true });
+    const res = await userPayments(t.key);
     expect(res.headers.get("x-sms-gateway-status")).toBe("partial");
-    expect(res.json.map((p: { source: string }) => p.source)).toEqual(["portal"]);
+    const listed = expectStatus(res, 200);
+    if (!Array.isArray(listed)) throw new Error(`not a payment list: ${res.text}`);
+    expect(listed.map((p) => p.source)).toEqual(["portal"]);
   });
 
   it("takes the gateway's own signed status report, and spec 000 answers from it", async () => {
     const t = await tenant(["payments.read"]);
     await post(deposit(t.account.id, 3));
     const report = await post({ type: "gateway.status", data: { status: "unavailable", reason: "maintenance" } });
-    expect(report.json.status).toBe("processed");
-    const state = await admin("GET", "/gateway-status");
-    expect(state.json).toMatchObject({ status: "unavailable", reason: "reported by the gateway: maintenance" });
-    const res = await call("GET", "/api/v1/user/payments", { headers: { "x-api-key": t.key } });
+    expect(expectStatus(report, 200).status).toBe("processed");
+    const state = await adminCall(routes.gateway.getGatewayStatus, {});
+    expect(expectStatus(state, 200)).toMatchObject({
+      status: "unavailable",
+      reason: "reported by the gateway: maintenance",
+    });
+    const res = await userPayments(t.key);
     expect(res.headers.get("x-sms-gateway-status")).toBe("unavailable");
-    expect(res.json).toEqual([]);
+    expect(expectStatus(res, 200)).toEqual([]);
   });
 
   it("stays idle without a health URL", async () => {
