@@ -4,7 +4,7 @@
 import { env } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, ledgerInvariant, query, sql, tenant } from "./helpers";
+import { callRouteUnchecked, expectStatus, ledgerInvariant, query, routes, sql, tenant } from "./helpers";
 import { newEventId, signedHeaders } from "./webhook-signing";
 
 afterEach(() => {
@@ -23,6 +23,7 @@ const UNSUPPORTED = JSON.stringify({ type: "no.such.event", data: {} });
 const RECEIVERS = [
   {
     path: "/webhooks/sms-gateway",
+    route: routes.webhooks.receiveSmsGatewayEvent,
     upstream: "sms_gateway",
     secret: () => env.SMS_GATEWAY_WEBHOOK_SECRET,
     unsupported: {
@@ -34,6 +35,7 @@ const RECEIVERS = [
   },
   {
     path: "/webhooks/mobile-money",
+    route: routes.webhooks.receiveMobileMoneyEvent,
     upstream: "mobile_money",
     secret: () => env.MOBILE_MONEY_WEBHOOK_SECRET,
     unsupported: { code: "unsupported_event_type", message: "Unsupported event type: no.such.event" },
@@ -41,6 +43,7 @@ const RECEIVERS = [
   },
   {
     path: "/webhooks/crypto",
+    route: routes.webhooks.receiveCryptoEvent,
     upstream: "crypto",
     secret: () => env.CRYPTO_WEBHOOK_SECRET,
     unsupported: { code: "invalid_request", message: "Invalid event: type, data.transaction_id, data.status" },
@@ -58,10 +61,11 @@ describe("webhook receivers verify each request's signature once", () => {
     it(`${receiver.path}: a signed event it refuses is verified exactly once`, async () => {
       const verify = vi.spyOn(Webhook.prototype, "verify");
       const id = newEventId();
-      const res = await call("POST", receiver.path, {
-        headers: signedHeaders(UNSUPPORTED, { id, secret: receiver.secret() }),
-        body: UNSUPPORTED,
-      });
+      const res = await callRouteUnchecked(
+        receiver.route,
+        { body: UNSUPPORTED },
+        signedHeaders(UNSUPPORTED, { id, secret: receiver.secret() }),
+      );
       // Refused for what it says, and recorded: the whole path after the check ran.
       expect([res.status, res.json]).toEqual([400, { error: receiver.unsupported }]);
       expect(await refusals(receiver.upstream, id)).toEqual([{ status: 400 }]);
@@ -70,10 +74,11 @@ describe("webhook receivers verify each request's signature once", () => {
 
     it(`${receiver.path}: a wrongly signed event is verified once and refused`, async () => {
       const verify = vi.spyOn(Webhook.prototype, "verify");
-      const res = await call("POST", receiver.path, {
-        headers: signedHeaders(UNSUPPORTED, { secret: OTHER_SECRET }),
-        body: UNSUPPORTED,
-      });
+      const res = await callRouteUnchecked(
+        receiver.route,
+        { body: UNSUPPORTED },
+        signedHeaders(UNSUPPORTED, { secret: OTHER_SECRET }),
+      );
       expect([res.status, res.json]).toEqual([401, { error: receiver.forged }]);
       expect(verify).toHaveBeenCalledTimes(1);
     });
@@ -86,12 +91,12 @@ describe("webhook receivers verify each request's signature once", () => {
       data: { account_id: t.account.id, amount: "12.50", description: "Gateway deposit" },
     });
     const verify = vi.spyOn(Webhook.prototype, "verify");
-    const res = await call("POST", "/webhooks/sms-gateway", {
-      headers: signedHeaders(body, { secret: env.SMS_GATEWAY_WEBHOOK_SECRET }),
-      body,
-    });
-    expect(res.status).toBe(200);
-    expect(res.json.status).toBe("processed");
+    const res = await callRouteUnchecked(
+      routes.webhooks.receiveSmsGatewayEvent,
+      { body },
+      signedHeaders(body, { secret: env.SMS_GATEWAY_WEBHOOK_SECRET }),
+    );
+    expect(expectStatus(res, 200).status).toBe("processed");
     expect(verify).toHaveBeenCalledTimes(1);
     expect(await ledgerInvariant(t.account.id)).toEqual({
       balance: "12.5000",
