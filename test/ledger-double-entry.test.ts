@@ -2,16 +2,21 @@
 // to zero, the database refuses anything else, system accounts never make writers queue, and the back
 // office reads postings in their true order.
 import { env } from "cloudflare:test";
+import { z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import {
+  ADMIN,
   adjust,
-  admin,
-  call,
+  adminCall,
+  callRoute,
+  callRouteUnchecked,
   createAccount,
   createWorkspace,
+  expectStatus,
   importEntry,
   ledgerInvariant,
   query,
+  routes,
   sql,
   tenant,
 } from "./helpers";
@@ -19,7 +24,11 @@ import { gatewayEvent, storyAccount } from "./story-helpers";
 
 type Leg = { code: string; amount: string };
 
-const errorText = (e: unknown) => String((e as { cause?: { message?: string } })?.cause?.message ?? e);
+const errorText = (e: unknown) => String(e instanceof Error && e.cause instanceof Error ? e.cause.message : e);
+
+/** The locks the held-posting stand-in reports (pg_locks rows of its held session and the others). */
+const Locks = z.array(z.object({ relname: z.string().nullable(), mode: z.string(), granted: z.boolean() }));
+const locks = async () => Locks.parse(await (await fetch(`${env.HELD_POSTING_URL}/locks`)).json());
 
 describe("double-entry: every movement is a balanced transaction", () => {
   it("gives every posting of every surface and webhook its counter-leg on the system account of its path", async () => {
@@ -45,9 +54,10 @@ describe("double-entry: every movement is a balanced transaction", () => {
     expect(new Set(rows.map((r) => r.transaction_id)).size).toBe(rows.length);
 
     const first = rows[1];
-    const tx = await admin("GET", `/ledger/transactions/${first?.transaction_id}`);
-    expect(tx.status).toBe(200);
-    expect(tx.json).toEqual({
+    const txId = String(first?.transaction_id);
+    const { getLedgerTransaction } = routes.ledger;
+    const tx = await adminCall(getLedgerTransaction, { params: { transaction_id: txId } });
+    expect(expectStatus(tx, 200)).toEqual({
       id: first?.transaction_id,
       effective_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       posted_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
@@ -56,73 +66,78 @@ describe("double-entry: every movement is a balanced transaction", () => {
         { account: "clearing:sms_gateway", amount: "-20.50", currency: "USD" },
       ],
     });
-    expect((await admin("GET", "/ledger/transactions/999999999999")).status).toBe(404);
-    expect((await admin("GET", "/ledger/transactions/abc")).status).toBe(400);
-    expect((await call("GET", `/admin/v1/ledger/transactions/${first?.transaction_id}`)).status).toBe(401);
+    expect((await adminCall(getLedgerTransaction, { params: { transaction_id: "999999999999" } })).status).toBe(404);
+    expect((await callRouteUnchecked(getLedgerTransaction, { params: { transaction_id: "abc" } }, ADMIN)).status).toBe(
+      400,
+    );
+    expect((await callRoute(getLedgerTransaction, { params: { transaction_id: txId } })).status).toBe(401);
   });
 
   it("answers a trial balance that is zero in every currency, with each system account", async () => {
     const t = await tenant(["balance.read"], { currency: "XOF" });
     await adjust(t.account.id, "1500");
     await importEntry(t.account.id, { type: "deposit", amount: "200", description: "gateway history" });
-    const res = await admin("GET", "/ledger/trial-balance");
-    expect(res.status).toBe(200);
-    for (const c of res.json.currencies) expect(c.total).toMatch(/^0(\.0+)?$/);
-    const xof = res.json.currencies.find((c: { currency: string }) => c.currency === "XOF");
+    const { currencies } = expectStatus(await adminCall(routes.ledger.getTrialBalance, {}), 200);
+    for (const c of currencies) expect(c.total).toMatch(/^0(\.0+)?$/);
+    const xof = currencies.find((c) => c.currency === "XOF");
+    if (!xof) throw new Error("no XOF in the trial balance");
     // XOF has no minor units: amounts render without decimals.
     expect(xof.total).toBe("0");
-    const codes = xof.system_accounts.map((s: { code: string }) => s.code);
+    const codes = xof.system_accounts.map((s) => s.code);
     expect(codes).toEqual(expect.arrayContaining(["adjustments:portal", "clearing:sms_gateway"]));
     // total = customer_total + every system balance, exactly.
-    const systems = xof.system_accounts.reduce((sum: bigint, s: { balance: string }) => sum + BigInt(s.balance), 0n);
+    const systems = xof.system_accounts.reduce((sum, s) => sum + BigInt(s.balance), 0n);
     expect(BigInt(xof.customer_total) + systems).toBe(0n);
   });
 
   it("lists a system account's legs newest first with a cursor, and refuses unknown codes and currencies", async () => {
     const t = await tenant(["balance.read"], { currency: "CHF" });
     for (const amount of ["1.10", "2.20", "3.30"]) await adjust(t.account.id, amount);
-    const page1 = await admin("GET", "/ledger/system-accounts/adjustments:portal/entries?currency=CHF&limit=2");
-    expect(page1.status).toBe(200);
-    expect(page1.json.entries.map((e: { amount: string }) => e.amount).slice(0, 2)).toEqual(["-3.30", "-2.20"]);
-    expect(page1.json.entries[0]).toEqual({
+    const { listSystemAccountEntries } = routes.ledger;
+    const portal = { code: "adjustments:portal" };
+    const page1 = expectStatus(
+      await adminCall(listSystemAccountEntries, { params: portal, query: { currency: "CHF", limit: "2" } }),
+      200,
+    );
+    expect(page1.entries.map((e) => e.amount).slice(0, 2)).toEqual(["-3.30", "-2.20"]);
+    expect(page1.entries[0]).toEqual({
       transaction_id: expect.any(Number),
       amount: "-3.30",
       currency: "CHF",
       effective_at: expect.any(String),
       posted_at: expect.any(String),
     });
-    const page2 = await admin(
-      "GET",
-      `/ledger/system-accounts/adjustments:portal/entries?currency=CHF&limit=2&cursor=${page1.json.next_cursor}`,
+    const cursor = page1.next_cursor ?? "";
+    const page2 = expectStatus(
+      await adminCall(listSystemAccountEntries, { params: portal, query: { currency: "CHF", limit: "2", cursor } }),
+      200,
     );
-    expect(page2.json.entries[0].amount).toBe("-1.10");
-    expect((await admin("GET", "/ledger/system-accounts/nope:x/entries?currency=CHF")).status).toBe(400);
-    expect((await admin("GET", "/ledger/system-accounts/revenue:usage/entries")).status).toBe(400);
-    expect((await admin("GET", "/ledger/system-accounts/revenue:usage/entries?currency=chf")).status).toBe(400);
-    expect(
-      (await admin("GET", "/ledger/system-accounts/revenue:usage/entries?currency=CHF&cursor=garbage")).status,
-    ).toBe(400);
+    expect(page2.entries[0]?.amount).toBe("-1.10");
+    const refused = (code: string, query: string) =>
+      callRouteUnchecked(listSystemAccountEntries, { params: { code }, query }, ADMIN);
+    expect((await refused("nope:x", "?currency=CHF")).status).toBe(400);
+    expect((await refused("revenue:usage", "")).status).toBe(400);
+    expect((await refused("revenue:usage", "?currency=chf")).status).toBe(400);
+    expect((await refused("revenue:usage", "?currency=CHF&cursor=garbage")).status).toBe(400);
   });
 });
 
 describe("currencies: one table of ISO 4217 minor units", () => {
   it("refuses an account in a currency the table does not list, and keeps each currency's precision", async () => {
     const ws = await createWorkspace();
-    const unknown = await admin("POST", `/workspaces/${ws.id}/accounts`, { currency: "ZZZ" });
-    expect(unknown.status).toBe(400);
-    expect(unknown.json.error.details).toEqual({ currency: ["unknown currency"] });
+    const unknown = await adminCall(routes.accounts.createAccount, {
+      params: { workspace_id: ws.id },
+      json: { currency: "ZZZ" },
+    });
+    expect(expectStatus(unknown, 400).error.details).toEqual({ currency: ["unknown currency"] });
     const [kwd] = await query<{ minor_units: number }>(sql`SELECT minor_units FROM currencies WHERE code = 'KWD'`);
     expect(kwd?.minor_units).toBe(3);
     const account = await createAccount(ws.id, { currency: "KWD" });
-    expect(
-      (await admin("POST", `/accounts/${account.id}/adjustments`, { amount: "1.234", description: "fils" })).status,
-    ).toBe(201);
-    const refused = await admin("POST", `/accounts/${account.id}/adjustments`, {
-      amount: "1.2345",
-      description: "too fine",
-    });
-    expect(refused.status).toBe(400);
-    expect(refused.json.error.message).toBe("amount has more than 3 decimal places allowed for KWD");
+    const adjustment = (amount: string, description: string) =>
+      adminCall(routes.entries.createAdjustment, { params: { account_id: account.id }, json: { amount, description } });
+    expect((await adjustment("1.234", "fils")).status).toBe(201);
+    const refused = await adjustment("1.2345", "too fine");
+    expect(expectStatus(refused, 400).error.message).toBe("amount has more than 3 decimal places allowed for KWD");
     expect((await ledgerInvariant(account.id)).count).toBe(1);
   });
 });
@@ -207,11 +222,7 @@ describe("double-entry: system accounts are no hot spot", () => {
     expect(hold.status).toBe(200);
     try {
       // The held session has locked account a's row and a clearing:sms_gateway balance slot.
-      const before = (await (await fetch(`${env.HELD_POSTING_URL}/locks`)).json()) as {
-        relname: string | null;
-        mode: string;
-        granted: boolean;
-      }[];
+      const before = await locks();
       expect(before).toContainEqual(
         expect.objectContaining({ relname: "system_balances", mode: "RowExclusiveLock", granted: true }),
       );
@@ -223,7 +234,7 @@ describe("double-entry: system accounts are no hot spot", () => {
       expect(res.status).toBe(200);
       expect((await ledgerInvariant(b.account.id)).balance).toBe("7.0000");
       // ...and nothing waited on a lock: the held session still holds its slot, and no lock is ungranted.
-      const after = (await (await fetch(`${env.HELD_POSTING_URL}/locks`)).json()) as typeof before;
+      const after = await locks();
       expect(after.filter((l) => !l.granted)).toEqual([]);
       expect(after).toContainEqual(
         expect.objectContaining({ relname: "system_balances", mode: "RowExclusiveLock", granted: true }),
@@ -248,15 +259,9 @@ describe("double-entry: two clocks", () => {
     ] as const) {
       await importEntry(acct.id, { type: "usage", amount, description: "late", occurred_at: `${day}T10:00:00Z` });
     }
-    const res = await admin("GET", `/accounts/${acct.id}/entries?limit=10`);
-    const entries = res.json.entries as {
-      amount: number;
-      balance_after: number;
-      transaction_id: number;
-      effective_at: string;
-      posted_at: string;
-      occurred_at: string;
-    }[];
+    const { listEntries } = routes.entries;
+    const params = { account_id: acct.id };
+    const { entries } = expectStatus(await adminCall(listEntries, { params, query: { limit: "10" } }), 200);
     expect(entries.map((e) => e.balance_after)).toEqual([-2.5, 68.5, 71, 100]);
     for (let i = 0; i + 1 < entries.length; i++) {
       const [row, next] = [entries[i], entries[i + 1]];
@@ -267,21 +272,23 @@ describe("double-entry: two clocks", () => {
     }
     expect(entries[0]?.effective_at).toBe("2026-06-02T10:00:00.000Z");
     expect(entries[0]?.occurred_at).toBe(entries[0]?.effective_at);
-    const page = await admin("GET", `/accounts/${acct.id}/entries?limit=2`);
-    const rest = await admin("GET", `/accounts/${acct.id}/entries?limit=2&cursor=${page.json.next_cursor}`);
-    expect(rest.json.entries.map((e: { balance_after: number }) => e.balance_after)).toEqual([71, 100]);
-    expect(rest.json.next_cursor).toBeNull();
+    const page = expectStatus(await adminCall(listEntries, { params, query: { limit: "2" } }), 200);
+    const cursor = page.next_cursor ?? "";
+    const rest = expectStatus(await adminCall(listEntries, { params, query: { limit: "2", cursor } }), 200);
+    expect(rest.entries.map((e) => e.balance_after)).toEqual([71, 100]);
+    expect(rest.next_cursor).toBeNull();
   });
 
   it("refuses a record-usage date more than 5 minutes ahead with nothing posted, and takes past dates", async () => {
     const t = await tenant(["funds.write", "usage.write"]);
-    const base = `/v1/account/${t.account.id}/transactions`;
-    await call("POST", `${base}/add-funds`, { headers: { api_key: t.key }, body: { amount: 50 } });
+    const params = { accountId: t.account.id };
+    const key = { api_key: t.key };
+    const funded = await callRoute(routes.accountTransactions.addFunds, { params, json: { amount: 50 } }, key);
+    expect(funded.status).toBe(200);
     const usage = (date: string) =>
-      call("POST", `${base}/record-usage`, { headers: { api_key: t.key }, body: { details: "x", amount: 1, date } });
+      callRoute(routes.accountTransactions.recordUsage, { params, json: { details: "x", amount: 1, date } }, key);
     const future = await usage("2099-01-01 00:00:00");
-    expect(future.status).toBe(400);
-    expect(future.json).toEqual({
+    expect(expectStatus(future, 400)).toEqual({
       error: {
         code: "bad_request",
         message: expect.stringContaining("date"),
