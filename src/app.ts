@@ -54,7 +54,7 @@ export const OPENAPI_SERVERS = [
 const OPENAPI_LICENSE = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
 
 /** JSON bodies of this API are small; anything larger is refused before it is parsed. */
-const MAX_JSON_BODY_BYTES = 64 * 1024;
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>();

@@ -16,6 +16,12 @@ type AdminRouteConfig = Omit<RouteConfig, "middleware" | "security" | "tags" | "
 export function adminRoute<const R extends AdminRouteConfig>(config: R) {
   return createRoute({
     ...config,
+    // Every admin route can meet the database down; a route with a body, the JSON body limit.
+    responses: {
+      503: jsonContent(AdminError, "The database is unreachable; retry later"),
+      ...(config.request?.body ? { 413: jsonContent(AdminError, "The body is larger than its limit") } : {}),
+      ...config.responses,
+    },
     tags: ["Portal admin"],
     security: [{ adminBearer: [] }],
     middleware: routeMiddleware(requireAdmin, perAdminToken, requireRole(ROUTE_ROLES[config.operationId])),

@@ -14,6 +14,7 @@ const errors = {
   500: jsonContent(CryptoError, "Unexpected failure (code `internal_error`, with a request id)"),
   503: jsonContent(CryptoError, "The database is unreachable (code `service_unavailable`)"),
 };
+const tooLarge = jsonContent(CryptoError, "The body is larger than the JSON body limit (code `payload_too_large`)");
 const tags = ["Crypto payments (spec 004)"];
 
 export const listPayments = createRoute({
@@ -51,6 +52,7 @@ export const paymentStatus = createRoute({
     200: jsonContent(PaymentDetail, "The payment"),
     400: jsonContent(CryptoError, "Invalid body"),
     404: jsonContent(CryptoError, "No such payment in this workspace"),
+    413: tooLarge,
     ...errors,
   },
 });
@@ -77,6 +79,7 @@ export const createPayment = createRoute({
     201: jsonContent(PaymentDetail, "Created"),
     400: jsonContent(CryptoError, "Invalid body"),
     409: jsonContent(CryptoError, "No USD account to credit, or the same Idempotency-Key is in flight"),
+    413: tooLarge,
     422: jsonContent(CryptoError, "Idempotency-Key reused with a different body"),
     ...errors,
   },

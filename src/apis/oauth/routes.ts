@@ -77,6 +77,7 @@ export const token = createRoute({
       OAuthErrorBody,
       "invalid_client: unknown client, wrong secret, revoked client, no client authentication",
     ),
+    413: jsonContent(OAuthErrorBody, "invalid_request: the body is larger than the body limit"),
     429: rateLimited(OAuthErrorBody, "client_id (error `temporarily_unavailable`)"),
     503: jsonContent(OAuthErrorBody, "temporarily_unavailable: the database is unreachable"),
   },

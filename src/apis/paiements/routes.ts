@@ -65,6 +65,7 @@ export const createPayment = createRoute({
       "The key lacks `payments.write`, is not bound to an account, or the account is suspended",
     ),
     409: jsonContent(PaiementsError, "A request with the same Idempotency-Key is still being processed"),
+    413: jsonContent(PaiementsError, "The body is larger than the JSON body limit"),
     422: jsonContent(PaiementsError, "The Idempotency-Key was already used with a different body"),
     ...authErrors,
   },
