@@ -3,35 +3,42 @@
 import { describe, expect, it } from "vitest";
 import { FAILING_DELIVERIES_SHOWN } from "../src/apis/admin/overview/queries";
 import {
+  ADMIN,
   adjust,
-  admin,
-  call,
+  adminCall,
+  callRoute,
+  callRouteUnchecked,
   createAccount,
   createKey,
   createWorkspace,
+  expectStatus,
   importEntry,
   ledgerInvariant,
   query,
+  routes,
   seedEntries,
   sql,
 } from "./helpers";
+import { openApiDocument } from "./openapi-doc";
+
+const { accounts, apiKeys, deliveries, entries, members, oauthClients, overview, workspaces } = routes;
 
 const UNKNOWN = "00000000-0000-4000-8000-000000000000";
 const uniq = () => Math.random().toString(36).slice(2, 10);
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const noonOf = (offset: number) => `${day(offset)}T12:00:00.000Z`;
 
-async function allPages<T>(first: string, key: string): Promise<T[]> {
+/** Every item of a cursor-paged list: `page` reads one page (its items and next cursor) from a cursor. */
+async function allPages<T>(page: (cursor?: string) => Promise<{ items: T[]; next_cursor: string | null }>) {
   const out: T[] = [];
-  let path: string | null = first;
-  for (let i = 0; path && i < 50; i++) {
-    const res = await admin("GET", path);
-    expect(res.status, res.text).toBe(200);
-    out.push(...res.json[key]);
-    const cursor: string | null = res.json.next_cursor;
-    path = cursor ? `${first}${first.includes("?") ? "&" : "?"}cursor=${encodeURIComponent(cursor)}` : null;
+  let cursor: string | undefined;
+  for (let i = 0; i < 50; i++) {
+    const { items, next_cursor } = await page(cursor);
+    out.push(...items);
+    if (next_cursor === null) return out;
+    cursor = next_cursor;
   }
-  return out;
+  throw new Error("more than 50 pages");
 }
 
 /** A delivery row as the queue consumer leaves it; last attempted at `lastAttemptAt`, or now when null. */
@@ -50,7 +57,6 @@ async function failedDelivery(
 }
 
 type Figures = { workspaces: number; accounts: number; entries_today: number };
-type FailingDelivery = { id: string } & Record<string, unknown>;
 
 /** The overview's figures as the database has them, and the ids of the failing deliveries it should list. */
 async function databaseFigures() {
@@ -72,15 +78,13 @@ async function databaseFigures() {
 async function quietOverview() {
   for (let i = 0; i < 20; i++) {
     const before = await databaseFigures();
-    const res = await admin("GET", "/overview");
+    const res = await adminCall(overview.getOverview, {});
     const after = await databaseFigures();
-    expect(res.status).toBe(200);
+    const figures = expectStatus(res, 200);
     if (JSON.stringify(before) !== JSON.stringify(after)) continue;
-    const { workspaces, accounts, entries_today, failing_deliveries } = res.json as Figures & {
-      failing_deliveries: FailingDelivery[];
-    };
+    const { failing_deliveries } = figures;
     return {
-      overview: { workspaces, accounts, entries_today },
+      overview: { workspaces: figures.workspaces, accounts: figures.accounts, entries_today: figures.entries_today },
       truth: { workspaces: before.workspaces, accounts: before.accounts, entries_today: before.entries_today },
       failing: failing_deliveries,
       failing_ids: before.failing_ids,
@@ -97,30 +101,31 @@ describe("admin: workspace list and search", () => {
     const c = await createWorkspace(`${tag} Gamma`);
     await createWorkspace(`Not ${tag}`);
     await createAccount(a.id);
-    const all = await allPages<{ id: string; name: string; account_count: number }>(
-      `/workspaces?q=${encodeURIComponent(tag.toUpperCase())}&limit=1`,
-      "workspaces",
-    );
+    const all = await allPages(async (cursor) => {
+      const res = await adminCall(workspaces.listWorkspaces, { query: { q: tag.toUpperCase(), limit: "1", cursor } });
+      const page = expectStatus(res, 200);
+      return { items: page.workspaces, next_cursor: page.next_cursor };
+    });
     expect(all.map((w) => w.id)).toEqual([a.id, b.id, c.id]);
     expect(all[0]).toMatchObject({ name: `${tag} Alpha`, account_count: 1 });
-    const byId = await admin("GET", `/workspaces?q=${b.id}`);
-    expect(byId.json.workspaces.map((w: { id: string }) => w.id)).toEqual([b.id]);
-    expect(byId.json.next_cursor).toBeNull();
+    const byId = expectStatus(await adminCall(workspaces.listWorkspaces, { query: { q: b.id } }), 200);
+    expect(byId.workspaces.map((w) => w.id)).toEqual([b.id]);
+    expect(byId.next_cursor).toBeNull();
   });
 
   it("treats % and _ in the search as plain characters", async () => {
     const tag = uniq();
     const literal = await createWorkspace(`${tag}%_x`);
     await createWorkspace(`${tag}ab`);
-    const res = await admin("GET", `/workspaces?q=${encodeURIComponent(`${tag}%_`)}`);
-    expect(res.json.workspaces.map((w: { id: string }) => w.id)).toEqual([literal.id]);
+    const res = expectStatus(await adminCall(workspaces.listWorkspaces, { query: { q: `${tag}%_` } }), 200);
+    expect(res.workspaces.map((w) => w.id)).toEqual([literal.id]);
   });
 
   it("refuses a bad limit or cursor in the admin envelope", async () => {
     for (const q of ["limit=0", "limit=101", "limit=abc", "cursor=nope"]) {
-      const res = await admin("GET", `/workspaces?${q}`);
+      const res = await callRouteUnchecked(workspaces.listWorkspaces, { query: `?${q}` }, ADMIN);
       expect(res.status, q).toBe(400);
-      expect(res.json.error.code, q).toBe("bad_request");
+      expect(expectStatus(res, 400).error.code, q).toBe("bad_request");
     }
   });
 });
@@ -132,24 +137,32 @@ describe("admin: one workspace", () => {
     const acct = await createAccount(mine.id);
     const key = await createKey(mine.id, { account_id: acct.id, permissions: ["payments.read"] });
     const otherKey = await createKey(other.id, { permissions: ["payments.read"] });
-    await admin("POST", `/workspaces/${mine.id}/members`, { email: "b@example.com", role: "staff" });
-    await admin("POST", `/workspaces/${mine.id}/members`, { email: "a@example.com", role: "owner" });
-    await admin("POST", `/workspaces/${other.id}/members`, { email: "z@example.com", role: "owner" });
-    const client = await admin("POST", `/workspaces/${mine.id}/oauth-clients`, { name: "shop", scopes: ["read"] });
-    await admin("DELETE", `/api-keys/${key.id}`);
-    const res = await admin("GET", `/workspaces/${mine.id}`);
-    expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ id: mine.id, name: "Mine", account_count: 1 });
-    expect(res.json.api_keys).toHaveLength(1);
-    expect(res.json.api_keys[0]).toMatchObject({ id: key.id, prefix: key.prefix, account_id: acct.id });
-    expect(res.json.api_keys[0].revoked_at).toMatch(/Z$/);
-    expect(JSON.stringify(res.json)).not.toContain(otherKey.id);
-    expect(res.json.members.map((m: { email: string }) => m.email)).toEqual(["a@example.com", "b@example.com"]);
-    expect(res.json.oauth_clients).toEqual([
-      expect.objectContaining({ client_id: client.json.client_id, name: "shop", scopes: ["read"], revoked_at: null }),
+    const member = (workspace_id: string, email: string, role: "owner" | "staff") =>
+      adminCall(members.createMember, { params: { workspace_id }, json: { email, role } });
+    expect((await member(mine.id, "b@example.com", "staff")).status).toBe(201);
+    expect((await member(mine.id, "a@example.com", "owner")).status).toBe(201);
+    expect((await member(other.id, "z@example.com", "owner")).status).toBe(201);
+    const client = expectStatus(
+      await adminCall(oauthClients.createOAuthClient, {
+        params: { workspace_id: mine.id },
+        json: { name: "shop", scopes: ["read"] },
+      }),
+      201,
+    );
+    expect((await adminCall(apiKeys.revokeApiKey, { params: { id: key.id } })).status).toBe(204);
+    const res = expectStatus(await adminCall(workspaces.getWorkspace, { params: { workspace_id: mine.id } }), 200);
+    expect(res).toMatchObject({ id: mine.id, name: "Mine", account_count: 1 });
+    expect(res.api_keys).toHaveLength(1);
+    expect(res.api_keys[0]).toMatchObject({ id: key.id, prefix: key.prefix, account_id: acct.id });
+    expect(res.api_keys[0]?.revoked_at).toMatch(/Z$/);
+    expect(JSON.stringify(res)).not.toContain(otherKey.id);
+    expect(res.members.map((m) => m.email)).toEqual(["a@example.com", "b@example.com"]);
+    expect(res.oauth_clients).toEqual([
+      expect.objectContaining({ client_id: client.client_id, name: "shop", scopes: ["read"], revoked_at: null }),
     ]);
-    expect((await admin("GET", `/workspaces/${UNKNOWN}`)).status).toBe(404);
-    expect((await admin("GET", "/workspaces/not-a-uuid")).status).toBe(400);
+    expect((await adminCall(workspaces.getWorkspace, { params: { workspace_id: UNKNOWN } })).status).toBe(404);
+    const badId = await callRouteUnchecked(workspaces.getWorkspace, { params: { workspace_id: "not-a-uuid" } }, ADMIN);
+    expect(badId.status).toBe(400);
   });
 
   it("lists its accounts oldest first with cursor paging, and none of another workspace's", async () => {
@@ -159,14 +172,22 @@ describe("admin: one workspace", () => {
     for (const currency of ["EUR", "USD", "XOF"]) made.push(await createAccount(ws.id, { currency }));
     await createAccount(other.id);
     await adjust(made[1]!.id, "12.50");
-    const all = await allPages<{ id: string; balance: number; entry_count: number }>(
-      `/workspaces/${ws.id}/accounts?limit=2`,
-      "accounts",
-    );
+    const all = await allPages(async (cursor) => {
+      const res = await adminCall(accounts.listAccounts, {
+        params: { workspace_id: ws.id },
+        query: { limit: "2", cursor },
+      });
+      const page = expectStatus(res, 200);
+      return { items: page.accounts, next_cursor: page.next_cursor };
+    });
     expect(all.map((a) => a.id)).toEqual(made.map((a) => a.id));
     expect(all[1]).toMatchObject({ currency: "USD", balance: 12.5, entry_count: 1, status: "active" });
-    expect((await admin("GET", `/workspaces/${UNKNOWN}/accounts`)).status).toBe(404);
-    expect((await admin("GET", `/workspaces/${ws.id}/accounts?cursor=bad`)).status).toBe(400);
+    expect((await adminCall(accounts.listAccounts, { params: { workspace_id: UNKNOWN } })).status).toBe(404);
+    const badCursor = await adminCall(accounts.listAccounts, {
+      params: { workspace_id: ws.id },
+      query: { cursor: "bad" },
+    });
+    expect(badCursor.status).toBe(400);
   });
 });
 
@@ -176,9 +197,8 @@ describe("admin: one account", () => {
     const acct = await createAccount(ws.id);
     await adjust(acct.id, "100.10");
     await adjust(acct.id, "-0.20");
-    const res = await admin("GET", `/accounts/${acct.id}`);
-    expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({
+    const res = await adminCall(accounts.getAccount, { params: { account_id: acct.id } });
+    expect(expectStatus(res, 200)).toMatchObject({
       id: acct.id,
       workspace_id: ws.id,
       workspace_name: "Acme",
@@ -186,7 +206,7 @@ describe("admin: one account", () => {
       entry_count: 2,
       reconciliation: { entries_sum: 99.9, entries_count: 2, difference: 0, balanced: true },
     });
-    expect((await admin("GET", `/accounts/${UNKNOWN}`)).status).toBe(404);
+    expect((await adminCall(accounts.getAccount, { params: { account_id: UNKNOWN } })).status).toBe(404);
   });
 
   it("pages its entries newest first with filters, and nothing of other accounts", async () => {
@@ -198,18 +218,21 @@ describe("admin: one account", () => {
     await importEntry(acct.id, { type: "usage", amount: "-2.5", description: "use", occurred_at: noonOf(-2) });
     const p1 = await adjust(acct.id, "0.1", "portal one");
     const p2 = await adjust(acct.id, "-1", "portal two");
-    const all = await allPages<{ id: number; account_id: string; amount: number; source: string }>(
-      `/accounts/${acct.id}/entries?limit=1`,
-      "entries",
-    );
+    const all = await allPages(async (cursor) => {
+      const res = await adminCall(entries.listEntries, {
+        params: { account_id: acct.id },
+        query: { limit: "1", cursor },
+      });
+      const page = expectStatus(res, 200);
+      return { items: page.entries, next_cursor: page.next_cursor };
+    });
     expect(all).toHaveLength(4);
     expect(all[0]).toMatchObject({ id: p2.id, amount: -1, source: "portal", type: "adjustment", balance_after: 6.6 });
-    expect(all[1]!.id).toBe(p1.id);
+    expect(all[1]?.id).toBe(p1.id);
     expect(new Set(all.map((e) => e.account_id))).toEqual(new Set([acct.id]));
-    const list = async (q: string) =>
-      (await admin("GET", `/accounts/${acct.id}/entries?${q}`)).json.entries.map(
-        (e: { description: string }) => e.description,
-      );
+    const entriesWith = (q: string) =>
+      callRouteUnchecked(entries.listEntries, { params: { account_id: acct.id }, query: `?${q}` }, ADMIN);
+    const list = async (q: string) => expectStatus(await entriesWith(q), 200).entries.map((e) => e.description);
     expect(await list("source=portal")).toEqual(["portal two", "portal one"]);
     expect(await list("type=usage")).toEqual(["use"]);
     expect(await list(`from=${day(-3)}&to=${day(-2)}`)).toEqual(["use", "old"]);
@@ -222,11 +245,11 @@ describe("admin: one account", () => {
       "from=yesterday",
       `from=${day(0)}&to=${day(-1)}`,
     ]) {
-      const res = await admin("GET", `/accounts/${acct.id}/entries?${q}`);
+      const res = await entriesWith(q);
       expect(res.status, q).toBe(400);
-      expect(res.json.error.message, q).toMatch(/type|source|from|to/);
+      expect(expectStatus(res, 400).error.message, q).toMatch(/type|source|from|to/);
     }
-    expect((await admin("GET", `/accounts/${UNKNOWN}/entries`)).status).toBe(404);
+    expect((await adminCall(entries.listEntries, { params: { account_id: UNKNOWN } })).status).toBe(404);
   });
 
   it("gives the closing balance of each day by posting time, never a balance the account did not have", async () => {
@@ -236,9 +259,10 @@ describe("admin: one account", () => {
     await adjust(acct.id, "10");
     await importEntry(acct.id, { type: "usage", amount: "-3.25", description: "u", occurred_at: noonOf(-1) });
     await importEntry(acct.id, { type: "deposit", amount: "2", description: "d", occurred_at: noonOf(-2) });
-    const res = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-3)}&to=${day(0)}`);
-    expect(res.status).toBe(200);
-    expect(res.json).toEqual({
+    const history = (account_id: string, query: { from?: string; to?: string } = {}) =>
+      adminCall(accounts.getBalanceHistory, { params: { account_id }, query });
+    const res = await history(acct.id, { from: day(-3), to: day(0) });
+    expect(expectStatus(res, 200)).toEqual({
       account_id: acct.id,
       currency: "EUR",
       from: day(-3),
@@ -250,14 +274,14 @@ describe("admin: one account", () => {
         { date: day(0), balance: 8.75 },
       ],
     });
-    const past = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-3)}&to=${day(-2)}`);
-    expect(past.json.points.map((p: { balance: number }) => p.balance)).toEqual([0, 0]);
-    const fallback = await admin("GET", `/accounts/${acct.id}/balance-history`);
-    expect(fallback.json.points).toHaveLength(30);
-    expect(fallback.json.points.at(-1)).toEqual({ date: day(0), balance: 8.75 });
-    expect(fallback.json.to).toBe(day(0));
-    expect((await admin("GET", `/accounts/${acct.id}/balance-history?from=2025-01-01&to=2026-06-01`)).status).toBe(400);
-    expect((await admin("GET", `/accounts/${UNKNOWN}/balance-history`)).status).toBe(404);
+    const past = expectStatus(await history(acct.id, { from: day(-3), to: day(-2) }), 200);
+    expect(past.points.map((p) => p.balance)).toEqual([0, 0]);
+    const fallback = expectStatus(await history(acct.id), 200);
+    expect(fallback.points).toHaveLength(30);
+    expect(fallback.points.at(-1)).toEqual({ date: day(0), balance: 8.75 });
+    expect(fallback.to).toBe(day(0));
+    expect((await history(acct.id, { from: "2025-01-01", to: "2026-06-01" })).status).toBe(400);
+    expect((await history(UNKNOWN)).status).toBe(404);
   });
 
   it("carries the balance of earlier postings into the period", async () => {
@@ -269,8 +293,11 @@ describe("admin: one account", () => {
       sql`SELECT ${acct.id}::uuid, v.amount::numeric, 'EUR', 'portal', 'adjustment', 'old', v.after::numeric, v.at, v.seq::bigint
       FROM (VALUES (5, 5, now() - interval '3 days', 1), (-2, 3, now() - interval '1 day', 2)) v (amount, after, at, seq)`,
     );
-    const res = await admin("GET", `/accounts/${acct.id}/balance-history?from=${day(-2)}&to=${day(0)}`);
-    expect(res.json.points).toEqual([
+    const res = await adminCall(accounts.getBalanceHistory, {
+      params: { account_id: acct.id },
+      query: { from: day(-2), to: day(0) },
+    });
+    expect(expectStatus(res, 200).points).toEqual([
       { date: day(-2), balance: 5 },
       { date: day(-1), balance: 3 },
       { date: day(0), balance: 3 },
@@ -285,9 +312,7 @@ describe("admin: CSV export", () => {
     await importEntry(acct.id, { type: "deposit", amount: "10", description: "too old", occurred_at: noonOf(-40) });
     const a = await adjust(acct.id, "0.10", 'Refund, "goodwill"');
     const b = await adjust(acct.id, "-3.25", "=HYPERLINK(1)");
-    const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv`, {
-      headers: { authorization: `Bearer ${(await import("cloudflare:test")).env.ADMIN_TOKEN}` },
-    });
+    const res = await adminCall(entries.exportEntries, { params: { account_id: acct.id } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(res.headers.get("content-disposition")).toContain(`entries-${acct.id}-${day(-29)}-${day(0)}.csv`);
@@ -318,17 +343,15 @@ describe("admin: CSV export", () => {
     ];
     const posted: { id: number }[] = [];
     for (const [description] of cases) posted.push(await adjust(acct.id, "1", description));
-    const { env } = await import("cloudflare:test");
-    const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv`, {
-      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
-    });
+    const res = await adminCall(entries.exportEntries, { params: { account_id: acct.id } });
+    expect(res.status).toBe(200);
     const descriptions = res.text
       .trimEnd()
       .split("\r\n")
       .slice(1)
       .reverse()
       .map((line, i) => {
-        const prefix = `${posted[i]!.id},"`;
+        const prefix = `${posted[i]?.id},"`;
         expect(line.startsWith(prefix), line).toBe(true);
         // id, occurred_at, source, type, then the description; after it: amount, currency, balance.
         const afterType = line.indexOf('"adjustment",') + '"adjustment",'.length;
@@ -350,10 +373,11 @@ describe("admin: CSV export", () => {
       "clearing:sms_gateway",
     );
     expect((await ledgerInvariant(acct.id)).count).toBe(rows);
-    const { env } = await import("cloudflare:test");
-    const res = await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv?from=${day(-1)}&to=${day(0)}`, {
-      headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` },
+    const res = await adminCall(entries.exportEntries, {
+      params: { account_id: acct.id },
+      query: { from: day(-1), to: day(0) },
     });
+    expect(res.status).toBe(200);
     const lines = res.text.trimEnd().split("\r\n").slice(1);
     expect(lines).toHaveLength(rows);
     expect(lines.map((l) => l.split(",")[4])).toEqual(Array.from({ length: rows }, (_, i) => `"bulk ${i + 1}"`));
@@ -361,13 +385,15 @@ describe("admin: CSV export", () => {
   });
 
   it("answers an unknown account or a bad period in the admin envelope, and needs the admin token", async () => {
-    expect((await admin("GET", `/accounts/${UNKNOWN}/entries.csv`)).status).toBe(404);
+    expect((await adminCall(entries.exportEntries, { params: { account_id: UNKNOWN } })).status).toBe(404);
     const ws = await createWorkspace();
     const acct = await createAccount(ws.id);
-    const long = await admin("GET", `/accounts/${acct.id}/entries.csv?from=2024-01-01&to=2026-01-01`);
-    expect(long.status).toBe(400);
-    expect(long.json.error.message).toContain("366 days");
-    expect((await call("GET", `/admin/v1/accounts/${acct.id}/entries.csv`)).status).toBe(401);
+    const long = await adminCall(entries.exportEntries, {
+      params: { account_id: acct.id },
+      query: { from: "2024-01-01", to: "2026-01-01" },
+    });
+    expect(expectStatus(long, 400).error.message).toContain("366 days");
+    expect((await callRoute(entries.exportEntries, { params: { account_id: acct.id } })).status).toBe(401);
   });
 });
 
@@ -420,36 +446,37 @@ describe("admin: overview and webhook deliveries", () => {
   it("shows when a pending delivery is retried next", async () => {
     const ws = await createWorkspace();
     const id = await failedDelivery(ws.id, "pending", 2);
-    const res = await admin("GET", `/workspaces/${ws.id}/webhook-deliveries`);
-    const d = res.json.deliveries.find((x: { id: string }) => x.id === id);
+    const res = await adminCall(deliveries.listDeliveries, { params: { workspace_id: ws.id } });
+    const d = expectStatus(res, 200).deliveries.find((x) => x.id === id);
     // Two attempts failed: the queue waits 30 s × 4 before the third.
-    expect(d.next_attempt_at).toBe("2026-11-20T10:02:00.000Z");
+    expect(d?.next_attempt_at).toBe("2026-11-20T10:02:00.000Z");
   });
 
   it("retries a failed delivery of its own workspace now; not a delivered or a foreign one", async () => {
     const ws = await createWorkspace();
     const other = await createWorkspace();
     const failed = await failedDelivery(ws.id);
-    const res = await admin("POST", `/workspaces/${ws.id}/webhook-deliveries/${failed}/retry`);
-    expect(res.status).toBe(202);
-    expect(res.json).toEqual({ id: failed, status: "pending" });
+    const retry = (delivery_id: string) =>
+      adminCall(deliveries.retryDelivery, { params: { workspace_id: ws.id, delivery_id } });
+    const res = await retry(failed);
+    expect(expectStatus(res, 202)).toEqual({ id: failed, status: "pending" });
     const [row] = await query<{ status: string }>(sql`SELECT status FROM webhook_deliveries WHERE id = ${failed}`);
-    expect(row!.status).not.toBe("failed");
+    expect(row?.status).not.toBe("failed");
     const delivered = await failedDelivery(ws.id, "delivered", 1);
-    expect((await admin("POST", `/workspaces/${ws.id}/webhook-deliveries/${delivered}/retry`)).status).toBe(409);
+    expect((await retry(delivered)).status).toBe(409);
     const foreign = await failedDelivery(other.id);
-    expect((await admin("POST", `/workspaces/${ws.id}/webhook-deliveries/${foreign}/retry`)).status).toBe(404);
+    expect((await retry(foreign)).status).toBe(404);
     const [untouched] = await query<{ status: string }>(
       sql`SELECT status FROM webhook_deliveries WHERE id = ${foreign}`,
     );
-    expect(untouched!.status).toBe("failed");
+    expect(untouched?.status).toBe("failed");
   });
 });
 
 describe("admin read routes in OpenAPI", () => {
   it("documents every new path", async () => {
-    const doc = (await call("GET", "/openapi.json")).json;
-    for (const [path, method] of [
+    const doc = await openApiDocument();
+    const documented: [string, string][] = [
       ["/admin/v1/workspaces", "get"],
       ["/admin/v1/workspaces/{workspace_id}", "get"],
       ["/admin/v1/workspaces/{workspace_id}/accounts", "get"],
@@ -459,9 +486,11 @@ describe("admin read routes in OpenAPI", () => {
       ["/admin/v1/accounts/{account_id}/balance-history", "get"],
       ["/admin/v1/overview", "get"],
       ["/admin/v1/workspaces/{workspace_id}/webhook-deliveries/{delivery_id}/retry", "post"],
-    ]) {
-      expect(doc.paths[path!]?.[method!], `${method} ${path}`).toBeDefined();
-      expect(doc.paths[path!][method!].security, path).toEqual([{ adminBearer: [] }]);
+    ];
+    for (const [path, method] of documented) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation, `${method} ${path}`).toBeDefined();
+      expect(operation?.security, path).toEqual([{ adminBearer: [] }]);
     }
   });
 });

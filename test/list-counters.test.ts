@@ -3,7 +3,7 @@
 // worker, each on its own database connection, while the lists are read. Afterwards every counter must equal
 // a count(*) of what it counts (the `counter_drift` view) and every total the APIs answer must equal a
 // count(*) of the rows; then pages at every offset and date ranges on day edges are checked against plain SQL.
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   accessToken,
@@ -13,16 +13,18 @@ import {
   processorEvent,
 } from "./crypto-helpers";
 import {
-  admin,
-  call,
+  callRoute,
+  callRouteUnchecked,
   createAccount,
   createKey,
   createWorkspace,
   expectStatus,
   type Permission,
   query,
+  routes,
   sql,
 } from "./helpers";
+import { recordSmsPayment, workspaceMember } from "./story-helpers";
 import { statusEvent as mobileMoneyStatusEvent, postSigned } from "./webhook-signing";
 
 const MM_PERMISSIONS: Permission[] = ["payments.read", "payments.write"];
@@ -51,17 +53,6 @@ const outcome = (what: string, expected: number, res: { status: number; text: st
 });
 const failed = (outcomes: Outcome[]) => outcomes.filter((o) => o.status !== o.expected);
 
-async function member(workspaceId: string) {
-  const created = await admin("POST", `/workspaces/${workspaceId}/members`, {
-    email: `owner-${crypto.randomUUID()}@example.com`,
-    role: "owner",
-  });
-  if (created.status !== 201) throw new Error(created.text);
-  const issued = await admin("POST", `/members/${created.json.id}/tokens`, {});
-  if (issued.status !== 201) throw new Error(issued.text);
-  return issued.json.token as string;
-}
-
 /** A workspace with an EUR account (001 and 003 credit it), a USD one (004), two API keys, a member, a client. */
 async function merchant() {
   const workspace = await createWorkspace("Counters");
@@ -70,12 +61,12 @@ async function merchant() {
   const keys = await Promise.all(
     range(2).map(() => createKey(workspace.id, { account_id: eur.id, permissions: MM_PERMISSIONS })),
   );
-  const memberToken = await member(workspace.id);
+  const memberToken = (await workspaceMember(workspace.id, "owner")).token;
   const oauthToken = await accessToken(await createClient(workspace.id));
   return {
-    workspaceId: workspace.id as string,
-    accountIds: [eur.id as string, usd.id as string],
-    keys: keys.map((k) => ({ id: k.id as string, key: k.key as string })),
+    workspaceId: workspace.id,
+    accountIds: [eur.id, usd.id],
+    keys: keys.map((k) => ({ id: k.id, key: k.key })),
     memberToken,
     oauthToken,
   };
@@ -84,36 +75,36 @@ type Merchant = Awaited<ReturnType<typeof merchant>>;
 
 const createMobileMoney = (apiKey: string, i: number) => {
   const type = MM_TYPES[i % MM_TYPES.length]!;
-  return call("POST", "/api/paiements", {
-    headers: { "x-api-key": apiKey },
-    body: {
-      transaction_type: type,
-      amount: 100 + i,
-      ...(type === "DIRECT_PAYMENT" ? { phone: "+2250506070809", service_mobile_code: "MTN_CI" } : {}),
+  return callRoute(
+    routes.paiements.createPayment,
+    {
+      json: {
+        transaction_type: type,
+        amount: 100 + i,
+        ...(type === "DIRECT_PAYMENT" ? { phone: "+2250506070809", service_mobile_code: "MTN_CI" } : {}),
+      },
     },
-  });
+    { "x-api-key": apiKey },
+  );
 };
 
-async function recordSms(m: Merchant, i: number) {
-  const form = new FormData();
-  form.set("amount", `${10 + i}.50`);
-  form.set("paymentMethod", i % 2 ? "cash" : "card");
-  const res = await SELF.fetch(`https://api.test/api/v1/workspace/${m.workspaceId}/sms/payments`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${m.memberToken}` },
-    body: form,
-  });
-  const text = await res.text();
-  return { status: res.status, text, json: res.status === 201 ? JSON.parse(text) : undefined };
-}
+const recordSms = (m: Merchant, i: number) =>
+  recordSmsPayment(m.workspaceId, m.memberToken, { amount: `${10 + i}.50`, paymentMethod: i % 2 ? "cash" : "card" });
 
-const smsPath = (m: Merchant, suffix = "") => `/api/v1/workspace/${m.workspaceId}/sms/payments${suffix}`;
+/** The three lists with a query string as given, and the 003 delete; answers typed by their route. */
+const memberAuth = (m: Merchant) => ({ authorization: `Bearer ${m.memberToken}` });
 const listSms = (m: Merchant, qs = "") =>
-  call("GET", smsPath(m, qs), { headers: { authorization: `Bearer ${m.memberToken}` } });
+  callRouteUnchecked(
+    routes.smsPayments.listPayments,
+    { params: { workspaceId: m.workspaceId }, query: qs },
+    memberAuth(m),
+  );
+const deleteSms = (m: Merchant, id: string) =>
+  callRoute(routes.smsPayments.deletePayment, { params: { workspaceId: m.workspaceId, id } }, memberAuth(m));
 const listMobileMoney = (apiKey: string, qs = "") =>
-  call("GET", `/api/paiements/api-key${qs}`, { headers: { "x-api-key": apiKey } });
+  callRouteUnchecked(routes.paiements.listByApiKey, { query: qs }, { "x-api-key": apiKey });
 const listCrypto = (m: Merchant, qs = "") =>
-  call("GET", `/payments/${qs}`, { headers: { authorization: `Bearer ${m.oauthToken}` } });
+  callRouteUnchecked(routes.cryptoPayments.listPayments, { query: qs }, { authorization: `Bearer ${m.oauthToken}` });
 
 const createCrypto = (m: Merchant, i: number) =>
   createCryptoPayment(m.oauthToken, {
@@ -158,24 +149,18 @@ describe("list counters under concurrent writers", () => {
     const cryptoAnswers = await Promise.all(range(15).map((i) => createCrypto(m, i)));
     expect([...mobileMoney, ...sms, ...cryptoAnswers].map((r) => r.status)).toEqual(Array(43).fill(201));
     const cryptoPayments = cryptoAnswers.map((res) => expectStatus(res, 201));
+    const mobileMoneyPayments = mobileMoney.map((res) => expectStatus(res, 201));
+    const smsPayments = sms.map((res) => expectStatus(res, 201));
 
     const tasks: Promise<Outcome | Outcome[]>[] = [
       ...range(18).map(async (i) => outcome("001 create", 201, await createMobileMoney(m.keys[i % 2]!.key, 100 + i))),
-      ...mobileMoney.map((res, i) =>
-        walk(`001 ${res.json.reference}`, MM_PATHS[i % MM_PATHS.length]!, (status) =>
-          postSigned(mobileMoneyStatusEvent(res.json.reference, status)),
+      ...mobileMoneyPayments.map((payment, i) =>
+        walk(`001 ${payment.reference}`, MM_PATHS[i % MM_PATHS.length]!, (status) =>
+          postSigned(mobileMoneyStatusEvent(payment.reference, status)),
         ),
       ),
       ...range(10).map(async (i) => outcome("003 create", 201, await recordSms(m, 100 + i))),
-      ...sms.slice(0, 7).map(async (res) =>
-        outcome(
-          "003 delete",
-          204,
-          await call("DELETE", smsPath(m, `/${res.json.id}`), {
-            headers: { authorization: `Bearer ${m.memberToken}` },
-          }),
-        ),
-      ),
+      ...smsPayments.slice(0, 7).map(async (payment) => outcome("003 delete", 204, await deleteSms(m, payment.id))),
       ...range(15).map(async (i) => outcome("004 create", 201, await createCrypto(m, 100 + i))),
       ...cryptoPayments.map((payment, i) =>
         walk(`004 ${payment.transaction_id}`, CRYPTO_PATHS[i % CRYPTO_PATHS.length]!, (status) =>
@@ -208,7 +193,7 @@ describe("list counters under concurrent writers", () => {
     const now = Math.floor(Date.now() / 1000);
     for (const k of m.keys) {
       const mine = sql`FROM mobile_money_payments WHERE api_key_id = ${k.id}`;
-      const total = async (qs: string) => (await listMobileMoney(k.key, qs)).json.total;
+      const total = async (qs: string) => expectStatus(await listMobileMoney(k.key, qs), 200).total;
       expect(await total("")).toBe(await count(sql`SELECT count(*)::text AS n ${mine}`));
       expect(await total("")).toBe(18);
       for (const status of MM_STATUSES) {
@@ -226,27 +211,28 @@ describe("list counters under concurrent writers", () => {
     }
 
     // Spec 003: what the list shows.
-    const smsPage = await listSms(m, "?limit=100");
-    expect(smsPage.json.pagination).toEqual({ total: 14, limit: 100, offset: 0, hasMore: false });
-    expect(smsPage.json.payments).toHaveLength(14);
+    const smsPage = expectStatus(await listSms(m, "?limit=100"), 200);
+    expect(smsPage.pagination).toEqual({ total: 14, limit: 100, offset: 0, hasMore: false });
+    expect(smsPage.payments).toHaveLength(14);
 
     // Spec 004: count (filtered) and total (all) for every status, currency, network and token.
     const allCrypto = sql`FROM crypto_payments WHERE workspace_id = ${m.workspaceId}`;
-    expect((await listCrypto(m)).json).toMatchObject({ count: 30, total: 30 });
+    const cryptoList = async (qs = "") => expectStatus(await listCrypto(m, qs), 200);
+    expect(await cryptoList()).toMatchObject({ count: 30, total: 30 });
     for (const status of CRYPTO_STATUSES) {
-      const res = await listCrypto(m, `?status=${status}`);
-      expect(res.json.total).toBe(30);
-      expect(res.json.count).toBe(await count(sql`SELECT count(*)::text AS n ${allCrypto} AND status = ${status}`));
+      const res = await cryptoList(`?status=${status}`);
+      expect(res.total).toBe(30);
+      expect(res.count).toBe(await count(sql`SELECT count(*)::text AS n ${allCrypto} AND status = ${status}`));
     }
     for (const currency of CRYPTO_CURRENCIES) {
-      expect((await listCrypto(m, `?currency=${currency.toLowerCase()}`)).json.count).toBe(
+      expect((await cryptoList(`?currency=${currency.toLowerCase()}`)).count).toBe(
         await count(sql`SELECT count(*)::text AS n ${allCrypto} AND currency = ${currency}`),
       );
     }
-    expect((await listCrypto(m, "?blockchain=TRON&token=usdt")).json.count).toBe(
+    expect((await cryptoList("?blockchain=TRON&token=usdt")).count).toBe(
       await count(sql`SELECT count(*)::text AS n ${allCrypto} AND blockchain = 'TRX' AND token = 'USDT'`),
     );
-    expect((await listCrypto(m, "?blockchain=ETH")).json.count).toBe(
+    expect((await cryptoList("?blockchain=ETH")).count).toBe(
       await count(sql`SELECT count(*)::text AS n ${allCrypto} AND blockchain = 'ETH'`),
     );
   });
@@ -274,7 +260,7 @@ describe("a hot tenant's counter", () => {
     }
     expect((await recordSms(m, 3)).status).toBe(201);
     expect(await query(slots)).toEqual([{ n: 3 }]);
-    expect((await listSms(m)).json.pagination.total).toBe(3);
+    expect(expectStatus(await listSms(m), 200).pagination.total).toBe(3);
     expect(await driftOf(m)).toEqual([]);
   });
 });
@@ -287,10 +273,8 @@ describe("pages and totals from counters", () => {
 
   it("spec 003: every offset and limit shows exactly the rows OFFSET/LIMIT would, from either end", async () => {
     const created = [];
-    for (const i of range(9)) created.push((await recordSms(m, i)).json.id as string);
-    const removed = await call("DELETE", smsPath(m, `/${created[4]}`), {
-      headers: { authorization: `Bearer ${m.memberToken}` },
-    });
+    for (const i of range(9)) created.push(expectStatus(await recordSms(m, i), 201).id);
+    const removed = await deleteSms(m, created[4] ?? "");
     expect(removed.status).toBe(204);
     const visible = (
       await query<{ id: string }>(sql`
@@ -300,11 +284,10 @@ describe("pages and totals from counters", () => {
     expect(visible).toHaveLength(8);
     for (const limit of [1, 2, 3, 5]) {
       for (const offset of range(10)) {
-        const res = await listSms(m, `?limit=${limit}&offset=${offset}`);
-        expect(res.status).toBe(200);
+        const res = expectStatus(await listSms(m, `?limit=${limit}&offset=${offset}`), 200);
         const expected = visible.slice(offset, offset + limit);
-        expect(res.json.payments.map((p: { id: string }) => p.id)).toEqual(expected);
-        expect(res.json.pagination).toEqual({ total: 8, limit, offset, hasMore: offset + expected.length < 8 });
+        expect(res.payments.map((p) => p.id)).toEqual(expected);
+        expect(res.pagination).toEqual({ total: 8, limit, offset, hasMore: offset + expected.length < 8 });
       }
     }
   });
@@ -323,11 +306,9 @@ describe("pages and totals from counters", () => {
       ).map((r) => r.id);
       for (const limit of [1, 2, 3]) {
         for (const offset of range(expected.length + 2)) {
-          const res = await listCrypto(m, `?limit=${limit}&offset=${offset}${qs}`);
-          expect(res.json.results.map((p: { transaction_id: string }) => p.transaction_id)).toEqual(
-            expected.slice(offset, offset + limit),
-          );
-          expect(res.json).toMatchObject({ count: expected.length, total: 7, offset, limit });
+          const res = expectStatus(await listCrypto(m, `?limit=${limit}&offset=${offset}${qs}`), 200);
+          expect(res.results.map((p) => p.transaction_id)).toEqual(expected.slice(offset, offset + limit));
+          expect(res).toMatchObject({ count: expected.length, total: 7, offset, limit });
         }
       }
     }
@@ -336,7 +317,7 @@ describe("pages and totals from counters", () => {
   it("spec 001: date ranges on and around UTC midnights count exactly (day buckets plus edge days)", async () => {
     const { id: keyId, key } = m.keys[1]!;
     const created: { id: string; reference: string }[] = [];
-    for (const i of range(14)) created.push((await createMobileMoney(key, i)).json);
+    for (const i of range(14)) created.push(expectStatus(await createMobileMoney(key, i), 201));
     // Spread over five days, several of them on a midnight or one second off it.
     const midnight = Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 20 * 86_400;
     const D = 86_400;
@@ -399,11 +380,11 @@ describe("pages and totals from counters", () => {
         ).map((r) => r.id);
         for (const page of range(Math.ceil(expected.length / 3) + 1)) {
           qs.set("page", String(page));
-          const res = await listMobileMoney(key, `?${qs}`);
+          const res = expectStatus(await listMobileMoney(key, `?${qs}`), 200);
           expect({
             qs: qs.toString(),
-            total: res.json.total,
-            ids: res.json.data.map((p: { id: string }) => p.id),
+            total: res.total,
+            ids: res.data.map((p) => p.id),
           }).toEqual({
             qs: qs.toString(),
             total: expected.length,

@@ -17,15 +17,34 @@ import {
   paymentStatus,
   tokenRequest,
 } from "./crypto-helpers";
-import { admin, assertStatus, call, createAccount, createWorkspace, query, sql } from "./helpers";
+import {
+  ADMIN,
+  adminCall,
+  assertStatus,
+  callRouteUnchecked,
+  createAccount,
+  createWorkspace,
+  expectStatus,
+  query,
+  routes,
+  sql,
+} from "./helpers";
+import { openApiDocument } from "./openapi-doc";
 
 const CC = { grant_type: "client_credentials" };
+const { createOAuthClient, revokeOAuthClient } = routes.oauthClients;
+/** The admin client requests with a body or ids sent as given (refusal tests), with `headers`. */
+const createClientUnchecked = (workspace_id: string, body: unknown, headers: Record<string, string>) =>
+  callRouteUnchecked(createOAuthClient, { params: { workspace_id }, body }, headers);
 
 describe("POST /admin/v1/workspaces/{id}/oauth-clients", () => {
   it("creates a client and shows its secret once, storing only its SHA-256", async () => {
     const ws = await createWorkspace();
-    const res = await admin("POST", `/workspaces/${ws.id}/oauth-clients`, { name: "Shop", scopes: ["read", "write"] });
-    expect(res.status).toBe(201);
+    const res = await adminCall(createOAuthClient, {
+      params: { workspace_id: ws.id },
+      json: { name: "Shop", scopes: ["read", "write"] },
+    });
+    assertStatus(res, 201);
     expect(Object.keys(res.json).sort()).toEqual(["client_id", "client_secret"]);
     expect(res.json.client_id).toMatch(/^ci_[0-9A-Za-z]{24}$/);
     expect(res.json.client_secret).toMatch(/^cs_[0-9A-Za-z]{40}$/);
@@ -39,9 +58,9 @@ describe("POST /admin/v1/workspaces/{id}/oauth-clients", () => {
 
   it("answers 404 for an unknown workspace and 400 for bad scopes or names", async () => {
     const ws = await createWorkspace();
-    const unknown = await admin("POST", `/workspaces/${crypto.randomUUID()}/oauth-clients`, {
-      name: "x",
-      scopes: ["read"],
+    const unknown = await adminCall(createOAuthClient, {
+      params: { workspace_id: crypto.randomUUID() },
+      json: { name: "x", scopes: ["read"] },
     });
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual({ error: { code: "not_found", message: "Workspace not found" } });
@@ -54,22 +73,19 @@ describe("POST /admin/v1/workspaces/{id}/oauth-clients", () => {
       { scopes: ["read"] },
       { name: "x", scopes: ["read"], extra: 1 },
     ]) {
-      const res = await admin("POST", `/workspaces/${ws.id}/oauth-clients`, body);
+      const res = await createClientUnchecked(ws.id, body, ADMIN);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.json.error.code).toBe("bad_request");
+      expect(expectStatus(res, 400).error.code).toBe("bad_request");
     }
-    const badId = await admin("POST", "/workspaces/not-a-uuid/oauth-clients", { name: "x", scopes: ["read"] });
+    const badId = await createClientUnchecked("not-a-uuid", { name: "x", scopes: ["read"] }, ADMIN);
     expect(badId.status).toBe(400);
   });
 
   it("requires the admin token", async () => {
     const ws = await createWorkspace();
-    const res = await call("POST", `/admin/v1/workspaces/${ws.id}/oauth-clients`, {
-      body: { name: "x", scopes: ["read"] },
-    });
-    expect(res.status).toBe(401);
-    expect(res.json.error.code).toBe("unauthorized");
-    const revoke = await call("DELETE", `/admin/v1/workspaces/${ws.id}/oauth-clients/ci_x`);
+    const res = await createClientUnchecked(ws.id, { name: "x", scopes: ["read"] }, {});
+    expect(expectStatus(res, 401).error.code).toBe("unauthorized");
+    const revoke = await callRouteUnchecked(revokeOAuthClient, { params: { workspace_id: ws.id, client_id: "ci_x" } });
     expect(revoke.status).toBe(401);
   });
 });
@@ -94,7 +110,8 @@ describe("POST /oauth/token", () => {
       sql`SELECT id::text AS id FROM oauth_clients WHERE client_id = ${client.client_id}`,
     );
     expect(payload).toMatchObject({ sub: row?.id, ws: ws.id, scope: "read write" });
-    expect((payload.exp as number) - (payload.iat as number)).toBe(3600);
+    expect(typeof payload.exp).toBe("number");
+    expect(Number(payload.exp) - Number(payload.iat)).toBe(3600);
   });
 
   it("accepts client_id and client_secret in the body, and a subset of the client's scopes", async () => {
@@ -208,9 +225,8 @@ describe("POST /oauth/token", () => {
     assertStatus(repeated, 400);
     expect(repeated.json.error).toBe("invalid_request");
 
-    const asJson = await call("POST", "/oauth/token", { headers: auth, body: CC });
-    expect(asJson.status).toBe(400);
-    expect(asJson.json.error).toBe("invalid_request");
+    const asJson = await callRouteUnchecked(routes.oauth.token, { body: CC }, auth);
+    expect(expectStatus(asJson, 400).error).toBe("invalid_request");
     expect(asJson.headers.get("cache-control")).toBe("no-store");
   });
 
@@ -247,12 +263,12 @@ describe("bearer tokens on the crypto payments API", () => {
       { authorization: "Basic abc" },
     ];
     for (const headers of cases) {
-      const res = await call("GET", "/payments/", { headers });
+      const res = await callRouteUnchecked(routes.cryptoPayments.listPayments, {}, headers);
       expect(res.status, JSON.stringify(headers)).toBe(401);
-      expect(res.json.error.code).toBe("not_authenticated");
+      expect(expectStatus(res, 401).error.code).toBe("not_authenticated");
       expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="payments"/);
     }
-    const none = await call("GET", "/payments/");
+    const none = await listPayments(undefined);
     expect(none.json).toEqual({
       error: { code: "not_authenticated", message: "Authentication credentials were not provided." },
     });
@@ -309,7 +325,9 @@ describe("bearer tokens on the crypto payments API", () => {
   it("stops a revoked client: no new token, and its outstanding token reads and writes nothing", async () => {
     const m = await merchant();
     const payment = await createPaymentOk(m.token);
-    const revoke = await admin("DELETE", `/workspaces/${m.workspace.id}/oauth-clients/${m.client.client_id}`);
+    const revoke = await adminCall(revokeOAuthClient, {
+      params: { workspace_id: m.workspace.id, client_id: m.client.client_id },
+    });
     expect(revoke.status).toBe(204);
 
     const token = await tokenRequest(form(CC), { authorization: basic(m.client.client_id, m.client.client_secret) });
@@ -330,14 +348,15 @@ describe("bearer tokens on the crypto payments API", () => {
   it("revokes only within the client's workspace", async () => {
     const m = await merchant();
     const other = await createWorkspace();
-    const res = await admin("DELETE", `/workspaces/${other.id}/oauth-clients/${m.client.client_id}`);
+    const res = await adminCall(revokeOAuthClient, {
+      params: { workspace_id: other.id, client_id: m.client.client_id },
+    });
     expect(res.status).toBe(404);
     expect((await listPayments(m.token)).status).toBe(200);
   });
 
   it("documents the token endpoint and the crypto routes in the OpenAPI document", async () => {
-    const res = await call("GET", "/openapi.json");
-    expect(res.status).toBe(200);
+    const doc = await openApiDocument();
     for (const path of [
       "/oauth/token",
       "/payments/",
@@ -346,16 +365,20 @@ describe("bearer tokens on the crypto payments API", () => {
       "/admin/v1/workspaces/{workspace_id}/oauth-clients",
       "/admin/v1/workspaces/{workspace_id}/webhook-deliveries",
     ]) {
-      expect(res.json.paths[path], path).toBeDefined();
+      expect(doc.paths[path], path).toBeDefined();
     }
-    expect(res.json.components.securitySchemes.oauth2.flows.clientCredentials.tokenUrl).toBe("/oauth/token");
+    expect(doc.components.securitySchemes.oauth2?.flows?.clientCredentials?.tokenUrl).toBe("/oauth/token");
   });
 });
 
 describe("bearer header", () => {
   it("is case-insensitive in its scheme", async () => {
     const m = await merchant();
-    const res = await call("GET", "/payments/", { headers: { authorization: `bearer ${m.token}` } });
+    const res = await callRouteUnchecked(
+      routes.cryptoPayments.listPayments,
+      {},
+      { authorization: `bearer ${m.token}` },
+    );
     expect(res.status).toBe(200);
     expect(bearer("x")).toEqual({ authorization: "Bearer x" });
   });

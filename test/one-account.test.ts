@@ -3,7 +3,7 @@
 // to the 002 list, each row follows the mapping table of docs/api-surfaces.md, and every GET surface
 // ignores unknown query parameters while still refusing bad known ones.
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { call, query, setGateway, sql } from "./helpers";
+import { callRoute, callRouteUnchecked, expectStatus, query, rawCall, routes, setGateway, sql } from "./helpers";
 import { cents, storyAccount } from "./story-helpers";
 
 let story: Awaited<ReturnType<typeof storyAccount>>;
@@ -16,21 +16,37 @@ afterEach(async () => {
   await setGateway("ok");
 });
 
-type Payment = { id: string; amount: number; currency: string; date: string; type: string; source: string };
-
-const get000 = (path: string) => call("GET", path, { headers: { "x-api-key": story.key } });
+/** The 000 history with a query string as given ("?type=deposit"; the Link headers' own), and the balance. */
+const payments000 = (query = "") =>
+  callRouteUnchecked(routes.userPayments.listPayments, { query }, { "x-api-key": story.key });
+const balance000 = async () => {
+  const res = await callRoute(routes.userPayments.getBalance, {}, { "x-api-key": story.key });
+  const json = expectStatus(res, 200);
+  if (!("balance" in json)) throw new Error(`expected a balance, got ${res.text}`);
+  return json;
+};
+/** The payments of a 200 answer that is a list (not the setup answer), failing otherwise. */
+const history = async (query = "") => {
+  const res = await payments000(query);
+  const json = expectStatus(res, 200);
+  if (!Array.isArray(json)) throw new Error(`expected a list of payments, got ${res.text}`);
+  return { json, headers: res.headers };
+};
 
 /** Every page of the 000 history, following its Link rel="next" headers. */
-async function historyPages(first: string): Promise<Payment[][]> {
-  const pages: Payment[][] = [];
+async function historyPages(first: string) {
+  const pages = [];
   let next: string | null = first;
-  while (next) {
-    const res = await get000(next);
-    expect(res.status).toBe(200);
+  while (next !== null) {
+    const res = await history(next);
     pages.push(res.json);
     const link = res.headers.get("link");
-    const url = link ? new URL(/^<([^>]+)>; rel="next"$/.exec(link)![1]!) : null;
-    next = url ? url.pathname + url.search : null;
+    if (link === null) break;
+    const target = /^<([^>]+)>; rel="next"$/.exec(link)?.[1];
+    expect(target, link).toBeDefined();
+    const url = new URL(target ?? "");
+    expect(url.pathname).toBe("/api/v1/user/payments");
+    next = url.search;
   }
   return pages;
 }
@@ -39,13 +55,15 @@ async function historyPages(first: string): Promise<Payment[][]> {
 async function transactionPages(pageSize: number) {
   const pages: { id: string; type: string; amount: number }[][] = [];
   for (let page = 1; ; page++) {
-    const res = await call("GET", `/v1/account/${story.accountId}/transactions?page=${page}&pageSize=${pageSize}`, {
-      headers: { api_key: story.key },
-    });
-    expect(res.status).toBe(200);
-    expect(res.json.total).toBe(11);
-    if (res.json.transactions.length === 0) return pages;
-    pages.push(res.json.transactions);
+    const res = await callRoute(
+      routes.accountTransactions.listTransactions,
+      { params: { accountId: story.accountId }, query: { page: String(page), pageSize: String(pageSize) } },
+      { api_key: story.key },
+    );
+    const list = expectStatus(res, 200);
+    expect(list.total).toBe(11);
+    if (list.transactions.length === 0) return pages;
+    pages.push(list.transactions);
   }
 }
 
@@ -81,20 +99,20 @@ async function ledger() {
 
 describe("one account, one story", () => {
   it("adds up: every 000 history page sums to the 000 balance and to the 002 list", async () => {
-    const pages = await historyPages("/api/v1/user/payments?limit=3");
+    const pages = await historyPages("?limit=3");
     expect(pages.map((p) => p.length)).toEqual([3, 3, 3, 2]);
     const history = pages.flat();
     const historyCents = history.reduce((sum, p) => sum + cents(p.amount), 0);
 
-    const balance = await get000("/api/v1/user/balance");
-    expect(balance.json).toEqual({
+    const balance = await balance000();
+    expect(balance).toEqual({
       account_id: story.accountId,
       balance: 207.15,
       currency: "USD",
       gateway_status: "ok",
     });
     expect(historyCents).toBe(story.expectedBalanceCents);
-    expect(historyCents).toBe(cents(balance.json.balance));
+    expect(historyCents).toBe(cents(balance.balance ?? Number.NaN));
 
     const transactions = (await transactionPages(4)).flat();
     expect(transactions.reduce((sum, t) => sum + cents(t.amount), 0)).toBe(historyCents);
@@ -108,7 +126,7 @@ describe("one account, one story", () => {
     // The story covers every line of the table.
     expect(new Set(rows.map((r) => `${r.source}/${r.type}`))).toEqual(new Set(Object.keys(MAPPING)));
 
-    const history = (await historyPages("/api/v1/user/payments")).flat();
+    const history = (await historyPages("")).flat();
     expect(history.map(({ id, source, type }) => ({ id, source, type }))).toEqual(rows.map((r) => r.expected));
     expect(history.map((p) => cents(p.amount))).toEqual(rows.map((r) => cents(Number(r.amount))));
     expect(history.every((p) => p.currency === "USD")).toBe(true);
@@ -123,11 +141,10 @@ describe("one account, one story", () => {
     const rows = await ledger();
     const seen: string[] = [];
     for (const type of ["deposit", "usage", "adjustment"]) {
-      const res = await get000(`/api/v1/user/payments?type=${type}`);
-      expect(res.status).toBe(200);
+      const res = (await history(`?type=${type}`)).json;
       const expected = rows.filter((r) => r.expected.type === type).map((r) => r.expected.id);
       expect(expected.length).toBeGreaterThan(0);
-      expect(res.json.map((p: Payment) => p.id)).toEqual(expected);
+      expect(res.map((p) => p.id)).toEqual(expected);
       seen.push(...expected);
     }
     expect(seen.sort()).toEqual(rows.map((r) => r.expected.id).sort());
@@ -138,18 +155,16 @@ describe("one account, one story", () => {
     expect(portal).toHaveLength(4);
 
     await setGateway("partial");
-    const partial = await get000("/api/v1/user/payments");
+    const partial = await history();
     expect(partial.headers.get("x-sms-gateway-status")).toBe("partial");
-    expect(partial.json.map((p: Payment) => p.id)).toEqual(portal);
-    expect((await get000("/api/v1/user/payments?type=adjustment")).json.map((p: Payment) => p.id)).toEqual(portal);
-    expect((await get000("/api/v1/user/payments?type=deposit")).json).toEqual([]);
+    expect(partial.json.map((p) => p.id)).toEqual(portal);
+    expect((await history("?type=adjustment")).json.map((p) => p.id)).toEqual(portal);
+    expect((await history("?type=deposit")).json).toEqual([]);
     // The balance stays the ledger's.
-    expect((await get000("/api/v1/user/balance")).json.balance).toBe(207.15);
+    expect((await balance000()).balance).toBe(207.15);
 
     await setGateway("unavailable");
-    const unavailable = await get000("/api/v1/user/payments");
-    expect(unavailable.status).toBe(200);
-    expect(unavailable.json).toEqual([]);
+    expect((await history()).json).toEqual([]);
   });
 });
 
@@ -211,8 +226,8 @@ describe("one query-parameter policy on the five GET surfaces", () => {
 
   it("ignores unknown parameters: the same answer as without them", async () => {
     for (const s of surfaces()) {
-      const plain = await call("GET", `${s.path}?${s.known}`, { headers: s.headers });
-      const extra = await call("GET", `${s.path}?${s.known}${s.known ? "&" : ""}${UNKNOWN}`, { headers: s.headers });
+      const plain = await rawCall("GET", `${s.path}?${s.known}`, { headers: s.headers });
+      const extra = await rawCall("GET", `${s.path}?${s.known}${s.known ? "&" : ""}${UNKNOWN}`, { headers: s.headers });
       expect(plain.status, s.name).toBe(200);
       expect(extra.status, s.name).toBe(200);
       expect(extra.json, s.name).toEqual(plain.json);
@@ -222,18 +237,18 @@ describe("one query-parameter policy on the five GET surfaces", () => {
   it("still answers a bad value of a known parameter with the surface's 400, unknown ones alongside", async () => {
     for (const s of surfaces()) {
       if (!s.bad) continue;
-      const res = await call("GET", `${s.path}?${UNKNOWN}&${s.bad.query}`, { headers: s.headers });
+      const res = await rawCall("GET", `${s.path}?${UNKNOWN}&${s.bad.query}`, { headers: s.headers });
       expect(res.status, s.name).toBe(400);
       expect(res.json, s.name).toEqual(s.bad.body);
     }
   });
 
   it("keeps refusing unknown fields in JSON bodies", async () => {
-    const res = await call("POST", `/v1/account/${story.accountId}/transactions/add-funds`, {
-      headers: { api_key: story.key },
-      body: { amount: 1, amonut: 1000 },
-    });
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe("bad_request");
+    const res = await callRouteUnchecked(
+      routes.accountTransactions.addFunds,
+      { params: { accountId: story.accountId }, body: { amount: 1, amonut: 1000 } },
+      { api_key: story.key },
+    );
+    expect(expectStatus(res, 400).error.code).toBe("bad_request");
   });
 });

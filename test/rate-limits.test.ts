@@ -9,16 +9,27 @@ import { afterEach, describe, expect, it } from "vitest";
 import worker from "../functions/index";
 import type { Bindings } from "../src/env";
 import { credentials, limiterFor, RATE_LIMIT_VARS, type RateLimitClass, rateLimitKey } from "../src/http/rate-limit";
-import { accessToken, basic, createClient, statusEvent as cryptoStatus, form, signed } from "./crypto-helpers";
+import {
+  accessToken,
+  basic,
+  createClient,
+  statusEvent as cryptoStatus,
+  form,
+  signed,
+  tokenRequest,
+} from "./crypto-helpers";
 import { PNG_MAGIC } from "./fixtures/files";
 import {
   ADMIN,
   adjust,
-  call,
+  adminCall,
+  callRoute,
   createAccount,
   createWorkspace,
+  expectStatus,
   ledgerInvariant,
   query,
+  routes,
   setGateway,
   sql,
   tenant,
@@ -37,7 +48,7 @@ afterEach(async () => {
 async function spend(
   cls: RateLimitClass,
   credential: string,
-  { leave = 0, used = 0, bindings = env as Bindings } = {},
+  { leave = 0, used = 0, bindings = env }: { leave?: number; used?: number; bindings?: Bindings } = {},
 ) {
   const limiter = limiterFor(bindings, cls);
   if (typeof limiter === "string" || limiter === null) throw new Error(limiter ?? `${cls} is not limited`);
@@ -78,6 +89,17 @@ function expectRefused(res: { status: number; headers: Headers }) {
 
 const LIMIT_MESSAGE = expect.stringMatching(/^Rate limit exceeded: at most \d+ .+ per 60 seconds/);
 
+/** The key-authenticated reads of specs 000, 001 and 002; answers typed by their route. */
+const keyed = (key: string) => ({ "x-api-key": key });
+const payments000 = (key: string) => callRoute(routes.userPayments.listPayments, {}, keyed(key));
+const balance000 = (key: string) => callRoute(routes.userPayments.getBalance, {}, keyed(key));
+const list001 = (key: string) => callRoute(routes.paiements.listByApiKey, {}, keyed(key));
+const transactions002 = (t: { key: string; account: { id: string } }) =>
+  callRoute(routes.accountTransactions.listTransactions, { params: { accountId: t.account.id } }, { api_key: t.key });
+/** The member-authenticated list and delete of spec 003. */
+const smsParams = (workspaceId: string) => ({ workspaceId });
+const bearerOf = (token: string) => ({ authorization: `Bearer ${token}` });
+
 describe("per API key (specs 000, 001, 002)", () => {
   it("refuses the request past the limit with 429 in spec 000's shape, Retry-After and the gateway header", async () => {
     await inOneWindow(PERIOD, async () => {
@@ -85,10 +107,10 @@ describe("per API key (specs 000, 001, 002)", () => {
       await adjust(t.account.id, 10);
       const limiter = await spend("read", credentials.apiKey(t.keyId), { leave: 1 });
       expect(limiter.limit).toBe(1200);
-      const last = await call("GET", "/api/v1/user/payments", { headers: { "x-api-key": t.key } });
+      const last = await payments000(t.key);
       expect(last.status).toBe(200);
-      for (const path of ["/api/v1/user/payments", "/api/v1/user/balance"]) {
-        const res = await call("GET", path, { headers: { "x-api-key": t.key } });
+      for (const read of [payments000, balance000]) {
+        const res = await read(t.key);
         expectRefused(res);
         expect(res.json).toEqual({ error_code: "RATE_LIMITED", description: LIMIT_MESSAGE });
         expect(res.headers.get("x-sms-gateway-status")).toBe("ok");
@@ -102,11 +124,9 @@ describe("per API key (specs 000, 001, 002)", () => {
       const t = await tenant(["payments.read"]);
       await spend("read", credentials.apiKey(t.keyId), { leave: 2 });
       for (let i = 0; i < 2; i++) {
-        const kvOnly = await call("GET", "/api/v1/user/payments", { headers: { "x-api-key": t.key } });
-        expect(kvOnly.status).toBe(200);
-        expect(kvOnly.json).toEqual([]);
+        expect(expectStatus(await payments000(t.key), 200)).toEqual([]);
       }
-      const refused = await call("GET", "/api/v1/user/payments", { headers: { "x-api-key": t.key } });
+      const refused = await payments000(t.key);
       expectRefused(refused);
       expect(refused.headers.get("x-sms-gateway-status")).toBe("unavailable");
     });
@@ -116,14 +136,14 @@ describe("per API key (specs 000, 001, 002)", () => {
     await inOneWindow(PERIOD, async () => {
       const t = await tenant(ALL_KEY_PERMISSIONS);
       await spend("read", credentials.apiKey(t.keyId), { leave: 2 });
-      expect((await call("GET", "/api/v1/user/balance", { headers: { "x-api-key": t.key } })).status).toBe(200);
-      expect((await call("GET", "/api/paiements/api-key", { headers: { "x-api-key": t.key } })).status).toBe(200);
-      const res = await call("GET", `/v1/account/${t.account.id}/transactions`, { headers: { api_key: t.key } });
+      expect((await balance000(t.key)).status).toBe(200);
+      expect((await list001(t.key)).status).toBe(200);
+      const res = await transactions002(t);
       expectRefused(res);
       expect(res.json).toEqual({ error: { code: "rate_limited", message: LIMIT_MESSAGE } });
-      const list001 = await call("GET", "/api/paiements/api-key", { headers: { "x-api-key": t.key } });
-      expectRefused(list001);
-      expect(list001.json).toEqual({ statusCode: 429, message: LIMIT_MESSAGE, error: "Too Many Requests" });
+      const refused001 = await list001(t.key);
+      expectRefused(refused001);
+      expect(refused001.json).toEqual({ statusCode: 429, message: LIMIT_MESSAGE, error: "Too Many Requests" });
     });
   });
 
@@ -134,20 +154,24 @@ describe("per API key (specs 000, 001, 002)", () => {
       const limiter = await spend("money", credentials.apiKey(t.keyId));
       expect(limiter.limit).toBe(300);
       const before = await ledgerInvariant(t.account.id);
-      const base = `/v1/account/${t.account.id}/transactions`;
+      const params = { accountId: t.account.id };
       const headers = { api_key: t.key, "Idempotency-Key": `limited-${t.keyId}` };
-      for (const [path, body] of [
-        [`${base}/add-funds`, { amount: 5 }],
-        [`${base}/record-usage`, { details: "x", amount: 1, date: "2026-01-01 00.00:00" }],
-      ] as const) {
-        const res = await call("POST", path, { headers, body });
+      for (const res of [
+        await callRoute(routes.accountTransactions.addFunds, { params, json: { amount: 5 } }, headers),
+        await callRoute(
+          routes.accountTransactions.recordUsage,
+          { params, json: { details: "x", amount: 1, date: "2026-01-01 00.00:00" } },
+          headers,
+        ),
+      ]) {
         expectRefused(res);
         expect(res.json).toEqual({ error: { code: "rate_limited", message: LIMIT_MESSAGE } });
       }
-      const mm = await call("POST", "/api/paiements", {
-        headers: { "x-api-key": t.key },
-        body: { transaction_type: "PAYMENT", amount: 10 },
-      });
+      const mm = await callRoute(
+        routes.paiements.createPayment,
+        { json: { transaction_type: "PAYMENT", amount: 10 } },
+        keyed(t.key),
+      );
       expectRefused(mm);
       expect(mm.json).toEqual({ statusCode: 429, message: LIMIT_MESSAGE, error: "Too Many Requests" });
 
@@ -156,9 +180,7 @@ describe("per API key (specs 000, 001, 002)", () => {
         SELECT (SELECT count(*) FROM idempotency_keys WHERE key = ${headers["Idempotency-Key"]})::int
              + (SELECT count(*) FROM mobile_money_payments WHERE api_key_id = ${t.keyId})::int AS n`);
       expect(stored?.n).toBe(0);
-      const read = await call("GET", base, { headers: { api_key: t.key } });
-      expect(read.status).toBe(200);
-      expect(read.json.total).toBe(1);
+      expect(expectStatus(await transactions002(t), 200).total).toBe(1);
     });
   });
 });
@@ -183,17 +205,21 @@ describe("per member (spec 003)", () => {
       );
       expectRefused(res);
       expect(res.json).toEqual({ error: { code: "rate_limited", message: LIMIT_MESSAGE } });
-      const removed = await call("DELETE", `/api/v1/workspace/${ws.id}/sms/payments/${kept.json.id}`, {
-        headers: { authorization: `Bearer ${owner.token}` },
-      });
+      const removed = await callRoute(
+        routes.smsPayments.deletePayment,
+        { params: { ...smsParams(ws.id), id: kept.json.id } },
+        bearerOf(owner.token),
+      );
       expectRefused(removed);
 
       expect(await ledgerInvariant(account.id)).toEqual(before);
       expect((await env.RECEIPTS.list({ prefix: `sms-payments/${ws.id}/` })).objects).toEqual([]);
-      const listed = await call("GET", `/api/v1/workspace/${ws.id}/sms/payments`, {
-        headers: { authorization: `Bearer ${owner.token}` },
-      });
-      expect(listed.json.payments.map((p: { id: string }) => p.id)).toEqual([kept.json.id]);
+      const listed = await callRoute(
+        routes.smsPayments.listPayments,
+        { params: smsParams(ws.id) },
+        bearerOf(owner.token),
+      );
+      expect(expectStatus(listed, 200).payments.map((p) => p.id)).toEqual([kept.json.id]);
     });
   });
 
@@ -217,10 +243,9 @@ describe("per member (spec 003)", () => {
       const refused = await SELF.fetch(link);
       expectRefused(refused);
       expect(await refused.json()).toEqual({ error: { code: "rate_limited", message: LIMIT_MESSAGE } });
-      const listed = await call("GET", `/api/v1/workspace/${ws.id}/sms/payments`, {
-        headers: { authorization: `Bearer ${owner.token}` },
-      });
-      expectRefused(listed);
+      expectRefused(
+        await callRoute(routes.smsPayments.listPayments, { params: smsParams(ws.id) }, bearerOf(owner.token)),
+      );
     });
   });
 });
@@ -238,25 +263,27 @@ describe("per OAuth client (spec 004 and /oauth/token)", () => {
       const auth = { authorization: `Bearer ${token}` };
 
       await spend("money", credentials.oauthClient(row!.id));
-      const created = await call("POST", "/payments/", {
-        headers: auth,
-        body: { amount_usd: "10.00", currency: "USDTTRC20", order_id: "LIMITED-1" },
-      });
+      const created = await callRoute(
+        routes.cryptoPayments.createPayment,
+        { json: { amount_usd: "10.00", currency: "USDTTRC20", order_id: "LIMITED-1" } },
+        auth,
+      );
       expectRefused(created);
       expect(created.json).toEqual({ error: { code: "throttled", message: LIMIT_MESSAGE } });
       const [count] = await query<{ n: number }>(
         sql`SELECT count(*)::int AS n FROM crypto_payments WHERE workspace_id = ${ws.id}`,
       );
       expect(count?.n).toBe(0);
-      expect((await call("GET", "/payments/", { headers: auth })).status).toBe(200);
+      expect((await callRoute(routes.cryptoPayments.listPayments, {}, auth)).status).toBe(200);
 
       await spend("read", credentials.oauthClient(row!.id), { used: 1 });
-      expectRefused(await call("GET", "/payments/", { headers: auth }));
+      expectRefused(await callRoute(routes.cryptoPayments.listPayments, {}, auth));
       expectRefused(
-        await call("POST", "/payments/status/", {
-          headers: auth,
-          body: { transaction_id: "550e8400-e29b-41d4-a716-446655440000" },
-        }),
+        await callRoute(
+          routes.cryptoPayments.paymentStatus,
+          { json: { transaction_id: "550e8400-e29b-41d4-a716-446655440000" } },
+          auth,
+        ),
       );
     });
   });
@@ -267,10 +294,7 @@ describe("per OAuth client (spec 004 and /oauth/token)", () => {
       const client = await createClient(ws.id);
       await spend("read", credentials.oauthClientId(client.client_id), { leave: 1 });
       const request = (headers: Record<string, string>, body: Record<string, string>) =>
-        call("POST", "/oauth/token", {
-          headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
-          body: form({ grant_type: "client_credentials", ...body }),
-        });
+        tokenRequest(form({ grant_type: "client_credentials", ...body }), headers);
       expect((await request({}, { client_id: client.client_id, client_secret: client.client_secret })).status).toBe(
         200,
       );
@@ -297,7 +321,8 @@ describe("service credentials: the admin token and each webhook upstream", () =>
     const res = await worker.fetch(new Request(`https://api.test${path}`, init), limited, ctx);
     await waitOnExecutionContext(ctx);
     const text = await res.text();
-    return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+    const json: unknown = text ? JSON.parse(text) : undefined;
+    return { status: res.status, headers: res.headers, json };
   }
 
   it("refuses the admin token past its limit in the admin shape, posting nothing", async () => {
@@ -315,7 +340,7 @@ describe("service credentials: the admin token and each webhook upstream", () =>
       expect(res.json).toEqual({ error: { code: "rate_limited", message: LIMIT_MESSAGE } });
       expect(await ledgerInvariant(t.account.id)).toEqual(before);
       // The default limit (through the deployed vars) is another binding: the same token still works there.
-      expect((await call("GET", "/admin/v1/gateway-status", { headers: ADMIN })).status).toBe(200);
+      expect((await adminCall(routes.gateway.getGatewayStatus, {})).status).toBe(200);
     });
   });
 

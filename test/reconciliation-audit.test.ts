@@ -2,8 +2,8 @@
 // written with its effect, naming the operator, the target and the amounts; a replay (the same file, the
 // same Idempotency-Key, an item already resolved, a second settle) leaves none.
 import { beforeAll, describe, expect, it } from "vitest";
-import { as, createOperator, type TestOperator } from "./fixtures/operators";
-import { query, sql } from "./helpers";
+import { callAs, createOperator, type TestOperator } from "./fixtures/operators";
+import { assertStatus, expectStatus, query, routes, sql } from "./helpers";
 import { importReport, merchantIn, payment, periodFrom } from "./reconciliation-helpers";
 
 const MM_HEADER = "reference,amount,fee,currency,settled_at";
@@ -64,8 +64,8 @@ describe("reconciliation audit rows", () => {
 
     // Import: one row on the reconciliation, by the maker, with the period and the bucket counts.
     const imported = await importReport(qs, report, auth(maker));
-    expect(imported.status).toBe(201);
-    const id = imported.json.id as string;
+    assertStatus(imported, 201);
+    const { id } = imported.json;
     const summary = { matched: 1, amount_mismatch: 1, missing_in_ledger: 0, missing_in_report: 1, duplicate: 1 };
     const importRows = await rowsOf(id);
     expect(importRows).toEqual([
@@ -95,19 +95,16 @@ describe("reconciliation audit rows", () => {
 
     // The same file again answers the first reconciliation and records nothing.
     const again = await importReport(qs, report, auth(maker));
-    expect(again.status).toBe(200);
-    expect(again.json.id).toBe(id);
+    expect(expectStatus(again, 200).id).toBe(id);
     expect(await countIn("ZMW")).toBe(1);
 
     // Partial settle by the checker: one row, the matched line's gross; its replay records nothing.
-    const partial = await as(checker, "POST", `/reconciliations/${id}/settle?partial=true`, undefined, {
-      "idempotency-key": "recaudit-partial",
-    });
-    expect(partial.status).toBe(200);
+    const settle = (op: TestOperator, query: { partial?: "true" }, headers: Record<string, string> = {}) =>
+      callAs(op, routes.reconciliations.settleReconciliation, { params: { id }, query }, headers);
+    const partial = await settle(checker, { partial: "true" }, { "idempotency-key": "recaudit-partial" });
+    assertStatus(partial, 200);
     expect(partial.json).toMatchObject({ settled_items: 1, gross: "100.0000", net: "98.0000", fees: "2.0000" });
-    const partialReplay = await as(checker, "POST", `/reconciliations/${id}/settle?partial=true`, undefined, {
-      "idempotency-key": "recaudit-partial",
-    });
+    const partialReplay = await settle(checker, { partial: "true" }, { "idempotency-key": "recaudit-partial" });
     expect(partialReplay.headers.get("idempotent-replayed")).toBe("true");
     const afterPartial = await rowsOf(id);
     expect(afterPartial.map((r) => r.action)).toEqual(["reconciliation.import", "reconciliation.settle"]);
@@ -133,25 +130,30 @@ describe("reconciliation audit rows", () => {
       request_id: expect.stringMatching(/.+/),
     });
     // A partial settle with nothing left to settle changes nothing and records nothing.
-    const nothing = await as(checker, "POST", `/reconciliations/${id}/settle?partial=true`);
-    expect(nothing.json).toMatchObject({ settled_items: 0, gross: "0" });
+    const nothing = expectStatus(await settle(checker, { partial: "true" }), 200);
+    expect(nothing).toMatchObject({ settled_items: 0, gross: "0" });
     expect(await countIn("ZMW")).toBe(2);
 
-    const items = await as(maker, "GET", `/reconciliations/${id}/items`);
-    const itemOf = (bucket: string) =>
-      items.json.items.find((i: { bucket: string }) => i.bucket === bucket).id as string;
-    const resolve = (bucket: string, action: string, key?: string) =>
-      as(
+    const items = expectStatus(
+      await callAs(maker, routes.reconciliations.listReconciliationItems, { params: { id } }),
+      200,
+    );
+    const itemOf = (bucket: string) => {
+      const item = items.items.find((i) => i.bucket === bucket);
+      if (!item) throw new Error(`no ${bucket} item`);
+      return item.id;
+    };
+    const resolve = (bucket: string, action: "adjust" | "write_off" | "timing", key?: string) =>
+      callAs(
         maker,
-        "POST",
-        `/reconciliations/${id}/items/${itemOf(bucket)}/resolve`,
-        { action, note: `${action} by maker` },
+        routes.reconciliations.resolveReconciliationItem,
+        { params: { id, item_id: itemOf(bucket) }, json: { action, note: `${action} by maker` } },
         key ? { "idempotency-key": key } : {},
       );
 
     // adjust: the customer account's correction, report − ledger = +5.
     const adjusted = await resolve("amount_mismatch", "adjust", "recaudit-adjust");
-    expect(adjusted.status).toBe(200);
+    assertStatus(adjusted, 200);
     // Its replay, and a second resolve without a key, answer the item as it is and record nothing.
     expect((await resolve("amount_mismatch", "adjust", "recaudit-adjust")).headers.get("idempotent-replayed")).toBe(
       "true",
@@ -173,7 +175,7 @@ describe("reconciliation audit rows", () => {
           key: d,
           resolution: "adjust",
           note: "adjust by maker",
-          transaction_id: adjusted.json.resolution.transaction_id,
+          transaction_id: adjusted.json.resolution?.transaction_id,
         },
         amount: "5.0000",
         currency: "ZMW",
@@ -203,17 +205,17 @@ describe("reconciliation audit rows", () => {
     // A refused resolve (no such item: 404) records nothing.
     expect(
       (
-        await as(maker, "POST", `/reconciliations/${id}/items/999999999/resolve`, {
-          action: "timing",
-          note: "nothing",
+        await callAs(maker, routes.reconciliations.resolveReconciliationItem, {
+          params: { id, item_id: "999999999" },
+          json: { action: "timing", note: "nothing" },
         })
       ).status,
     ).toBe(404);
     expect(await countIn("ZMW")).toBe(5);
 
     // The full settle: the adjusted line's gross (45, fee 0.50) and the write-off (no gross).
-    const settled = await as(checker, "POST", `/reconciliations/${id}/settle`);
-    expect(settled.json).toMatchObject({ settled_items: 2, gross: "45.0000", net: "44.5000", fees: "0.5000" });
+    const settled = expectStatus(await settle(checker, {}), 200);
+    expect(settled).toMatchObject({ settled_items: 2, gross: "45.0000", net: "44.5000", fees: "0.5000" });
     const settleRows = (await rowsOf(id)).filter((r) => r.action === "reconciliation.settle");
     expect(settleRows.map((r) => [r.actor_email, r.before, r.after, r.amount])).toEqual([
       [checker.email, { status: "open" }, afterPartial[1]?.after, "100.0000"],
@@ -226,14 +228,14 @@ describe("reconciliation audit rows", () => {
           fees: "0.5000",
           partial: false,
           settled_items: 2,
-          transaction_id: settled.json.transaction_id,
+          transaction_id: settled.transaction_id,
         },
         "45.0000",
       ],
     ]);
     // A second settle changes nothing and records nothing.
-    const second = await as(checker, "POST", `/reconciliations/${id}/settle`);
-    expect(second.json).toMatchObject({ transaction_id: null, settled_items: 0, gross: "0" });
+    const second = expectStatus(await settle(checker, {}), 200);
+    expect(second).toMatchObject({ transaction_id: null, settled_items: 0, gross: "0" });
     expect(await countIn("ZMW")).toBe(6);
   });
 
@@ -245,8 +247,7 @@ describe("reconciliation audit rows", () => {
       { upstream: "mobile_money", currency: "MWK", ...periodFrom(start) },
       [MM_HEADER, `${a},11.00,0,MWK,2026-12-01`].join("\n"),
     );
-    expect(imported.status).toBe(201);
-    const id = imported.json.id as string;
+    const { id } = expectStatus(imported, 201);
     const [row] = await rowsOf(id);
     expect(row).toMatchObject({
       actor_id: null,
@@ -254,7 +255,7 @@ describe("reconciliation audit rows", () => {
       action: "reconciliation.import",
       after: { line_count: 1, summary: { matched: 0, amount_mismatch: 1, missing_in_ledger: 0 } },
     });
-    const refused = await as(checker, "POST", `/reconciliations/${id}/settle`);
+    const refused = await callAs(checker, routes.reconciliations.settleReconciliation, { params: { id } });
     expect(refused.status).toBe(409);
     expect(await countIn("MWK")).toBe(1);
   });

@@ -1,7 +1,16 @@
 // Helpers of the reconciliation tests: mobile-money payments completed through the real signed webhook,
 // reports posted as CSV bodies, and the ledger-wide trial balance.
-import { SELF } from "cloudflare:test";
-import { ADMIN, call, type Permission, query, sql, tenant } from "./helpers";
+import {
+  ADMIN,
+  callRoute,
+  callRouteUnchecked,
+  expectStatus,
+  type Permission,
+  query,
+  routes,
+  sql,
+  tenant,
+} from "./helpers";
 import { moveTo } from "./webhook-signing";
 
 const RW: Permission[] = ["payments.read", "payments.write"];
@@ -13,12 +22,12 @@ export async function merchantIn(currency: string) {
 
 /** A spec 001 payment of `amount`; completed through the signed webhook unless `complete` is false. */
 export async function payment(key: string, amount: string, { complete = true } = {}) {
-  const res = await call("POST", "/api/paiements", {
-    headers: { "x-api-key": key },
-    body: { transaction_type: "PAYMENT", amount, description: "reconciliation test" },
-  });
-  if (res.status !== 201) throw new Error(res.text);
-  const reference = res.json.reference as string;
+  const res = await callRoute(
+    routes.paiements.createPayment,
+    { json: { transaction_type: "PAYMENT", amount, description: "reconciliation test" } },
+    { "x-api-key": key },
+  );
+  const { reference } = expectStatus(res, 201);
   if (complete) {
     await moveTo(reference, "PENDING");
     await moveTo(reference, "COMPLETE");
@@ -26,20 +35,17 @@ export async function payment(key: string, amount: string, { complete = true } =
   return reference;
 }
 
-/** POSTs a report (raw body) to the import route. */
-export async function importReport(
-  qs: Record<string, string>,
+/** POSTs a report (raw body, any query) to the import route: the answer typed by the route. */
+export const importReport = (
+  query: Record<string, string>,
   body: string | Uint8Array,
   headers: Record<string, string> = {},
-) {
-  const res = await SELF.fetch(`https://api.test/admin/v1/reconciliations?${new URLSearchParams(qs)}`, {
-    method: "POST",
-    headers: { ...ADMIN, "content-type": "text/csv", ...headers },
-    body,
-  });
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : undefined, text };
-}
+) =>
+  callRouteUnchecked(
+    routes.reconciliations.importReconciliation,
+    { query, body },
+    { ...ADMIN, "content-type": "text/csv", ...headers },
+  );
 
 /** Currencies whose customer balances and system balances do not sum to zero (none, in a sound ledger). */
 export async function trialBalanceOff() {

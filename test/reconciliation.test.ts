@@ -1,7 +1,8 @@
 // Issue 20: settlement report import, buckets, resolution and settle, through the real worker and the
 // real ledger. Each test works in a currency of its own so the period's clearing legs are its own.
 import { describe, expect, it } from "vitest";
-import { admin, query, sql } from "./helpers";
+import type { RESOLUTIONS } from "../src/db/schema";
+import { adminCall, assertStatus, expectStatus, query, type RouteInput, routes, sql } from "./helpers";
 import {
   accountBalance,
   importReport,
@@ -14,6 +15,20 @@ import {
 } from "./reconciliation-helpers";
 
 const MM_HEADER = "reference,amount,fee,currency,settled_at";
+const recs = routes.reconciliations;
+
+/** A reconciliation's items (by bucket, paged), its settle, and an item's resolution, with the admin token. */
+const itemsOf = (id: string, query: RouteInput<typeof recs.listReconciliationItems>["query"] = {}) =>
+  adminCall(recs.listReconciliationItems, { params: { id }, query });
+const settle = (id: string, query: { partial?: "true" } = {}) =>
+  adminCall(recs.settleReconciliation, { params: { id }, query });
+const resolveItem = (
+  id: string,
+  item_id: string,
+  json: { action: (typeof RESOLUTIONS)[number]; note: string },
+  headers: Record<string, string> = {},
+) => adminCall(recs.resolveReconciliationItem, { params: { id, item_id }, json }, headers);
+const reconciliation = (id: string) => adminCall(recs.getReconciliation, { params: { id } });
 
 describe("mobile_money report: every bucket, every action, settle", () => {
   it("buckets a generated report, resolves each item and settles to a zero clearing balance", async () => {
@@ -37,7 +52,7 @@ describe("mobile_money report: every bucket, every action, settle", () => {
       `${a},100.00,2.00,KES,2026-12-01`, // duplicate
     ].join("\n");
     const imported = await importReport({ upstream: "mobile_money", currency: "KES", ...period }, report);
-    expect(imported.status).toBe(201);
+    assertStatus(imported, 201);
     expect(imported.json).toMatchObject({
       status: "open",
       upstream: "mobile_money",
@@ -45,29 +60,16 @@ describe("mobile_money report: every bucket, every action, settle", () => {
       line_count: 5,
       summary: { matched: 2, amount_mismatch: 1, missing_in_ledger: 1, missing_in_report: 1, duplicate: 1 },
     });
-    const id = imported.json.id as string;
+    const { id } = imported.json;
 
     // The same file again: the first reconciliation.
     const again = await importReport({ upstream: "mobile_money", currency: "KES", ...period }, report);
-    expect(again.status).toBe(200);
-    expect(again.json.id).toBe(id);
+    expect(expectStatus(again, 200).id).toBe(id);
     expect(await importRows("KES")).toEqual({ reconciliations: 1, lines: 0 });
 
-    const items = await admin("GET", `/reconciliations/${id}/items`);
-    expect(items.status).toBe(200);
-    const byBucket = Object.fromEntries(
-      items.json.items.map((i: { bucket: string; key: string }) => [`${i.bucket}:${i.key}`, i]),
-    );
-    expect(
-      items.json.items.map(
-        (i: { bucket: string; key: string; report_amount: string | null; ledger_amount: string | null }) => [
-          i.bucket,
-          i.key,
-          i.report_amount,
-          i.ledger_amount,
-        ],
-      ),
-    ).toEqual([
+    const items = expectStatus(await itemsOf(id), 200);
+    const byBucket = new Map(items.items.map((i) => [`${i.bucket}:${i.key}`, i.id]));
+    expect(items.items.map((i) => [i.bucket, i.key, i.report_amount, i.ledger_amount])).toEqual([
       ["matched", a, "100.00", "100.00"],
       ["matched", `${b}|${c}`, "80.00", "80.00"],
       ["amount_mismatch", d, "45.00", "40.00"],
@@ -75,45 +77,42 @@ describe("mobile_money report: every bucket, every action, settle", () => {
       ["duplicate", a, "100.00", null],
       ["missing_in_report", f, null, "70.00"],
     ]);
-    expect(items.json.next_cursor).toBeNull();
-    const item = (bucket: string, key: string) => byBucket[`${bucket}:${key}`].id as string;
+    expect(items.next_cursor).toBeNull();
+    const item = (bucket: string, key: string) => {
+      const itemId = byBucket.get(`${bucket}:${key}`);
+      if (itemId === undefined) throw new Error(`no ${bucket} item ${key}`);
+      return itemId;
+    };
 
     // Items by bucket, cursor-paged.
-    const page1 = await admin("GET", `/reconciliations/${id}/items?bucket=matched&limit=1`);
-    expect(page1.json.items.map((i: { key: string }) => i.key)).toEqual([a]);
-    const page2 = await admin(
-      "GET",
-      `/reconciliations/${id}/items?bucket=matched&limit=1&cursor=${page1.json.next_cursor}`,
+    const page1 = expectStatus(await itemsOf(id, { bucket: "matched", limit: "1" }), 200);
+    expect(page1.items.map((i) => i.key)).toEqual([a]);
+    expect(page1.next_cursor).toEqual(expect.any(String));
+    const page2 = expectStatus(
+      await itemsOf(id, { bucket: "matched", limit: "1", cursor: page1.next_cursor ?? undefined }),
+      200,
     );
-    expect(page2.json.items.map((i: { key: string }) => i.key)).toEqual([`${b}|${c}`]);
-    expect(page2.json.next_cursor).toBeNull();
+    expect(page2.items.map((i) => i.key)).toEqual([`${b}|${c}`]);
+    expect(page2.next_cursor).toBeNull();
 
     // Settle is refused while items are unresolved; partial settles the matched lines only.
-    const refused = await admin("POST", `/reconciliations/${id}/settle`);
-    expect(refused.status).toBe(409);
-    expect(refused.json.error.code).toBe("conflict");
-    const partial = await admin("POST", `/reconciliations/${id}/settle?partial=true`);
-    expect(partial.status).toBe(200);
-    expect(partial.json).toMatchObject({ settled_items: 2, gross: "180.0000", net: "177.0000", fees: "3.0000" });
+    expect(expectStatus(await settle(id), 409).error.code).toBe("conflict");
+    const partial = expectStatus(await settle(id, { partial: "true" }), 200);
+    expect(partial).toMatchObject({ settled_items: 2, gross: "180.0000", net: "177.0000", fees: "3.0000" });
     expect(await systemBalance("clearing:mobile_money", "KES")).toBe("-110.0000");
     expect(await systemBalance("settlement:mobile_money", "KES")).toBe("-177.0000");
     expect(await systemBalance("fees:mobile_money", "KES")).toBe("-3.0000");
     expect(await trialBalanceOff()).toEqual([]);
 
     // adjust: the wrong amount (+5 to the customer), and the never-completed payment (its account, +60).
-    const resolve = (itemId: string, action: string, key?: string) =>
-      admin(
-        "POST",
-        `/reconciliations/${id}/items/${itemId}/resolve`,
-        { action, note: `${action} by test` },
-        key ? { "idempotency-key": key } : {},
-      );
+    const resolve = (itemId: string, action: (typeof RESOLUTIONS)[number], key?: string) =>
+      resolveItem(id, itemId, { action, note: `${action} by test` }, key ? { "idempotency-key": key } : {});
     const adjusted = await resolve(item("amount_mismatch", d), "adjust", "adj-d");
-    expect(adjusted.status).toBe(200);
+    assertStatus(adjusted, 200);
     expect(adjusted.json.resolution).toMatchObject({ action: "adjust", note: "adjust by test", actor: "bootstrap" });
-    expect(typeof adjusted.json.resolution.transaction_id).toBe("number");
+    expect(typeof adjusted.json.resolution?.transaction_id).toBe("number");
     const replay = await resolve(item("amount_mismatch", d), "adjust", "adj-d");
-    expect(replay.status).toBe(200);
+    assertStatus(replay, 200);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect(replay.json).toEqual(adjusted.json);
     // Idempotent without a key too: an item already resolved answers as it is.
@@ -126,36 +125,36 @@ describe("mobile_money report: every bucket, every action, settle", () => {
     expect(await trialBalanceOff()).toEqual([]);
 
     // adjust names no account for a duplicate: 409, nothing posted.
-    const dup = await resolve(item("duplicate", a), "adjust");
-    expect(dup.status).toBe(409);
-    expect(dup.json.error.message).toBe("adjust needs a customer account, and this item names none");
-    expect((await resolve(item("duplicate", a), "timing")).json.resolution.action).toBe("timing");
+    const dup = expectStatus(await resolve(item("duplicate", a), "adjust"), 409);
+    expect(dup.error.message).toBe("adjust needs a customer account, and this item names none");
+    expect(expectStatus(await resolve(item("duplicate", a), "timing"), 200).resolution?.action).toBe("timing");
 
     // write_off the credit the report left out: clearing +70, writeoff −70.
-    expect((await resolve(item("missing_in_report", f), "write_off")).json.resolution.action).toBe("write_off");
+    expect(expectStatus(await resolve(item("missing_in_report", f), "write_off"), 200).resolution?.action).toBe(
+      "write_off",
+    );
     expect(await systemBalance("writeoff:mobile_money", "KES")).toBe("-70.0000");
     expect(await trialBalanceOff()).toEqual([]);
 
-    const settled = await admin("POST", `/reconciliations/${id}/settle`);
-    expect(settled.status).toBe(200);
-    expect(settled.json).toMatchObject({ settled_items: 3, gross: "105.0000", net: "104.5000", fees: "0.5000" });
+    const settled = expectStatus(await settle(id), 200);
+    expect(settled).toMatchObject({ settled_items: 3, gross: "105.0000", net: "104.5000", fees: "0.5000" });
     expect(await systemBalance("clearing:mobile_money", "KES")).toBe("0.0000");
     expect(await systemBalance("settlement:mobile_money", "KES")).toBe("-281.5000");
     expect(await systemBalance("fees:mobile_money", "KES")).toBe("-3.5000");
     expect(await trialBalanceOff()).toEqual([]);
 
     // A second settle changes nothing.
-    const second = await admin("POST", `/reconciliations/${id}/settle`);
-    expect(second.json).toMatchObject({ transaction_id: null, settled_items: 0, gross: "0" });
+    const second = expectStatus(await settle(id), 200);
+    expect(second).toMatchObject({ transaction_id: null, settled_items: 0, gross: "0" });
     expect(await systemBalance("settlement:mobile_money", "KES")).toBe("-281.5000");
-    expect((await admin("GET", `/reconciliations/${id}`)).json.status).toBe("settled");
+    expect(expectStatus(await reconciliation(id), 200).status).toBe("settled");
 
     // Settled credits never match again: the same lines in a new report are missing_in_ledger.
     const later = await importReport(
       { upstream: "mobile_money", currency: "KES", ...period },
       `${MM_HEADER}\r\n${a},100.00,2.00,KES,2026-12-02\r\n`,
     );
-    expect(later.status).toBe(201);
+    assertStatus(later, 201);
     expect(later.json.summary).toEqual({
       matched: 0,
       amount_mismatch: 0,
@@ -164,15 +163,21 @@ describe("mobile_money report: every bucket, every action, settle", () => {
       duplicate: 0,
     });
 
-    const csv = await admin("GET", `/reconciliations/${id}/items.csv?bucket=amount_mismatch`);
-    expect(csv.status).toBe(200);
+    const csv = await adminCall(recs.exportReconciliationItems, {
+      params: { id },
+      query: { bucket: "amount_mismatch" },
+    });
+    assertStatus(csv, 200);
     expect(csv.text).toBe(
       "id,bucket,key,line,currency,report_amount,fee,ledger_amount,account_id,resolution,note,resolved_by,settled_transaction_id\r\n" +
-        `${item("amount_mismatch", d)},"amount_mismatch","${d}",4,"KES",45.00,0.50,40.00,"${m.account.id}","adjust","adjust by test","bootstrap",${settled.json.transaction_id}\r\n`,
+        `${item("amount_mismatch", d)},"amount_mismatch","${d}",4,"KES",45.00,0.50,40.00,"${m.account.id}","adjust","adjust by test","bootstrap",${settled.transaction_id}\r\n`,
     );
 
-    const list = await admin("GET", "/reconciliations?upstream=mobile_money&limit=100");
-    const ids = list.json.reconciliations.map((r: { id: string }) => r.id);
+    const list = expectStatus(
+      await adminCall(recs.listReconciliations, { query: { upstream: "mobile_money", limit: "100" } }),
+      200,
+    );
+    const ids = list.reconciliations.map((r) => r.id);
     expect(ids.indexOf(later.json.id)).toBeLessThan(ids.indexOf(id));
   });
 });
@@ -191,30 +196,31 @@ describe("a credit settles once, whatever the number of reports that match it", 
       `${MM_HEADER}\n${a},100.00,1.00,BWP,2026-12-02\n${b},20.00,0,BWP,2026-12-02\n`,
     );
     expect([first.status, second.status]).toEqual([201, 201]);
+    assertStatus(first, 201);
+    assertStatus(second, 201);
     expect(first.json.summary.matched).toBe(1);
     expect(second.json.summary.matched).toBe(2);
     // The period's credit b is in the second report only, so the first has it missing_in_report.
-    const bInFirst = (await admin("GET", `/reconciliations/${first.json.id}/items?bucket=missing_in_report`)).json
-      .items[0].id as string;
-    const bTiming = await admin("POST", `/reconciliations/${first.json.id}/items/${bInFirst}/resolve`, {
-      action: "timing",
-      note: "in the second report",
-    });
+    const bItems = expectStatus(await itemsOf(first.json.id, { bucket: "missing_in_report" }), 200).items;
+    expect(bItems.map((i) => i.key)).toEqual([b]);
+    const bInFirst = bItems[0]?.id ?? "";
+    const bTiming = await resolveItem(first.json.id, bInFirst, { action: "timing", note: "in the second report" });
     expect(bTiming.status, bTiming.text).toBe(200);
 
     // Both settles at once, three times each: credit a settles once, in one of them.
-    const settles = await Promise.all(
-      [first, second, first, second, first, second].map((r) => admin("POST", `/reconciliations/${r.json.id}/settle`)),
-    );
-    const posted = settles.filter((r) => r.status === 200 && r.json.transaction_id !== null);
+    const settles = await Promise.all([first, second, first, second, first, second].map((r) => settle(r.json.id)));
+    const posted = settles.flatMap((r) => (r.status === 200 && r.json.transaction_id !== null ? [r.json] : []));
     expect(posted.length).toBe(1);
-    const winner = posted[0]?.json.reconciliation_id as string;
+    const winner = posted[0]?.reconciliation_id;
+    expect([first.json.id, second.json.id]).toContain(winner);
     const loser = winner === first.json.id ? second : first;
-    const aInLoser = (await admin("GET", `/reconciliations/${loser.json.id}/items?bucket=matched`)).json.items.find(
-      (i: { key: string }) => i.key === a,
-    ).id as string;
-    for (const r of settles.filter((x) => x.json.reconciliation_id !== winner && x.status !== 200)) {
-      expect(r.status).toBe(409);
+    const aInLoser = expectStatus(await itemsOf(loser.json.id, { bucket: "matched" }), 200).items.find(
+      (i) => i.key === a,
+    )?.id;
+    expect(aInLoser).toEqual(expect.any(String));
+    // A refused settle has no reconciliation_id: every answer other than 200 is the loser's 409.
+    for (const r of settles.filter((x) => x.status !== 200)) {
+      assertStatus(r, 409);
       expect(r.json.error).toEqual({
         code: "conflict",
         message:
@@ -228,17 +234,17 @@ describe("a credit settles once, whatever the number of reports that match it", 
     expect(await trialBalanceOff()).toEqual([]);
 
     // Resolved as timing, the loser's line waits for a later report and the rest of it settles.
-    const timing = await admin("POST", `/reconciliations/${loser.json.id}/items/${aInLoser}/resolve`, {
+    const timing = await resolveItem(loser.json.id, aInLoser ?? "", {
       action: "timing",
       note: "settled by the other report",
     });
-    expect(timing.json.resolution).toMatchObject({ action: "timing" });
-    const after = await admin("POST", `/reconciliations/${loser.json.id}/settle`);
+    expect(expectStatus(timing, 200).resolution).toMatchObject({ action: "timing" });
+    const after = await settle(loser.json.id);
     expect(after.status, after.text).toBe(200);
     expect(await systemBalance("clearing:mobile_money", "BWP")).toBe("0.0000");
     expect(await systemBalance("settlement:mobile_money", "BWP")).toBe("-119.0000");
     expect(await systemBalance("fees:mobile_money", "BWP")).toBe("-1.0000");
-    expect((await admin("GET", `/reconciliations/${loser.json.id}`)).json.status).toBe("settled");
+    expect(expectStatus(await reconciliation(loser.json.id), 200).status).toBe("settled");
     expect(await trialBalanceOff()).toEqual([]);
   });
 });
@@ -313,8 +319,7 @@ describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
       { upstream: "paypal", currency: "NGN", from: "2026-01-01", to: "2026-02-01" },
       `${MM_HEADER}\n`,
     );
-    expect(upstream.status).toBe(400);
-    expect(upstream.json.error.details).toEqual({
+    expect(expectStatus(upstream, 400).error.details).toEqual({
       upstream: ["upstream must be one of sms_gateway, mobile_money, crypto"],
     });
 
@@ -322,8 +327,7 @@ describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
       { upstream: "mobile_money", currency: "ZZZ", from: "2026-01-01", to: "2026-02-01" },
       `${MM_HEADER}\nREF-1,1.00,0,ZZZ,2026-01-02\n`,
     );
-    expect(currency.status).toBe(400);
-    expect(currency.json.error.message).toBe("currency: unknown currency ZZZ");
+    expect(expectStatus(currency, 400).error.message).toBe("currency: unknown currency ZZZ");
     expect(await importRows("NGN")).toEqual({ reconciliations: 0, lines: 0 });
     expect(await importRows("ZZZ")).toEqual({ reconciliations: 0, lines: 0 });
   });
@@ -334,7 +338,7 @@ describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
     const ref = await payment(m.key, "12.50");
     const body = `\uFEFF${MM_HEADER}\r\n"${ref}","12.50","0",TZS,2026-12-01T00:00:00+03:00\r\n"ODD,REF",1.00,0,TZS,2026-12-01\r\n`;
     const res = await importReport({ upstream: "mobile_money", currency: "TZS", ...periodFrom(start) }, body);
-    expect(res.status).toBe(201);
+    assertStatus(res, 201);
     expect(res.json.summary).toEqual({
       matched: 1,
       amount_mismatch: 0,
@@ -342,24 +346,18 @@ describe("bad reports: a clear 400/413 and nothing stored or posted", () => {
       missing_in_report: 0,
       duplicate: 0,
     });
-    const missing = await admin("GET", `/reconciliations/${res.json.id}/items?bucket=missing_in_ledger`);
-    expect(missing.json.items.map((i: { key: string; line: number }) => [i.key, i.line])).toEqual([["ODD,REF", 3]]);
+    const missing = expectStatus(await itemsOf(res.json.id, { bucket: "missing_in_ledger" }), 200);
+    expect(missing.items.map((i) => [i.key, i.line])).toEqual([["ODD,REF", 3]]);
     // No account can be named for a key no payment has: adjust is 409, write_off moves it.
-    const itemId = missing.json.items[0].id;
-    const adjust = await admin("POST", `/reconciliations/${res.json.id}/items/${itemId}/resolve`, {
-      action: "adjust",
-      note: "x",
-    });
+    const itemId = missing.items[0]?.id ?? "";
+    const adjust = await resolveItem(res.json.id, itemId, { action: "adjust", note: "x" });
     expect(adjust.status).toBe(409);
-    const off = await admin("POST", `/reconciliations/${res.json.id}/items/${itemId}/resolve`, {
-      action: "write_off",
-      note: "x",
-    });
+    const off = await resolveItem(res.json.id, itemId, { action: "write_off", note: "x" });
     expect(off.status).toBe(200);
     expect(await systemBalance("writeoff:mobile_money", "TZS")).toBe("1.0000");
     expect(await trialBalanceOff()).toEqual([]);
-    const settle = await admin("POST", `/reconciliations/${res.json.id}/settle`);
-    expect(settle.json).toMatchObject({ settled_items: 2, gross: "13.5000", net: "13.5000", fees: "0.0000" });
+    const settled = expectStatus(await settle(res.json.id), 200);
+    expect(settled).toMatchObject({ settled_items: 2, gross: "13.5000", net: "13.5000", fees: "0.0000" });
     expect(await systemBalance("clearing:mobile_money", "TZS")).toBe("0.0000");
     expect(await trialBalanceOff()).toEqual([]);
   });
