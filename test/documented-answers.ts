@@ -1,5 +1,5 @@
 // The JSON answer each documented route promises, per status, as the zod schemas of the app's own OpenAPI
-// registry: call() (helpers.ts) parses every JSON answer with the schema its route documents for that status.
+// registry: rawCall() (helpers.ts) checks every JSON answer against the schema its route documents for that status.
 import type { z } from "@hono/zod-openapi";
 import { buildApp } from "../src/app";
 

@@ -62,22 +62,6 @@ export function expectJson<S extends z.ZodType>(schema: S, answer: { json: unkno
   return checked.data;
 }
 
-/**
- * @deprecated The untyped path (`json: any`) of the test files not yet moved to callRoute/rawCall
- * (issue 23, item 6); new tests use callRoute, or rawCall for requests no route describes.
- */
-export async function call(
-  method: string,
-  path: string,
-  init: { headers?: Record<string, string>; body?: unknown } = {},
-): Promise<{ status: number; headers: Headers; json: any; text: string }> {
-  return rawCall(method, path, init);
-}
-
-/** @deprecated The untyped admin call; see `call`. */
-export const admin = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  call(method, `/admin/v1${path}`, { headers: { ...ADMIN, ...headers }, body });
-
 type Input<R extends CallableRoute> = RouteInput<R>;
 
 /** callRoute with the admin token (an admin route's answer, typed by the route). */

@@ -2,10 +2,16 @@
 // deliveries and retries, the admin's view of them, and stranded deliveries sent again.
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import worker from "../functions/index";
 import { createPaymentOk, merchant, moveTo, processorEvent, statusEvent } from "./crypto-helpers";
 import { consume, deliveries, fakeMerchant, firstAttempt, MERCHANT, message } from "./fixtures/crypto-webhooks";
 import { adminCall, callRoute, expectStatus, query, routes, sql } from "./helpers";
+
+/** A JSON object, its keys in the order they came. */
+const JSON_OBJECT = z.record(z.string(), z.unknown());
+/** A merchant webhook as delivered (its payload, and what the merchant verified). */
+const Delivered = z.looseObject({ type: z.string(), data: z.looseObject({ status: z.string() }) });
 
 /** The workspace's webhook signing secret (GET .../webhook-secret), which must answer 200. */
 const webhookSecret = async (workspaceId: string) =>
@@ -30,19 +36,18 @@ describe("outbound merchant webhooks", () => {
       expect(d).toMatchObject({ url, event_type: "payment.status_changed" });
       expect(d.id).toMatch(/^msg_[0-9A-Za-z]{27}$/);
     }
-    const payloads = await query<{ payload: any }>(
-      sql`SELECT payload FROM webhook_deliveries WHERE workspace_id = ${m.workspace.id} ORDER BY created_at`,
-    );
+    const payloads = (
+      await query<{ payload: unknown }>(
+        sql`SELECT payload FROM webhook_deliveries WHERE workspace_id = ${m.workspace.id} ORDER BY created_at`,
+      )
+    ).map((r) => ({ payload: Delivered.parse(r.payload) }));
     expect(payloads.map((r) => r.payload.data.status)).toEqual(["confirming", "completed"]);
     expect(payloads[1]?.payload).toMatchObject({
       type: "payment.status_changed",
       data: { transaction_id: p.transaction_id, callback_url: url, amount_usd: "100.00" },
     });
-    expect(payloads[1]?.payload.data.status_history.map((h: { status: string }) => h.status)).toEqual([
-      "waiting",
-      "confirming",
-      "completed",
-    ]);
+    const history = z.array(z.object({ status: z.string() })).parse(payloads[1]?.payload.data.status_history);
+    expect(history.map((h) => h.status)).toEqual(["waiting", "confirming", "completed"]);
   });
 
   it("delivers through the queue with retries: a receiver that fails, then succeeds, verifying each signature", async () => {
@@ -79,8 +84,9 @@ describe("outbound merchant webhooks", () => {
     expect(merchantSite.received.map((r) => r.url)).toEqual([url, url]);
     expect(merchantSite.received.map((r) => r.headers["webhook-id"])).toEqual([first.id, first.id]);
     expect(merchantSite.received[1]?.headers["content-type"]).toBe("application/json");
-    const event = merchantSite.received[1]?.event;
-    expect(Object.keys(event)).toEqual(["type", "timestamp", "data"]);
+    const raw = JSON_OBJECT.parse(merchantSite.received[1]?.event);
+    expect(Object.keys(raw)).toEqual(["type", "timestamp", "data"]);
+    const event = Delivered.parse(raw);
     expect(event.type).toBe("payment.status_changed");
     expect(event.data).toMatchObject({
       transaction_id: p.transaction_id,
@@ -88,7 +94,7 @@ describe("outbound merchant webhooks", () => {
       order_id: "ORDER-1",
       callback_url: url,
     });
-    expect(Object.keys(event.data).slice(0, 3)).toEqual(["transaction_id", "blockchain", "currency"]);
+    expect(Object.keys(JSON_OBJECT.parse(raw.data)).slice(0, 3)).toEqual(["transaction_id", "blockchain", "currency"]);
 
     // A late duplicate message for a delivered event sends nothing more.
     const late = await consume([message(first.id, 4, "q-2")], merchantSite.fetchImpl);
