@@ -8,6 +8,8 @@ import { z } from "zod";
 const Operation = z.looseObject({
   operationId: z.string().optional(),
   summary: z.string().optional(),
+  requestBody: z.looseObject({ content: z.record(z.string(), z.unknown()) }).optional(),
+  responses: z.record(z.string(), z.unknown()),
   security: z.array(z.record(z.string(), z.array(z.string()))).optional(),
 });
 const Doc = z.looseObject({
@@ -108,6 +110,23 @@ describe("/openapi.json for SDK generators", () => {
         in: "header",
         name: "webhook-signature",
       });
+    }
+  });
+
+  it("documents the 413 of the body limit wherever a JSON or form body is taken", () => {
+    // A multipart receipt upload (spec 003) has its own limit, which its contract answers with 400.
+    const bodied = operations.filter((op) => op.requestBody && !op.requestBody.content["multipart/form-data"]);
+    expect(bodied.length).toBeGreaterThan(20);
+    expect(bodied.filter((op) => !op.responses["413"]).map((op) => op.key)).toEqual([]);
+  });
+
+  it("documents each webhook receiver's budget (429) and a database outage (503)", () => {
+    for (const key of Object.keys(WEBHOOK_SCHEMES)) {
+      const op = operations.find((o) => o.key === key);
+      expect([key, Object.keys(op?.responses ?? {}).filter((s) => s === "429" || s === "503")]).toEqual([
+        key,
+        ["429", "503"],
+      ]);
     }
   });
 

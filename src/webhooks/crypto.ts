@@ -12,7 +12,7 @@ import { AppError } from "../lib/errors";
 import { enqueueDeliveries, newDeliveryId } from "../outbound/deliveries";
 import { renderCryptoError } from "../payments/crypto";
 import { cryptoEventEffect, type Duplicate, isDuplicate } from "./queries";
-import { receiveWebhooks, statusRefusal } from "./receiver";
+import { receiverLimits, receiveWebhooks, statusRefusal } from "./receiver";
 import { signatureSecurity } from "./signature-scheme";
 
 export const CRYPTO_EVENT_TYPE = "payment.status";
@@ -76,6 +76,7 @@ export const receiveCryptoEvent = createRoute({
     401: jsonContent(WebhookError, "Signature matches no secret, or timestamp outside the 5-minute tolerance"),
     404: jsonContent(WebhookError, "No such payment"),
     409: jsonContent(WebhookError, "Illegal status transition; nothing changed"),
+    ...receiverLimits(WebhookError),
   },
 });
 cryptoWebhook.openAPIRegistry.registerPath(receiveCryptoEvent);

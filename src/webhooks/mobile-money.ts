@@ -8,7 +8,7 @@ import { describeIssues } from "../http/params";
 import { createSurface } from "../http/surface";
 import { AppError } from "../lib/errors";
 import { type Duplicate, isDuplicate, mobileMoneyEventEffect } from "./queries";
-import { receiveWebhooks, statusRefusal } from "./receiver";
+import { receiverLimits, receiveWebhooks, statusRefusal } from "./receiver";
 import { signatureSecurity } from "./signature-scheme";
 
 export const EVENT_TYPE = "payment.status_changed";
@@ -103,6 +103,7 @@ export const receiveMobileMoneyEvent = createRoute({
       content: { "application/json": { schema: WebhookError } },
       description: "Illegal status transition (code `illegal_transition`); nothing changed",
     },
+    ...receiverLimits(WebhookError),
   },
 });
 mobileMoneyWebhook.openAPIRegistry.registerPath(receiveMobileMoneyEvent);

@@ -6,6 +6,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { AppEnv, Bindings } from "../env";
+import { jsonContent, rateLimited } from "../http/openapi";
 import { countRequest, credentials } from "../http/rate-limit";
 import { database } from "../http/request-db";
 import type { Surface } from "../http/surface";
@@ -33,6 +34,17 @@ export type Receiver<S extends z.ZodType, R extends object> = {
   /** The answer, once the effect committed (or was a duplicate). */
   answer: (c: Context<AppEnv>, result: R, event: z.output<S>, delivery: Delivery) => Response | Promise<Response>;
 };
+
+/**
+ * What every receiver may answer besides its own refusals, in its error shape: a body over the JSON body
+ * limit, the upstream's budget spent (counted only for correctly signed requests), the database down
+ * (the upstream redelivers later).
+ */
+export const receiverLimits = <T extends z.ZodType>(schema: T) => ({
+  413: jsonContent(schema, "The body is larger than the JSON body limit"),
+  429: rateLimited(schema, "upstream"),
+  503: jsonContent(schema, "The ledger database is unreachable; redeliver later"),
+});
 
 /** Mounts the receiver as POST / of its surface. */
 export function receiveWebhooks<S extends z.ZodType, R extends object>(surface: Surface, receiver: Receiver<S, R>) {

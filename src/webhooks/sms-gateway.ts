@@ -14,7 +14,7 @@ import { type Refusal, refusalError } from "../ledger/posting";
 import { AppError } from "../lib/errors";
 import { isNegative } from "../lib/money";
 import { claimOnlyEffect, type Duplicate, gatewayPostingEffect, gatewayReversalEffect, isDuplicate } from "./queries";
-import { receiveWebhooks } from "./receiver";
+import { receiverLimits, receiveWebhooks } from "./receiver";
 import { signatureSecurity } from "./signature-scheme";
 
 const UPSTREAM = "sms_gateway";
@@ -85,6 +85,7 @@ export const receiveSmsGatewayEvent = createRoute({
     401: errorResponse("Bad signature or a timestamp outside 5 minutes"),
     404: errorResponse("Unknown account or unknown event to reverse"),
     409: errorResponse("The event to reverse was already reversed, or is not reversible"),
+    ...receiverLimits(WebhookError),
   },
 });
 smsGatewayWebhook.openAPIRegistry.registerPath(receiveSmsGatewayEvent);
