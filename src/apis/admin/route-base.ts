@@ -2,7 +2,7 @@
 // admin guard, the role its operationId needs (roles.ts) and the admin budget.
 import { createRoute, type RouteConfig } from "@hono/zod-openapi";
 import { requireAdmin, requireRole } from "../../auth/admin";
-import { jsonContent, rateLimited } from "../../http/openapi";
+import { IdempotencyHeader, jsonContent, rateLimited } from "../../http/openapi";
 import { perAdminToken } from "../../http/rate-limit";
 import { routeMiddleware } from "../../http/surface";
 import { AdminError } from "./errors";
@@ -20,6 +20,12 @@ export function adminRoute<const R extends AdminRouteConfig>(config: R) {
     responses: {
       503: jsonContent(AdminError, "The database is unreachable; retry later"),
       ...(config.request?.body ? { 413: jsonContent(AdminError, "The body is larger than its limit") } : {}),
+      ...(config.request?.headers === IdempotencyHeader
+        ? {
+            409: jsonContent(AdminError, "A request with the same Idempotency-Key is still being processed"),
+            422: jsonContent(AdminError, "The Idempotency-Key was already used with a different request"),
+          }
+        : {}),
       ...config.responses,
     },
     tags: ["Portal admin"],
