@@ -87,6 +87,32 @@ describe("POST /webhooks/sms-gateway: events take effect exactly once", () => {
     expect(await ledgerInvariant(t.account.id)).toMatchObject({ count: 1, balance: "2.5000", sum: "2.5000" });
   });
 
+  it("keeps the overdraft flag on a redelivered charge, and clears it with a posting of any surface", async () => {
+    const t = await tenant(["balance.read"]);
+    const id = newEventId();
+    expect(expectStatus(await post(usage(t.account.id, -1), { id }), 200).status).toBe("processed");
+    const flag = async () =>
+      (
+        await query<{ overdrawn: boolean }>(
+          sql`SELECT overdrawn_at IS NOT NULL AS overdrawn FROM accounts WHERE id = ${t.account.id}`,
+        )
+      )[0]?.overdrawn;
+    expect(await flag()).toBe(true);
+    // A redelivery is a duplicate: nothing posts and nothing changes, the flag included.
+    expect(expectStatus(await post(usage(t.account.id, -1), { id }), 200).status).toBe("duplicate");
+    expect(await flag()).toBe(true);
+    // Money from another surface (an admin adjustment) brings the balance back, and the flag goes.
+    expectStatus(
+      await adminCall(routes.entries.createAdjustment, {
+        params: { account_id: t.account.id },
+        json: { amount: "1", description: "settles the usage" },
+      }),
+      201,
+    );
+    expect(await flag()).toBe(false);
+    expect(await ledgerInvariant(t.account.id)).toMatchObject({ count: 2, balance: "0.0000", sum: "0.0000" });
+  });
+
   it("records usage past the overdraft limit as owed and flags the account until a deposit clears it", async () => {
     const t = await tenant(["balance.read"]);
     await post(deposit(t.account.id, 1));

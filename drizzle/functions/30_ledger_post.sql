@@ -37,7 +37,10 @@ BEGIN
   IF NOT idempotency_open() THEN
     RETURN NULL;
   END IF;
-  UPDATE accounts a SET balance = balance + p_amount, entry_count = entry_count + 1, updated_at = now()
+  -- overdrawn_at flags an account past its overdraft (only postings that do not enforce it get there, such
+  -- as gateway usage already sent), from the first posting past it until the one that brings it back.
+  UPDATE accounts a SET balance = balance + p_amount, entry_count = entry_count + 1, updated_at = now(),
+    overdrawn_at = CASE WHEN balance + p_amount < -overdraft_limit THEN coalesce(overdrawn_at, now()) END
   WHERE id = p_account_id
     AND (p_workspace_id IS NULL OR workspace_id = p_workspace_id)
     AND (p_api_key_id IS NULL OR EXISTS (SELECT 1 FROM api_keys k WHERE k.id = p_api_key_id AND k.revoked_at IS NULL))

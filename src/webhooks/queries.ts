@@ -179,9 +179,6 @@ export function gatewayPostingEffect(claim: EventClaim, p: GatewayPosting): Effe
   return {
     ctes: sql`${claimWebhookEvent(claim)}, posted AS MATERIALIZED (SELECT ${posting} AS r FROM claim)`,
     result: sql`coalesce((SELECT r FROM posted), ${DUPLICATE})`,
-    followUp: sql`
-        UPDATE accounts SET overdrawn_at = CASE WHEN balance < -overdraft_limit THEN coalesce(overdrawn_at, now()) END
-        WHERE id = ${p.accountId} AND (overdrawn_at IS NOT NULL OR balance < -overdraft_limit)`,
   };
 }
 

@@ -2,7 +2,8 @@
 // SMS_GATEWAY_WEBHOOK_SECRET. Each event id takes effect exactly once: its webhook_events row and its
 // ledger row commit in one transaction (a concurrent redelivery waits on the unique key, then sees a
 // duplicate). Usage is recorded even past the overdraft limit — the SMS was already sent, so the charge
-// is owed — and the account is flagged (accounts.overdrawn_at) until a deposit brings it back.
+// is owed — and the account is flagged (accounts.overdrawn_at, set by ledger_post) until a posting of
+// any surface brings it back. A redelivered event posts nothing, so it changes nothing, the flag included.
 import { createRoute, z } from "@hono/zod-openapi";
 import { gatewayStatusMaxAge } from "../edge/gateway-config";
 import { recordGatewayObservation } from "../edge/gateway-monitor";
