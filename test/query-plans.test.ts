@@ -33,7 +33,7 @@ beforeAll(async () => {
 
 describe("spec 000 history (historyPage) at a million entries", () => {
   const page = (filter: Omit<Parameters<typeof historyPage>[2], "accountId">) =>
-    explain((db) => historyPage(db, ctx.keyId, { accountId: ctx.accountId, ...filter }, 101));
+    explain((db) => historyPage(db, ctx.keyId, { accountId: ctx.accountId, ...filter }, 100));
 
   it("reads the first page from the account's time index", async () => {
     expectIndexBacked(await page({ view: "all" }));

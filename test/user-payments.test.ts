@@ -9,9 +9,11 @@ import {
   expectStatus,
   importEntry,
   type Permission,
+  query,
   revokeKey,
   routes,
   setGateway,
+  sql,
   tenant,
 } from "./helpers";
 
@@ -79,6 +81,64 @@ describe("GET /api/v1/user/payments", () => {
       source: "sms_gateway",
     });
     expect(usage).toMatchObject({ amount: -0.35, type: "usage", date: "2026-02-09T08:00:00Z" });
+  });
+
+  it("answers each page byte for byte as JSON.stringify of the mapped rows (PostgreSQL renders the body)", async () => {
+    const t = await tenant(ALL);
+    const descriptions = [
+      'quote " backslash \\ slash / tab \t newline \n return \r',
+      "controls \u0001 \u001f \u007f, é, 中文, emoji 😀, </script>, \u2028 \u2029",
+      "x",
+    ];
+    const amounts = [500, -0.35, 12.5, "98765432109.87", "-0.01", "10.10"];
+    let minute = 0;
+    for (const amount of amounts) {
+      for (const description of descriptions) {
+        minute += 1;
+        await importEntry(t.account.id, {
+          type: Number(amount) < 0 ? "usage" : "deposit",
+          amount,
+          description,
+          occurred_at: new Date(Date.UTC(2026, 1, 10, 0, minute, 30)).toISOString(),
+        });
+      }
+    }
+    await adjust(t.account.id, "-0.50", 'Manual "debit"');
+    // The answer as the handler used to build it: each row read back and mapped in JavaScript, then c.json.
+    const rows = await query<{
+      id: string;
+      amount: string;
+      currency: string;
+      source: string;
+      type: string;
+      description: string | null;
+      date: string;
+    }>(sql`
+      SELECT id::text, amount::text, currency, source, type, description,
+        to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS date
+      FROM ledger_entries WHERE account_id = ${t.account.id} ORDER BY occurred_at DESC, id DESC`);
+    const expected = rows.map((e) => ({
+      id: e.source === "portal" ? `portal_P${e.id}` : `sms_gateway_S${e.id}`,
+      amount: Number(e.amount),
+      currency: e.currency,
+      date: e.date,
+      type:
+        e.source === "portal" || e.type === "adjustment" || e.type === "reversal"
+          ? "adjustment"
+          : e.type === "usage"
+            ? "usage"
+            : "deposit",
+      description: e.description,
+      source: e.source === "portal" ? "portal" : "sms_gateway",
+    }));
+    expect(expected).toHaveLength(amounts.length * descriptions.length + 1);
+    const whole = await payments(t.key);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toBe("application/json");
+    expect(whole.text).toBe(JSON.stringify(expected));
+    const first = await payments(t.key, "?limit=5");
+    expect(first.text).toBe(JSON.stringify(expected.slice(0, 5)));
+    expect(first.headers.get("link")).toMatch(/rel="next"/);
   });
 
   it("pages with limit and an RFC 8288 Link header until the history ends", async () => {

@@ -1,10 +1,12 @@
 // Spec 000: GET /api/v1/user/payments and /balance. Setup and "gateway unavailable" answers are
 // decided from KV alone (key metadata, account state, gateway state): no database round trip.
+import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
 import { gatewayStatusMaxAge } from "../../edge/gateway-config";
 import { type GatewayStatus, readEffectiveGatewayState } from "../../edge/kv-state";
 import type { AppEnv } from "../../env";
+import { jsonText } from "../../http/json-text";
 import { database, edgeSources } from "../../http/request-db";
 import { createSurface } from "../../http/surface";
 import { accountEdgeState } from "../../ledger/accounts";
@@ -12,8 +14,9 @@ import { balanceOf } from "../../ledger/queries";
 import { AppError, type ErrorKind } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
 import { decodeCursor, encodeCursor } from "./cursor";
-import { type HistoryRow, historyPage } from "./queries";
+import { historyPage } from "./queries";
 import * as routes from "./routes";
+import type { Payment } from "./schemas";
 
 const ERROR_CODES: Record<ErrorKind, string> = {
   bad_request: "INVALID_PARAMETER",
@@ -65,16 +68,6 @@ async function boundAccount(c: Context<ApiKeyEnv & GatewayEnv>) {
   return { accountId, state, setup };
 }
 
-const toPayment = (e: HistoryRow) => ({
-  id: e.source === "portal" ? `portal_P${e.id}` : `sms_gateway_S${e.id}`,
-  amount: toJsonNumber(e.amount),
-  currency: e.currency,
-  date: e.date,
-  type: e.type,
-  description: e.description,
-  source: e.source,
-});
-
 userPaymentsApi.openapi(routes.listPayments, async (c) => {
   const { accountId, setup } = await boundAccount(c);
   if (setup) return c.json(setup, 200);
@@ -95,18 +88,16 @@ userPaymentsApi.openapi(routes.listPayments, async (c) => {
       to: query.to,
       before,
     },
-    query.limit + 1,
+    query.limit,
   );
   if (!page.key_ok) throw new AppError("unauthorized", "Invalid API key");
-  const rows = page.rows.slice(0, query.limit);
-  const last = rows[rows.length - 1];
-  if (page.rows.length > query.limit && last) {
+  if (page.next_position !== null && page.next_id !== null) {
     const next = new URL(c.req.url);
-    next.searchParams.set("cursor", encodeCursor({ position: last.position, id: last.id }));
+    next.searchParams.set("cursor", encodeCursor({ position: page.next_position, id: page.next_id }));
     next.searchParams.set("limit", String(query.limit));
     c.header("Link", `<${next.toString()}>; rel="next"`);
   }
-  return c.json(rows.map(toPayment), 200);
+  return jsonText<z.output<typeof Payment>[]>(c, page.body);
 });
 
 userPaymentsApi.openapi(routes.getBalance, async (c) => {

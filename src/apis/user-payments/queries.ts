@@ -30,17 +30,14 @@ const MAPPED_TYPE_IS: Record<PaymentType, SQL> = {
   deposit: sql`(source <> 'portal' AND type NOT IN ('adjustment', 'reversal', 'usage'))`,
 };
 
-export type HistoryRow = {
-  id: number;
-  amount: string;
-  currency: string;
-  source: PaymentSource;
-  type: PaymentType;
-  description: string | null;
-  /** ISO 8601 UTC, seconds. */
-  date: string;
-  /** ISO 8601 UTC, microseconds: exact keyset position. */
-  position: string;
+/** A page of the history: its body as the API's JSON text, and the keyset position of its last row when more follow. */
+export type HistoryPage = {
+  key_ok: boolean;
+  /** `UserPayment[]` as JSON text, rendered by PostgreSQL (src/http/json-text.ts). */
+  body: string;
+  /** ISO 8601 UTC, microseconds: the exact keyset position of the page's last row; null on the last page. */
+  next_position: string | null;
+  next_id: number | null;
 };
 
 export type HistoryFilter = {
@@ -70,7 +67,9 @@ function filterSql(f: HistoryFilter): SQL {
 /**
  * Newest-first keyset page of the account's history, with the API key's revocation re-checked in the
  * same statement. The ORDER BY names the table's columns in the exact order of ledger_account_time_idx
- * (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history.
+ * (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history. One row past the page
+ * tells whether another follows. The body is rendered here in UserPayment's exact shape and key order
+ * (`trim_scale`: numeric 500.00 renders as the JSON number 500, as JavaScript's Number would).
  */
 export async function historyPage(
   db: Pick<Database, "execute">,
@@ -78,13 +77,22 @@ export async function historyPage(
   filter: HistoryFilter,
   limit: number,
 ) {
-  const { rows } = await db.execute<{ key_ok: boolean; rows: HistoryRow[] }>(sql`
+  const { rows } = await db.execute<HistoryPage>(sql`
     SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
-      coalesce((SELECT json_agg(p ORDER BY p.position DESC, p.id DESC) FROM (
-        SELECT id::int AS id, amount::text AS amount, currency, ${mappedSource} AS source, ${mappedType} AS type,
-          description, ${isoUtc(sql`occurred_at`, "seconds")} AS date, ${isoUtc(sql`occurred_at`, "micros")} AS position
+      coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.n) FILTER (WHERE p.n <= ${limit}) || ']', '[]') AS body,
+      CASE WHEN count(p.n) > ${limit} THEN max(${isoUtc(sql`p.occurred_at`, "micros")}) FILTER (WHERE p.n = ${limit}) END AS next_position,
+      CASE WHEN count(p.n) > ${limit} THEN (max(p.id) FILTER (WHERE p.n = ${limit}))::int END AS next_id
+    FROM (
+      SELECT row_number() OVER (ORDER BY e.occurred_at DESC NULLS LAST, e.id DESC NULLS LAST) AS n, e.* FROM (
+        SELECT id, amount, currency, ${mappedSource} AS source, ${mappedType} AS type, description, occurred_at
         FROM ledger_entries WHERE ${filterSql(filter)}
-        ORDER BY ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST LIMIT ${limit}
-      ) p), '[]'::json) AS rows`);
-  return rows[0] ?? { key_ok: false, rows: [] };
+        ORDER BY ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST LIMIT ${limit + 1}
+      ) e
+    ) p
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN p.source = 'portal' THEN 'portal_P' ELSE 'sms_gateway_S' END || p.id AS id,
+        trim_scale(p.amount) AS amount, p.currency, ${isoUtc(sql`p.occurred_at`, "seconds")} AS date, p.type,
+        p.description, p.source
+    ) j`);
+  return rows[0] ?? { key_ok: false, body: "[]", next_position: null, next_id: null };
 }
