@@ -15,11 +15,11 @@ import { database, edgeSources } from "../../http/request-db";
 import { createSurface, type ErrorRenderer } from "../../http/surface";
 import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import { type PostedEntry, PostingError, type PostingRequest, refusalError } from "../../ledger/posting";
+import { type PostedEntry, PostingError, refusalError } from "../../ledger/posting";
 import type { EntryRow } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
-import { entriesPage, postingEffect } from "./queries";
+import { addFundsPosting, entriesPage, recordUsagePosting } from "./queries";
 import * as routes from "./routes";
 import type { AddFundsResult, RecordUsageResult } from "./schemas";
 
@@ -84,7 +84,7 @@ async function write<T>(
   c: Ctx,
   rawAccountId: string,
   fingerprintOf: Record<string, unknown>,
-  posting: Pick<PostingRequest, "amount" | "type" | "description" | "occurredAt" | "metadata">,
+  posting: { amount: string; type: "recharge" | "usage"; description?: string; occurredAt?: Date; metadata?: unknown },
   render: (entry: PostedEntry) => T,
 ): Promise<T> {
   const key = c.get("apiKey");
@@ -102,7 +102,15 @@ async function write<T>(
       fingerprint: await requestFingerprint(fingerprintOf),
       stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", "Invalid API key") },
     },
-    postingEffect(key, accountId, posting),
+    (posting.type === "usage" ? recordUsagePosting : addFundsPosting)({
+      accountId,
+      amount: posting.amount,
+      workspaceId: key.workspace_id,
+      apiKeyId: key.id,
+      description: posting.description ?? null,
+      effectiveAt: posting.occurredAt?.toISOString() ?? null,
+      metadata: posting.metadata === undefined ? null : JSON.stringify(posting.metadata),
+    }),
     {
       status: 200,
       render,
