@@ -11,9 +11,8 @@ import type { ApiKeyEnv } from "../../auth/api-key-middleware";
 import type { ApiKeyPrincipal } from "../../auth/api-keys";
 import { apiKeyActive } from "../../auth/queries";
 import type { LedgerType } from "../../db/schema";
-import { database, edgeSources } from "../../http/request-db";
+import { database } from "../../http/request-db";
 import { createSurface, type ErrorRenderer } from "../../http/surface";
-import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { type PostedEntry, PostingError, refusalError } from "../../ledger/posting";
 import type { EntryRow } from "../../ledger/queries";
@@ -79,7 +78,7 @@ accountTransactionsApi.openapi(routes.listTransactions, async (c) => {
 
 const accountNotFound = () => new AppError("bad_request", "Account not found");
 
-/** Shared by both writes: account checks, then the idempotent posting (one round trip; it checks the currency's precision). */
+/** Shared by both writes: the key may reach the account id, then the idempotent posting (one round trip; it checks the workspace, suspension and the currency's precision). */
 async function write<T>(
   c: Ctx,
   rawAccountId: string,
@@ -90,10 +89,10 @@ async function write<T>(
   const key = c.get("apiKey");
   const accountId = reachableAccountId(key, rawAccountId);
   if (!accountId) throw accountNotFound();
-  // Edge state (KV, else DB): an account of another tenant is not found before any database write; the
-  // posting re-checks workspace, status and the currency's precision in the database.
-  const state = await accountEdgeState(edgeSources(c), accountId);
-  if (!state || state.workspace_id !== key.workspace_id) throw accountNotFound();
+  // No edge lookup first: the posting itself checks the account's workspace (another tenant's account is
+  // "not found"), its suspension and the currency's precision, in the one statement, and stores nothing
+  // under the key when it refuses so. A KV read here cost each write a lookup, and a second database
+  // request whenever KV missed.
   const outcome = await runWrite<PostedEntry, T>(
     database(c),
     {
