@@ -26,6 +26,26 @@ export function prepared<P extends string>(build: (slot: Slot<P>) => SQL) {
   };
 }
 
+/**
+ * A family of statements whose shape depends on a few choices (which filters a list request has): each
+ * shape is compiled once, on first use, under the key `shapeOf` gives it.
+ */
+export function preparedByShape<S, P extends string>(
+  shapeOf: (shape: S) => string,
+  build: (shape: S, slot: Slot<P>) => SQL,
+) {
+  const shapes = new Map<string, (values: { readonly [K in P]: unknown }) => BoundStatement>();
+  return (shape: S, values: { readonly [K in P]: unknown }): BoundStatement => {
+    const key = shapeOf(shape);
+    let bind = shapes.get(key);
+    if (!bind) {
+      bind = prepared<P>((slot) => build(shape, slot));
+      shapes.set(key, bind);
+    }
+    return bind(values);
+  };
+}
+
 const ROWS = { arrayMode: false, fullResults: true } as const;
 
 /**

@@ -4,6 +4,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
+import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
 import { isoUtc } from "../../db/sql-time";
 
 export const PAYMENT_SOURCES = ["sms_gateway", "portal"] as const;
@@ -53,14 +54,19 @@ export type HistoryFilter = {
   before?: { position: string; id: number };
 };
 
-function filterSql(f: HistoryFilter): SQL {
+/** What a history statement's text depends on: which filters the request has. */
+type HistoryShape = Pick<HistoryFilter, "view" | "type"> & { from: boolean; to: boolean; before: boolean };
+type HistorySlot = "apiKeyId" | "accountId" | "from" | "to" | "beforePosition" | "beforeId" | "limit" | "fetch";
+
+function filterSql(f: HistoryShape, slot: Slot<HistorySlot>): SQL {
   // The ledger's own source column for the portal view: ledger_account_source_time_idx serves it exactly.
-  const parts: SQL[] = [sql`account_id = ${f.accountId}`];
+  const parts: SQL[] = [sql`account_id = ${slot("accountId")}::uuid`];
   if (f.view === "portal") parts.push(sql`source = 'portal'`);
   if (f.type) parts.push(MAPPED_TYPE_IS[f.type]);
-  if (f.from) parts.push(sql`occurred_at >= ${f.from.toISOString()}::timestamptz`);
-  if (f.to) parts.push(sql`occurred_at < ${f.to.toISOString()}::timestamptz`);
-  if (f.before) parts.push(sql`(occurred_at, id) < (${f.before.position}::timestamptz, ${f.before.id}::bigint)`);
+  if (f.from) parts.push(sql`occurred_at >= ${slot("from")}::timestamptz`);
+  if (f.to) parts.push(sql`occurred_at < ${slot("to")}::timestamptz`);
+  if (f.before)
+    parts.push(sql`(occurred_at, id) < (${slot("beforePosition")}::timestamptz, ${slot("beforeId")}::bigint)`);
   return sql.join(parts, sql` AND `);
 }
 
@@ -69,30 +75,45 @@ function filterSql(f: HistoryFilter): SQL {
  * same statement. The ORDER BY names the table's columns in the exact order of ledger_account_time_idx
  * (DESC NULLS LAST): any other spelling makes PostgreSQL sort the whole history. One row past the page
  * tells whether another follows. The body is rendered here in UserPayment's exact shape and key order
- * (`trim_scale`: numeric 500.00 renders as the JSON number 500, as JavaScript's Number would).
+ * (`trim_scale`: numeric 500.00 renders as the JSON number 500, as JavaScript's Number would). Each
+ * shape of filter is compiled once per isolate.
  */
-export async function historyPage(
-  db: Pick<Database, "execute">,
-  apiKeyId: string,
-  filter: HistoryFilter,
-  limit: number,
-) {
-  const { rows } = await db.execute<HistoryPage>(sql`
-    SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
-      coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.n) FILTER (WHERE p.n <= ${limit}) || ']', '[]') AS body,
-      CASE WHEN count(p.n) > ${limit} THEN max(${isoUtc(sql`p.occurred_at`, "micros")}) FILTER (WHERE p.n = ${limit}) END AS next_position,
-      CASE WHEN count(p.n) > ${limit} THEN (max(p.id) FILTER (WHERE p.n = ${limit}))::int END AS next_id
+const historyStatement = preparedByShape<HistoryShape, HistorySlot>(
+  (f) => `${f.view}|${f.type ?? ""}|${f.from}|${f.to}|${f.before}`,
+  (f, slot) => sql`
+    SELECT ${apiKeyActive(slot("apiKeyId"))} AS key_ok,
+      coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.n) FILTER (WHERE p.n <= ${slot("limit")}) || ']', '[]') AS body,
+      CASE WHEN count(p.n) > ${slot("limit")} THEN max(${isoUtc(sql`p.occurred_at`, "micros")}) FILTER (WHERE p.n = ${slot("limit")}) END AS next_position,
+      CASE WHEN count(p.n) > ${slot("limit")} THEN (max(p.id) FILTER (WHERE p.n = ${slot("limit")}))::int END AS next_id
     FROM (
       SELECT row_number() OVER (ORDER BY e.occurred_at DESC NULLS LAST, e.id DESC NULLS LAST) AS n, e.* FROM (
         SELECT id, amount, currency, ${mappedSource} AS source, ${mappedType} AS type, description, occurred_at
-        FROM ledger_entries WHERE ${filterSql(filter)}
-        ORDER BY ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST LIMIT ${limit + 1}
+        FROM ledger_entries WHERE ${filterSql(f, slot)}
+        ORDER BY ledger_entries.occurred_at DESC NULLS LAST, ledger_entries.id DESC NULLS LAST LIMIT ${slot("fetch")}
       ) e
     ) p
     CROSS JOIN LATERAL (
       SELECT CASE WHEN p.source = 'portal' THEN 'portal_P' ELSE 'sms_gateway_S' END || p.id AS id,
         trim_scale(p.amount) AS amount, p.currency, ${isoUtc(sql`p.occurred_at`, "seconds")} AS date, p.type,
         p.description, p.source
-    ) j`);
+    ) j`,
+);
+
+/** One page of `limit` rows (fetching one more: it tells whether a next page exists). */
+export async function historyPage(db: Database, apiKeyId: string, filter: HistoryFilter, limit: number) {
+  const statement = historyStatement(
+    { view: filter.view, type: filter.type, from: !!filter.from, to: !!filter.to, before: !!filter.before },
+    {
+      apiKeyId,
+      accountId: filter.accountId,
+      from: filter.from?.toISOString() ?? null,
+      to: filter.to?.toISOString() ?? null,
+      beforePosition: filter.before?.position ?? null,
+      beforeId: filter.before?.id ?? null,
+      limit,
+      fetch: limit + 1,
+    },
+  );
+  const { rows } = await executeBound<HistoryPage>(db, statement);
   return rows[0] ?? { key_ok: false, body: "[]", next_position: null, next_id: null };
 }
