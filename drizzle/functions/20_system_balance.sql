@@ -4,17 +4,16 @@
 -- and a system account never takes part in a deadlock: every deposit of one upstream can run at once.
 -- Readers sum the rows. The rows number at most the peak of concurrent writers to the account. They are
 -- not folded back together: folding locked and deleted every free row on each posting, work that grows
--- with the concurrency, where taking one row is one lock and one update.
+-- with the concurrency, where taking one row is one lock and one update. The row is taken and updated in
+-- one statement: as a SELECT … FOR UPDATE and then an UPDATE, the posting's deposit events cost
+-- PostgreSQL about 0.25 ms more CPU each (issue 19's bench, 32 connections).
 CREATE OR REPLACE FUNCTION system_balance_add(p_code text, p_currency text, p_delta numeric)
 RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-  slot bigint;
 BEGIN
-  SELECT id INTO slot FROM system_balances WHERE account_code = p_code AND currency = p_currency
-  LIMIT 1 FOR UPDATE SKIP LOCKED;
-  IF slot IS NULL THEN
+  UPDATE system_balances SET balance = balance + p_delta WHERE id = (
+    SELECT id FROM system_balances WHERE account_code = p_code AND currency = p_currency
+    LIMIT 1 FOR UPDATE SKIP LOCKED);
+  IF NOT FOUND THEN
     INSERT INTO system_balances (account_code, currency, balance) VALUES (p_code, p_currency, p_delta);
-  ELSE
-    UPDATE system_balances SET balance = balance + p_delta WHERE id = slot;
   END IF;
 END $$;
