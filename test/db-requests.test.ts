@@ -3,6 +3,7 @@
 // called once to warm the edge caches (KV key metadata, account state), then counted.
 import { env, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { edgeMemo } from "../src/edge/isolate-memo";
 import { accessToken, createClient } from "./crypto-helpers";
 import {
   adjust,
@@ -155,6 +156,24 @@ describe("database requests per API request (warm edge caches)", () => {
     );
     expect(refused.status).toBe(400);
     expect(refused.counts.requests).toBe(1);
+  });
+
+  it("spec 002: a write makes one request when the account's edge state is in neither KV nor the isolate's memo", async () => {
+    const acct = await createAccount(t.workspaceId, { currency: "USD" });
+    // A workspace key (bound to no account) reaches the new account.
+    const key = await createKey(t.workspaceId, { permissions: ["funds.write"] });
+    await env.EDGE_KV.delete(`account:${acct.id}`);
+    edgeMemo.forget(`account:${acct.id}`);
+    const usage = await dbRequestsOf((h) =>
+      request(
+        "POST",
+        `/v1/account/${acct.id}/transactions/add-funds`,
+        { ...h, api_key: key.key, "idempotency-key": crypto.randomUUID() },
+        { amount: 2 },
+      ),
+    );
+    expect(usage.status, usage.body).toBe(200);
+    expect(usage.counts).toMatchObject({ requests: 1, batches: 1 });
   });
 
   it("spec 003: list, record and delete with one request each", async () => {

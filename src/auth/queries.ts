@@ -1,7 +1,7 @@
 // SQL of the credentials: the admin guard's operators (by token hash or by email, for Cloudflare Access
 // sign-in), an API key by its hash, a member's token version, an OAuth client, and the revocation checks
 // that data statements embed.
-import { and, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { apiKeys, type OAUTH_SCOPES, operators, workspaceMembers } from "../db/schema";
 
@@ -41,7 +41,8 @@ export async function activeApiKeyByHash(db: Database, secretHash: string) {
 }
 
 /** SQL boolean: the key exists and is not revoked. Data statements include it to make revocation exact. */
-export const apiKeyActive = (apiKeyId: string) =>
+/** The key is active; its id a value, or a slot of a statement prepared once (src/db/prepared.ts). */
+export const apiKeyActive = (apiKeyId: string | Placeholder) =>
   sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${apiKeyId} AND k.revoked_at IS NULL)`;
 
 /** A member's token_version (workspace-tokens.ts currentTokenVersion, on a KV miss). */

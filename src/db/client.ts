@@ -3,10 +3,11 @@
 // is nothing to open per request or to close after it. Interactive transactions do not exist here:
 // multi-statement writes are one `batch([...])` (one BEGIN…COMMIT) or one statement calling the SQL
 // functions of drizzle/0006_ledger_functions.sql.
-import { neon, neonConfig } from "@neondatabase/serverless";
+import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 
-export type Database = NeonHttpDatabase;
+/** drizzle over the driver; `$client` runs statements prepared once per isolate (src/db/prepared.ts). */
+export type Database = NeonHttpDatabase & { $client: NeonQueryFunction<false, false> };
 /** What ledger and query modules take: the request's database. */
 export type Executor = Database;
 

@@ -15,6 +15,7 @@
 // like successes; validation errors never reach here, and transient failures (409, 5xx) store nothing.
 import type { SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { type BoundStatement, batchBound, executeBound, prepared, type Slot } from "../db/prepared";
 import { sha256Hex } from "../lib/crypto";
 import { AppError, pgErrorOf } from "../lib/errors";
 import { isRefusal, PostingError, type PostingFailure, type Refusal, refusalError } from "./posting";
@@ -98,11 +99,67 @@ type Claim<R, B> = {
   authorized: boolean;
 };
 
+/** The guard's values and the answer's status, bound into a prepared write's statements per request. */
+type GuardSlot = "$scope" | "$key" | "$fingerprint" | "$status" | "$storeRefusals";
+
+/** A prepared write with one request's values bound: what runWrite takes in place of an Effect. */
+export type BoundWrite = {
+  single: () => BoundStatement;
+  keyed: (values: { readonly [K in GuardSlot]: unknown }) => [BoundStatement, BoundStatement];
+};
+
+/**
+ * An effect whose two forms (alone, and as claim + storing effect under an Idempotency-Key) are compiled
+ * once per isolate (src/db/prepared.ts): for the hottest money writes, whose SQL never changes shape.
+ * `build` writes the effect over named slots; `stillAuthorized` is the claim's credential check.
+ * Effects with a follow-up statement or a rollback on refusal are not prepared.
+ */
+export function prepareWrite<P extends string>(
+  build: (slot: Slot<P>) => Effect,
+  stillAuthorized?: (slot: Slot<P>) => SQL,
+): (values: { readonly [K in P]: unknown }) => BoundWrite {
+  const single = prepared<P>((slot) => effectStatement(build(slot)));
+  const claim = prepared<P | GuardSlot>((slot) =>
+    claimStatement(slot("$scope"), slot("$key"), slot("$fingerprint"), stillAuthorized?.(slot)),
+  );
+  const storing = prepared<P | GuardSlot>((slot) =>
+    storingEffectStatement(build(slot), {
+      scope: slot("$scope"),
+      key: slot("$key"),
+      fingerprint: slot("$fingerprint"),
+      status: slot("$status"),
+      storeRefusals: slot("$storeRefusals"),
+    }),
+  );
+  return (values) => ({
+    single: () => single(values),
+    keyed: (guard) => {
+      const all = { ...values, ...guard };
+      return [claim(all), storing(all)];
+    },
+  });
+}
+
+const isBound = (effect: Effect | BoundWrite): effect is BoundWrite => "keyed" in effect;
+
+/** The claim and the storing effect of an Effect built for this request, as one batch. */
+function keyedBatch<R extends object, B>(db: Database, guard: Guard & { key: string }, effect: Effect, status: number) {
+  if (effect.followUp || effect.rollbackOnRefusal) throw new Error("idempotent writes take a single effect statement");
+  const { scope, key, fingerprint } = guard;
+  const storeRefusals = guard.storeRefusals !== false;
+  return db.batch([
+    db.execute<Claim<R, B>>(claimStatement(scope, key, fingerprint, guard.stillAuthorized?.check)),
+    db.execute<{ result: R | Refusal | null }>(
+      storingEffectStatement(effect, { scope, key, fingerprint, status, storeRefusals }),
+    ),
+  ]);
+}
+
 /** Runs the effect once (idempotently when the guard has a key): exactly one database request. */
 export async function runWrite<R extends object, B>(
   db: Database,
   guard: Guard | null,
-  effect: Effect,
+  effect: Effect | BoundWrite,
   answer: WriteAnswer<R, B>,
 ): Promise<WriteOutcome<B>> {
   const refuse = (refusal: Refusal) => answer.refused?.(refusal) ?? refusalError(refusal);
@@ -122,6 +179,10 @@ export async function runWrite<R extends object, B>(
   };
 
   if (!guard?.key) {
+    if (isBound(effect)) {
+      const { rows } = await executeBound<{ result: R | Refusal | null }>(db, effect.single()).catch(rethrow);
+      return fresh(rows[0]?.result);
+    }
     const statement = effectStatement(effect);
     const [first] = effect.followUp
       ? await db
@@ -130,18 +191,21 @@ export async function runWrite<R extends object, B>(
       : [await db.execute<{ result: R | Refusal | null }>(statement).catch(rethrow)];
     return fresh(first.rows[0]?.result);
   }
-  if (effect.followUp || effect.rollbackOnRefusal) throw new Error("idempotent writes take a single effect statement");
 
   const { scope, key, fingerprint } = guard;
   const storeRefusals = guard.storeRefusals !== false;
-  const [claimed, effected] = await db
-    .batch([
-      db.execute<Claim<R, B>>(claimStatement(scope, key, fingerprint, guard.stillAuthorized?.check)),
-      db.execute<{ result: R | Refusal | null }>(
-        storingEffectStatement(effect, { scope, key, fingerprint, status: answer.status, storeRefusals }),
-      ),
-    ])
-    .catch(rethrow);
+  const [claimed, effected] = isBound(effect)
+    ? await batchBound<[Claim<R, B>, { result: R | Refusal | null }]>(
+        db,
+        effect.keyed({
+          $scope: scope,
+          $key: key,
+          $fingerprint: fingerprint,
+          $status: answer.status,
+          $storeRefusals: storeRefusals,
+        }),
+      ).catch(rethrow)
+    : await keyedBatch<R, B>(db, { ...guard, key }, effect, answer.status).catch(rethrow);
 
   const claim = claimed.rows[0];
   if (!claim) throw new Error("idempotency_claim returned no row");

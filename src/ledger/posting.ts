@@ -46,14 +46,14 @@ export type PostingRequest = {
   type: LedgerType;
   description?: string | null | SQL;
   /** The effective date the client or upstream gave (default: the posting time). */
-  occurredAt?: Date;
+  occurredAt?: Date | SQL;
   externalRef?: string | null | SQL;
   /** JSON-able value, or a jsonb SQL expression of the caller's statement. */
   metadata?: unknown;
   /** Refuse a debit that would take the balance below -overdraft_limit. */
   enforceOverdraft: boolean;
   /** Re-check this API key's revocation in the same statement. */
-  apiKeyId?: string;
+  apiKeyId?: string | SQL;
   /** Refuse when the account is suspended. */
   requireNotSuspended?: boolean;
 };

@@ -3,7 +3,7 @@
 // that reads the data, so a key revoked a moment ago reads nothing even if the edge cache still knows it.
 // The one exception, findAccount, reads only an account's edge state (status, currency, workspace) on a
 // KV miss.
-import { eq, SQL, sql } from "drizzle-orm";
+import { eq, type Placeholder, SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/queries";
 import type { Database } from "../db/client";
 import { accounts } from "../db/schema";
@@ -153,7 +153,7 @@ export function postingCall(req: PostingRequest): SQL {
     p_type => ${req.type}::text,
     p_workspace_id => ${valueOrSql(req.workspaceId, "uuid")},
     p_description => ${valueOrSql(req.description, "text")},
-    p_effective_at => ${valueOrSql(req.occurredAt?.toISOString(), "timestamptz")},
+    p_effective_at => ${req.occurredAt instanceof SQL ? req.occurredAt : valueOrSql(req.occurredAt?.toISOString(), "timestamptz")},
     p_external_ref => ${valueOrSql(req.externalRef, "text")},
     p_metadata => ${metadataSql(req.metadata)},
     p_enforce_overdraft => ${req.enforceOverdraft}::boolean,
@@ -182,15 +182,29 @@ export function effectStatement(effect: Effect): SQL {
       SELECT result ${refusedCheck} FROM effect`;
 }
 
+/** A statement's value: a request's own, or a slot of a statement prepared once (src/db/prepared.ts). */
+type Value<T> = T | Placeholder;
+
 /** The key's claim (idempotency_claim) with the caller's credential re-checked beside it. */
-export const claimStatement = (scope: string, key: string, fingerprint: string, stillAuthorized?: SQL): SQL => sql`
+export const claimStatement = (
+  scope: Value<string>,
+  key: Value<string>,
+  fingerprint: Value<string>,
+  stillAuthorized?: SQL,
+): SQL => sql`
         SELECT c.state, c.response_status, c.response_body, ${stillAuthorized ?? sql`true`} AS authorized
         FROM idempotency_claim(${scope}, ${key}, ${fingerprint}) c`;
 
 /** The effect, storing its outcome under the key when the claim opened it (after claimStatement, same batch). */
 export const storingEffectStatement = (
   effect: Effect,
-  stored: { scope: string; key: string; fingerprint: string; status: number; storeRefusals: boolean },
+  stored: {
+    scope: Value<string>;
+    key: Value<string>;
+    fingerprint: Value<string>;
+    status: Value<number>;
+    storeRefusals: Value<boolean>;
+  },
 ): SQL => sql`
         WITH ${effectCtes(effect)} effect AS MATERIALIZED (SELECT ${effect.result} AS result),
         stored AS (

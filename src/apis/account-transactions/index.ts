@@ -12,14 +12,13 @@ import type { ApiKeyPrincipal } from "../../auth/api-keys";
 import { apiKeyActive } from "../../auth/queries";
 import { jsonObjectText, RenderedJson } from "../../db/rendered-json";
 import { jsonText } from "../../http/json-text";
-import { database, edgeSources } from "../../http/request-db";
+import { database } from "../../http/request-db";
 import { createSurface, type ErrorRenderer } from "../../http/surface";
-import { accountEdgeState } from "../../ledger/accounts";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
-import { type PostedEntry, PostingError, type PostingRequest, refusalError } from "../../ledger/posting";
+import { type PostedEntry, PostingError, refusalError } from "../../ledger/posting";
 import { AppError } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
-import { entriesPage, postingEffect } from "./queries";
+import { addFundsPosting, entriesPage, recordUsagePosting } from "./queries";
 import * as routes from "./routes";
 import type { AddFundsResult, RecordUsageResult, TransactionsPage } from "./schemas";
 
@@ -72,21 +71,21 @@ accountTransactionsApi.openapi(routes.listTransactions, async (c) => {
 
 const accountNotFound = () => new AppError("bad_request", "Account not found");
 
-/** Shared by both writes: account checks, then the idempotent posting (one round trip; it checks the currency's precision). */
+/** Shared by both writes: the key may reach the account id, then the idempotent posting (one round trip; it checks the workspace, suspension and the currency's precision). */
 async function write<T>(
   c: Ctx,
   rawAccountId: string,
   fingerprintOf: Record<string, unknown>,
-  posting: Pick<PostingRequest, "amount" | "type" | "description" | "occurredAt" | "metadata">,
+  posting: { amount: string; type: "recharge" | "usage"; description?: string; occurredAt?: Date; metadata?: unknown },
   render: (entry: PostedEntry) => T,
 ): Promise<T> {
   const key = c.get("apiKey");
   const accountId = reachableAccountId(key, rawAccountId);
   if (!accountId) throw accountNotFound();
-  // Edge state (KV, else DB): an account of another tenant is not found before any database write; the
-  // posting re-checks workspace, status and the currency's precision in the database.
-  const state = await accountEdgeState(edgeSources(c), accountId);
-  if (!state || state.workspace_id !== key.workspace_id) throw accountNotFound();
+  // No edge lookup first: the posting itself checks the account's workspace (another tenant's account is
+  // "not found"), its suspension and the currency's precision, in the one statement, and stores nothing
+  // under the key when it refuses so. A KV read here cost each write a lookup, and a second database
+  // request whenever KV missed.
   const outcome = await runWrite<PostedEntry, T>(
     database(c),
     {
@@ -95,7 +94,15 @@ async function write<T>(
       fingerprint: await requestFingerprint(fingerprintOf),
       stillAuthorized: { check: apiKeyActive(key.id), error: () => new AppError("unauthorized", "Invalid API key") },
     },
-    postingEffect(key, accountId, posting),
+    (posting.type === "usage" ? recordUsagePosting : addFundsPosting)({
+      accountId,
+      amount: posting.amount,
+      workspaceId: key.workspace_id,
+      apiKeyId: key.id,
+      description: posting.description ?? null,
+      effectiveAt: posting.occurredAt?.toISOString() ?? null,
+      metadata: posting.metadata === undefined ? null : JSON.stringify(posting.metadata),
+    }),
     {
       status: 200,
       render,
