@@ -1,5 +1,6 @@
 // Spec 002: GET /v1/account/{accountId}/transactions (pages, every source's entries, access) and its OpenAPI.
 import { describe, expect, it } from "vitest";
+import { entryColumns } from "../src/ledger/queries";
 import {
   ALL,
   addFunds,
@@ -221,6 +222,69 @@ describe("GET /v1/account/{accountId}/transactions, deep pages", () => {
         `${page}/${pageSize}: ${want.join(",")}`,
       );
       expect(res.total).toBe(2603);
+    }
+  });
+});
+
+describe("GET /v1/account/{accountId}/transactions, rendering", () => {
+  it("answers shallow and deep pages byte for byte as JSON.stringify of the rows mapped as before (PostgreSQL renders the body)", async () => {
+    const t = await tenant(ALL);
+    // 1,100 entries (seeded: the deep-page branch starts at offset 1,000), then postings from every source.
+    await seedEntries(
+      [t.account.id],
+      sql`SELECT ${t.account.id}::uuid,
+          CASE i % 3 WHEN 1 THEN -0.35 * (i % 5 + 1) ELSE 12.5 * (i % 7 + 1) + (i % 3) / 100.0 END,
+          'EUR', 'api', (ARRAY['recharge', 'usage', 'recharge'])[i % 3 + 1], NULL, 0,
+          now() - interval '60 days' + i * interval '71 minutes', i::bigint
+        FROM generate_series(1, 1100) i`,
+      "clearing:api",
+    );
+    for (const amount of [500, 12.5, "98765432109.87", "10.10", 0.01]) {
+      expectStatus(await addFunds(t.account.id, t.key, { amount }), 200);
+    }
+    expectStatus(await recordUsage(t.account.id, t.key, usage(0.35, { date: "2026-01-02T03:04:05.678Z" })), 200);
+    await adjust(t.account.id, "-0.50", "goodwill back");
+    await importEntry(t.account.id, {
+      type: "deposit",
+      amount: 30,
+      description: "SMS top-up",
+      occurred_at: "2020-01-01T00:00:00Z",
+    });
+    // The answer as the handler used to build it: the rows in the ledger's entry columns, mapped in
+    // JavaScript (id, type, Number(amount), timestamp), then c.json.
+    const rows = await query<{ id: number; type: string; amount: string; occurred_at: string }>(sql`
+      SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${t.account.id}
+      ORDER BY ledger_entries.occurred_at DESC, ledger_entries.id DESC`);
+    const transactions = rows.map((e) => ({
+      id: `txn_${e.id}`,
+      type: e.type,
+      amount: Number(e.amount),
+      timestamp: e.occurred_at,
+    }));
+    const total = transactions.length;
+    expect(total).toBe(1108);
+    expect(transactions.map((x) => x.amount)).toEqual(
+      expect.arrayContaining([500, -0.35, 98765432109.87, 10.1, 0.01, -0.5, 12.52]),
+    );
+    for (const [page, pageSize] of [
+      [1, 100],
+      [6, 100],
+      [11, 100],
+      [12, 100],
+      [56, 20],
+      [1108, 1],
+      [1109, 1],
+    ] as const) {
+      const res = await list(t.account.id, t.key, `?page=${page}&pageSize=${pageSize}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/json");
+      const body = {
+        transactions: transactions.slice((page - 1) * pageSize, page * pageSize),
+        total,
+        totalPages: Math.ceil(total / pageSize),
+        currentPage: page,
+      };
+      expect(res.text).toBe(JSON.stringify(body));
     }
   });
 });

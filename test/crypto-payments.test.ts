@@ -4,6 +4,7 @@ import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import worker from "../functions/index";
 import { CALLBACK_URL_PROBLEM } from "../src/apis/crypto-payments/schemas";
+import { summaryFields } from "../src/payments/queries";
 import {
   accessToken,
   createClient,
@@ -360,6 +361,45 @@ describe("GET /payments/", () => {
     expect(page2.json).toMatchObject({ count: 6, total: 6, offset: 2, limit: 2 });
     const filtered = await listPayments(m.token, "?status=completed&limit=1");
     expect(filtered.json).toMatchObject({ count: 3, total: 6, limit: 1 });
+  });
+
+  it("answers each page byte for byte as JSON.stringify of the list view as json_build_object read it (PostgreSQL renders the body)", async () => {
+    const m = await merchant(["read", "write"]);
+    const orderIds = [
+      'quote " backslash \\ slash / tab \t newline \n return \r',
+      "controls \u0001 \u001f \u007f, é, 中文, emoji 😀, </script>, \u2028 \u2029",
+      "ORDER-1",
+    ];
+    const amounts = ["500", "0.35", "12.5", "10.10", "98765.43"];
+    const currencies = ["USDTTRC20", "BTC", "USDCERC20"];
+    for (const [a, amount_usd] of amounts.entries()) {
+      for (const [o, order_id] of orderIds.entries()) {
+        const p = await createPaymentOk(m.token, { order_id, amount_usd, currency: currencies[(a + o) % 3] });
+        if ((a + o) % 2 === 0) await moveTo(p.transaction_id, "completed");
+      }
+    }
+    // The answer as the handler used to build it: json_build_object of the list view, parsed by the
+    // driver, then c.json.
+    const results = (
+      await query<{ s: Record<string, unknown> }>(sql`
+        SELECT json_build_object(${summaryFields}) AS s FROM crypto_payments p WHERE p.workspace_id = ${m.workspace.id}
+        ORDER BY p.created_at DESC, p.id DESC`)
+    ).map((row) => row.s);
+    expect(results).toHaveLength(amounts.length * orderIds.length);
+    const completed = results.filter((p) => p.status === "completed");
+    expect(completed).toHaveLength(8);
+    const whole = await listPayments(m.token, "?limit=100");
+    assertStatus(whole, 200);
+    expect(whole.headers.get("content-type")).toBe("application/json");
+    expect(whole.text).toBe(JSON.stringify({ count: 15, total: 15, offset: 0, limit: 100, results }));
+    const middle = await listPayments(m.token, "?limit=4&offset=4");
+    expect(middle.text).toBe(
+      JSON.stringify({ count: 15, total: 15, offset: 4, limit: 4, results: results.slice(4, 8) }),
+    );
+    const filtered = await listPayments(m.token, "?status=completed&limit=3&offset=6");
+    expect(filtered.text).toBe(
+      JSON.stringify({ count: 8, total: 15, offset: 6, limit: 3, results: completed.slice(6) }),
+    );
   });
 
   it("answers the spec's exact 400 body for limit=101", async () => {

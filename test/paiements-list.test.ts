@@ -1,5 +1,7 @@
 // Spec 001: GET /api/paiements/api-key: the key's payments, filters, pages and totals; errors before routing.
 import { describe, expect, it } from "vitest";
+import { type PaymentRow, paymentColumns } from "../src/apis/paiements/queries";
+import { toPayment } from "../src/apis/paiements/serializers";
 import { badRequest, createOk, list, RW, SPEC_FIELDS, setCreatedAt } from "./fixtures/paiements";
 import {
   assertStatus,
@@ -31,6 +33,50 @@ describe("GET /api/paiements/api-key", () => {
     expect(res.json).toEqual({ data: [b, a], total: 2, page: 0, size: 20, totalPages: 1 });
     for (const p of res.json.data) expect(Object.keys(p).sort()).toEqual(SPEC_FIELDS);
     expect(res.json.data[0]!.amount).toBe(99.99);
+  });
+
+  it("answers each page byte for byte as JSON.stringify of the rows mapped as before (PostgreSQL renders the body)", async () => {
+    const t = await tenant(RW);
+    const descriptions = [
+      'quote " backslash \\ slash / tab \t newline \n return \r',
+      "controls \u0001 \u001f \u007f, é, 中文, emoji 😀, </script>, \u2028 \u2029 end",
+      null,
+    ];
+    // jsonb reorders keys and prints numbers its own way; JavaScript puts integer-like keys first.
+    const extras = [
+      { b: 1, aa: [1, 2.5, "x"], "10": "ten", "2": { z: null, a: true }, "é😀": 'q"\\\n', big: 1.5e300, tiny: 1e-7 },
+      {},
+      null,
+    ];
+    const amounts = [500, 0.35, 12.5, "98765432109.87", "10.10", 1];
+    // Every pairing of description and extra_data, each amount on three of them.
+    for (const [a, amount] of amounts.entries()) {
+      for (const [d, description] of descriptions.entries()) {
+        await createOk(t.key, { amount, description, extra_data: extras[(a + d) % extras.length] });
+      }
+    }
+    // The answer as the handler used to build it: the rows in the list's columns, mapped by toPayment, then c.json.
+    const rows = await query<PaymentRow>(sql`
+      SELECT ${paymentColumns} FROM mobile_money_payments m WHERE api_key_id = ${t.keyId}
+      ORDER BY m.created_at DESC, m.id DESC`);
+    const data = rows.map(toPayment);
+    expect(data).toHaveLength(amounts.length * descriptions.length);
+    expect(data.map((p) => p.amount)).toContain(98765432109.87);
+    const whole = await list(t.key, "?size=100");
+    assertStatus(whole, 200);
+    expect(whole.headers.get("content-type")).toBe("application/json");
+    expect(whole.text).toBe(JSON.stringify({ data, total: data.length, page: 0, size: 100, totalPages: 1 }));
+    expect(whole.text).toContain(
+      '"extra_data":{"2":{"a":true,"z":null},"10":"ten","b":1,"aa":[1,2.5,"x"],"big":1.5e+300,"tiny":1e-7,"é😀":"q\\"\\\\\\n"}',
+    );
+    const second = await list(t.key, "?page=1&size=5");
+    expect(second.text).toBe(
+      JSON.stringify({ data: data.slice(5, 10), total: data.length, page: 1, size: 5, totalPages: 4 }),
+    );
+    const deep = await list(t.key, "?page=3&size=5");
+    expect(deep.text).toBe(
+      JSON.stringify({ data: data.slice(15), total: data.length, page: 3, size: 5, totalPages: 4 }),
+    );
   });
 
   it("paginates with 0-based pages: total, totalPages and the slices add up", async () => {

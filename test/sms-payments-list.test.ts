@@ -1,8 +1,14 @@
 // Spec 003: the list contract exactly as the spec (fields, order, pagination).
+import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { type PaymentRow, paymentColumns, paymentToJson } from "../src/apis/sms-payments/queries";
+import { RECEIPT_LINK_TTL_MINUTES, receiptLinkSigner, withReceiptLink } from "../src/apis/sms-payments/receipts";
 import { png } from "./fixtures/files";
-import { HEX24, ISO_MS, list, record, unsigned, workspace } from "./fixtures/sms-payments";
-import { assertStatus } from "./helpers";
+import type { Fields } from "./fixtures/multipart";
+import { HEX24, ISO_MS, list, record, remove, unsigned, workspace } from "./fixtures/sms-payments";
+import { assertStatus, expectStatus, query, sql } from "./helpers";
+
+const ORIGIN = "https://api.test";
 
 // ---------- contract ----------
 
@@ -104,6 +110,66 @@ describe("GET /api/v1/workspace/:workspaceId/sms/payments: contract", () => {
     const res = await list(w.id, w.owner.token, qs);
     assertStatus(res, 400);
     expect(res.json).toEqual({ error: { code: "bad_request", message: expect.stringContaining(field) } });
+  });
+});
+
+describe("rendering (PostgreSQL writes the page, the worker fills in the receipt links)", () => {
+  it("answers each page byte for byte as JSON.stringify of the rows mapped as before", async () => {
+    const w = await workspace();
+    const texts = [
+      'quote " backslash \\ slash / tab \t newline \n end',
+      "controls \u0001 \u001f \u007f, é, 中文, emoji 😀, </script>, \u2028 \u2029 end",
+      undefined,
+    ];
+    const amounts = ["500", "0.35", "12.5", "98765432109.87", "10.10", "1"];
+    for (const [a, amount] of amounts.entries()) {
+      for (const [d, description] of texts.entries()) {
+        const fields: Fields = { amount, paymentMethod: "card" };
+        if (description) fields.description = description;
+        const notes = texts[(a + d + 1) % texts.length];
+        if (notes) fields.notes = notes;
+        if ((a + d) % 2 === 0) fields.paymentDate = `2025-01-${String(a + 10)}T10:30:0${d}.${a}${d}7Z`;
+        if ((a + d) % 3 === 0)
+          fields.receipt = { filename: `reçu ${a}-${d}.png`, type: "image/png", bytes: png(100 + a) };
+        assertStatus(await record(w.id, w.owner.token, fields), 201);
+      }
+    }
+    const deleted = await record(w.id, w.owner.token, { amount: "7", paymentMethod: "cash" });
+    assertStatus(deleted, 201);
+    assertStatus(await remove(w.id, w.owner.token, deleted.json.id), 204);
+
+    // The answer as the handler used to build it: the rows in the list's columns, mapped by paymentToJson
+    // with a signed link, then c.json. Every link of one answer expires at the same second: the expected
+    // ones are signed as of then.
+    const rows = await query<PaymentRow>(sql`
+      SELECT ${paymentColumns} FROM sms_payments s WHERE workspace_id = ${w.id} AND deleted_at IS NULL
+      ORDER BY s.created_at DESC, s.id DESC`);
+    expect(rows).toHaveLength(amounts.length * texts.length);
+    const asBefore = async (res: Awaited<ReturnType<typeof list>>, limit: number, offset: number) => {
+      const link = expectStatus(res, 200).payments.find((p) => p.receiptImage)?.receiptImage?.url ?? "";
+      const expires = Number(new URL(link).searchParams.get("expires"));
+      const now = (expires - RECEIPT_LINK_TTL_MINUTES * 60) * 1000;
+      const sign = await receiptLinkSigner(
+        env.WORKSPACE_TOKEN_SECRET,
+        ORIGIN,
+        { id: w.reader.id, tokenVersion: 0 },
+        now,
+      );
+      const page = rows.slice(offset, offset + limit);
+      const payments = await Promise.all(page.map((row) => withReceiptLink(paymentToJson(row, ORIGIN), sign)));
+      const pagination = { total: rows.length, limit, offset, hasMore: offset + page.length < rows.length };
+      return JSON.stringify({ payments, pagination });
+    };
+    const whole = await list(w.id, w.reader.token, "?limit=100");
+    expect(whole.headers.get("content-type")).toBe("application/json");
+    const listed = expectStatus(whole, 200).payments;
+    expect(listed.filter((p) => p.receiptImage)).toHaveLength(6);
+    expect(listed.map((p) => p.amount)).toContain(98765432109.87);
+    expect(whole.text).toBe(await asBefore(whole, 100, 0));
+    const middle = await list(w.id, w.reader.token, "?limit=5&offset=5");
+    expect(middle.text).toBe(await asBefore(middle, 5, 5));
+    const last = await list(w.id, w.reader.token, "?limit=5&offset=15");
+    expect(last.text).toBe(await asBefore(last, 5, 15));
   });
 });
 

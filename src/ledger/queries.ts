@@ -72,6 +72,8 @@ export const DEEP_OFFSET = 1_000;
  * O(1) at any size. A deep page finds the UTC day its first row lies in from the account's entries per
  * day (ledger_page_start over ledger_day_counts, walked from the nearer end), then skips only within that
  * day on the account's time index: every page costs about what page 1 costs, whatever the history's length.
+ * `transactions` is the page as spec 002's `Transaction[]` JSON text, rendered here in its exact shape and
+ * key order (`trim_scale`: numeric 500.0000 renders as the JSON number 500, as JavaScript's Number would).
  */
 export async function entriesPage(
   db: Database,
@@ -83,11 +85,12 @@ export async function entriesPage(
 ) {
   // A deep page skips within its day on the time index alone (keys only: an index-only scan, no row
   // fetched for what it skips), then reads its rows by primary key.
+  const columns = sql`id, type, amount, occurred_at`;
   const page =
     offset < DEEP_OFFSET
-      ? sql`SELECT ${entryColumns} FROM ledger_entries WHERE account_id = ${accountId}
+      ? sql`SELECT ${columns} FROM ledger_entries WHERE account_id = ${accountId}
           ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}`
-      : sql`SELECT ${entryColumns} FROM ledger_entries WHERE id IN (
+      : sql`SELECT ${columns} FROM ledger_entries WHERE id IN (
           SELECT id FROM ledger_entries
           WHERE account_id = ${accountId}
             AND occurred_at < (SELECT (day + 1)::timestamp AT TIME ZONE 'UTC' FROM start)
@@ -97,21 +100,25 @@ export async function entriesPage(
       ? sql``
       : sql`, start AS MATERIALIZED (
           SELECT s.day, s.skip FROM head, ledger_page_start(${accountId}, ${offset}::bigint, head.total) s)`;
-  const { rows } = await db.execute<{ key_ok: boolean; total: string | null; rows: EntryRow[] | null }>(sql`
+  const { rows } = await db.execute<{ key_ok: boolean; total: string | null; transactions: string }>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
         (SELECT entry_count FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS total
     ) ${start}
     SELECT key_ok, total::text AS total,
       CASE
-        WHEN NOT key_ok OR total IS NULL OR ${offset}::bigint >= total THEN '[]'::json
-        ELSE (SELECT coalesce(json_agg(p ORDER BY p.position DESC, p.id DESC), '[]'::json) FROM (${page}) p)
-      END AS rows
+        WHEN NOT key_ok OR total IS NULL OR ${offset}::bigint >= total THEN '[]'
+        ELSE (SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.occurred_at DESC, p.id DESC) || ']', '[]')
+          FROM (${page}) p CROSS JOIN LATERAL (
+            SELECT 'txn_' || p.id AS id, p.type, trim_scale(p.amount) AS amount,
+              ${isoUtc(sql`p.occurred_at`, "millis")} AS timestamp
+          ) j)
+      END AS transactions
     FROM head`);
   const row = rows[0];
   const head = { key_ok: !!row?.key_ok, account_ok: row?.total != null };
-  if (!head.key_ok || !head.account_ok) return { ...head, total: 0, rows: [] as EntryRow[] };
-  return { ...head, total: Number(row?.total), rows: row?.rows ?? [] };
+  if (!row || !head.key_ok || !head.account_ok) return { ...head, total: 0, transactions: "[]" };
+  return { ...head, total: Number(row.total), transactions: row.transactions };
 }
 
 /** The account's balance and the key's revocation in one statement; null balance = no such account. */

@@ -10,17 +10,17 @@ import type { Context } from "hono";
 import type { ApiKeyEnv } from "../../auth/api-key-middleware";
 import type { ApiKeyPrincipal } from "../../auth/api-keys";
 import { apiKeyActive } from "../../auth/queries";
-import type { LedgerType } from "../../db/schema";
+import { jsonObjectText, RenderedJson } from "../../db/rendered-json";
+import { jsonText } from "../../http/json-text";
 import { database } from "../../http/request-db";
 import { createSurface, type ErrorRenderer } from "../../http/surface";
 import { requestFingerprint, runWrite, validateIdempotencyKey } from "../../ledger/idempotency";
 import { type PostedEntry, PostingError, refusalError } from "../../ledger/posting";
-import type { EntryRow } from "../../ledger/queries";
 import { AppError } from "../../lib/errors";
 import { toJsonNumber } from "../../lib/money";
 import { addFundsPosting, entriesPage, recordUsagePosting } from "./queries";
 import * as routes from "./routes";
-import type { AddFundsResult, RecordUsageResult } from "./schemas";
+import type { AddFundsResult, RecordUsageResult, TransactionsPage } from "./schemas";
 
 const isInsufficientFunds = (err: unknown) => err instanceof PostingError && err.reason === "insufficient_funds";
 
@@ -50,13 +50,6 @@ function reachableAccountId(key: ApiKeyPrincipal, raw: string): string | null {
   return id;
 }
 
-const toTransaction = (e: EntryRow) => ({
-  id: `txn_${e.id}`,
-  type: e.type as LedgerType,
-  amount: toJsonNumber(e.amount),
-  timestamp: e.occurred_at,
-});
-
 accountTransactionsApi.openapi(routes.listTransactions, async (c) => {
   const key = c.get("apiKey");
   const accountId = reachableAccountId(key, c.req.valid("param").accountId);
@@ -65,14 +58,14 @@ accountTransactionsApi.openapi(routes.listTransactions, async (c) => {
   const result = await entriesPage(database(c), key.id, key.workspace_id, accountId, (page - 1) * pageSize, pageSize);
   if (!result.key_ok) throw new AppError("unauthorized", "Invalid API key");
   if (!result.account_ok) throw new AppError("not_found", "Account not found");
-  return c.json(
-    {
-      transactions: result.rows.map(toTransaction),
+  return jsonText<z.output<typeof TransactionsPage>>(
+    c,
+    jsonObjectText({
+      transactions: new RenderedJson(result.transactions),
       total: result.total,
       totalPages: Math.ceil(result.total / pageSize),
       currentPage: page,
-    },
-    200,
+    }),
   );
 });
 

@@ -4,6 +4,8 @@
 import type { z } from "@hono/zod-openapi";
 import { revokedClientError } from "../../auth/oauth";
 import { oauthClientActive } from "../../auth/queries";
+import { jsonObjectText, RenderedJson } from "../../db/rendered-json";
+import { jsonText } from "../../http/json-text";
 import { describeIssues } from "../../http/params";
 import { database } from "../../http/request-db";
 import { createSurface } from "../../http/surface";
@@ -12,7 +14,7 @@ import { AppError } from "../../lib/errors";
 import { CURRENCIES, canonicalBlockchain, depositAddress, renderCryptoError } from "../../payments/crypto";
 import { findPayment, insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
-import { CALLBACK_URL_PROBLEM, isLocalhostCallback, type PaymentDetail, type PaymentSummary } from "./schemas";
+import { CALLBACK_URL_PROBLEM, isLocalhostCallback, type PaymentDetail, type PaymentList } from "./schemas";
 
 type PaymentDetailJson = z.infer<typeof PaymentDetail>;
 
@@ -58,16 +60,16 @@ cryptoPaymentsApi.openapi(
       query.offset,
     );
     if (!result.client_ok) throw revokedClientError();
-    return c.json(
-      {
+    return jsonText<z.output<typeof PaymentList>>(
+      c,
+      jsonObjectText({
         // The spec: count = payments matching the query, total = all the merchant's payments.
         count: result.count,
         total: result.total,
         offset: query.offset,
         limit: query.limit,
-        results: result.results as z.infer<typeof PaymentSummary>[],
-      },
-      200,
+        results: new RenderedJson(result.results),
+      }),
     );
   },
   validationHook("Invalid filter parameters"),

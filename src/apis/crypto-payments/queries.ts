@@ -7,9 +7,8 @@ import { type Column, counterColumn, counterRows, rowColumn } from "../../db/lis
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import type { Effect } from "../../ledger/idempotency";
 import type { CryptoStatus, CurrencyInfo } from "../../payments/crypto";
-import { newPaymentDetailJson, paymentDetailJson, summaryFields } from "../../payments/queries";
+import { newPaymentDetailJson, paymentDetailJson, summaryColumns } from "../../payments/queries";
 
-export type PaymentSummary = Record<string, unknown>;
 export type PaymentDetail = Record<string, unknown> & { transaction_id: string; status: CryptoStatus };
 
 export type ListFilter = {
@@ -29,10 +28,20 @@ function filterSql(filter: ListFilter, column: Column): SQL[] {
   return parts;
 }
 
+/** A page of the merchant's payments: the list view's JSON text and the counts of its envelope. */
+export type PaymentsPageText = {
+  client_ok: boolean;
+  count: number;
+  total: number;
+  /** `CryptoPaymentSummary[]` (schemas.ts PaymentSummary) as JSON text, rendered by PostgreSQL. */
+  results: string;
+};
+
 /**
  * One statement: the client's revocation, `count` (matching the filter) and `total` (all the merchant's
  * payments) from the merchant's counters (a few dozen rows: status x currency, with the currency's network
- * and token), and the newest-first page, deep pages from the far end.
+ * and token), and the newest-first page, deep pages from the far end, rendered here in the list view's
+ * exact shape and key order (its amounts are decimal strings).
  */
 export async function listPayments(
   db: Database,
@@ -40,7 +49,7 @@ export async function listPayments(
   filter: ListFilter,
   limit: number,
   offset: number,
-) {
+): Promise<PaymentsPageText> {
   const ws = principal.workspaceId;
   const matches = filterSql(filter, rowColumn);
   const counted = filterSql(filter, counterColumn);
@@ -52,22 +61,18 @@ export async function listPayments(
     },
     limit,
   );
-  const { rows } = await db.execute<{
-    client_ok: boolean;
-    count: number;
-    total: number;
-    results: PaymentSummary[];
-  }>(sql`
+  const { rows } = await db.execute<PaymentsPageText>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok, coalesce(sum(n), 0)::int AS total,
         coalesce(sum(n) FILTER (WHERE ${counted.length ? sql.join(counted, sql` AND `) : sql`true`}), 0)::int AS count
       ${counterRows("crypto_payments", ws)}),
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN client_ok THEN count ELSE 0 END FROM head)`, offset, limit)})
     SELECT head.client_ok, head.count, head.total,
-      (SELECT coalesce(json_agg(json_build_object(${summaryFields}) ORDER BY p.created_at DESC, p.id DESC), '[]'::json)
-       FROM crypto_payments p JOIN (${keys}) page (page_id) ON p.id = page.page_id) AS results
+      (SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.created_at DESC, p.id DESC) || ']', '[]')
+       FROM crypto_payments p JOIN (${keys}) page (page_id) ON p.id = page.page_id
+       CROSS JOIN LATERAL (SELECT ${summaryColumns}) j) AS results
     FROM head`);
-  return rows[0] ?? { client_ok: false, count: 0, total: 0, results: [] };
+  return rows[0] ?? { client_ok: false, count: 0, total: 0, results: "[]" };
 }
 
 export async function findPayment(

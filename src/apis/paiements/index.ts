@@ -2,6 +2,8 @@
 // created; POST /api/paiements creates one (beyond the spec). Errors: {statusCode, message, error}.
 import type { z } from "@hono/zod-openapi";
 import { apiKeyActive } from "../../auth/queries";
+import { fillJsonHoles, jsonObjectText, RenderedJson } from "../../db/rendered-json";
+import { jsonText } from "../../http/json-text";
 import { describeIssues } from "../../http/params";
 import { database, edgeSources } from "../../http/request-db";
 import { createSurface } from "../../http/surface";
@@ -14,6 +16,7 @@ import { newReference } from "../../payments/mobile-money";
 import { insertPaymentEffect, listPayments } from "./queries";
 import * as routes from "./routes";
 import { INVALID_KEY } from "./routes";
+import type { PaymentsPage } from "./schemas";
 import { toPayment } from "./serializers";
 
 const REASON_PHRASES: Record<number, string> = {
@@ -76,15 +79,19 @@ paiementsApi.openapi(
       q.size,
     );
     if (!page) throw new AppError("unauthorized", INVALID_KEY);
-    return c.json(
-      {
-        data: page.rows.map(toPayment),
+    const data = fillJsonHoles(
+      page.data,
+      page.extras.map((extra) => JSON.stringify(extra)),
+    );
+    return jsonText<z.output<typeof PaymentsPage>>(
+      c,
+      jsonObjectText({
+        data: new RenderedJson(data),
         total: page.total,
         page: q.page,
         size: q.size,
         totalPages: Math.ceil(page.total / q.size),
-      },
-      200,
+      }),
     );
   },
   validationHook,

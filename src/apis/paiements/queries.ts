@@ -5,6 +5,7 @@ import { apiKeyActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
+import { JSON_HOLE } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import type { MobileMoneyStatus, MobileMoneyType } from "../../payments/mobile-money";
@@ -99,11 +100,28 @@ function matchingCount(f: PaymentFilter): SQL {
 const keyOfWorkspace = (f: PaymentFilter) =>
   sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${f.apiKeyId} AND k.workspace_id = ${f.workspaceId} AND k.revoked_at IS NULL)`;
 
+/** A page of the key's payments: its `data` as the API's JSON text, with holes for its extra_data. */
+export type PaymentsPageText = {
+  total: number;
+  /** `MobileMoneyPayment[]` as JSON text, rendered by PostgreSQL; each non-null extra_data is a hole (src/db/rendered-json.ts). */
+  data: string;
+  /** The holes' extra_data objects, in order, as the driver parsed them from jsonb's text. */
+  extras: Record<string, unknown>[];
+};
+
 /**
  * One statement: the key's revocation, the filtered total (from counters) and the newest-first page
- * (deep pages from the far end), from one snapshot.
+ * (deep pages from the far end), from one snapshot. The page is rendered here in MobileMoneyPayment's
+ * exact shape and key order (`trim_scale`: numeric 500.0000 renders as the JSON number 500, as
+ * JavaScript's Number would), except extra_data: jsonb prints its own spacing and number forms and
+ * JavaScript orders integer-like keys first, so the worker writes each one with JSON.stringify.
  */
-export async function listPayments(db: Database, filter: PaymentFilter, offset: number, limit: number) {
+export async function listPayments(
+  db: Database,
+  filter: PaymentFilter,
+  offset: number,
+  limit: number,
+): Promise<PaymentsPageText | null> {
   const keys = offsetPageKeys(
     {
       select: sql`SELECT id FROM mobile_money_payments
@@ -113,18 +131,30 @@ export async function listPayments(db: Database, filter: PaymentFilter, offset: 
     },
     limit,
   );
-  const { rows } = await db.execute<{ key_ok: boolean; total: string; rows: PaymentRow[] }>(sql`
+  const { rows } = await db.execute<{
+    key_ok: boolean;
+    total: string;
+    data: string;
+    extras: PaymentsPageText["extras"];
+  }>(sql`
     WITH head AS MATERIALIZED (SELECT ${keyOfWorkspace(filter)} AS key_ok, ${matchingCount(filter)} AS total),
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN key_ok THEN total ELSE 0 END FROM head)`, offset, limit)})
-    SELECT head.key_ok, head.total::text AS total,
-      coalesce((SELECT json_agg(p ORDER BY p.sort_at DESC, p.sort_id DESC) FROM (
-        SELECT created_at AS sort_at, id AS sort_id, ${paymentColumns}
-        FROM mobile_money_payments JOIN (${keys}) page (page_id) ON id = page.page_id
-      ) p), '[]'::json) AS rows
-    FROM head`);
+    SELECT head.key_ok, head.total::text AS total, body.data, body.extras
+    FROM head CROSS JOIN LATERAL (
+      SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY m.created_at DESC, m.id DESC) || ']', '[]') AS data,
+        coalesce(json_agg(m.extra_data ORDER BY m.created_at DESC, m.id DESC) FILTER (WHERE m.extra_data IS NOT NULL), '[]') AS extras
+      FROM mobile_money_payments m JOIN (${keys}) page (page_id) ON m.id = page.page_id
+      CROSS JOIN LATERAL (
+        SELECT 'payment_' || m.id AS id, m.reference, trim_scale(m.amount) AS amount, m.description, m.status,
+          m.transaction_type, m.phone, m.service_mobile_code,
+          CASE WHEN m.extra_data IS NOT NULL THEN ${JSON_HOLE} END AS extra_data,
+          ${isoSeconds("m.created_at")} AS "createdAt", ${isoSeconds("m.updated_at")} AS "updatedAt",
+          m.workspace_id AS organization_id, m.api_key_id
+      ) j
+    ) body`);
   const row = rows[0];
   if (!row?.key_ok) return null;
-  return { total: Number(row.total), rows: row.rows };
+  return { total: Number(row.total), data: row.data, extras: row.extras };
 }
 
 export type NewPayment = {

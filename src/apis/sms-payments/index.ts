@@ -1,8 +1,11 @@
 // Spec 003: the workspace back office's SMS payments, under /api/v1/workspace. Bearer workspace member
 // tokens (src/auth/workspace-tokens.ts); receipts in R2; every recorded payment credits the ledger once.
+import type { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
+import { fillJsonHoles, jsonObjectText, RenderedJson } from "../../db/rendered-json";
 import type { AppEnv } from "../../env";
+import { jsonText } from "../../http/json-text";
 import { database } from "../../http/request-db";
 import { createSurface, type ErrorRenderer } from "../../http/surface";
 import { requestFingerprint, runWrite, validateIdempotencyKey, type WriteOutcome } from "../../ledger/idempotency";
@@ -20,7 +23,7 @@ import {
 } from "./queries";
 import { checkReceipt, INVALID_LINK, receiptKey, receiptLinkSigner, storeReceipt, withReceiptLink } from "./receipts";
 import * as routes from "./routes";
-import type { SmsPaymentJson } from "./schemas";
+import type { SmsPaymentJson, SmsPaymentList } from "./schemas";
 
 /** `{"error":{"code","message","requestId"?}}`; the code is the error kind, requestId only on 5xx. */
 export const renderWorkspaceError: ErrorRenderer = (err, requestId) => ({
@@ -59,14 +62,18 @@ smsPaymentsApi.openapi(routes.listPayments, async (c) => {
   const member = c.get("member");
   const page = await listPayments(database(c), member, limit, offset);
   if (!page.member_ok) throw new AppError("unauthorized", INVALID_TOKEN);
-  const origin = originOf(c.req.url);
-  const sign = await linkSignerFor(c, member);
-  return c.json(
-    {
-      payments: await Promise.all(page.payments.map((row) => withReceiptLink(paymentToJson(row, origin), sign))),
-      pagination: { total: page.total, limit, offset, hasMore: offset + page.payments.length < page.total },
-    },
-    200,
+  // Each receipt's link is signed here (the database never sees the secret) and filled into its hole.
+  let links: string[] = [];
+  if (page.receipts.length > 0) {
+    const sign = await linkSignerFor(c, member);
+    links = await Promise.all(page.receipts.map(async (path) => JSON.stringify(await sign(path))));
+  }
+  return jsonText<z.output<typeof SmsPaymentList>>(
+    c,
+    jsonObjectText({
+      payments: new RenderedJson(fillJsonHoles(page.payments, links)),
+      pagination: { total: page.total, limit, offset, hasMore: offset + page.count < page.total },
+    }),
   );
 });
 

@@ -6,6 +6,7 @@ import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import type { Database } from "../../db/client";
 import { counterRows } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
+import { JSON_HOLE } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import { postingCall } from "../../ledger/queries";
@@ -28,7 +29,8 @@ export type PaymentRow = {
 
 const iso = (column: SQL) => isoUtc(column, "millis");
 
-const paymentColumns = sql`id, workspace_id, amount::text AS amount, payment_method, description, notes,
+/** SELECT list producing a PaymentRow from sms_payments. */
+export const paymentColumns = sql`id, workspace_id, amount::text AS amount, payment_method, description, notes,
   ${iso(sql`payment_date`)} AS payment_date, receipt_path, receipt_size_bytes,
   ${iso(sql`created_at`)} AS created_at, ${iso(sql`updated_at`)} AS updated_at`;
 
@@ -42,11 +44,31 @@ const activeMember = (m: MemberVersion) => sql`
 /** SQL boolean: the member's token is still current (not revoked by a version bump). */
 export const memberStillActive = (m: MemberPrincipal) => sql`EXISTS (${activeMember(m)})`;
 
+/** A page of the workspace's payments: `SmsPayment[]` as JSON text, with a hole for each receipt's link. */
+export type PaymentsPageText = {
+  member_ok: boolean;
+  total: number;
+  /** The number of payments on the page. */
+  count: number;
+  /** `SmsPayment[]` as JSON text, rendered by PostgreSQL; each `receiptImage.url` is a hole (src/db/rendered-json.ts). */
+  payments: string;
+  /** The holes' receipt object keys, in order: the worker signs a link to each. */
+  receipts: string[];
+};
+
 /**
  * Newest first (created_at desc, id desc), deleted payments excluded, with the total (the workspace's
- * counter), in one statement; deep offsets read from the far end.
+ * counter), in one statement; deep offsets read from the far end. The page is rendered here in
+ * SmsPayment's exact shape and key order (`trim_scale`: numeric 500.0000 renders as the JSON number 500,
+ * as JavaScript's Number would), except the receipt links, which are signed with a secret the database
+ * never sees.
  */
-export async function listPayments(db: Database, member: MemberPrincipal, limit: number, offset: number) {
+export async function listPayments(
+  db: Database,
+  member: MemberPrincipal,
+  limit: number,
+  offset: number,
+): Promise<PaymentsPageText> {
   const ws = member.workspaceId;
   const keys = offsetPageKeys(
     {
@@ -56,18 +78,27 @@ export async function listPayments(db: Database, member: MemberPrincipal, limit:
     },
     limit,
   );
-  const { rows } = await db.execute<{ member_ok: boolean; total: number; payments: PaymentRow[] }>(sql`
+  const { rows } = await db.execute<PaymentsPageText>(sql`
     WITH head AS MATERIALIZED (
       SELECT ${memberStillActive(member)} AS member_ok,
         (SELECT coalesce(sum(n), 0)::int ${counterRows("sms_payments", ws)}) AS total),
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN member_ok THEN total ELSE 0 END FROM head)`, offset, limit)})
-    SELECT head.member_ok, head.total,
-      (SELECT coalesce(json_agg(p ORDER BY p.sort_at DESC, p.id DESC), '[]'::json) FROM (
-        SELECT created_at AS sort_at, ${paymentColumns}
-        FROM sms_payments JOIN (${keys}) page (page_id) ON id = page.page_id
-      ) p) AS payments
-    FROM head`);
-  return rows[0] ?? { member_ok: false, total: 0, payments: [] };
+    SELECT head.member_ok, head.total, body.count, body.payments, body.receipts
+    FROM head CROSS JOIN LATERAL (
+      SELECT count(*)::int AS count,
+        coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY s.created_at DESC, s.id DESC) || ']', '[]') AS payments,
+        coalesce(json_agg(s.receipt_path ORDER BY s.created_at DESC, s.id DESC) FILTER (WHERE s.receipt_path IS NOT NULL), '[]') AS receipts
+      FROM sms_payments s JOIN (${keys}) page (page_id) ON s.id = page.page_id
+      CROSS JOIN LATERAL (
+        SELECT s.id, s.workspace_id AS "workspaceId", trim_scale(s.amount) AS amount, s.payment_method AS "paymentMethod",
+          s.description, s.notes, ${iso(sql`s.payment_date`)} AS "paymentDate",
+          CASE WHEN s.receipt_path IS NOT NULL THEN (SELECT row_to_json(r) FROM (
+            SELECT ${JSON_HOLE} AS url, s.receipt_path AS path, coalesce(s.receipt_size_bytes, 0) AS "sizeBytes") r)
+          END AS "receiptImage",
+          ${iso(sql`s.created_at`)} AS "createdAt", ${iso(sql`s.updated_at`)} AS "updatedAt"
+      ) j
+    ) body`);
+  return rows[0] ?? { member_ok: false, total: 0, count: 0, payments: "[]", receipts: [] };
 }
 
 export type NewPayment = {
