@@ -11,6 +11,7 @@ import type { AppEnv } from "../env";
 import { hmacSha256Key, randomToken, sha256Hex, timingSafeEqualStrings } from "../lib/crypto";
 import { AppError } from "../lib/errors";
 import { activeOAuthClient, type OAuthClientRow } from "./queries";
+import { verifiedOnce } from "./verified-tokens";
 
 export type OAuthScope = (typeof OAUTH_SCOPES)[number];
 
@@ -71,18 +72,20 @@ export async function issueAccessToken(secret: string, client: { id: string; wor
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Verifies an access token (signature, issuer, audience, expiry) and reads its principal; null if invalid. */
-export async function verifyAccessToken(secret: string, token: string): Promise<OAuthPrincipal | null> {
-  let claims: Record<string, unknown>;
-  try {
-    claims = await verify(token, await hmacSha256Key(secret), { alg: "HS256", iss: ISSUER, aud: AUDIENCE });
-  } catch {
-    return null;
-  }
-  const { sub, ws, scope, exp } = claims;
-  if (typeof sub !== "string" || !UUID.test(sub) || typeof ws !== "string" || !UUID.test(ws)) return null;
-  if (typeof scope !== "string" || typeof exp !== "number") return null;
-  const scopes = scope.split(" ").filter((s): s is OAuthScope => (OAUTH_SCOPES as readonly string[]).includes(s));
-  return { clientUuid: sub, workspaceId: ws, scopes };
+export function verifyAccessToken(secret: string, token: string): Promise<OAuthPrincipal | null> {
+  return verifiedOnce("oauth", secret, token, async () => {
+    let claims: Record<string, unknown>;
+    try {
+      claims = await verify(token, await hmacSha256Key(secret), { alg: "HS256", iss: ISSUER, aud: AUDIENCE });
+    } catch {
+      return null;
+    }
+    const { sub, ws, scope, exp } = claims;
+    if (typeof sub !== "string" || !UUID.test(sub) || typeof ws !== "string" || !UUID.test(ws)) return null;
+    if (typeof scope !== "string" || typeof exp !== "number") return null;
+    const scopes = scope.split(" ").filter((s): s is OAuthScope => (OAUTH_SCOPES as readonly string[]).includes(s));
+    return { claims: { clientUuid: sub, workspaceId: ws, scopes }, exp };
+  });
 }
 
 /**

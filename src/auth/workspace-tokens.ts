@@ -17,6 +17,7 @@ import type { AppEnv } from "../env";
 import { database } from "../http/request-db";
 import { hmacSha256Key } from "../lib/crypto";
 import { memberTokenVersion } from "./queries";
+import { verifiedOnce } from "./verified-tokens";
 
 export const MEMBER_PERMISSIONS = ["sms_payments.read", "sms_payments.write"] as const;
 export type MemberPermission = (typeof MEMBER_PERMISSIONS)[number];
@@ -72,13 +73,14 @@ export async function issueWorkspaceToken(secret: string, member: MemberRow, ttl
 /** Signature, expiry and claim shape; null for anything else (tampered, expired, foreign, malformed). */
 export async function verifyWorkspaceToken(secret: string, token: string): Promise<WorkspaceTokenClaims | null> {
   if (!secret) return null;
-  try {
-    const payload = await verify(token, await hmacSha256Key(secret), "HS256");
-    const parsed = claimsSchema.safeParse(payload);
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
+  return verifiedOnce("member", secret, token, async () => {
+    try {
+      const parsed = claimsSchema.safeParse(await verify(token, await hmacSha256Key(secret), "HS256"));
+      return parsed.success ? { claims: parsed.data, exp: parsed.data.exp } : null;
+    } catch {
+      return null;
+    }
+  });
 }
 
 const memberKey = (memberId: string) => `member:${memberId}`;
