@@ -71,5 +71,5 @@ export async function activeOAuthClient(db: Database, clientId: string) {
 }
 
 /** SQL: the token's client still exists and is not revoked (re-checked inside data-bearing statements). */
-export const oauthClientActive = (clientUuid: string): SQL =>
+export const oauthClientActive = (clientUuid: string | Placeholder): SQL =>
   sql`EXISTS (SELECT 1 FROM oauth_clients oc WHERE oc.id = ${clientUuid} AND oc.revoked_at IS NULL)`;

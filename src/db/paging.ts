@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, sql } from "drizzle-orm";
 
 /**
  * How to read one newest-first offset page, inside the one statement that also reads the total: the body
@@ -7,7 +7,7 @@ import { type SQL, sql } from "drizzle-orm";
  * smaller offset), so deep pages cost no more than shallow ones. `skip` is the offset from whichever end
  * is read; `take` 0 (neither end) when the page is past the end. test/paging.test.ts runs it in PostgreSQL.
  */
-export const offsetPlan = (matching: SQL, offset: number, limit: number) => sql`
+export const offsetPlan = (matching: SQL, offset: number | Placeholder, limit: number | Placeholder) => sql`
   SELECT take > 0 AND NOT from_end AS newest, take > 0 AND from_end AS oldest, take,
     CASE WHEN from_end THEN greatest(n - ${offset}::bigint - take, 0) ELSE ${offset}::bigint END AS skip
   FROM (SELECT n, 2 * ${offset}::bigint > n AS from_end, greatest(least(${limit}::bigint, n - ${offset}::bigint), 0) AS take
@@ -31,7 +31,7 @@ export type PageKeys = {
  * The outer LIMIT (never reached: one branch runs, with at most `limit` rows) tells it how few keys come
  * out, so it joins them back by primary key.
  */
-export const offsetPageKeys = (keys: PageKeys, limit: number) => sql`
+export const offsetPageKeys = (keys: PageKeys, limit: number | Placeholder) => sql`
   SELECT * FROM (
     (${keys.select} AND (SELECT newest FROM plan) ORDER BY ${keys.newestFirst}
      LIMIT ${limit} OFFSET (SELECT skip FROM plan))

@@ -5,6 +5,7 @@ import { oauthClientActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
+import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
 import type { Effect } from "../../ledger/idempotency";
 import type { CryptoStatus, CurrencyInfo } from "../../payments/crypto";
 import { newPaymentDetailJson, paymentDetailJson, summaryColumns } from "../../payments/queries";
@@ -18,13 +19,17 @@ export type ListFilter = {
   token?: string;
 };
 
+type ListSlot = "clientUuid" | "ws" | "status" | "currency" | "blockchain" | "token" | "limit" | "offset";
+/** What the list statement's text depends on: which filters the request has. */
+type ListShape = { [K in keyof ListFilter]-?: boolean };
+
 /** The filter as conditions on a payment row or a counter row alike. */
-function filterSql(filter: ListFilter, column: Column): SQL[] {
+function filterSql(filter: ListShape, column: Column, slot: Slot<ListSlot>): SQL[] {
   const parts: SQL[] = [];
-  if (filter.status) parts.push(sql`${column("status")} = ${filter.status}`);
-  if (filter.currency) parts.push(sql`${column("currency")} = upper(${filter.currency})`);
-  if (filter.blockchain) parts.push(sql`${column("blockchain")} = ${filter.blockchain}`);
-  if (filter.token) parts.push(sql`${column("token")} = upper(${filter.token})`);
+  if (filter.status) parts.push(sql`${column("status")} = ${slot("status")}`);
+  if (filter.currency) parts.push(sql`${column("currency")} = upper(${slot("currency")})`);
+  if (filter.blockchain) parts.push(sql`${column("blockchain")} = ${slot("blockchain")}`);
+  if (filter.token) parts.push(sql`${column("token")} = upper(${slot("token")})`);
   return parts;
 }
 
@@ -41,8 +46,36 @@ export type PaymentsPageText = {
  * One statement: the client's revocation, `count` (matching the filter) and `total` (all the merchant's
  * payments) from the merchant's counters (a few dozen rows: status x currency, with the currency's network
  * and token), and the newest-first page, deep pages from the far end, rendered here in the list view's
- * exact shape and key order (its amounts are decimal strings).
+ * exact shape and key order (its amounts are decimal strings). Each shape of filter is compiled once.
  */
+const listStatement = preparedByShape<ListShape, ListSlot>(
+  (f) => `${f.status}|${f.currency}|${f.blockchain}|${f.token}`,
+  (filter, slot) => {
+    const ws = slot("ws");
+    const matches = filterSql(filter, rowColumn, slot);
+    const counted = filterSql(filter, counterColumn, slot);
+    const keys = offsetPageKeys(
+      {
+        select: sql`SELECT id FROM crypto_payments WHERE ${sql.join([sql`workspace_id = ${ws}`, ...matches], sql` AND `)}`,
+        newestFirst: sql`crypto_payments.created_at DESC NULLS LAST, crypto_payments.id DESC NULLS LAST`,
+        oldestFirst: sql`crypto_payments.created_at ASC NULLS FIRST, crypto_payments.id ASC NULLS FIRST`,
+      },
+      slot("limit"),
+    );
+    return sql`
+    WITH head AS MATERIALIZED (
+      SELECT ${oauthClientActive(slot("clientUuid"))} AS client_ok, coalesce(sum(n), 0)::int AS total,
+        coalesce(sum(n) FILTER (WHERE ${counted.length ? sql.join(counted, sql` AND `) : sql`true`}), 0)::int AS count
+      ${counterRows("crypto_payments", ws)}),
+    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN client_ok THEN count ELSE 0 END FROM head)`, slot("offset"), slot("limit"))})
+    SELECT head.client_ok, head.count, head.total,
+      (SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.created_at DESC, p.id DESC) || ']', '[]')
+       FROM crypto_payments p JOIN (${keys}) page (page_id) ON p.id = page.page_id
+       CROSS JOIN LATERAL (SELECT ${summaryColumns}) j) AS results
+    FROM head`;
+  },
+);
+
 export async function listPayments(
   db: Database,
   principal: { clientUuid: string; workspaceId: string },
@@ -50,28 +83,20 @@ export async function listPayments(
   limit: number,
   offset: number,
 ): Promise<PaymentsPageText> {
-  const ws = principal.workspaceId;
-  const matches = filterSql(filter, rowColumn);
-  const counted = filterSql(filter, counterColumn);
-  const keys = offsetPageKeys(
+  const statement = listStatement(
+    { status: !!filter.status, currency: !!filter.currency, blockchain: !!filter.blockchain, token: !!filter.token },
     {
-      select: sql`SELECT id FROM crypto_payments WHERE ${sql.join([sql`workspace_id = ${ws}`, ...matches], sql` AND `)}`,
-      newestFirst: sql`crypto_payments.created_at DESC NULLS LAST, crypto_payments.id DESC NULLS LAST`,
-      oldestFirst: sql`crypto_payments.created_at ASC NULLS FIRST, crypto_payments.id ASC NULLS FIRST`,
+      clientUuid: principal.clientUuid,
+      ws: principal.workspaceId,
+      status: filter.status ?? null,
+      currency: filter.currency ?? null,
+      blockchain: filter.blockchain ?? null,
+      token: filter.token ?? null,
+      limit,
+      offset,
     },
-    limit,
   );
-  const { rows } = await db.execute<PaymentsPageText>(sql`
-    WITH head AS MATERIALIZED (
-      SELECT ${oauthClientActive(principal.clientUuid)} AS client_ok, coalesce(sum(n), 0)::int AS total,
-        coalesce(sum(n) FILTER (WHERE ${counted.length ? sql.join(counted, sql` AND `) : sql`true`}), 0)::int AS count
-      ${counterRows("crypto_payments", ws)}),
-    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN client_ok THEN count ELSE 0 END FROM head)`, offset, limit)})
-    SELECT head.client_ok, head.count, head.total,
-      (SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.created_at DESC, p.id DESC) || ']', '[]')
-       FROM crypto_payments p JOIN (${keys}) page (page_id) ON p.id = page.page_id
-       CROSS JOIN LATERAL (SELECT ${summaryColumns}) j) AS results
-    FROM head`);
+  const { rows } = await executeBound<PaymentsPageText>(db, statement);
   return rows[0] ?? { client_ok: false, count: 0, total: 0, results: "[]" };
 }
 
