@@ -1,11 +1,12 @@
 // SMS payment statements. Each one re-checks, in the same statement, that the member's token_version
 // is still the token's (`member_ok`): a token revoked a moment ago reads and writes nothing, even while
 // the edge's KV copy of the version has not caught up yet.
-import { type SQL, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { MemberPrincipal } from "../../auth/workspace-tokens";
 import type { Database } from "../../db/client";
 import { counterRows } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
+import { executeBound, prepared } from "../../db/prepared";
 import { JSON_HOLE } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
@@ -36,13 +37,15 @@ export const paymentColumns = sql`id, workspace_id, amount::text AS amount, paym
 
 /** What the statements re-check of a member: the token (or link) version against the database's. */
 type MemberVersion = Pick<MemberPrincipal, "id" | "workspaceId" | "tokenVersion">;
+/** The same, as slots of a statement prepared once (src/db/prepared.ts). */
+type MemberSlots = { id: Placeholder; workspaceId: Placeholder; tokenVersion: Placeholder };
 
-const activeMember = (m: MemberVersion) => sql`
+const activeMember = (m: MemberVersion | MemberSlots) => sql`
   SELECT id FROM workspace_members
   WHERE id = ${m.id} AND workspace_id = ${m.workspaceId} AND token_version = ${m.tokenVersion}`;
 
 /** SQL boolean: the member's token is still current (not revoked by a version bump). */
-export const memberStillActive = (m: MemberPrincipal) => sql`EXISTS (${activeMember(m)})`;
+export const memberStillActive = (m: MemberVersion | MemberSlots) => sql`EXISTS (${activeMember(m)})`;
 
 /** A page of the workspace's payments: `SmsPayment[]` as JSON text, with a hole for each receipt's link. */
 export type PaymentsPageText = {
@@ -56,33 +59,24 @@ export type PaymentsPageText = {
   receipts: string[];
 };
 
-/**
- * Newest first (created_at desc, id desc), deleted payments excluded, with the total (the workspace's
- * counter), in one statement; deep offsets read from the far end. The page is rendered here in
- * SmsPayment's exact shape and key order (`trim_scale`: numeric 500.0000 renders as the JSON number 500,
- * as JavaScript's Number would), except the receipt links, which are signed with a secret the database
- * never sees.
- */
-export async function listPayments(
-  db: Database,
-  member: MemberPrincipal,
-  limit: number,
-  offset: number,
-): Promise<PaymentsPageText> {
-  const ws = member.workspaceId;
+type ListSlot = "ws" | "memberId" | "tokenVersion" | "limit" | "offset";
+
+const listStatement = prepared<ListSlot>((slot) => {
+  const ws = slot("ws");
   const keys = offsetPageKeys(
     {
       select: sql`SELECT id FROM sms_payments WHERE workspace_id = ${ws} AND deleted_at IS NULL`,
       newestFirst: sql`sms_payments.created_at DESC NULLS LAST, sms_payments.id DESC NULLS LAST`,
       oldestFirst: sql`sms_payments.created_at ASC NULLS FIRST, sms_payments.id ASC NULLS FIRST`,
     },
-    limit,
+    slot("limit"),
   );
-  const { rows } = await db.execute<PaymentsPageText>(sql`
+  const member = { id: slot("memberId"), workspaceId: ws, tokenVersion: slot("tokenVersion") };
+  return sql`
     WITH head AS MATERIALIZED (
       SELECT ${memberStillActive(member)} AS member_ok,
         (SELECT coalesce(sum(n), 0)::int ${counterRows("sms_payments", ws)}) AS total),
-    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN member_ok THEN total ELSE 0 END FROM head)`, offset, limit)})
+    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN member_ok THEN total ELSE 0 END FROM head)`, slot("offset"), slot("limit"))})
     SELECT head.member_ok, head.total, body.count, body.payments, body.receipts
     FROM head CROSS JOIN LATERAL (
       SELECT count(*)::int AS count,
@@ -97,7 +91,30 @@ export async function listPayments(
           END AS "receiptImage",
           ${iso(sql`s.created_at`)} AS "createdAt", ${iso(sql`s.updated_at`)} AS "updatedAt"
       ) j
-    ) body`);
+    ) body`;
+});
+
+/**
+ * Newest first (created_at desc, id desc), deleted payments excluded, with the total (the workspace's
+ * counter), in one statement; deep offsets read from the far end. The page is rendered here in
+ * SmsPayment's exact shape and key order (`trim_scale`: numeric 500.0000 renders as the JSON number 500,
+ * as JavaScript's Number would), except the receipt links, which are signed with a secret the database
+ * never sees. The statement is compiled once per isolate.
+ */
+export async function listPayments(
+  db: Database,
+  member: MemberPrincipal,
+  limit: number,
+  offset: number,
+): Promise<PaymentsPageText> {
+  const statement = listStatement({
+    ws: member.workspaceId,
+    memberId: member.id,
+    tokenVersion: member.tokenVersion,
+    limit,
+    offset,
+  });
+  const { rows } = await executeBound<PaymentsPageText>(db, statement);
   return rows[0] ?? { member_ok: false, total: 0, count: 0, payments: "[]", receipts: [] };
 }
 
