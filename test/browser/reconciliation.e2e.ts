@@ -107,6 +107,9 @@ describe("reconciliation in chromium", () => {
     await Promise.all([page.waitForURL(/done=resolved/), second.locator("button:has-text('Resolve')").click()]);
     await Promise.all([page.waitForURL(/done=settled/), page.click("button:has-text('Settle')")]);
     expect(await page.textContent("[role=status]")).toContain("Settled.");
+    // A settled reconciliation offers no Settle button again; it says when it was settled.
+    expect(await page.locator("button:has-text('Settle')").count()).toBe(0);
+    expect(await page.textContent("main")).toMatch(/Settled \d{4}-\d{2}-\d{2}T/);
     await page.screenshot({ path: path.join(SHOTS, "reconciliation.png"), fullPage: true });
 
     await page.fill("input[name=lookup]", reference);

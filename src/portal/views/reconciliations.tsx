@@ -144,14 +144,23 @@ export function ReconciliationPage(
           Export CSV
         </a>
       </p>
-      <PostForm action={`${base}/settle`} confirm="Settle the matched and resolved items?" once>
-        <input type="hidden" name="idempotency_key" value={crypto.randomUUID()} />
-        <button type="submit">Settle</button>
-      </PostForm>
-      <PostForm action={`${base}/settle?partial=true`} confirm="Settle the matched lines only?" once>
-        <input type="hidden" name="idempotency_key" value={crypto.randomUUID()} />
-        <button type="submit">Settle matched lines only</button>
-      </PostForm>
+      {r.status === "settled" ? (
+        // Settling again would post nothing: the buttons go, and the page says when it was settled.
+        <p>
+          Settled {r.settled_at ?? ""}. Lines held back as <em>timing</em> wait for a later report.
+        </p>
+      ) : (
+        <>
+          <PostForm action={`${base}/settle`} confirm="Settle the matched and resolved items?" once>
+            <input type="hidden" name="idempotency_key" value={crypto.randomUUID()} />
+            <button type="submit">Settle</button>
+          </PostForm>
+          <PostForm action={`${base}/settle?partial=true`} confirm="Settle the matched lines only?" once>
+            <input type="hidden" name="idempotency_key" value={crypto.randomUUID()} />
+            <button type="submit">Settle matched lines only</button>
+          </PostForm>
+        </>
+      )}
       <table>
         <thead>
           <tr>
