@@ -6,6 +6,7 @@
 import { eq, type Placeholder, SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/queries";
 import type { Database } from "../db/client";
+import { executeBound, preparedByShape } from "../db/prepared";
 import { accounts } from "../db/schema";
 import { isoUtc } from "../db/sql-time";
 import type { Effect } from "./idempotency";
@@ -75,6 +76,46 @@ export const DEEP_OFFSET = 1_000;
  * `transactions` is the page as spec 002's `Transaction[]` JSON text, rendered here in its exact shape and
  * key order (`trim_scale`: numeric 500.0000 renders as the JSON number 500, as JavaScript's Number would).
  */
+type EntriesSlot = "apiKeyId" | "workspaceId" | "accountId" | "offset" | "limit";
+
+/** The page's statement, compiled once per isolate for each of its two shapes (a shallow or a deep page). */
+const entriesStatement = preparedByShape<boolean, EntriesSlot>(
+  (deep) => (deep ? "deep" : "shallow"),
+  (deep, slot) => {
+    const accountId = slot("accountId");
+    // A deep page skips within its day on the time index alone (keys only: an index-only scan, no row
+    // fetched for what it skips), then reads its rows by primary key.
+    const columns = sql`id, type, amount, occurred_at`;
+    const page = deep
+      ? sql`SELECT ${columns} FROM ledger_entries WHERE id IN (
+          SELECT id FROM ledger_entries
+          WHERE account_id = ${accountId}
+            AND occurred_at < (SELECT (day + 1)::timestamp AT TIME ZONE 'UTC' FROM start)
+          ORDER BY ${newestFirst} LIMIT ${slot("limit")} OFFSET (SELECT skip FROM start))`
+      : sql`SELECT ${columns} FROM ledger_entries WHERE account_id = ${accountId}
+          ORDER BY ${newestFirst} LIMIT ${slot("limit")} OFFSET ${slot("offset")}`;
+    const start = deep
+      ? sql`, start AS MATERIALIZED (
+          SELECT s.day, s.skip FROM head, ledger_page_start(${accountId}, ${slot("offset")}::bigint, head.total) s)`
+      : sql``;
+    return sql`
+    WITH head AS MATERIALIZED (
+      SELECT ${apiKeyActive(slot("apiKeyId"))} AS key_ok,
+        (SELECT entry_count FROM accounts WHERE id = ${accountId} AND workspace_id = ${slot("workspaceId")}) AS total
+    ) ${start}
+    SELECT key_ok, total::text AS total,
+      CASE
+        WHEN NOT key_ok OR total IS NULL OR ${slot("offset")}::bigint >= total THEN '[]'
+        ELSE (SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.occurred_at DESC, p.id DESC) || ']', '[]')
+          FROM (${page}) p CROSS JOIN LATERAL (
+            SELECT 'txn_' || p.id AS id, p.type, trim_scale(p.amount) AS amount,
+              ${isoUtc(sql`p.occurred_at`, "millis")} AS timestamp
+          ) j)
+      END AS transactions
+    FROM head`;
+  },
+);
+
 export async function entriesPage(
   db: Database,
   apiKeyId: string,
@@ -83,38 +124,8 @@ export async function entriesPage(
   offset: number,
   limit: number,
 ) {
-  // A deep page skips within its day on the time index alone (keys only: an index-only scan, no row
-  // fetched for what it skips), then reads its rows by primary key.
-  const columns = sql`id, type, amount, occurred_at`;
-  const page =
-    offset < DEEP_OFFSET
-      ? sql`SELECT ${columns} FROM ledger_entries WHERE account_id = ${accountId}
-          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET ${offset}`
-      : sql`SELECT ${columns} FROM ledger_entries WHERE id IN (
-          SELECT id FROM ledger_entries
-          WHERE account_id = ${accountId}
-            AND occurred_at < (SELECT (day + 1)::timestamp AT TIME ZONE 'UTC' FROM start)
-          ORDER BY ${newestFirst} LIMIT ${limit} OFFSET (SELECT skip FROM start))`;
-  const start =
-    offset < DEEP_OFFSET
-      ? sql``
-      : sql`, start AS MATERIALIZED (
-          SELECT s.day, s.skip FROM head, ledger_page_start(${accountId}, ${offset}::bigint, head.total) s)`;
-  const { rows } = await db.execute<{ key_ok: boolean; total: string | null; transactions: string }>(sql`
-    WITH head AS MATERIALIZED (
-      SELECT ${apiKeyActive(apiKeyId)} AS key_ok,
-        (SELECT entry_count FROM accounts WHERE id = ${accountId} AND workspace_id = ${workspaceId}) AS total
-    ) ${start}
-    SELECT key_ok, total::text AS total,
-      CASE
-        WHEN NOT key_ok OR total IS NULL OR ${offset}::bigint >= total THEN '[]'
-        ELSE (SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.occurred_at DESC, p.id DESC) || ']', '[]')
-          FROM (${page}) p CROSS JOIN LATERAL (
-            SELECT 'txn_' || p.id AS id, p.type, trim_scale(p.amount) AS amount,
-              ${isoUtc(sql`p.occurred_at`, "millis")} AS timestamp
-          ) j)
-      END AS transactions
-    FROM head`);
+  const statement = entriesStatement(offset >= DEEP_OFFSET, { apiKeyId, workspaceId, accountId, offset, limit });
+  const { rows } = await executeBound<{ key_ok: boolean; total: string | null; transactions: string }>(db, statement);
   const row = rows[0];
   const head = { key_ok: !!row?.key_ok, account_ok: row?.total != null };
   if (!row || !head.key_ok || !head.account_ok) return { ...head, total: 0, transactions: "[]" };
