@@ -1,10 +1,11 @@
 // SQL of the mobile-money payments surface. Every statement re-checks the API key's revocation in the
 // database itself, so a key revoked a moment ago reads and writes nothing even while KV still caches it.
-import { type SQL, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
+import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
 import { JSON_HOLE } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
@@ -47,58 +48,94 @@ export type PaymentFilter = {
   dateTo?: number;
 };
 
+type ListSlot =
+  | "apiKeyId"
+  | "workspaceId"
+  | "type"
+  | "status"
+  | "from"
+  | "end"
+  | "edge0From"
+  | "edge0To"
+  | "edge1From"
+  | "edge1To"
+  | "dayFirst"
+  | "dayEnd"
+  | "limit"
+  | "offset";
+
+/**
+ * What the list statement's text depends on: which filters the request has, and how its date range
+ * splits into whole days (counted from per-day buckets) and partial days at its edges (counted rows).
+ */
+type ListShape = {
+  type: boolean;
+  status: boolean;
+  from: boolean;
+  end: boolean;
+  edges: { from: boolean; to: boolean }[];
+  days: { first: boolean; end: boolean } | null;
+};
+
 /** The statuses and type a filter names, as conditions on a payment row or a counter row alike. */
-function dimensionsSql(f: PaymentFilter, column: Column): SQL[] {
+function dimensionsSql(f: ListShape, column: Column, slot: Slot<ListSlot>): SQL[] {
   const parts: SQL[] = [];
-  if (f.transactionType) parts.push(sql`${column("transaction_type")} = ${f.transactionType}`);
-  if (f.status) parts.push(sql`${column("status")} = ${f.status}`);
+  if (f.type) parts.push(sql`${column("transaction_type")} = ${slot("type")}`);
+  if (f.status) parts.push(sql`${column("status")} = ${slot("status")}`);
   return parts;
 }
 
 /** The key's payments the filter names, date range aside. */
-const keyRowsSql = (f: PaymentFilter): SQL[] => [sql`api_key_id = ${f.apiKeyId}`, ...dimensionsSql(f, rowColumn)];
+const keyRowsSql = (f: ListShape, slot: Slot<ListSlot>): SQL[] => [
+  sql`api_key_id = ${slot("apiKeyId")}`,
+  ...dimensionsSql(f, rowColumn, slot),
+];
 
-const createdBetween = (from: number | undefined, to: number | undefined): SQL[] => [
-  ...(from === undefined ? [] : [sql`created_at >= to_timestamp(${from}::bigint)`]),
-  ...(to === undefined ? [] : [sql`created_at < to_timestamp(${to}::bigint)`]),
+/** `created_at` in [from, to) (Unix seconds), each bound present or not. */
+const createdBetween = (from: Placeholder | null, to: Placeholder | null): SQL[] => [
+  ...(from === null ? [] : [sql`created_at >= to_timestamp(${from}::bigint)`]),
+  ...(to === null ? [] : [sql`created_at < to_timestamp(${to}::bigint)`]),
 ];
 
 const and = (parts: SQL[]) => sql.join(parts, sql` AND `);
 
-/** `dateTo` includes its whole second: the range ends before the next one. */
-const endOf = (f: PaymentFilter) => (f.dateTo === undefined ? undefined : f.dateTo + 1);
+const EDGE_SLOTS = [
+  ["edge0From", "edge0To"],
+  ["edge1From", "edge1To"],
+] as const;
 
 /**
  * The number of the key's payments matching the filter, without counting them: the per-key counters
  * without a date range; with one, the per-day buckets for its whole days plus a row count of the (at
  * most two) partial days at its edges, from the index.
  */
-function matchingCount(f: PaymentFilter): SQL {
-  const to = endOf(f);
-  const counted = dimensionsSql(f, counterColumn);
-  if (f.dateFrom === undefined && to === undefined) {
-    return sql`(SELECT coalesce(sum(n), 0) ${counterRows("mobile_money_payments", f.apiKeyId, counted)})`;
+function matchingCount(f: ListShape, slot: Slot<ListSlot>): SQL {
+  const counted = dimensionsSql(f, counterColumn, slot);
+  if (!f.from && !f.end) {
+    return sql`(SELECT coalesce(sum(n), 0) ${counterRows("mobile_money_payments", slot("apiKeyId"), counted)})`;
   }
-  const { days, edges } = splitAtDays(f.dateFrom, to);
-  const parts: SQL[] = edges.map(
-    (e) =>
-      sql`(SELECT count(*) FROM mobile_money_payments WHERE ${and([...keyRowsSql(f), ...createdBetween(e.from, e.to)])})`,
-  );
-  if (days) {
+  const parts: SQL[] = f.edges.map((e, i) => {
+    const [from, to] = EDGE_SLOTS[i] ?? EDGE_SLOTS[0];
+    return sql`(SELECT count(*) FROM mobile_money_payments WHERE ${and([
+      ...keyRowsSql(f, slot),
+      ...createdBetween(e.from ? slot(from) : null, e.to ? slot(to) : null),
+    ])})`;
+  });
+  if (f.days) {
     const range = [
-      ...(days.first === undefined ? [] : [sql`day >= DATE '1970-01-01' + ${days.first}::int`]),
-      ...(days.end === undefined ? [] : [sql`day < DATE '1970-01-01' + ${days.end}::int`]),
+      ...(f.days.first ? [sql`day >= DATE '1970-01-01' + ${slot("dayFirst")}::int`] : []),
+      ...(f.days.end ? [sql`day < DATE '1970-01-01' + ${slot("dayEnd")}::int`] : []),
     ];
     parts.push(
-      sql`(SELECT coalesce(sum(n), 0) ${counterRows("mobile_money_payments_by_day", f.apiKeyId, [...counted, ...range])})`,
+      sql`(SELECT coalesce(sum(n), 0) ${counterRows("mobile_money_payments_by_day", slot("apiKeyId"), [...counted, ...range])})`,
     );
   }
   return sql.join(parts, sql` + `);
 }
 
 /** The key is unrevoked and still the principal's workspace's: rows are then read by key alone. */
-const keyOfWorkspace = (f: PaymentFilter) =>
-  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${f.apiKeyId} AND k.workspace_id = ${f.workspaceId} AND k.revoked_at IS NULL)`;
+const keyOfWorkspace = (slot: Slot<ListSlot>) =>
+  sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${slot("apiKeyId")} AND k.workspace_id = ${slot("workspaceId")} AND k.revoked_at IS NULL)`;
 
 /** A page of the key's payments: its `data` as the API's JSON text, with holes for its extra_data. */
 export type PaymentsPageText = {
@@ -114,31 +151,26 @@ export type PaymentsPageText = {
  * (deep pages from the far end), from one snapshot. The page is rendered here in MobileMoneyPayment's
  * exact shape and key order (`trim_scale`: numeric 500.0000 renders as the JSON number 500, as
  * JavaScript's Number would), except extra_data: jsonb prints its own spacing and number forms and
- * JavaScript orders integer-like keys first, so the worker writes each one with JSON.stringify.
+ * JavaScript orders integer-like keys first, so the worker writes each one with JSON.stringify. Each
+ * shape of filter is compiled once per isolate.
  */
-export async function listPayments(
-  db: Database,
-  filter: PaymentFilter,
-  offset: number,
-  limit: number,
-): Promise<PaymentsPageText | null> {
-  const keys = offsetPageKeys(
-    {
-      select: sql`SELECT id FROM mobile_money_payments
-        WHERE ${and([...keyRowsSql(filter), ...createdBetween(filter.dateFrom, endOf(filter))])}`,
-      newestFirst: sql`mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST`,
-      oldestFirst: sql`mobile_money_payments.created_at ASC NULLS FIRST, mobile_money_payments.id ASC NULLS FIRST`,
-    },
-    limit,
-  );
-  const { rows } = await db.execute<{
-    key_ok: boolean;
-    total: string;
-    data: string;
-    extras: PaymentsPageText["extras"];
-  }>(sql`
-    WITH head AS MATERIALIZED (SELECT ${keyOfWorkspace(filter)} AS key_ok, ${matchingCount(filter)} AS total),
-    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN key_ok THEN total ELSE 0 END FROM head)`, offset, limit)})
+const listStatement = preparedByShape<ListShape, ListSlot>(
+  (f) =>
+    `${f.type}|${f.status}|${f.from}|${f.end}|${f.edges.map((e) => `${e.from}${e.to}`).join(",")}|` +
+    `${f.days ? `${f.days.first}${f.days.end}` : "none"}`,
+  (f, slot) => {
+    const keys = offsetPageKeys(
+      {
+        select: sql`SELECT id FROM mobile_money_payments
+        WHERE ${and([...keyRowsSql(f, slot), ...createdBetween(f.from ? slot("from") : null, f.end ? slot("end") : null)])}`,
+        newestFirst: sql`mobile_money_payments.created_at DESC NULLS LAST, mobile_money_payments.id DESC NULLS LAST`,
+        oldestFirst: sql`mobile_money_payments.created_at ASC NULLS FIRST, mobile_money_payments.id ASC NULLS FIRST`,
+      },
+      slot("limit"),
+    );
+    return sql`
+    WITH head AS MATERIALIZED (SELECT ${keyOfWorkspace(slot)} AS key_ok, ${matchingCount(f, slot)} AS total),
+    plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN key_ok THEN total ELSE 0 END FROM head)`, slot("offset"), slot("limit"))})
     SELECT head.key_ok, head.total::text AS total, body.data, body.extras
     FROM head CROSS JOIN LATERAL (
       SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY m.created_at DESC, m.id DESC) || ']', '[]') AS data,
@@ -151,7 +183,53 @@ export async function listPayments(
           ${isoSeconds("m.created_at")} AS "createdAt", ${isoSeconds("m.updated_at")} AS "updatedAt",
           m.workspace_id AS organization_id, m.api_key_id
       ) j
-    ) body`);
+    ) body`;
+  },
+);
+
+export async function listPayments(
+  db: Database,
+  filter: PaymentFilter,
+  offset: number,
+  limit: number,
+): Promise<PaymentsPageText | null> {
+  // `dateTo` includes its whole second: the range ends before the next one.
+  const end = filter.dateTo === undefined ? undefined : filter.dateTo + 1;
+  const dated = filter.dateFrom !== undefined || end !== undefined;
+  const split = dated ? splitAtDays(filter.dateFrom, end) : { days: null, edges: [] };
+  const edge = (i: number) => split.edges[i];
+  const statement = listStatement(
+    {
+      type: filter.transactionType !== undefined,
+      status: filter.status !== undefined,
+      from: filter.dateFrom !== undefined,
+      end: end !== undefined,
+      edges: split.edges.map((e) => ({ from: e.from !== undefined, to: e.to !== undefined })),
+      days: split.days && { first: split.days.first !== undefined, end: split.days.end !== undefined },
+    },
+    {
+      apiKeyId: filter.apiKeyId,
+      workspaceId: filter.workspaceId,
+      type: filter.transactionType ?? null,
+      status: filter.status ?? null,
+      from: filter.dateFrom ?? null,
+      end: end ?? null,
+      edge0From: edge(0)?.from ?? null,
+      edge0To: edge(0)?.to ?? null,
+      edge1From: edge(1)?.from ?? null,
+      edge1To: edge(1)?.to ?? null,
+      dayFirst: split.days?.first ?? null,
+      dayEnd: split.days?.end ?? null,
+      limit,
+      offset,
+    },
+  );
+  const { rows } = await executeBound<{
+    key_ok: boolean;
+    total: string;
+    data: string;
+    extras: PaymentsPageText["extras"];
+  }>(db, statement);
   const row = rows[0];
   if (!row?.key_ok) return null;
   return { total: Number(row.total), data: row.data, extras: row.extras };
