@@ -53,8 +53,9 @@ export type Guard = {
   /**
    * The caller's credential re-checked in the statement that reads a stored answer (a boolean SQL
    * expression), so a revoked key or token is never shown an answer again, whatever the edge cache says.
+   * A prepared write (prepareWrite) compiles its check into its claim: it gives only the error here.
    */
-  stillAuthorized?: { check: SQL; error: () => AppError };
+  stillAuthorized?: { check?: SQL; error: () => AppError };
   /**
    * Store ledger refusals (insufficient funds, suspended) so retries replay them (default). Off where the
    * effect picks its account before posting, so a refusal may depend on a choice the key did not make.
@@ -142,16 +143,15 @@ export function prepareWrite<P extends string>(
 
 const isBound = (effect: Effect | BoundWrite): effect is BoundWrite => "keyed" in effect;
 
+/** The guard's values as the claim and the storing effect bind them. */
+type StoredUnder = { scope: string; key: string; fingerprint: string; status: number; storeRefusals: boolean };
+
 /** The claim and the storing effect of an Effect built for this request, as one batch. */
-function keyedBatch<R extends object, B>(db: Database, guard: Guard & { key: string }, effect: Effect, status: number) {
+function keyedBatch<R extends object, B>(db: Database, stored: StoredUnder, check: SQL | undefined, effect: Effect) {
   if (effect.followUp || effect.rollbackOnRefusal) throw new Error("idempotent writes take a single effect statement");
-  const { scope, key, fingerprint } = guard;
-  const storeRefusals = guard.storeRefusals !== false;
   return db.batch([
-    db.execute<Claim<R, B>>(claimStatement(scope, key, fingerprint, guard.stillAuthorized?.check)),
-    db.execute<{ result: R | Refusal | null }>(
-      storingEffectStatement(effect, { scope, key, fingerprint, status, storeRefusals }),
-    ),
+    db.execute<Claim<R, B>>(claimStatement(stored.scope, stored.key, stored.fingerprint, check)),
+    db.execute<{ result: R | Refusal | null }>(storingEffectStatement(effect, stored)),
   ]);
 }
 
@@ -192,20 +192,28 @@ export async function runWrite<R extends object, B>(
     return fresh(first.rows[0]?.result);
   }
 
-  const { scope, key, fingerprint } = guard;
-  const storeRefusals = guard.storeRefusals !== false;
+  const under: StoredUnder = {
+    scope: guard.scope,
+    key: guard.key,
+    fingerprint: guard.fingerprint,
+    status: answer.status,
+    storeRefusals: guard.storeRefusals !== false,
+  };
+  if (!isBound(effect) && guard.stillAuthorized && !guard.stillAuthorized.check) {
+    throw new Error("a write built per request states its credential check in the guard");
+  }
   const [claimed, effected] = isBound(effect)
     ? await batchBound<[Claim<R, B>, { result: R | Refusal | null }]>(
         db,
         effect.keyed({
-          $scope: scope,
-          $key: key,
-          $fingerprint: fingerprint,
-          $status: answer.status,
-          $storeRefusals: storeRefusals,
+          $scope: under.scope,
+          $key: under.key,
+          $fingerprint: under.fingerprint,
+          $status: under.status,
+          $storeRefusals: under.storeRefusals,
         }),
       ).catch(rethrow)
-    : await keyedBatch<R, B>(db, { ...guard, key }, effect, answer.status).catch(rethrow);
+    : await keyedBatch<R, B>(db, under, guard.stillAuthorized?.check, effect).catch(rethrow);
 
   const claim = claimed.rows[0];
   if (!claim) throw new Error("idempotency_claim returned no row");
