@@ -93,6 +93,30 @@ describe("reconciliation in chromium", () => {
       ["missing_in_report", "—", "40.00"],
     ]);
 
+    // Keyboard only: Tab from the page's heading reaches both Settle buttons and each item's resolution
+    // controls, in reading order.
+    await page.focus("main h1");
+    await page.keyboard.press("Tab");
+    const reached: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      // In the page's own scope (a string: this file is not compiled with the DOM's types).
+      reached.push(
+        String(
+          await page.evaluate(
+            `(() => { const el = document.activeElement; return el ? el.tagName.toLowerCase() + ":" + (el.getAttribute("name") ?? el.textContent.trim()) : ""; })()`,
+          ),
+        ),
+      );
+      await page.keyboard.press("Tab");
+    }
+    const order = (entry: string) => reached.indexOf(entry);
+    expect(order("button:Settle")).toBeGreaterThan(-1);
+    expect(order("button:Settle matched lines only")).toBeGreaterThan(order("button:Settle"));
+    expect(reached.filter((e) => e === "select:action")).toHaveLength(2);
+    expect(reached.filter((e) => e === "input:note")).toHaveLength(2);
+    expect(reached.filter((e) => e === "button:Resolve")).toHaveLength(2);
+    expect(order("select:action")).toBeGreaterThan(order("button:Settle matched lines only"));
+
     // Resolve the line with no credit as a write-off; settle is refused while the other is open.
     const first = page.locator("main table:not(.summary) tbody tr").first();
     await first.locator("select[name=action]").selectOption("write_off");
