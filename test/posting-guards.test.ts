@@ -1,4 +1,4 @@
-// Every check inside the posting (ledger_post, migration 0006) on its own. The edge checks first from
+// Every check inside the posting (ledger_post, drizzle/functions/30_ledger_post.sql) on its own. The edge checks first from
 // KV; here the KV copy is forged so the edge lets the request through, and only the posting's own
 // WHERE clause stands between the request and the balance. Each test fails if its condition is removed
 // from ledger_post.

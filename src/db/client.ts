@@ -2,7 +2,7 @@
 // non-interactive batch, on connections Neon keeps pooled. No socket lives across requests, so there
 // is nothing to open per request or to close after it. Interactive transactions do not exist here:
 // multi-statement writes are one `batch([...])` (one BEGIN…COMMIT) or one statement calling the SQL
-// functions of drizzle/0006_ledger_functions.sql.
+// functions of drizzle/functions/ (10_idempotency.sql, 30_ledger_post.sql).
 import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 

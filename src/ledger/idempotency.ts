@@ -88,7 +88,7 @@ export type WriteAnswer<R, B> = {
 export type WriteOutcome<B> = { status: number; body: B; replayed: boolean };
 
 const BALANCE_RANGE_CONSTRAINT = "accounts_balance_range";
-/** Raised by write_refused (migration 0006). */
+/** Raised by write_refused (drizzle/functions/10_idempotency.sql). */
 const REFUSED_SQLSTATE = "PE001";
 
 type Stored<R> = { $effect: R } | { $posting_failure: PostingFailure };
