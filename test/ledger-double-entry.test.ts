@@ -20,6 +20,7 @@ import {
   sql,
   tenant,
 } from "./helpers";
+import type { SQL } from "drizzle-orm";
 import { gatewayEvent, storyAccount } from "./story-helpers";
 
 type Leg = { code: string; amount: string };
@@ -174,6 +175,34 @@ describe("double-entry: the database refuses what does not balance, whoever writ
       sql`SELECT count(*)::int AS n FROM system_legs WHERE transaction_id = ${posted.transaction_id}`,
     );
     expect(legs?.n).toBe(1);
+  });
+
+  it("checks each currency of a transaction whose legs span currencies", async () => {
+    const t = await tenant(["balance.read"]);
+    const { createDatabase } = await import("../src/db/client");
+    const db = createDatabase(env);
+    const legs = (systemLegs: SQL) => sql`
+      WITH e AS (
+        INSERT INTO ledger_entries (account_id, amount, currency, source, type, balance_after, transaction_id, seq)
+        VALUES (${t.account.id}, 1, 'EUR', 'portal', 'adjustment', 1, nextval('ledger_transaction_id_seq'), 1)
+        RETURNING transaction_id)
+      INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at)
+      SELECT e.transaction_id, l.code, l.currency, l.amount, now() FROM e, (VALUES ${systemLegs}) l(code, currency, amount)`;
+    // Sums to zero over all legs, not in EUR nor in USD.
+    await expect(query(legs(sql`('adjustments:portal', 'EUR', 2), ('adjustments:portal', 'USD', -3)`))).rejects.toSatisfy(
+      (e) => /unbalanced/.test(errorText(e)),
+    );
+    // Zero in each currency: the check lets it through (made immediate, then undone by the batch's own error).
+    await expect(
+      db.batch([
+        db.execute(sql`SET CONSTRAINTS ALL IMMEDIATE`),
+        db.execute(
+          legs(sql`('adjustments:portal', 'EUR', -1), ('adjustments:portal', 'USD', 3), ('clearing:api', 'USD', -3)`),
+        ),
+        db.execute(sql`SELECT 1 / 0`),
+      ]),
+    ).rejects.toSatisfy((e) => /division by zero/.test(errorText(e)));
+    expect((await ledgerInvariant(t.account.id)).count).toBe(0);
   });
 
   it("checks again when a writer makes the check immediate and adds a leg in a later statement", async () => {
