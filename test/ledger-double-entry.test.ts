@@ -3,6 +3,7 @@
 // office reads postings in their true order.
 import { env } from "cloudflare:test";
 import { z } from "@hono/zod-openapi";
+import type { SQL } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   ADMIN,
@@ -20,7 +21,6 @@ import {
   sql,
   tenant,
 } from "./helpers";
-import type { SQL } from "drizzle-orm";
 import { gatewayEvent, storyAccount } from "./story-helpers";
 
 type Leg = { code: string; amount: string };
@@ -189,9 +189,9 @@ describe("double-entry: the database refuses what does not balance, whoever writ
       INSERT INTO system_legs (transaction_id, account_code, currency, amount, effective_at)
       SELECT e.transaction_id, l.code, l.currency, l.amount, now() FROM e, (VALUES ${systemLegs}) l(code, currency, amount)`;
     // Sums to zero over all legs, not in EUR nor in USD.
-    await expect(query(legs(sql`('adjustments:portal', 'EUR', 2), ('adjustments:portal', 'USD', -3)`))).rejects.toSatisfy(
-      (e) => /unbalanced/.test(errorText(e)),
-    );
+    await expect(
+      query(legs(sql`('adjustments:portal', 'EUR', 2), ('adjustments:portal', 'USD', -3)`)),
+    ).rejects.toSatisfy((e) => /unbalanced/.test(errorText(e)));
     // Zero in each currency: the check lets it through (made immediate, then undone by the batch's own error).
     await expect(
       db.batch([
