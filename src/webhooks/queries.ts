@@ -162,7 +162,7 @@ export type GatewayPosting = {
 
 /**
  * The claim, then the posting (recorded even past the overdraft limit: the SMS was sent, the charge is
- * owed), then, in the same batch, the account's overdrawn flag refreshed.
+ * owed; ledger_post keeps the account's overdrawn flag).
  */
 export function gatewayPostingEffect(claim: EventClaim, p: GatewayPosting): Effect {
   const posting = postingCall({
