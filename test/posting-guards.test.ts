@@ -1,7 +1,7 @@
-// Every check inside the posting (ledger_post, drizzle/functions/30_ledger_post.sql) on its own. The edge checks first from
-// KV; here the KV copy is forged so the edge lets the request through, and only the posting's own
-// WHERE clause stands between the request and the balance. Each test fails if its condition is removed
-// from ledger_post.
+// Every check inside the posting (ledger_post, drizzle/functions/30_ledger_post.sql) on its own. The
+// edge checks first from KV; here the KV copy is forged so the edge lets the request through, and only
+// the posting's own WHERE clause stands between the request and the balance. Each test fails if its
+// condition is removed from ledger_post.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { cacheKey, writeAccountState } from "../src/edge/kv-state";
