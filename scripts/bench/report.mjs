@@ -23,6 +23,7 @@ export function printTable(
     floor_rps,
     floor_cpu_ms_per_call,
     reset_sql_cpu_ms_per_call,
+    rounds,
   },
 ) {
   const header = [
@@ -77,6 +78,7 @@ export function printTable(
   const fmt = (cells) => cells.map((c, i) => pad(c, widths[i], numeric.has(i))).join("  ");
   console.log(
     `\nrows ${rows.toLocaleString("en")}, ${seconds} s per case (pgbench ${baseline_seconds} s each), ` +
+      (rounds > 1 ? `median of ${rounds} rounds, ` : "") +
       `${connections} connections, ${pgbouncer ? "pgbouncer (transaction mode)" : "no pgbouncer"}; ` +
       `trivial worker ${trivial_rps.toFixed(0)} req/s` +
       (trivial_cpu_ms_per_call ? ` (worker CPU ${trivial_cpu_ms_per_call} ms/call)` : "") +
@@ -121,6 +123,8 @@ export function toJson(results, meta) {
       pg_cpu_ratio: round(r.pg_cpu_ratio, 3),
       non2xx: r.non2xx,
       socket_errors: r.errors,
+      // --rounds N: each round's figures (the fields above are their medians).
+      ...(r.rounds ? { rounds: r.rounds } : {}),
     })),
   };
 }

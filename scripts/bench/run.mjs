@@ -44,6 +44,7 @@ function parseArgs(argv) {
     profile: null,
     only: null,
     pgbouncer: true,
+    rounds: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -60,15 +61,17 @@ function parseArgs(argv) {
     else if (a === "--profile") opts.profile = next();
     else if (a === "--only") opts.only = new RegExp(next(), "i");
     else if (a === "--no-pgbouncer") opts.pgbouncer = false;
+    else if (a === "--rounds") opts.rounds = Number(next());
     else if (a === "--help" || a === "-h") {
       console.log(
-        "npm run bench -- [--rows 1000000] [--seconds 10] [--baseline-seconds seconds/5] [--connections 32] [--out FILE] [--only REGEX] [--profile DIR] [--no-pgbouncer]",
+        "npm run bench -- [--rows 1000000] [--seconds 10] [--baseline-seconds seconds/5] [--connections 32] [--out FILE] [--only REGEX] [--profile DIR] [--no-pgbouncer] [--rounds 1]",
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
   if (!Number.isInteger(opts.rows) || opts.rows < 1000) throw new Error("--rows must be an integer >= 1000");
   if (!(opts.seconds >= 1)) throw new Error("--seconds must be >= 1");
+  if (!Number.isInteger(opts.rounds) || opts.rounds < 1) throw new Error("--rounds must be an integer >= 1");
   // Each database case runs pgbench twice (-C and persistent): a fifth of the case's time each keeps
   // the quick run (--seconds 5) under three minutes. A 1 s pgbench run lands within ~10% of a 5 s one
   // on this machine kind; pass --baseline-seconds for longer baselines.
@@ -212,18 +215,6 @@ async function main() {
     }
     console.log(`[bench] recorded the SQL of ${cases.length} cases (${Date.now() - t0} ms)`);
 
-    // The trivial worker under the same workerd: every case's trivial_ratio, the KV-only cases' baseline.
-    const { rps: trivialRps, cpu: trivialCpu } = await measureTrivial(stack, opts, work);
-    console.log(
-      `[bench] trivial worker: ${trivialRps.toFixed(0)} req/s${trivialCpu ? `; CPU ms/call worker ${trivialCpu.worker}` : ""}`,
-    );
-
-    // The floor worker: one query of one row per request, through the same binding, driver and endpoint.
-    const floor = await measureFloor(stack, opts, work);
-    console.log(
-      `[bench] floor worker: ${floor.rps.toFixed(0)} req/s${floor.cpu ? `; CPU ms/call worker ${floor.cpu.worker}, endpoint ${floor.cpu.endpoint}, postgres ${floor.cpu.postgres}` : ""}`,
-    );
-
     /** pgbench's req/s and, `persistent`, PostgreSQL's CPU per transaction (the case's SQL alone). */
     const pgbench = async (k, script, persistent) => {
       const cpu = persistent ? startCpuCount() : null;
@@ -245,115 +236,195 @@ async function main() {
     };
     const via = stack.pgbouncer ? "pgbouncer" : "PostgreSQL";
 
-    // What the endpoint's reset of a pooled connection (Neon's too) costs PostgreSQL per request: its
-    // statements alone under pgbench, on persistent connections.
-    const resetScript = path.join(work, "connection-reset.sql");
-    // One compound statement (`\\;`), as the endpoint sends it: one message, one round trip.
-    fs.writeFileSync(resetScript, `${RESET_SQL.split(/;\s*/).filter(Boolean).join(" \\; ")};\n`);
-    const reset = await pgbench({ name: "connection reset" }, resetScript, true);
-    console.log(`[bench] pooled-connection reset: ${reset.tps.toFixed(0)}/s, PostgreSQL CPU ${reset.pgCpu} ms each`);
+    /** The case's SQL under pgbench -C (its baseline) and on persistent connections (ceiling, SQL CPU). */
+    const sqlBaselines = async (k) => {
+      if (k.kind === "kv")
+        return { baseline: "trivial worker", baselineRps: null, ceiling: null, ceilingRps: null, sqlCpu: null };
+      const statements = captured.get(k.name);
+      const substitutions = [];
+      const preamble = [];
+      if (k.idempotent) {
+        preamble.push("\\set r random(1, 1000000000000)");
+        substitutions.push([captureKeyOf(k), `pgb-${runTag}-:client_id-:r`]);
+      }
+      if (k.spread) {
+        preamble.push(`\\set acct 100000000000 + random(1, ${SPREAD_ACCOUNTS})`);
+        substitutions.push([spreadAccountId(1), "00000000-0000-4000-8000-:acct"]);
+      }
+      if (k.substitutions) substitutions.push(...k.substitutions(k.recordedAnswer));
+      const script = path.join(work, `${slugOf(k)}.sql`);
+      fs.writeFileSync(script, pgbenchScript(statements, { substitutions, preamble }));
+      const stmts = `${statements.length} stmt${statements.length === 1 ? "" : "s"}`;
+      const baselineRps = (await pgbench(k, script, false)).tps;
+      const { tps: ceilingRps, pgCpu: sqlCpu } = await pgbench(k, script, true);
+      return {
+        baseline: `pgbench -C (${stmts})`,
+        baselineRps,
+        ceiling: `pgbench, persistent via ${via}`,
+        ceilingRps,
+        sqlCpu,
+      };
+    };
 
-    for (const k of cases) {
+    /** One round's load of one case under wrk: its req/s, latencies, CPU per call and database requests. */
+    const loadCase = async (k, trivialRps) => {
       const slug = slugOf(k);
-      if (k.gateway) await admin("PUT", "/gateway-status", { status: k.gateway });
-      try {
-        const statements = captured.get(k.name);
-        const prepared = k.prepare ? k.prepare({ dir: work, seconds: opts.seconds, trivialRps }) : {};
-        const requestLua = prepared.requestLua ?? k.requestLua ?? "";
-        stack.endpoint.reset();
-        const profiler = opts.profile ? await workerProfiler(stack.inspectorPort, stack.config.name) : null;
-        await profiler?.start();
-        const cpu = startCpuCount();
-        const load = await runWrk({
-          url: k.url,
-          seconds: opts.seconds,
-          connections: opts.connections,
-          headers: requestLua ? {} : k.headers,
-          requestLua,
-          dir: work,
-          name: slug,
-        });
-        const cpuPerCall = cpu.stop(load.requests);
-        if (profiler) {
-          fs.mkdirSync(opts.profile, { recursive: true });
-          fs.writeFileSync(path.join(opts.profile, `${slug}.cpuprofile`), JSON.stringify(await profiler.stop()));
-          profiler.close();
-        }
-        const dbRequests = await settledDbRequests(stack);
-        if (prepared.events !== undefined && load.sent > prepared.events) {
-          console.log(
-            `[bench] NOTE: ${k.name}: ${load.sent} requests for ${prepared.events} signed events: the rest were redeliveries`,
-          );
-        }
-
-        let baseline;
-        let baselineRps;
-        let ceiling = null;
-        let ceilingRps = null;
-        let sqlCpu = null;
-        if (k.kind === "kv") {
-          baseline = "trivial worker";
-          baselineRps = trivialRps;
-        } else {
-          const substitutions = [];
-          const preamble = [];
-          if (k.idempotent) {
-            preamble.push("\\set r random(1, 1000000000000)");
-            substitutions.push([captureKeyOf(k), `pgb-${runTag}-:client_id-:r`]);
-          }
-          if (k.spread) {
-            preamble.push(`\\set acct 100000000000 + random(1, ${SPREAD_ACCOUNTS})`);
-            substitutions.push([spreadAccountId(1), "00000000-0000-4000-8000-:acct"]);
-          }
-          if (k.substitutions) substitutions.push(...k.substitutions(k.recordedAnswer));
-          const script = path.join(work, `${slug}.sql`);
-          fs.writeFileSync(script, pgbenchScript(statements, { substitutions, preamble }));
-          const stmts = `${statements.length} stmt${statements.length === 1 ? "" : "s"}`;
-          baseline = `pgbench -C (${stmts})`;
-          baselineRps = (await pgbench(k, script, false)).tps;
-          ceiling = `pgbench, persistent via ${via}`;
-          ({ tps: ceilingRps, pgCpu: sqlCpu } = await pgbench(k, script, true));
-        }
-        const result = {
-          name: k.name,
-          kind: k.kind,
-          rps: load.rps,
-          p50_ms: load.p50_ms,
-          p99_ms: load.p99_ms,
-          baseline,
-          baseline_rps: baselineRps,
-          ratio: load.rps / baselineRps,
-          db_requests: dbRequests,
-          // The calls made: every request wrk wrote, including the few still in flight when it stopped.
-          api_calls: load.sent,
-          db_requests_per_call: load.sent > 0 ? dbRequests / load.sent : null,
-          ceiling,
-          ceiling_rps: ceilingRps,
-          ceiling_ratio: ceilingRps ? load.rps / ceilingRps : null,
-          trivial_rps: trivialRps,
-          trivial_ratio: load.rps / trivialRps,
-          cpu_ms_per_call: cpuPerCall,
-          // CPU per tier: the worker's against the floor worker's (the trivial worker's for KV answers),
-          // PostgreSQL's against what the case's SQL alone costs it.
-          worker_cpu_ratio: ratioOf(cpuPerCall?.worker, k.kind === "kv" ? trivialCpu?.worker : floor.cpu?.worker),
-          sql_cpu_ms_per_call: sqlCpu,
-          pg_cpu_ratio: k.kind === "kv" ? null : ratioOf(cpuPerCall?.postgres, sqlCpu),
-          non2xx: load.non2xx,
-          errors: load.errors,
-          requests: load.requests,
-        };
-        results.push(result);
+      const prepared = k.prepare ? k.prepare({ dir: work, seconds: opts.seconds, trivialRps }) : {};
+      const requestLua = prepared.requestLua ?? k.requestLua ?? "";
+      stack.endpoint.reset();
+      const profiler = opts.profile ? await workerProfiler(stack.inspectorPort, stack.config.name) : null;
+      await profiler?.start();
+      const cpu = startCpuCount();
+      const load = await runWrk({
+        url: k.url,
+        seconds: opts.seconds,
+        connections: opts.connections,
+        headers: requestLua ? {} : k.headers,
+        requestLua,
+        dir: work,
+        name: slug,
+      });
+      const cpuPerCall = cpu.stop(load.requests);
+      if (profiler) {
+        fs.mkdirSync(opts.profile, { recursive: true });
+        fs.writeFileSync(path.join(opts.profile, `${slug}.cpuprofile`), JSON.stringify(await profiler.stop()));
+        profiler.close();
+      }
+      const dbRequests = await settledDbRequests(stack);
+      if (prepared.events !== undefined && load.sent > prepared.events) {
         console.log(
-          `[bench] ${k.name}: ${result.rps.toFixed(0)} req/s (p50 ${result.p50_ms.toFixed(1)} ms, p99 ${result.p99_ms.toFixed(1)} ms` +
-            `${load.non2xx || load.errors ? `, ${load.non2xx} non-2xx, ${load.errors} socket errors` : ""}), ` +
-            `${result.db_requests_per_call?.toFixed(3)} db requests/call; vs ${baseline} ${baselineRps.toFixed(0)}/s → ${result.ratio.toFixed(2)}` +
-            `${ceilingRps ? `, ceiling ${ceilingRps.toFixed(0)}/s → ${result.ceiling_ratio.toFixed(2)}` : ""}, trivial → ${result.trivial_ratio.toFixed(2)}` +
-            `${cpuPerCall ? `; CPU ms/call worker ${cpuPerCall.worker}, endpoint ${cpuPerCall.endpoint}, postgres ${cpuPerCall.postgres}` : ""}` +
-            `${result.worker_cpu_ratio !== null ? `; worker CPU ratio ${result.worker_cpu_ratio.toFixed(2)}` : ""}` +
-            `${result.pg_cpu_ratio !== null ? `, PostgreSQL CPU ratio ${result.pg_cpu_ratio.toFixed(2)} (pgbench SQL ${sqlCpu} ms)` : ""}`,
+          `[bench] NOTE: ${k.name}: ${load.sent} requests for ${prepared.events} signed events: the rest were redeliveries`,
         );
-      } finally {
-        if (k.gateway) await admin("PUT", "/gateway-status", { status: "ok" });
+      }
+      return { load, cpuPerCall, dbRequests };
+    };
+
+    // --rounds N: the trivial worker, the floor worker and every case, N times in turn, so that each
+    // round's ratios divide by baselines measured minutes apart from them, not at the start of the run;
+    // a case reports the median of its rounds. Each round writes under keys and webhook ids of its own.
+    /** @type {Map<string, { load: any, cpuPerCall: any, dbRequests: number, workerRatio: number | null }[]>} */
+    const samples = new Map();
+    /** @type {Map<string, Awaited<ReturnType<typeof sqlBaselines>>>} */
+    const baselines = new Map();
+    const roundBaselines = [];
+    let reset = null;
+    for (let round = 1; round <= opts.rounds; round++) {
+      const roundLabel = opts.rounds > 1 ? ` (round ${round} of ${opts.rounds})` : "";
+      // The trivial worker under the same workerd: every case's trivial_ratio, the KV-only cases' baseline.
+      const trivial = await measureTrivial(stack, opts, work);
+      console.log(
+        `[bench] trivial worker${roundLabel}: ${trivial.rps.toFixed(0)} req/s${trivial.cpu ? `; CPU ms/call worker ${trivial.cpu.worker}` : ""}`,
+      );
+      // The floor worker: one query of one row per request, through the same binding, driver and endpoint.
+      const floor = await measureFloor(stack, opts, work);
+      console.log(
+        `[bench] floor worker${roundLabel}: ${floor.rps.toFixed(0)} req/s${floor.cpu ? `; CPU ms/call worker ${floor.cpu.worker}, endpoint ${floor.cpu.endpoint}, postgres ${floor.cpu.postgres}` : ""}`,
+      );
+      roundBaselines.push({ trivial, floor });
+
+      if (round === 1) {
+        // What the endpoint's reset of a pooled connection (Neon's too) costs PostgreSQL per request: its
+        // statements alone under pgbench, on persistent connections.
+        const resetScript = path.join(work, "connection-reset.sql");
+        // One compound statement (`\\;`), as the endpoint sends it: one message, one round trip.
+        fs.writeFileSync(resetScript, `${RESET_SQL.split(/;\s*/).filter(Boolean).join(" \\; ")};\n`);
+        reset = await pgbench({ name: "connection reset" }, resetScript, true);
+        console.log(
+          `[bench] pooled-connection reset: ${reset.tps.toFixed(0)}/s, PostgreSQL CPU ${reset.pgCpu} ms each`,
+        );
+      }
+
+      const roundCases =
+        round === 1
+          ? cases
+          : defineCases(creds, { rows: opts.rows, baseUrl, runTag: `${runTag}r${round}`, vars: stack.vars }).filter(
+              (k) => baselines.has(k.name),
+            );
+      for (const k of roundCases) {
+        if (k.gateway) await admin("PUT", "/gateway-status", { status: k.gateway });
+        try {
+          const sample = await loadCase(k, trivial.rps);
+          const divisor = k.kind === "kv" ? trivial.cpu?.worker : floor.cpu?.worker;
+          const workerRatio = ratioOf(sample.cpuPerCall?.worker, divisor);
+          samples.set(k.name, [...(samples.get(k.name) ?? []), { ...sample, workerRatio }]);
+          if (round === 1) baselines.set(k.name, await sqlBaselines(k));
+          const base = baselines.get(k.name);
+          if (!base) throw new Error(`${k.name}: no baselines recorded in round 1`);
+          const { baseline, baselineRps, ceilingRps, sqlCpu } = base;
+          const { load, cpuPerCall } = sample;
+          const vsBaseline = baselineRps ?? trivial.rps;
+          const pgRatio = k.kind === "kv" ? null : ratioOf(cpuPerCall?.postgres, sqlCpu);
+          console.log(
+            `[bench] ${k.name}${roundLabel}: ${load.rps.toFixed(0)} req/s (p50 ${load.p50_ms.toFixed(1)} ms, p99 ${load.p99_ms.toFixed(1)} ms` +
+              `${load.non2xx || load.errors ? `, ${load.non2xx} non-2xx, ${load.errors} socket errors` : ""}), ` +
+              `${load.sent > 0 ? (sample.dbRequests / load.sent).toFixed(3) : "-"} db requests/call; ` +
+              `vs ${baseline} ${vsBaseline.toFixed(0)}/s → ${(load.rps / vsBaseline).toFixed(2)}` +
+              `${ceilingRps ? `, ceiling ${ceilingRps.toFixed(0)}/s → ${(load.rps / ceilingRps).toFixed(2)}` : ""}, trivial → ${(load.rps / trivial.rps).toFixed(2)}` +
+              `${cpuPerCall ? `; CPU ms/call worker ${cpuPerCall.worker}, endpoint ${cpuPerCall.endpoint}, postgres ${cpuPerCall.postgres}` : ""}` +
+              `${workerRatio !== null ? `; worker CPU ratio ${workerRatio.toFixed(2)}` : ""}` +
+              `${pgRatio !== null ? `, PostgreSQL CPU ratio ${pgRatio.toFixed(2)} (pgbench SQL ${sqlCpu} ms)` : ""}`,
+          );
+        } finally {
+          if (k.gateway) await admin("PUT", "/gateway-status", { status: "ok" });
+        }
+      }
+    }
+
+    const trivialRps = median(roundBaselines.map((r) => r.trivial.rps));
+    const trivialCpu = medianCpu(roundBaselines.map((r) => r.trivial.cpu));
+    const floorRps = median(roundBaselines.map((r) => r.floor.rps));
+    const floorCpu = medianCpu(roundBaselines.map((r) => r.floor.cpu));
+    for (const k of cases) {
+      const rounds = samples.get(k.name) ?? [];
+      const { baseline, baselineRps, ceiling, ceilingRps, sqlCpu } = baselines.get(k.name);
+      const rps = median(rounds.map((r) => r.load.rps));
+      const cpuPerCall = medianCpu(rounds.map((r) => r.cpuPerCall));
+      const sent = rounds.reduce((n, r) => n + r.load.sent, 0);
+      const dbRequests = rounds.reduce((n, r) => n + r.dbRequests, 0);
+      const base = baselineRps ?? trivialRps;
+      const workerRatios = rounds.map((r) => r.workerRatio);
+      const result = {
+        name: k.name,
+        kind: k.kind,
+        rps,
+        p50_ms: median(rounds.map((r) => r.load.p50_ms)),
+        p99_ms: median(rounds.map((r) => r.load.p99_ms)),
+        baseline,
+        baseline_rps: base,
+        ratio: rps / base,
+        db_requests: dbRequests,
+        // The calls made: every request wrk wrote, including the few still in flight when it stopped.
+        api_calls: sent,
+        db_requests_per_call: sent > 0 ? dbRequests / sent : null,
+        ceiling,
+        ceiling_rps: ceilingRps,
+        ceiling_ratio: ceilingRps ? rps / ceilingRps : null,
+        trivial_rps: trivialRps,
+        trivial_ratio: rps / trivialRps,
+        cpu_ms_per_call: cpuPerCall,
+        // CPU per tier: the worker's against the floor worker's (the trivial worker's for KV answers) of
+        // the same round, the median over the rounds; PostgreSQL's against what the case's SQL alone costs it.
+        worker_cpu_ratio: workerRatios.includes(null) ? null : median(workerRatios),
+        sql_cpu_ms_per_call: sqlCpu,
+        pg_cpu_ratio: k.kind === "kv" ? null : ratioOf(cpuPerCall?.postgres, sqlCpu),
+        non2xx: rounds.reduce((n, r) => n + r.load.non2xx, 0),
+        errors: rounds.reduce((n, r) => n + r.load.errors, 0),
+        requests: rounds.reduce((n, r) => n + r.load.requests, 0),
+        ...(opts.rounds > 1
+          ? {
+              rounds: rounds.map((r) => ({
+                rps: r.load.rps,
+                cpu_ms_per_call: r.cpuPerCall,
+                worker_cpu_ratio: r.workerRatio,
+              })),
+            }
+          : {}),
+      };
+      results.push(result);
+      if (opts.rounds > 1) {
+        console.log(
+          `[bench] ${k.name}: median of ${rounds.length} rounds: worker CPU ${cpuPerCall?.worker} ms, ratio ${result.worker_cpu_ratio?.toFixed(2)} (rounds ${workerRatios.map((x) => x?.toFixed(2)).join(", ")})`,
+        );
       }
     }
 
@@ -377,10 +448,17 @@ async function main() {
       pgbouncer: !!stack.pgbouncer,
       trivial_rps: trivialRps,
       trivial_cpu_ms_per_call: trivialCpu?.worker ?? null,
-      floor_rps: floor.rps,
-      floor_cpu_ms_per_call: floor.cpu?.worker ?? null,
-      floor_cpu_ms_per_call_by_process: floor.cpu,
-      reset_sql_cpu_ms_per_call: reset.pgCpu,
+      floor_rps: floorRps,
+      floor_cpu_ms_per_call: floorCpu?.worker ?? null,
+      floor_cpu_ms_per_call_by_process: floorCpu,
+      reset_sql_cpu_ms_per_call: reset?.pgCpu ?? null,
+      rounds: opts.rounds,
+      ...(opts.rounds > 1
+        ? {
+            trivial_cpu_ms_per_call_by_round: roundBaselines.map((r) => r.trivial.cpu?.worker ?? null),
+            floor_cpu_ms_per_call_by_round: roundBaselines.map((r) => r.floor.cpu?.worker ?? null),
+          }
+        : {}),
     };
     printTable(results, meta);
     console.log(
@@ -407,6 +485,25 @@ async function main() {
 /** a ÷ b, or null when either is missing or b is 0. */
 const ratioOf = (/** @type {number | null | undefined} */ a, /** @type {number | null | undefined} */ b) =>
   typeof a === "number" && typeof b === "number" && b > 0 ? a / b : null;
+
+/** The median of `values` (the mean of the middle two for an even count). */
+function median(/** @type {number[]} */ values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Each process's median CPU per call over the rounds (null when a round has none: no /proc). */
+function medianCpu(/** @type {({ [process: string]: number } | null)[]} */ perRound) {
+  if (perRound.length === 0 || perRound.some((c) => !c)) return null;
+  const first = /** @type {{ [process: string]: number }} */ (perRound[0]);
+  return Object.fromEntries(
+    Object.keys(first).map((name) => [
+      name,
+      Math.round(median(perRound.map((c) => /** @type {any} */ (c)[name])) * 1000) / 1000,
+    ]),
+  );
+}
 
 /**
  * The floor worker (floor-worker.ts, built by wrangler like the app) under a workerd of its own with the
