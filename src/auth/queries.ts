@@ -40,8 +40,10 @@ export async function activeApiKeyByHash(db: Database, secretHash: string) {
   return row;
 }
 
-/** SQL boolean: the key exists and is not revoked. Data statements include it to make revocation exact. */
-/** The key is active; its id a value, or a slot of a statement prepared once (src/db/prepared.ts). */
+/**
+ * SQL boolean: the key exists and is not revoked. Data statements include it to make revocation exact;
+ * its id a value, or a slot of a statement prepared once (src/db/prepared.ts).
+ */
 export const apiKeyActive = (apiKeyId: string | Placeholder) =>
   sql`EXISTS (SELECT 1 FROM api_keys k WHERE k.id = ${apiKeyId} AND k.revoked_at IS NULL)`;
 

@@ -2,7 +2,7 @@
 // without parsing it: holes for the few values only the worker can write (a signed link, or a jsonb object
 // as JavaScript serialises it: its own key order and number form, not PostgreSQL's), and the envelope
 // whose scalar fields the worker knows.
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 
 /**
  * A hole, as a json value (row_to_json embeds a json column's text verbatim): the JSON string "\u0000".
@@ -20,6 +20,13 @@ export function fillJsonHoles(text: string, values: readonly string[]): string {
   }
   return parts.reduce((out, part, i) => out + values[i - 1] + part);
 }
+
+/**
+ * SQL text: the JSON array of a page's rows, each the lateral row aliased `j` as row_to_json writes it, in
+ * `orderBy` order (only those `where` keeps), and '[]' for none: the body a list answers as it is.
+ */
+export const jsonArrayText = (orderBy: SQL, where?: SQL) =>
+  sql`coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY ${orderBy})${where ? sql` FILTER (WHERE ${where})` : sql``} || ']', '[]')`;
 
 /** JSON text already rendered, to be embedded as it is by jsonObjectText. */
 export class RenderedJson {

@@ -1,7 +1,7 @@
 // A page body PostgreSQL rendered as JSON text, answered as it came: no parse into objects and no
 // serialisation back (issue 22: on a 100-row page those were a fifth of the worker's CPU). The query
 // module that renders the text owns its exact shape and key order; the route tests compare these
-// bodies byte for byte, and the held-out tests parse them with the route's response schema.
+// bodies byte for byte, and callRoute (test/route-call.ts) parses them with the route's response schema.
 import type { Context, TypedResponse } from "hono";
 import type { JSONParsed, JSONValue } from "hono/utils/types";
 

@@ -7,6 +7,7 @@ import { eq, type Placeholder, SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/queries";
 import type { Database } from "../db/client";
 import { executeBound, preparedByShape } from "../db/prepared";
+import { jsonArrayText } from "../db/rendered-json";
 import { accounts } from "../db/schema";
 import { isoUtc } from "../db/sql-time";
 import type { Effect } from "./idempotency";
@@ -106,7 +107,7 @@ const entriesStatement = preparedByShape<boolean, EntriesSlot>(
     SELECT key_ok, total::text AS total,
       CASE
         WHEN NOT key_ok OR total IS NULL OR ${slot("offset")}::bigint >= total THEN '[]'
-        ELSE (SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.occurred_at DESC, p.id DESC) || ']', '[]')
+        ELSE (SELECT ${jsonArrayText(sql`p.occurred_at DESC, p.id DESC`)}
           FROM (${page}) p CROSS JOIN LATERAL (
             SELECT 'txn_' || p.id AS id, p.type, trim_scale(p.amount) AS amount,
               ${isoUtc(sql`p.occurred_at`, "millis")} AS timestamp

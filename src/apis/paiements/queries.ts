@@ -6,7 +6,7 @@ import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
-import { JSON_HOLE } from "../../db/rendered-json";
+import { JSON_HOLE, jsonArrayText } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import type { MobileMoneyStatus, MobileMoneyType } from "../../payments/mobile-money";
@@ -115,7 +115,9 @@ function matchingCount(f: ListShape, slot: Slot<ListSlot>): SQL {
     return sql`(SELECT coalesce(sum(n), 0) ${counterRows("mobile_money_payments", slot("apiKeyId"), counted)})`;
   }
   const parts: SQL[] = f.edges.map((e, i) => {
-    const [from, to] = EDGE_SLOTS[i] ?? EDGE_SLOTS[0];
+    const slots = EDGE_SLOTS[i];
+    if (!slots) throw new Error("a date range splits into at most two partial days (date-range.ts)");
+    const [from, to] = slots;
     return sql`(SELECT count(*) FROM mobile_money_payments WHERE ${and([
       ...keyRowsSql(f, slot),
       ...createdBetween(e.from ? slot(from) : null, e.to ? slot(to) : null),
@@ -173,7 +175,7 @@ const listStatement = preparedByShape<ListShape, ListSlot>(
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN key_ok THEN total ELSE 0 END FROM head)`, slot("offset"), slot("limit"))})
     SELECT head.key_ok, head.total::text AS total, body.data, body.extras
     FROM head CROSS JOIN LATERAL (
-      SELECT coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY m.created_at DESC, m.id DESC) || ']', '[]') AS data,
+      SELECT ${jsonArrayText(sql`m.created_at DESC, m.id DESC`)} AS data,
         coalesce(json_agg(m.extra_data ORDER BY m.created_at DESC, m.id DESC) FILTER (WHERE m.extra_data IS NOT NULL), '[]') AS extras
       FROM mobile_money_payments m JOIN (${keys}) page (page_id) ON m.id = page.page_id
       CROSS JOIN LATERAL (

@@ -5,6 +5,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
+import { jsonArrayText } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 
 export const PAYMENT_SOURCES = ["sms_gateway", "portal"] as const;
@@ -82,7 +83,7 @@ const historyStatement = preparedByShape<HistoryShape, HistorySlot>(
   (f) => `${f.view}|${f.type ?? ""}|${f.from}|${f.to}|${f.before}`,
   (f, slot) => sql`
     SELECT ${apiKeyActive(slot("apiKeyId"))} AS key_ok,
-      coalesce('[' || string_agg(row_to_json(j)::text, ',' ORDER BY p.n) FILTER (WHERE p.n <= ${slot("limit")}) || ']', '[]') AS body,
+      ${jsonArrayText(sql`p.n`, sql`p.n <= ${slot("limit")}`)} AS body,
       CASE WHEN count(p.n) > ${slot("limit")} THEN max(${isoUtc(sql`p.occurred_at`, "micros")}) FILTER (WHERE p.n = ${slot("limit")}) END AS next_position,
       CASE WHEN count(p.n) > ${slot("limit")} THEN (max(p.id) FILTER (WHERE p.n = ${slot("limit")}))::int END AS next_id
     FROM (
