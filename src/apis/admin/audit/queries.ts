@@ -4,7 +4,7 @@
 import { SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
 import { iso, micros } from "../sql-helpers";
-import type { AuditMeta } from "./record";
+import type { AuditMetaSql } from "./record";
 
 export type AuditFilter = {
   actorId?: string;
@@ -93,7 +93,7 @@ const json = (v: unknown) =>
  * `INSERT INTO audit_events … SELECT <the fact> <from>`: `from` names the rows that changed (e.g.
  * `FROM revoked k`), so nothing is recorded when nothing changed. Without it, one row.
  */
-export function auditInsert(meta: AuditMeta, fact: AuditFact, from: SQL = sql``): SQL {
+export function auditInsert(meta: AuditMetaSql, fact: AuditFact, from: SQL = sql``): SQL {
   return sql`INSERT INTO audit_events (actor_id, actor_email, action, target_type, target_id, workspace_id,
       account_id, before, after, amount, currency, request_id, client_ip)
     SELECT ${typed(meta.actorId, "uuid")}, ${meta.actorEmail}::text, ${fact.action}::text, ${fact.targetType}::text,

@@ -4,7 +4,13 @@ import type { Context } from "hono";
 import type { AdminEnv } from "../../../auth/admin";
 import { database } from "../../../http/request-db";
 import { createSurface } from "../../../http/surface";
-import { type Effect, requestFingerprint, runWrite, validateIdempotencyKey } from "../../../ledger/idempotency";
+import {
+  type BoundWrite,
+  type Effect,
+  requestFingerprint,
+  runWrite,
+  validateIdempotencyKey,
+} from "../../../ledger/idempotency";
 import { type PostedEntry, refusalError } from "../../../ledger/posting";
 import type { EntryFilter } from "../../../ledger/queries";
 import { AppError } from "../../../lib/errors";
@@ -15,7 +21,14 @@ import { auditMeta } from "../audit/record";
 import { badCursor, dayMillis, decodeKeyset, encodeKeyset, keysetPage, period, startOfDay } from "../common";
 import { adminErrorRenderer } from "../errors";
 import { entriesCsv } from "./csv";
-import { type ApprovalRow, adjustmentOrApproval, adminPostingEffect, auditedPosting, listEntries } from "./queries";
+import {
+  type ApprovalRow,
+  adminPostingEffect,
+  auditedPosting,
+  bootstrapAdjustment,
+  listEntries,
+  operatorAdjustment,
+} from "./queries";
 import { entryToJson } from "./render";
 import * as routes from "./routes";
 import type { EntryExportQuery } from "./schemas";
@@ -66,7 +79,12 @@ type Posted = PostedEntry | { approval: ApprovalRow };
  * Shared by adjustments and imports: an admin posting (or, for a named operator's large adjustment, its
  * approval request), idempotent when a key is given, with its audit row: one round trip.
  */
-async function adminWrite(c: Context<AdminEnv>, accountId: string, effect: Effect, fingerprintOf: unknown) {
+async function adminWrite(
+  c: Context<AdminEnv>,
+  accountId: string,
+  effect: Effect | BoundWrite,
+  fingerprintOf: unknown,
+) {
   const outcome = await runWrite<
     Posted,
     ReturnType<typeof entryToJson> | { approval: ReturnType<typeof approvalToJson> }
@@ -101,25 +119,22 @@ entriesAdmin.openapi(routes.createAdjustment, async (c) => {
   if (isZero(input.amount.value))
     throw new AppError("bad_request", "amount must not be zero", { amount: ["must not be zero"] });
   const meta = auditMeta(c);
-  const posting = adminPostingEffect(account_id, input.amount, {
-    source: "portal",
-    type: "adjustment",
+  const values = {
+    ...meta,
+    accountId: account_id,
+    amount: input.amount.value,
     description: input.description,
-    metadata: actorMetadata(c),
-  });
-  const actorId = meta.actorId;
+    metadata: JSON.stringify(actorMetadata(c)),
+  };
   // Four eyes apply to named operators; the bootstrap token (set-up, break-glass) posts directly.
   const effect =
-    actorId === null
-      ? auditedPosting(posting, meta, "adjustment.post", account_id)
-      : adjustmentOrApproval(
-          { ...meta, actorId },
-          account_id,
-          input.amount,
-          input.description,
-          approvalThresholds(c.env.ADJUSTMENT_APPROVAL_THRESHOLD),
-          posting,
-        );
+    meta.actorId === null
+      ? bootstrapAdjustment(values)
+      : operatorAdjustment({
+          ...values,
+          decimals: input.amount.decimals,
+          thresholds: JSON.stringify(approvalThresholds(c.env.ADJUSTMENT_APPROVAL_THRESHOLD)),
+        });
   const body = await adminWrite(c, account_id, effect, {
     route: "adjustment",
     account_id,

@@ -2,13 +2,14 @@
 // of an admin posting (adjustments, imported gateway entries).
 import { SQL, sql } from "drizzle-orm";
 import type { Database } from "../../../db/client";
+import type { Slot } from "../../../db/prepared";
 import { isoUtc } from "../../../db/sql-time";
-import type { Effect } from "../../../ledger/idempotency";
+import { type Effect, prepareWrite } from "../../../ledger/idempotency";
 import type { PostingRequest, SystemAccount } from "../../../ledger/posting";
 import { type EntryFilter, type EntryRow, entryColumns, filterSql, postingCall } from "../../../ledger/queries";
 import type { ParsedAmount } from "../../../lib/money";
 import { auditInsert } from "../audit/queries";
-import type { AuditMeta } from "../audit/record";
+import type { AuditMeta, AuditMetaSql } from "../audit/record";
 
 export type AdminEntryRow = EntryRow & {
   balance_after: string;
@@ -55,7 +56,7 @@ export const adminPostingEffect = (
 });
 
 /** The audit row of a posting, read from its outcome `p.r` (recorded only when it posted). */
-export const postingAudit = (meta: AuditMeta, action: string, accountId: string | SQL, extra: SQL = sql``) =>
+export const postingAudit = (meta: AuditMetaSql, action: string, accountId: string | SQL, extra: SQL = sql``) =>
   auditInsert(
     meta,
     {
@@ -72,7 +73,7 @@ export const postingAudit = (meta: AuditMeta, action: string, accountId: string 
   );
 
 /** The posting effect with its audit row: the outcome is computed once (posted.r) and recorded when it posted. */
-export function auditedPosting(effect: Effect, meta: AuditMeta, action: string, accountId: string): Effect {
+export function auditedPosting(effect: Effect, meta: AuditMetaSql, action: string, accountId: string | SQL): Effect {
   return {
     ...effect,
     ctes: sql`${effect.ctes ? sql`${effect.ctes},` : sql``}
@@ -118,28 +119,27 @@ export const approvalJson = (x: string) =>
  * an approval request (with its audit row) instead, answered as {"approval": …}. One statement; the
  * request is made only when the idempotency claim opened the key, like a posting.
  */
-export function adjustmentOrApproval(
-  meta: AuditMeta & { actorId: string },
-  accountId: string,
-  amount: ParsedAmount,
-  description: string,
-  thresholds: Record<string, string>,
+function adjustmentOrApproval(
+  meta: AuditMetaSql,
+  accountId: SQL,
+  amount: { value: SQL; decimals: SQL },
+  description: SQL,
+  limits: SQL,
   posting: Effect,
 ): Effect {
-  const limits = sql`${JSON.stringify(thresholds)}::jsonb`;
   return {
     ctes: sql`${posting.ctes ? sql`${posting.ctes},` : sql``}
       acct AS (
         SELECT id, workspace_id, currency,
-          abs(${amount.value}::numeric) >= coalesce((${limits} ->> currency)::numeric, (${limits} ->> '*')::numeric)
+          abs(${amount.value}) >= coalesce((${limits} ->> currency)::numeric, (${limits} ->> '*')::numeric)
             AS needs_approval,
           coalesce((SELECT minor_units FROM currencies WHERE code = accounts.currency), 2) AS minor_units
         FROM accounts WHERE id = ${accountId}
       ),
       requested AS (
         INSERT INTO approvals (account_id, workspace_id, amount, currency, description, requested_by, requested_by_email)
-        SELECT id, workspace_id, ${amount.value}::numeric, currency, ${description}, ${meta.actorId}::uuid, ${meta.actorEmail}
-        FROM acct WHERE needs_approval AND minor_units >= ${amount.decimals}::int AND idempotency_open()
+        SELECT id, workspace_id, ${amount.value}, currency, ${description}, ${meta.actorId}, ${meta.actorEmail}
+        FROM acct WHERE needs_approval AND minor_units >= ${amount.decimals} AND idempotency_open()
         RETURNING *
       ),
       request_audit AS (${auditInsert(
@@ -162,9 +162,47 @@ export function adjustmentOrApproval(
       posting_audit AS (${postingAudit(meta, "adjustment.post", accountId)})`,
     result: sql`CASE
       WHEN EXISTS (SELECT 1 FROM requested) THEN (SELECT jsonb_build_object('approval', ${approvalJson("r")}) FROM requested r)
-      WHEN EXISTS (SELECT 1 FROM acct WHERE needs_approval AND minor_units < ${amount.decimals}::int)
+      WHEN EXISTS (SELECT 1 FROM acct WHERE needs_approval AND minor_units < ${amount.decimals})
         THEN (SELECT jsonb_build_object('failure', 'currency_precision', 'currency', currency, 'minor_units', minor_units)
               FROM acct)
       ELSE (SELECT r FROM posted) END`,
   };
 }
+
+type AdjustmentSlot = "accountId" | "amount" | "description" | "metadata" | keyof AuditMeta;
+type OperatorAdjustmentSlot = AdjustmentSlot | "decimals" | "thresholds";
+
+/** An adjustment's posting and its actor, every request value a slot. */
+const adjustmentSlots = (slot: Slot<AdjustmentSlot>) => {
+  const accountId = sql`${slot("accountId")}::uuid`;
+  return {
+    accountId,
+    posting: adminPostingEffect(accountId, sql`${slot("amount")}::numeric`, {
+      source: "portal",
+      type: "adjustment",
+      description: sql`${slot("description")}::text`,
+      metadata: sql`${slot("metadata")}::jsonb`,
+    }),
+    meta: {
+      actorId: sql`${slot("actorId")}::uuid`,
+      actorEmail: sql`${slot("actorEmail")}::text`,
+      requestId: sql`${slot("requestId")}::text`,
+      clientIp: sql`${slot("clientIp")}::text`,
+    },
+  };
+};
+
+/**
+ * The adjustment's two statements, compiled once per isolate (prepareWrite): the bootstrap token's (set-up,
+ * break-glass), posted at once with its audit row, and a named operator's, under four eyes.
+ */
+export const bootstrapAdjustment = prepareWrite<AdjustmentSlot>((slot) => {
+  const s = adjustmentSlots(slot);
+  return auditedPosting(s.posting, s.meta, "adjustment.post", s.accountId);
+});
+export const operatorAdjustment = prepareWrite<OperatorAdjustmentSlot>((slot) => {
+  const s = adjustmentSlots(slot);
+  const amount = { value: sql`${slot("amount")}::numeric`, decimals: sql`${slot("decimals")}::int` };
+  const limits = sql`${slot("thresholds")}::jsonb`;
+  return adjustmentOrApproval(s.meta, s.accountId, amount, sql`${slot("description")}::text`, limits, s.posting);
+});
