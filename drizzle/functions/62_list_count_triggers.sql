@@ -1,11 +1,10 @@
--- The list totals' counters, attached to the tables they count (see 61_list_count_trigger.sql for the
--- arguments): spec 001 per API key, status and type, and the same per UTC day of created_at for date
--- ranges; spec 003 per workspace, payments not deleted; spec 004 per workspace, status and currency (with
--- its network and token).
+-- The list totals' counters, attached to the tables they count (list_count_define in
+-- 61_list_count_trigger.sql): spec 001 per API key, status and type, and the same per UTC day of
+-- created_at for date ranges; spec 003 per workspace, payments not deleted; spec 004 per workspace, status
+-- and currency (with its network and token).
 DO $$
 DECLARE
   c record;
-  op text;
 BEGIN
   FOR c IN SELECT * FROM (VALUES
     ('mobile_money_payments', 'mobile_money_payments', 'api_key_id', '', 'true', ARRAY['status', 'transaction_type']),
@@ -15,15 +14,7 @@ BEGIN
     ('crypto_payments', 'crypto_payments', 'workspace_id', '', 'true', ARRAY['status', 'currency', 'blockchain', 'token'])
   ) v (counter, tbl, owner_col, day_col, counts_where, dims)
   LOOP
-    FOREACH op IN ARRAY ARRAY['insert', 'update', 'delete', 'truncate'] LOOP
-      EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER %s ON %I %s FOR EACH STATEMENT EXECUTE FUNCTION list_count(%s)',
-        c.counter || '_list_count_' || op, upper(op), c.tbl,
-        CASE op WHEN 'insert' THEN 'REFERENCING NEW TABLE AS new_rows'
-          WHEN 'update' THEN 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows'
-          WHEN 'delete' THEN 'REFERENCING OLD TABLE AS old_rows' ELSE '' END,
-        (SELECT string_agg(quote_literal(a), ', ')
-         FROM unnest(ARRAY[c.counter, c.owner_col, c.day_col, c.counts_where] || c.dims) a));
-    END LOOP;
+    PERFORM list_count_define(c.counter, c.tbl, c.owner_col, c.day_col, c.counts_where, c.dims);
     -- A counter with no rows yet is counted from its table, under the lock CREATE TRIGGER holds until
     -- this file commits, so no row slips between the count and the trigger. (Its rows never all go away
     -- while the table has rows: a counter row stays at n = 0 and TRUNCATE empties both.)
@@ -34,3 +25,6 @@ BEGIN
     END IF;
   END LOOP;
 END $$;
+
+-- The single trigger function the counters used before list_count_define (no trigger calls it now).
+DROP FUNCTION IF EXISTS list_count();
