@@ -1,4 +1,4 @@
-// The list totals' counter rows (table list_counts, kept by the list_count trigger of
+// The list totals' counter rows (table list_counts, kept by the counters' triggers of
 // drizzle/functions/): how every reader names a counter and its dimensions, in one place.
 import { type Placeholder, type SQL, sql } from "drizzle-orm";
 

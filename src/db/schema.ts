@@ -456,9 +456,9 @@ export const webhookDeliveries = pgTable(
   ],
 );
 
-// List totals (specs 001, 003, 004), kept by one statement-level trigger function on the counted tables
-// (drizzle/functions/5*_list_count*.sql), so every writer, old code during a rollout included, keeps them
-// exact, in the same transaction as the rows. A counter may span several rows, summed on read: a writer
+// List totals (specs 001, 003, 004), kept by statement-level triggers on the counted tables, one function
+// per counter written from its declaration (drizzle/functions/60–63), so every writer, old code during a
+// rollout included, keeps them exact, in the same transaction as the rows. A counter may span several rows, summed on read: a writer
 // adds to the rows no other transaction holds (folding them into one) and adds a row when all are held,
 // so writers never wait on a counter, never queue on a hot tenant's counter row and never deadlock on one.
 // Counter rows carry no foreign keys: they are derived data, checked by the `counter_drift` view.
