@@ -7,7 +7,7 @@ import { eq, type Placeholder, SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../auth/queries";
 import type { Database } from "../db/client";
 import { executeBound, preparedByShape } from "../db/prepared";
-import { jsonArrayText } from "../db/rendered-json";
+import { jsonArrayText, readWireJson, wireJson } from "../db/rendered-json";
 import { accounts } from "../db/schema";
 import { isoUtc } from "../db/sql-time";
 import type { Effect } from "./idempotency";
@@ -104,15 +104,14 @@ const entriesStatement = preparedByShape<boolean, EntriesSlot>(
       SELECT ${apiKeyActive(slot("apiKeyId"))} AS key_ok,
         (SELECT entry_count FROM accounts WHERE id = ${accountId} AND workspace_id = ${slot("workspaceId")}) AS total
     ) ${start}
-    SELECT key_ok, total::text AS total,
-      CASE
+    SELECT key_ok, total::text AS total, ${wireJson(sql`CASE
         WHEN NOT key_ok OR total IS NULL OR ${slot("offset")}::bigint >= total THEN '[]'
         ELSE (SELECT ${jsonArrayText(sql`p.occurred_at DESC, p.id DESC`)}
           FROM (${page}) p CROSS JOIN LATERAL (
             SELECT 'txn_' || p.id AS id, p.type, trim_scale(p.amount) AS amount,
               ${isoUtc(sql`p.occurred_at`, "millis")} AS timestamp
           ) j)
-      END AS transactions
+      END`)} AS transactions
     FROM head`;
   },
 );
@@ -130,7 +129,7 @@ export async function entriesPage(
   const row = rows[0];
   const head = { key_ok: !!row?.key_ok, account_ok: row?.total != null };
   if (!row || !head.key_ok || !head.account_ok) return { ...head, total: 0, transactions: "[]" };
-  return { ...head, total: Number(row.total), transactions: row.transactions };
+  return { ...head, total: Number(row.total), transactions: readWireJson(row.transactions) };
 }
 
 /** The account's balance and the key's revocation in one statement; null balance = no such account. */

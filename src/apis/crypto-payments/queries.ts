@@ -6,7 +6,7 @@ import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
-import { jsonArrayText } from "../../db/rendered-json";
+import { jsonArrayText, readWireJson, wireJson } from "../../db/rendered-json";
 import type { Effect } from "../../ledger/idempotency";
 import type { CryptoStatus, CurrencyInfo } from "../../payments/crypto";
 import { newPaymentDetailJson, paymentDetailJson, summaryColumns } from "../../payments/queries";
@@ -70,7 +70,7 @@ const listStatement = preparedByShape<ListShape, ListSlot>(
       ${counterRows("crypto_payments", ws)}),
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN client_ok THEN count ELSE 0 END FROM head)`, slot("offset"), slot("limit"))})
     SELECT head.client_ok, head.count, head.total,
-      (SELECT ${jsonArrayText(sql`p.created_at DESC, p.id DESC`)}
+      (SELECT ${wireJson(jsonArrayText(sql`p.created_at DESC, p.id DESC`))}
        FROM crypto_payments p JOIN (${keys}) page (page_id) ON p.id = page.page_id
        CROSS JOIN LATERAL (SELECT ${summaryColumns}) j) AS results
     FROM head`;
@@ -98,7 +98,8 @@ export async function listPayments(
     },
   );
   const { rows } = await executeBound<PaymentsPageText>(db, statement);
-  return rows[0] ?? { client_ok: false, count: 0, total: 0, results: "[]" };
+  const row = rows[0];
+  return row ? { ...row, results: readWireJson(row.results) } : { client_ok: false, count: 0, total: 0, results: "[]" };
 }
 
 export async function findPayment(

@@ -6,7 +6,7 @@ import type { Database } from "../../db/client";
 import { type Column, counterColumn, counterRows, rowColumn } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
-import { JSON_HOLE, jsonArrayText } from "../../db/rendered-json";
+import { JSON_HOLE, jsonArrayText, readWireJson, wireJson } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import type { MobileMoneyStatus, MobileMoneyType } from "../../payments/mobile-money";
@@ -175,7 +175,7 @@ const listStatement = preparedByShape<ListShape, ListSlot>(
     plan AS MATERIALIZED (${offsetPlan(sql`(SELECT CASE WHEN key_ok THEN total ELSE 0 END FROM head)`, slot("offset"), slot("limit"))})
     SELECT head.key_ok, head.total::text AS total, body.data, body.extras
     FROM head CROSS JOIN LATERAL (
-      SELECT ${jsonArrayText(sql`m.created_at DESC, m.id DESC`)} AS data,
+      SELECT ${wireJson(jsonArrayText(sql`m.created_at DESC, m.id DESC`))} AS data,
         coalesce(json_agg(m.extra_data ORDER BY m.created_at DESC, m.id DESC) FILTER (WHERE m.extra_data IS NOT NULL), '[]') AS extras
       FROM mobile_money_payments m JOIN (${keys}) page (page_id) ON m.id = page.page_id
       CROSS JOIN LATERAL (
@@ -234,7 +234,7 @@ export async function listPayments(
   }>(db, statement);
   const row = rows[0];
   if (!row?.key_ok) return null;
-  return { total: Number(row.total), data: row.data, extras: row.extras };
+  return { total: Number(row.total), data: readWireJson(row.data), extras: row.extras };
 }
 
 export type NewPayment = {

@@ -7,7 +7,7 @@ import type { Database } from "../../db/client";
 import { counterRows } from "../../db/list-counts";
 import { offsetPageKeys, offsetPlan } from "../../db/paging";
 import { executeBound, prepared } from "../../db/prepared";
-import { JSON_HOLE, jsonArrayText } from "../../db/rendered-json";
+import { JSON_HOLE, jsonArrayText, readWireJson, wireJson } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 import type { Effect } from "../../ledger/idempotency";
 import { postingCall } from "../../ledger/queries";
@@ -80,7 +80,7 @@ const listStatement = prepared<ListSlot>((slot) => {
     SELECT head.member_ok, head.total, body.count, body.payments, body.receipts
     FROM head CROSS JOIN LATERAL (
       SELECT count(*)::int AS count,
-        ${jsonArrayText(sql`s.created_at DESC, s.id DESC`)} AS payments,
+        ${wireJson(jsonArrayText(sql`s.created_at DESC, s.id DESC`))} AS payments,
         coalesce(json_agg(s.receipt_path ORDER BY s.created_at DESC, s.id DESC) FILTER (WHERE s.receipt_path IS NOT NULL), '[]') AS receipts
       FROM sms_payments s JOIN (${keys}) page (page_id) ON s.id = page.page_id
       CROSS JOIN LATERAL (
@@ -115,7 +115,10 @@ export async function listPayments(
     offset,
   });
   const { rows } = await executeBound<PaymentsPageText>(db, statement);
-  return rows[0] ?? { member_ok: false, total: 0, count: 0, payments: "[]", receipts: [] };
+  const row = rows[0];
+  return row
+    ? { ...row, payments: readWireJson(row.payments) }
+    : { member_ok: false, total: 0, count: 0, payments: "[]", receipts: [] };
 }
 
 export type NewPayment = {

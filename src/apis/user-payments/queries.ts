@@ -5,7 +5,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { apiKeyActive } from "../../auth/queries";
 import type { Database } from "../../db/client";
 import { executeBound, preparedByShape, type Slot } from "../../db/prepared";
-import { jsonArrayText } from "../../db/rendered-json";
+import { jsonArrayText, readWireJson, wireJson } from "../../db/rendered-json";
 import { isoUtc } from "../../db/sql-time";
 
 export const PAYMENT_SOURCES = ["sms_gateway", "portal"] as const;
@@ -83,7 +83,7 @@ const historyStatement = preparedByShape<HistoryShape, HistorySlot>(
   (f) => `${f.view}|${f.type ?? ""}|${f.from}|${f.to}|${f.before}`,
   (f, slot) => sql`
     SELECT ${apiKeyActive(slot("apiKeyId"))} AS key_ok,
-      ${jsonArrayText(sql`p.n`, sql`p.n <= ${slot("limit")}`)} AS body,
+      ${wireJson(jsonArrayText(sql`p.n`, sql`p.n <= ${slot("limit")}`))} AS body,
       CASE WHEN count(p.n) > ${slot("limit")} THEN max(${isoUtc(sql`p.occurred_at`, "micros")}) FILTER (WHERE p.n = ${slot("limit")}) END AS next_position,
       CASE WHEN count(p.n) > ${slot("limit")} THEN (max(p.id) FILTER (WHERE p.n = ${slot("limit")}))::int END AS next_id
     FROM (
@@ -116,5 +116,8 @@ export async function historyPage(db: Database, apiKeyId: string, filter: Histor
     },
   );
   const { rows } = await executeBound<HistoryPage>(db, statement);
-  return rows[0] ?? { key_ok: false, body: "[]", next_position: null, next_id: null };
+  const row = rows[0];
+  return row
+    ? { ...row, body: readWireJson(row.body) }
+    : { key_ok: false, body: "[]", next_position: null, next_id: null };
 }
