@@ -2,7 +2,7 @@
 export const TARGETS = { list: 0.5, write: 0.5, kv: 0.8 };
 /**
  * Issue 22's yardstick, CPU per tier: the worker's CPU per call ÷ the floor worker's (÷ the trivial
- * worker's for the KV-decided answers) at most this, and PostgreSQL's ÷ the case's SQL under pgbench.
+ * worker's for the KV-decided answers), loaded just before and after the case, at most this, and PostgreSQL's ÷ the case's SQL under pgbench.
  */
 export const CPU_TARGETS = { list: 1.5, write: 2.0, kv: 1.25 };
 export const PG_CPU_TARGET = 1.5;
@@ -119,6 +119,7 @@ export function toJson(results, meta) {
       cpu_ms_per_call: r.cpu_ms_per_call ?? null,
       // Issue 22: CPU per tier (run.mjs).
       worker_cpu_ratio: round(r.worker_cpu_ratio, 3),
+      worker_cpu_ratio_round_start: round(r.worker_cpu_ratio_round_start, 3),
       sql_cpu_ms_per_call: r.sql_cpu_ms_per_call ?? null,
       pg_cpu_ratio: round(r.pg_cpu_ratio, 3),
       non2xx: r.non2xx,

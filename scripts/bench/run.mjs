@@ -7,7 +7,8 @@
 // ceiling), and the trivial worker. The endpoint's counter gives the database requests per API call;
 // /proc gives the CPU each server process spent per call (scripts/bench/cpu.mjs). The yardstick is CPU
 // per tier (issue 22): the worker's CPU per call against the floor worker's (floor-worker.ts: one query of
-// one row, same bindings and driver; the trivial worker's for the KV-decided answers), and PostgreSQL's
+// one row, same bindings and driver; the trivial worker's for the KV-decided answers) loaded just before
+// and just after the case, and PostgreSQL's
 // CPU per call against its CPU per transaction when pgbench runs the case's own SQL over persistent
 // connections.
 // Ctrl-C stops everything it started.
@@ -302,21 +303,28 @@ async function main() {
     // --rounds N: the trivial worker, the floor worker and every case, N times in turn, so that each
     // round's ratios divide by baselines measured minutes apart from them, not at the start of the run;
     // a case reports the median of its rounds. Each round writes under keys and webhook ids of its own.
-    /** @type {Map<string, { load: any, cpuPerCall: any, dbRequests: number, workerRatio: number | null }[]>} */
+    /** @type {Map<string, { load: any, cpuPerCall: any, dbRequests: number, adjacent: number | null, workerRatio: number | null, roundStartRatio: number | null }[]>} */
     const samples = new Map();
     /** @type {Map<string, Awaited<ReturnType<typeof sqlBaselines>>>} */
     const baselines = new Map();
     const roundBaselines = [];
     let reset = null;
+    const baselineWorkers = await startBaselineWorkers(stack, work);
+    stack.cleanups.add("baseline workers", baselineWorkers.dispose);
+    // A worker's CPU per call moves with what else the two cores are doing (autovacuum after the writes,
+    // pgbench's backends, the previous case): up to ±15% between a round's start and its last case. So each
+    // case's worker_cpu_ratio divides by its baseline worker loaded just before and just after it (the mean
+    // of the two windows), not by the round's first measurement.
+    const windowSeconds = Math.max(2, Math.round(opts.seconds / 2));
     for (let round = 1; round <= opts.rounds; round++) {
       const roundLabel = opts.rounds > 1 ? ` (round ${round} of ${opts.rounds})` : "";
       // The trivial worker under the same workerd: every case's trivial_ratio, the KV-only cases' baseline.
-      const trivial = await measureTrivial(stack, opts, work);
+      const trivial = await baselineWorkers.measure("trivial", opts.seconds);
       console.log(
         `[bench] trivial worker${roundLabel}: ${trivial.rps.toFixed(0)} req/s${trivial.cpu ? `; CPU ms/call worker ${trivial.cpu.worker}` : ""}`,
       );
       // The floor worker: one query of one row per request, through the same binding, driver and endpoint.
-      const floor = await measureFloor(stack, opts, work);
+      const floor = await baselineWorkers.measure("floor", opts.seconds);
       console.log(
         `[bench] floor worker${roundLabel}: ${floor.rps.toFixed(0)} req/s${floor.cpu ? `; CPU ms/call worker ${floor.cpu.worker}, endpoint ${floor.cpu.endpoint}, postgres ${floor.cpu.postgres}` : ""}`,
       );
@@ -340,14 +348,32 @@ async function main() {
           : defineCases(creds, { rows: opts.rows, baseUrl, runTag: `${runTag}r${round}`, vars: stack.vars }).filter(
               (k) => baselines.has(k.name),
             );
+      /** The last baseline window, when nothing ran between it and the next case. */
+      let lastWindow = null;
       for (const k of roundCases) {
         if (k.gateway) await admin("PUT", "/gateway-status", { status: k.gateway });
         try {
+          const baseKind = k.kind === "kv" ? "trivial" : "floor";
+          const before =
+            lastWindow?.kind === baseKind
+              ? lastWindow.cpu
+              : (await baselineWorkers.measure(baseKind, windowSeconds)).cpu;
           const sample = await loadCase(k, trivial.rps);
-          const divisor = k.kind === "kv" ? trivial.cpu?.worker : floor.cpu?.worker;
-          const workerRatio = ratioOf(sample.cpuPerCall?.worker, divisor);
-          samples.set(k.name, [...(samples.get(k.name) ?? []), { ...sample, workerRatio }]);
-          if (round === 1) baselines.set(k.name, await sqlBaselines(k));
+          const after = (await baselineWorkers.measure(baseKind, windowSeconds)).cpu;
+          lastWindow = { kind: baseKind, cpu: after };
+          const adjacent =
+            before?.worker && after?.worker ? Math.round(((before.worker + after.worker) / 2) * 1000) / 1000 : null;
+          const workerRatio = ratioOf(sample.cpuPerCall?.worker, adjacent);
+          // The yardstick as it was before the flanking windows: the round's first baseline measurement.
+          const roundStartRatio = ratioOf(
+            sample.cpuPerCall?.worker,
+            (baseKind === "trivial" ? trivial : floor).cpu?.worker,
+          );
+          samples.set(k.name, [...(samples.get(k.name) ?? []), { ...sample, adjacent, workerRatio, roundStartRatio }]);
+          if (round === 1) {
+            baselines.set(k.name, await sqlBaselines(k));
+            lastWindow = null;
+          }
           const base = baselines.get(k.name);
           if (!base) throw new Error(`${k.name}: no baselines recorded in round 1`);
           const { baseline, baselineRps, ceilingRps, sqlCpu } = base;
@@ -361,7 +387,7 @@ async function main() {
               `vs ${baseline} ${vsBaseline.toFixed(0)}/s → ${(load.rps / vsBaseline).toFixed(2)}` +
               `${ceilingRps ? `, ceiling ${ceilingRps.toFixed(0)}/s → ${(load.rps / ceilingRps).toFixed(2)}` : ""}, trivial → ${(load.rps / trivial.rps).toFixed(2)}` +
               `${cpuPerCall ? `; CPU ms/call worker ${cpuPerCall.worker}, endpoint ${cpuPerCall.endpoint}, postgres ${cpuPerCall.postgres}` : ""}` +
-              `${workerRatio !== null ? `; worker CPU ratio ${workerRatio.toFixed(2)}` : ""}` +
+              `${workerRatio !== null ? `; worker CPU ratio ${workerRatio.toFixed(2)} (${baseKind} ${before?.worker}/${after?.worker} ms before/after; round start ${roundStartRatio?.toFixed(2)})` : ""}` +
               `${pgRatio !== null ? `, PostgreSQL CPU ratio ${pgRatio.toFixed(2)} (pgbench SQL ${sqlCpu} ms)` : ""}`,
           );
         } finally {
@@ -383,6 +409,7 @@ async function main() {
       const dbRequests = rounds.reduce((n, r) => n + r.dbRequests, 0);
       const base = baselineRps ?? trivialRps;
       const workerRatios = rounds.map((r) => r.workerRatio);
+      const roundStartRatios = rounds.map((r) => r.roundStartRatio);
       const result = {
         name: k.name,
         kind: k.kind,
@@ -402,9 +429,12 @@ async function main() {
         trivial_rps: trivialRps,
         trivial_ratio: rps / trivialRps,
         cpu_ms_per_call: cpuPerCall,
-        // CPU per tier: the worker's against the floor worker's (the trivial worker's for KV answers) of
-        // the same round, the median over the rounds; PostgreSQL's against what the case's SQL alone costs it.
+        // CPU per tier: the worker's against the floor worker's (the trivial worker's for KV answers) loaded
+        // just before and after it, the median over the rounds; PostgreSQL's against what the case's SQL
+        // alone costs it.
         worker_cpu_ratio: workerRatios.includes(null) ? null : median(workerRatios),
+        // The same against the round's first baseline measurement (how runs 1–8 divided).
+        worker_cpu_ratio_round_start: roundStartRatios.includes(null) ? null : median(roundStartRatios),
         sql_cpu_ms_per_call: sqlCpu,
         pg_cpu_ratio: k.kind === "kv" ? null : ratioOf(cpuPerCall?.postgres, sqlCpu),
         non2xx: rounds.reduce((n, r) => n + r.load.non2xx, 0),
@@ -415,7 +445,9 @@ async function main() {
               rounds: rounds.map((r) => ({
                 rps: r.load.rps,
                 cpu_ms_per_call: r.cpuPerCall,
+                baseline_cpu_ms_per_call: r.adjacent,
                 worker_cpu_ratio: r.workerRatio,
+                worker_cpu_ratio_round_start: r.roundStartRatio,
               })),
             }
           : {}),
@@ -509,51 +541,36 @@ function medianCpu(/** @type {({ [process: string]: number } | null)[]} */ perRo
  * The floor worker (floor-worker.ts, built by wrangler like the app) under a workerd of its own with the
  * app's bindings: its req/s and CPU per call (worker, endpoint, PostgreSQL).
  */
-async function measureFloor(stack, opts, work) {
-  const scriptPath = buildWorker(path.join(work, "floor"), path.join("scripts", "bench", "floor-worker.ts"));
+/**
+ * The two baseline workers, each under a workerd of its own started the way the app's is, served for the
+ * whole run: the trivial worker (TRIVIAL_WORKER, no bindings) and the floor worker (floor-worker.ts: one
+ * query of one row through the same bindings, driver and endpoint as the app). `measure(kind, seconds)`
+ * loads one of them under wrk: its req/s and CPU per call.
+ */
+async function startBaselineWorkers(stack, work) {
+  const trivialPath = path.join(work, "trivial", "index.js");
+  fs.mkdirSync(path.dirname(trivialPath), { recursive: true });
+  fs.writeFileSync(trivialPath, TRIVIAL_WORKER);
+  const trivial = await serveWorker({ scriptPath: trivialPath, config: stack.config, bindings: {} });
   const floor = await serveWorker({
-    scriptPath,
+    scriptPath: buildWorker(path.join(work, "floor"), path.join("scripts", "bench", "floor-worker.ts")),
     config: stack.config,
     bindings: stack.workerBindings,
     serviceBindings: localNeonBinding(stack.endpoint.port),
   });
-  try {
-    const check = await fetch(`${floor.url}/`);
-    const body = await check.text();
-    if (check.status !== 200 || body !== '{"one":1}') throw new Error(`floor worker answered ${check.status} ${body}`);
-    const cpu = startCpuCount();
-    const t = await runWrk({
-      url: `${floor.url}/`,
-      seconds: opts.seconds,
-      connections: opts.connections,
-      dir: work,
-      name: "floor",
-    });
-    return { rps: t.rps, cpu: cpu.stop(t.requests) };
-  } finally {
-    await floor.dispose();
-  }
-}
-
-/** The trivial worker's req/s, under a workerd of its own started the same way. */
-async function measureTrivial(stack, opts, work) {
-  const scriptPath = path.join(work, "trivial", "index.js");
-  fs.mkdirSync(path.dirname(scriptPath), { recursive: true });
-  fs.writeFileSync(scriptPath, TRIVIAL_WORKER);
-  const trivial = await serveWorker({ scriptPath, config: stack.config, bindings: {} });
-  try {
-    const cpu = startCpuCount();
-    const t = await runWrk({
-      url: `${trivial.url}/`,
-      seconds: opts.seconds,
-      connections: opts.connections,
-      dir: work,
-      name: "trivial",
-    });
-    return { rps: t.rps, cpu: cpu.stop(t.requests) };
-  } finally {
-    await trivial.dispose();
-  }
+  const check = await fetch(`${floor.url}/`);
+  const body = await check.text();
+  if (check.status !== 200 || body !== '{"one":1}') throw new Error(`floor worker answered ${check.status} ${body}`);
+  const urls = { trivial: trivial.url, floor: floor.url };
+  return {
+    /** @param {"trivial" | "floor"} kind @param {number} seconds */
+    async measure(kind, seconds) {
+      const cpu = startCpuCount();
+      const t = await runWrk({ url: `${urls[kind]}/`, seconds, connections: 32, dir: work, name: kind });
+      return { rps: t.rps, cpu: cpu.stop(t.requests) };
+    },
+    dispose: () => Promise.all([trivial.dispose(), floor.dispose()]),
+  };
 }
 
 main().catch((err) => {
