@@ -2,7 +2,8 @@
 export const TARGETS = { list: 0.5, write: 0.5, kv: 0.8 };
 /**
  * Issue 22's yardstick, CPU per tier: the worker's CPU per call ÷ the floor worker's (÷ the trivial
- * worker's for the KV-decided answers), loaded just before and after the case, at most this, and PostgreSQL's ÷ the case's SQL under pgbench.
+ * worker's for the KV-decided answers) loaded just before and after the case, at most this; and
+ * PostgreSQL's ÷ the case's SQL under pgbench.
  */
 export const CPU_TARGETS = { list: 1.5, write: 2.0, kv: 1.25 };
 export const PG_CPU_TARGET = 1.5;

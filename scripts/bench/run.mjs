@@ -300,16 +300,15 @@ async function main() {
       return { load, cpuPerCall, dbRequests };
     };
 
-    // --rounds N: the trivial worker, the floor worker and every case, N times in turn, so that each
-    // round's ratios divide by baselines measured minutes apart from them, not at the start of the run;
-    // a case reports the median of its rounds. Each round writes under keys and webhook ids of its own.
+    // --rounds N: the trivial worker, the floor worker and every case, N times in turn; a case reports the
+    // median of its rounds. Each round writes under keys and webhook ids of its own.
     /** @type {Map<string, { load: any, cpuPerCall: any, dbRequests: number, adjacent: number | null, workerRatio: number | null, roundStartRatio: number | null }[]>} */
     const samples = new Map();
     /** @type {Map<string, Awaited<ReturnType<typeof sqlBaselines>>>} */
     const baselines = new Map();
     const roundBaselines = [];
     let reset = null;
-    const baselineWorkers = await startBaselineWorkers(stack, work);
+    const baselineWorkers = await startBaselineWorkers(stack, opts, work);
     stack.cleanups.add("baseline workers", baselineWorkers.dispose);
     // A worker's CPU per call moves with what else the two cores are doing (autovacuum after the writes,
     // pgbench's backends, the previous case): up to ±15% between a round's start and its last case. So each
@@ -538,16 +537,12 @@ function medianCpu(/** @type {({ [process: string]: number } | null)[]} */ perRo
 }
 
 /**
- * The floor worker (floor-worker.ts, built by wrangler like the app) under a workerd of its own with the
- * app's bindings: its req/s and CPU per call (worker, endpoint, PostgreSQL).
- */
-/**
  * The two baseline workers, each under a workerd of its own started the way the app's is, served for the
  * whole run: the trivial worker (TRIVIAL_WORKER, no bindings) and the floor worker (floor-worker.ts: one
  * query of one row through the same bindings, driver and endpoint as the app). `measure(kind, seconds)`
  * loads one of them under wrk: its req/s and CPU per call.
  */
-async function startBaselineWorkers(stack, work) {
+async function startBaselineWorkers(stack, opts, work) {
   const trivialPath = path.join(work, "trivial", "index.js");
   fs.mkdirSync(path.dirname(trivialPath), { recursive: true });
   fs.writeFileSync(trivialPath, TRIVIAL_WORKER);
@@ -566,7 +561,7 @@ async function startBaselineWorkers(stack, work) {
     /** @param {"trivial" | "floor"} kind @param {number} seconds */
     async measure(kind, seconds) {
       const cpu = startCpuCount();
-      const t = await runWrk({ url: `${urls[kind]}/`, seconds, connections: 32, dir: work, name: kind });
+      const t = await runWrk({ url: `${urls[kind]}/`, seconds, connections: opts.connections, dir: work, name: kind });
       return { rps: t.rps, cpu: cpu.stop(t.requests) };
     },
     dispose: () => Promise.all([trivial.dispose(), floor.dispose()]),
