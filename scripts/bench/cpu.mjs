@@ -101,11 +101,11 @@ export function startCpuCount() {
 }
 
 /**
- * The worker isolate's V8 profiler over workerd's inspector (Miniflare's `inspectorPort`): `start()`,
- * then `stop()` answers the profile (Chrome's .cpuprofile JSON).
+ * A DevTools protocol session with the worker's isolate over workerd's inspector (Miniflare's
+ * `inspectorPort`): `call(method, params)` answers the result, `close()` ends the session.
  * @param {number} inspectorPort @param {string} workerName
  */
-export async function workerProfiler(inspectorPort, workerName) {
+async function inspectorSession(inspectorPort, workerName) {
   /** @type {{ title: string, webSocketDebuggerUrl: string }[]} */
   const targets = /** @type {any} */ (await (await fetch(`http://127.0.0.1:${inspectorPort}/json/list`)).json());
   // Miniflare names each isolate's target; the app's is core:user:<name>.
@@ -124,17 +124,46 @@ export async function workerProfiler(inspectorPort, workerName) {
     pending.get(message.id)?.(message);
     pending.delete(message.id);
   });
+  /** @returns {Promise<any>} */
   const call = (/** @type {string} */ method, params = {}) =>
     new Promise((resolve) => {
       const id = ++nextId;
-      pending.set(id, resolve);
+      pending.set(id, (message) => resolve(message.result));
       ws.send(JSON.stringify({ id, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+/**
+ * The worker isolate's V8 profiler: `start()`, then `stop()` answers the profile (Chrome's .cpuprofile
+ * JSON).
+ * @param {number} inspectorPort @param {string} workerName
+ */
+export async function workerProfiler(inspectorPort, workerName) {
+  const { call, close } = await inspectorSession(inspectorPort, workerName);
   await call("Profiler.enable");
   await call("Profiler.setSamplingInterval", { interval: 200 });
   return {
     start: () => call("Profiler.start"),
-    stop: async () => /** @type {any} */ (await call("Profiler.stop")).result.profile,
-    close: () => ws.close(),
+    stop: async () => (await call("Profiler.stop")).profile,
+    close,
   };
+}
+
+/**
+ * The worker isolate's V8 heap, in MiB: `used` (live objects and garbage not yet collected) of `total`
+ * (what the heap has reserved). Cloudflare ends an isolate past 128 MB, so a value the isolate keeps per
+ * request (an unbounded memo) shows here as `used` growing from one reading to the next. workerd's
+ * inspector does not answer HeapProfiler.collectGarbage, so the reading includes uncollected garbage.
+ * @param {number} inspectorPort @param {string} workerName
+ */
+export async function isolateHeap(inspectorPort, workerName) {
+  const { call, close } = await inspectorSession(inspectorPort, workerName);
+  try {
+    const { usedSize, totalSize } = await call("Runtime.getHeapUsage");
+    const mib = (/** @type {number} */ bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
+    return { used: mib(usedSize), total: mib(totalSize) };
+  } finally {
+    close();
+  }
 }

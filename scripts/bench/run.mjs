@@ -28,7 +28,7 @@ import {
 import { adminClient, SPREAD_ACCOUNTS, seed, spreadAccountId } from "./bench-seed.mjs";
 import { captureStatements, pgbenchScript } from "./capture.mjs";
 import { deepCursor, defineCases, TRIVIAL_WORKER } from "./cases.mjs";
-import { startCpuCount, useCluster, workerProfiler } from "./cpu.mjs";
+import { isolateHeap, startCpuCount, useCluster, workerProfiler } from "./cpu.mjs";
 import { killLoadGenerators, runPgbench, runWrk } from "./load.mjs";
 import { printTable, toJson } from "./report.mjs";
 
@@ -138,7 +138,7 @@ async function main() {
     statementLog: true,
     // The bench measures the service, not Miniflare's simulation of the limiter (UNLIMITED_RATE_LIMITS).
     workerVars: UNLIMITED_RATE_LIMITS,
-    // --profile: the worker's V8 profile per case, over workerd's inspector.
+    // --profile: the worker's V8 profile per case and its isolate's heap, over workerd's inspector.
     ...(opts.profile ? { inspectorPort: await freePort() } : {}),
   });
   stack.cleanups.add("load generators", killLoadGenerators, killLoadGenerators);
@@ -308,6 +308,8 @@ async function main() {
     const baselines = new Map();
     const roundBaselines = [];
     let reset = null;
+    // With the inspector on (--profile): the isolate's heap before the first case and after the last.
+    const heapBefore = opts.profile ? await isolateHeap(stack.inspectorPort, stack.config.name) : null;
     const baselineWorkers = await startBaselineWorkers(stack, opts, work);
     stack.cleanups.add("baseline workers", baselineWorkers.dispose);
     // A worker's CPU per call moves with what else the two cores are doing (autovacuum after the writes,
@@ -459,6 +461,14 @@ async function main() {
       }
     }
 
+    const heapAfter = opts.profile ? await isolateHeap(stack.inspectorPort, stack.config.name) : null;
+    if (heapBefore && heapAfter) {
+      console.log(
+        `[bench] worker isolate heap (MiB used of total): ${heapBefore.used} of ${heapBefore.total} before the cases, ` +
+          `${heapAfter.used} of ${heapAfter.total} after`,
+      );
+    }
+
     // Writes must have kept every balance equal to the sum of its entries.
     const ledgerCheck = stack.psql(
       `SELECT count(*) FROM accounts a WHERE a.workspace_id = '${creds.workspaceId}' AND a.balance <> coalesce((SELECT sum(amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)`,
@@ -483,6 +493,7 @@ async function main() {
       floor_cpu_ms_per_call: floorCpu?.worker ?? null,
       floor_cpu_ms_per_call_by_process: floorCpu,
       reset_sql_cpu_ms_per_call: reset?.pgCpu ?? null,
+      isolate_heap_mib: heapBefore && heapAfter ? { before_cases: heapBefore, after_cases: heapAfter } : null,
       rounds: opts.rounds,
       ...(opts.rounds > 1
         ? {
