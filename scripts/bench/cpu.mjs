@@ -153,8 +153,9 @@ export async function workerProfiler(inspectorPort, workerName) {
 /**
  * The worker isolate's V8 heap, in MiB: `used` (live objects and garbage not yet collected) of `total`
  * (what the heap has reserved). Cloudflare ends an isolate past 128 MB, so a value the isolate keeps per
- * request (an unbounded memo) shows here as `used` growing from one reading to the next. workerd's
- * inspector does not answer HeapProfiler.collectGarbage, so the reading includes uncollected garbage.
+ * request (an unbounded memo) shows here as `used` growing from one reading to the next. The reading
+ * includes garbage not yet collected: workerd's inspector left HeapProfiler.collectGarbage unanswered
+ * (no reply in 5 s, 2026-12-05).
  * @param {number} inspectorPort @param {string} workerName
  */
 export async function isolateHeap(inspectorPort, workerName) {
